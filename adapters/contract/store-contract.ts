@@ -1,0 +1,332 @@
+/**
+ * The contract every `Store` adapter must pass. An adapter's test calls
+ * `describeStoreContract("indexeddb", () => createStore())`, naming any case it knowingly skips.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DurableError } from "../../src/errors.ts";
+import type { HistoryEvent } from "../../src/history.ts";
+import type { RuntimeStatus } from "../../src/status.ts";
+import type { ActivityWorkItem, InboxMessage, InstanceRecord, StepCommit, Store } from "../../src/store.ts";
+
+export interface ContractOptions {
+  /** Cases this adapter knowingly does not pass, with the reason. */
+  skip?: { reason: string; tests: string[] };
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const TERMINAL: RuntimeStatus[] = ["Completed", "Failed", "Terminated"];
+
+export function row(id: string, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    instanceId: id,
+    name: "Hello",
+    version: null,
+    executionId: `exec-${id}`,
+    runtimeStatus: "Pending",
+    input: '{"city":"Tokyo"}',
+    output: null,
+    customStatus: null,
+    failureDetails: null,
+    parentInstanceId: null,
+    createdAt: T0,
+    lastUpdatedAt: T0,
+    completedAt: null,
+    etag: 1,
+    historyLength: 0,
+    ...overrides,
+  };
+}
+
+export function startMessage(r: InstanceRecord, at = T0): InboxMessage {
+  return {
+    id: `${r.instanceId}|start|${r.executionId}`,
+    instanceId: r.instanceId,
+    executionId: null,
+    visibleAt: at,
+    event: {
+      EventType: "ExecutionStarted",
+      EventId: -1,
+      Timestamp: at,
+      Name: r.name,
+      Version: null,
+      Input: r.input,
+      OrchestrationInstance: { InstanceId: r.instanceId, ExecutionId: r.executionId },
+      ParentInstance: null,
+    },
+  };
+}
+
+function eventMessage(instanceId: string, id: string, visibleAt = T0, executionId: string | null = null): InboxMessage {
+  return { id, instanceId, executionId, visibleAt, event: { EventType: "EventRaised", EventId: -1, Timestamp: visibleAt, Name: "Approval", Input: `"${id}"` } };
+}
+
+function activityItem(r: InstanceRecord, taskId: number): ActivityWorkItem {
+  return {
+    id: `${r.instanceId}|${r.executionId}|${taskId}`,
+    instanceId: r.instanceId,
+    executionId: r.executionId,
+    taskId,
+    name: "SayHello",
+    input: '"Tokyo"',
+    enqueuedAt: T0,
+  };
+}
+
+function commit(r: InstanceRecord, changes: Partial<StepCommit> = {}): StepCommit {
+  return {
+    instanceId: r.instanceId,
+    expectedEtag: r.etag,
+    instance: { ...r, etag: r.etag + 1, runtimeStatus: "Running" },
+    history: { mode: "append", events: [] },
+    deleteMessageIds: [],
+    dropExecution: null,
+    messages: [],
+    activities: [],
+    ...changes,
+  };
+}
+
+const started = (at: number): HistoryEvent => ({ EventType: "OrchestratorStarted", EventId: -1, Timestamp: at });
+
+export function describeStoreContract(adapter: string, makeStore: () => Store | Promise<Store>, options: ContractOptions = {}): void {
+  const skipped = new Set(options.skip?.tests ?? []);
+  const test = (name: string, fn: () => Promise<void>) => (skipped.has(name) ? it.skip(`${name} (skipped: ${options.skip!.reason})`, fn) : it(name, fn));
+
+  describe(`Store contract: ${adapter}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const create = async (r: InstanceRecord) => store.createInstance(r, startMessage(r), { overwritableStatuses: TERMINAL });
+
+    test("creates an instance with its start message, atomically readable", async () => {
+      const r = row("a");
+      await create(r);
+      expect(await store.getInstance("a")).toEqual(r);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(step!.instance).toEqual(r);
+      expect(step!.history).toEqual([]);
+      expect(step!.messages.map((m) => m.event.EventType)).toEqual(["ExecutionStarted"]);
+      expect(step!.messages[0]!.event).toEqual(startMessage(r).event);
+      expect(await store.getInstance("missing")).toBeUndefined();
+    });
+
+    test("refuses to create over a live instance and changes nothing", async () => {
+      const r = row("a");
+      await create(r);
+      const again = row("a", { input: '"other"', executionId: "exec-2" });
+      const error = await create(again).catch((e: unknown) => e);
+      expect(DurableError.is(error, "InstanceAlreadyExists")).toBe(true);
+      expect(await store.getInstance("a")).toEqual(r);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(step!.messages).toHaveLength(1);
+    });
+
+    test("overwrites a finished instance, dropping its history", async () => {
+      const r = row("a");
+      await create(r);
+      const done = { ...r, etag: 2, runtimeStatus: "Completed" as const, historyLength: 1 };
+      expect(await store.commitSteps([commit(r, { instance: done, history: { mode: "append", events: [started(T0)] }, deleteMessageIds: [startMessage(r).id] })])).toEqual(["committed"]);
+      const again = row("a", { executionId: "exec-2" });
+      await create(again);
+      expect(await store.getInstance("a")).toEqual(again);
+      expect(await store.getHistory("a")).toEqual([]);
+    });
+
+    test("fences commits by etag: a stale commit changes nothing", async () => {
+      const r = row("a");
+      await create(r);
+      const stale = commit({ ...r, etag: 7 }, { history: { mode: "append", events: [started(T0)] }, deleteMessageIds: [startMessage(r).id], activities: [activityItem(r, 0)] });
+      expect(await store.commitSteps([stale])).toEqual(["conflict"]);
+      expect(await store.getInstance("a")).toEqual(r);
+      expect(await store.getHistory("a")).toEqual([]);
+      const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work.activities).toEqual([]);
+      expect(work.instanceIds).toEqual(["a"]);
+      const create2 = commit(r, { expectedEtag: null });
+      expect(await store.commitSteps([create2])).toEqual(["conflict"]);
+    });
+
+    test("group commit: each commit in a batch succeeds or fails alone", async () => {
+      const a = row("a");
+      const b = row("b");
+      await create(a);
+      await create(b);
+      const outcomes = await store.commitSteps([commit(a), commit({ ...b, etag: 99 }), commit({ ...row("c"), etag: 0 }, { expectedEtag: null })]);
+      expect(outcomes).toEqual(["committed", "conflict", "committed"]);
+      expect((await store.getInstance("a"))!.etag).toBe(2);
+      expect((await store.getInstance("b"))!.etag).toBe(1);
+      expect((await store.getInstance("c"))!.runtimeStatus).toBe("Running");
+    });
+
+    test("appends and replaces history; a matching cached etag reads only what is new", async () => {
+      const r = row("a");
+      await create(r);
+      const e1: HistoryEvent[] = [started(T0), startMessage(r).event, { EventType: "TaskScheduled", EventId: 0, Timestamp: T0, Name: "SayHello", Version: null, Input: '"Tokyo"' }];
+      await store.commitSteps([commit(r, { instance: { ...r, etag: 2, runtimeStatus: "Running", historyLength: 3 }, history: { mode: "append", events: e1 } })]);
+      const r2 = (await store.getInstance("a"))!;
+      const e2: HistoryEvent[] = [{ EventType: "TaskCompleted", EventId: -1, Timestamp: T0 + 1, TaskScheduledId: 0, Result: '"Hello Tokyo!"' }];
+      await store.commitSteps([commit(r2, { instance: { ...r2, etag: 3, historyLength: 4 }, history: { mode: "append", events: e2 } })]);
+      expect(await store.getHistory("a")).toEqual([...e1, ...e2]);
+      const [cachedHit] = await store.loadSteps([{ instanceId: "a", cached: { etag: 3, historyLength: 4 } }], T0);
+      expect(cachedHit!.historyFrom).toBe(4);
+      expect(cachedHit!.history).toEqual([]);
+      const [cachedMiss] = await store.loadSteps([{ instanceId: "a", cached: { etag: 2, historyLength: 3 } }], T0);
+      expect(cachedMiss!.historyFrom).toBe(0);
+      expect(cachedMiss!.history).toEqual([...e1, ...e2]);
+      const r3 = (await store.getInstance("a"))!;
+      await store.commitSteps([commit(r3, { instance: { ...r3, etag: 4, historyLength: 1 }, history: { mode: "replace", events: [started(T0 + 5)] } })]);
+      expect(await store.getHistory("a")).toEqual([started(T0 + 5)]);
+    });
+
+    test("inbox: idempotent by id, ordered by arrival, deleted when consumed", async () => {
+      const r = row("a");
+      await create(r);
+      await store.appendMessages([eventMessage("a", "e1"), eventMessage("a", "e2")]);
+      await store.appendMessages([eventMessage("a", "e1"), eventMessage("a", "e3")]);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(step!.messages.map((m) => m.id)).toEqual([startMessage(r).id, "e1", "e2", "e3"]);
+      const seqs = step!.messages.map((m) => m.seq!);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+      await store.commitSteps([commit(r, { deleteMessageIds: [startMessage(r).id, "e1", "e2", "e3"] })]);
+      const [after] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(after!.messages).toEqual([]);
+      const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 0, leaseMs: 1000 });
+      expect(work.instanceIds).toEqual([]);
+    });
+
+    test("delayed messages (timers) become visible at their time", async () => {
+      const r = row("a");
+      await create(r);
+      await store.commitSteps([commit(r, { deleteMessageIds: [startMessage(r).id], messages: [eventMessage("a", "timer", T0 + 60_000, r.executionId)] })]);
+      expect((await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual([]);
+      expect(await store.nextWakeAt()).toBe(T0 + 60_000);
+      expect((await store.loadSteps([{ instanceId: "a" }], T0 + 59_999))[0]!.messages).toEqual([]);
+      expect((await store.claimWork(T0 + 60_000, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual(["a"]);
+      expect((await store.loadSteps([{ instanceId: "a" }], T0 + 60_000))[0]!.messages.map((m) => m.id)).toEqual(["timer"]);
+    });
+
+    test("messages to other instances, and to instances that do not exist yet", async () => {
+      const r = row("parent");
+      await create(r);
+      await store.commitSteps([commit(r, { deleteMessageIds: [startMessage(r).id], messages: [eventMessage("child", "hello-child")] })]);
+      const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work.instanceIds).toEqual(["child"]);
+      const [step] = await store.loadSteps([{ instanceId: "child" }], T0);
+      expect(step!.instance).toBeUndefined();
+      expect(step!.messages.map((m) => m.id)).toEqual(["hello-child"]);
+      expect(await store.commitSteps([{ ...commit(row("child")), expectedEtag: null, instance: null, deleteMessageIds: ["hello-child"] }])).toEqual(["committed"]);
+      expect((await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual([]);
+    });
+
+    test("claimWork leaves out excluded instances and honours limits", async () => {
+      for (const id of ["a", "b", "c"]) await create(row(id));
+      const one = await store.claimWork(T0, { instanceLimit: 1, activityLimit: 0, leaseMs: 1000 });
+      expect(one.instanceIds).toHaveLength(1);
+      const rest = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 0, leaseMs: 1000, exclude: new Set(["a"]) });
+      expect(rest.instanceIds.sort()).toEqual(["b", "c"]);
+    });
+
+    test("activities are leased, hidden while leased, and handed out again when the lease expires", async () => {
+      const r = row("a");
+      await create(r);
+      await store.commitSteps([commit(r, { deleteMessageIds: [startMessage(r).id], activities: [activityItem(r, 0), activityItem(r, 1)] })]);
+      expect(await store.nextWakeAt()).toBeLessThanOrEqual(T0);
+      const first = await store.claimWork(T0, { instanceLimit: 0, activityLimit: 1, leaseMs: 1000 });
+      expect(first.activities).toHaveLength(1);
+      expect(first.activities[0]).toMatchObject({ ...activityItem(r, 0), dequeueCount: 1, lockedUntil: T0 + 1000 });
+      const second = await store.claimWork(T0 + 10, { instanceLimit: 0, activityLimit: 10, leaseMs: 1000 });
+      expect(second.activities.map((a) => a.taskId)).toEqual([1]);
+      expect((await store.claimWork(T0 + 999, { instanceLimit: 0, activityLimit: 10, leaseMs: 1000 })).activities).toEqual([]);
+      expect(await store.nextWakeAt()).toBe(T0 + 1000);
+      const again = await store.claimWork(T0 + 1000, { instanceLimit: 0, activityLimit: 10, leaseMs: 1000 });
+      expect(again.activities.map((a) => a.taskId)).toEqual([0]);
+      expect(again.activities[0]!.dequeueCount).toBe(2);
+      expect(again.activities[0]!.leaseToken).not.toBe(first.activities[0]!.leaseToken);
+      const result = (id: string): InboxMessage => ({ ...eventMessage("a", id), executionId: r.executionId });
+      expect(await store.completeActivity(first.activities[0]!, result("stale"))).toBe(false);
+      expect(await store.completeActivity(again.activities[0]!, result("fresh"))).toBe(true);
+      expect(await store.completeActivity(again.activities[0]!, result("twice"))).toBe(false);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0 + 1000);
+      expect(step!.messages.map((m) => m.id)).toEqual(["fresh"]);
+    });
+
+    test("dropExecution removes that execution's timers and queued activities, not other messages", async () => {
+      const r = row("a");
+      await create(r);
+      await store.commitSteps([
+        commit(r, {
+          deleteMessageIds: [startMessage(r).id],
+          activities: [activityItem(r, 0)],
+          messages: [eventMessage("a", "timer", T0 + 1000, r.executionId), eventMessage("a", "client-event", T0 + 1000)],
+        }),
+      ]);
+      const r2 = (await store.getInstance("a"))!;
+      await store.commitSteps([commit(r2, { dropExecution: r.executionId, instance: { ...r2, etag: r2.etag + 1, runtimeStatus: "Completed" } })]);
+      const work = await store.claimWork(T0 + 5000, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work.activities).toEqual([]);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0 + 5000);
+      expect(step!.messages.map((m) => m.id)).toEqual(["client-event"]);
+    });
+
+    test("lists instances by status, time range and prefix, in pages", async () => {
+      for (let i = 0; i < 7; i++) {
+        const r = row(`order-${i}`, { createdAt: T0 + i * 1000, runtimeStatus: i % 2 ? "Completed" : "Pending" });
+        await create(r);
+      }
+      await create(row("other", { createdAt: T0 + 500 }));
+      const all = await store.listInstances({ limit: 100 });
+      expect(all.items.map((r) => r.instanceId)).toEqual(["order-0", "other", "order-1", "order-2", "order-3", "order-4", "order-5", "order-6"]);
+      expect(all.next).toBeNull();
+      const done = await store.listInstances({ limit: 100, runtimeStatus: ["Completed"] });
+      expect(done.items.map((r) => r.instanceId)).toEqual(["order-1", "order-3", "order-5"]);
+      const range = await store.listInstances({ limit: 100, createdFrom: T0 + 1000, createdTo: T0 + 3000 });
+      expect(range.items.map((r) => r.instanceId)).toEqual(["order-1", "order-2", "order-3"]);
+      const ids: string[] = [];
+      let after: { createdAt: number; instanceId: string } | undefined;
+      for (let page = 0; page < 10; page++) {
+        const p = await store.listInstances({ limit: 3, instanceIdPrefix: "order-", after });
+        ids.push(...p.items.map((r) => r.instanceId));
+        if (!p.next) break;
+        after = p.next;
+      }
+      expect(ids).toEqual(["order-0", "order-1", "order-2", "order-3", "order-4", "order-5", "order-6"]);
+    });
+
+    test("purges only instances in the given statuses, with everything they own", async () => {
+      const r = row("a");
+      await create(r);
+      expect(await store.purgeInstance("a", TERMINAL)).toBe(false);
+      expect(await store.getInstance("a")).toBeDefined();
+      await store.commitSteps([commit(r, { instance: { ...r, etag: 2, runtimeStatus: "Completed", historyLength: 1 }, history: { mode: "append", events: [started(T0)] }, activities: [activityItem(r, 3)] })]);
+      expect(await store.purgeInstance("a", TERMINAL)).toBe(true);
+      expect(await store.getInstance("a")).toBeUndefined();
+      expect(await store.getHistory("a")).toEqual([]);
+      const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work).toEqual({ instanceIds: [], activities: [] });
+      expect(await store.purgeInstance("a", TERMINAL)).toBe(false);
+    });
+
+    test("stores values exactly (unicode, nested failure details, large payloads)", async () => {
+      const big = JSON.stringify("x".repeat(200_000));
+      const r = row("ünïcødé-✓", { input: big, customStatus: '{"emoji":"🚀"}' });
+      await create(r);
+      const failure = { ErrorType: "TypeError", ErrorMessage: "boom 💥", StackTrace: "at x", IsNonRetriable: false, InnerFailure: { ErrorType: "Error", ErrorMessage: "inner", StackTrace: null, IsNonRetriable: true, InnerFailure: null } };
+      const failed: HistoryEvent = { EventType: "TaskFailed", EventId: -1, Timestamp: T0, TaskScheduledId: 0, Reason: "boom 💥", Details: null, FailureDetails: failure };
+      await store.commitSteps([commit(r, { instance: { ...r, etag: 2, runtimeStatus: "Failed", failureDetails: failure, historyLength: 1 }, history: { mode: "append", events: [failed] } })]);
+      expect(await store.getInstance("ünïcødé-✓")).toEqual({ ...r, etag: 2, runtimeStatus: "Failed", failureDetails: failure, historyLength: 1 });
+      expect(await store.getHistory("ünïcødé-✓")).toEqual([failed]);
+    });
+
+    test("a closed store refuses calls with StoreClosed", async () => {
+      await store.close();
+      const error = await store.getInstance("a").catch((e: unknown) => e);
+      expect(DurableError.is(error, "StoreClosed")).toBe(true);
+      store = await makeStore();
+    });
+  });
+}

@@ -1,0 +1,313 @@
+/**
+ * The in-memory store: the embedded default for Node, tests and benchmarks. Every method does its
+ * check-then-mutate with no `await` in between, so each call is atomic in a single-threaded host.
+ */
+import { DurableError } from "../../src/errors.ts";
+import type { HistoryEvent } from "../../src/history.ts";
+import type {
+  ActivityWorkItem,
+  ClaimOptions,
+  ClaimedActivity,
+  ClaimedWork,
+  CommitOutcome,
+  CreateOptions,
+  InboxMessage,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  StepCommit,
+  StepInput,
+  StepRequest,
+  Store,
+} from "../../src/store.ts";
+import type { RuntimeStatus } from "../../src/status.ts";
+import { MinHeap } from "./min-heap.ts";
+
+interface ActivityRow extends ActivityWorkItem {
+  leaseToken: string | null;
+  lockedUntil: number;
+  dequeueCount: number;
+}
+
+export interface MemoryStoreOptions {
+  /** A label shown in errors; handy when a test holds several stores. */
+  name?: string;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  return new MemoryStore(options.name ?? "memory");
+}
+
+class MemoryStore implements Store {
+  private readonly instances = new Map<string, InstanceRecord>();
+  private readonly histories = new Map<string, HistoryEvent[]>();
+  private readonly inboxes = new Map<string, Map<string, InboxMessage>>();
+  /** Instances with at least one message visible as of the last promotion. */
+  private readonly ready = new Set<string>();
+  private readonly delayed = new MinHeap<InboxMessage>();
+  private readonly activities = new Map<string, ActivityRow>();
+  private readonly available = new Set<string>();
+  private readonly leased = new Set<string>();
+  private readonly activitiesByInstance = new Map<string, Set<string>>();
+  private earliestLeaseExpiry = Infinity;
+  private seq = 0;
+  private leaseCounter = 0;
+  private closed = false;
+
+  constructor(private readonly name: string) {}
+
+  async createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
+    this.assertOpen();
+    const existing = this.instances.get(instance.instanceId);
+    if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+      throw new DurableError(
+        "InstanceAlreadyExists",
+        `An instance with ID '${instance.instanceId}' already exists and is ${existing.runtimeStatus}. ` +
+          `Wait for it to finish, terminate it, or start with another instance ID.`,
+      );
+    }
+    if (existing) this.deleteAll(instance.instanceId);
+    this.instances.set(instance.instanceId, { ...instance });
+    this.histories.set(instance.instanceId, []);
+    this.append(start);
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    this.assertOpen();
+    const row = this.instances.get(instanceId);
+    return row && { ...row };
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    this.assertOpen();
+    return (this.histories.get(instanceId) ?? []).slice();
+  }
+
+  async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
+    this.assertOpen();
+    this.promote(now);
+    return requests.map(({ instanceId, cached }) => {
+      const row = this.instances.get(instanceId);
+      const history = this.histories.get(instanceId) ?? [];
+      const from = row && cached && cached.etag === row.etag ? cached.historyLength : 0;
+      const messages: InboxMessage[] = [];
+      const inbox = this.inboxes.get(instanceId);
+      if (inbox) for (const m of inbox.values()) if (m.visibleAt <= now) messages.push(m);
+      return {
+        instanceId,
+        instance: row && { ...row },
+        history: from === 0 ? history.slice() : history.slice(from),
+        historyFrom: from,
+        messages,
+      };
+    });
+  }
+
+  async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
+    this.assertOpen();
+    return commits.map((c) => this.commitOne(c));
+  }
+
+  private commitOne(c: StepCommit): CommitOutcome {
+    const current = this.instances.get(c.instanceId);
+    if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
+    const inbox = this.inboxes.get(c.instanceId);
+    if (inbox) for (const id of c.deleteMessageIds) inbox.delete(id);
+    if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution);
+    if (c.instance) {
+      this.instances.set(c.instanceId, { ...c.instance });
+      if (c.history.mode === "replace") {
+        this.histories.set(c.instanceId, c.history.events.slice());
+      } else {
+        const history = this.histories.get(c.instanceId);
+        if (history) for (const e of c.history.events) history.push(e);
+        else this.histories.set(c.instanceId, c.history.events.slice());
+      }
+    } else {
+      this.instances.delete(c.instanceId);
+      this.histories.delete(c.instanceId);
+    }
+    for (const m of c.messages) this.append(m);
+    for (const a of c.activities) this.enqueueActivity(a);
+    this.refreshReady(c.instanceId);
+    return "committed";
+  }
+
+  async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
+    this.assertOpen();
+    for (const m of messages) this.append(m);
+  }
+
+  async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+    this.assertOpen();
+    this.promote(now);
+    const instanceIds: string[] = [];
+    if (options.instanceLimit > 0) {
+      for (const id of this.ready) {
+        if (options.exclude?.has(id)) continue;
+        instanceIds.push(id);
+        if (instanceIds.length >= options.instanceLimit) break;
+      }
+    }
+    const activities: ClaimedActivity[] = [];
+    if (options.activityLimit > 0) {
+      if (now >= this.earliestLeaseExpiry) this.releaseExpiredLeases(now);
+      for (const id of this.available) {
+        if (activities.length >= options.activityLimit) break;
+        const row = this.activities.get(id)!;
+        this.available.delete(id);
+        this.leased.add(id);
+        row.leaseToken = `${this.name}:${++this.leaseCounter}`;
+        row.lockedUntil = now + options.leaseMs;
+        row.dequeueCount++;
+        if (row.lockedUntil < this.earliestLeaseExpiry) this.earliestLeaseExpiry = row.lockedUntil;
+        activities.push({ ...row, leaseToken: row.leaseToken });
+      }
+    }
+    return { instanceIds, activities };
+  }
+
+  async completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
+    this.assertOpen();
+    const row = this.activities.get(activity.id);
+    if (!row || row.leaseToken !== activity.leaseToken) return false;
+    this.removeActivity(row);
+    this.append(result);
+    return true;
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    this.assertOpen();
+    if (this.ready.size > 0 || this.available.size > 0) return 0;
+    const next = Math.min(this.delayed.peekKey() ?? Infinity, this.leased.size > 0 ? this.earliestLeaseExpiry : Infinity);
+    return next === Infinity ? null : next;
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstancePage> {
+    this.assertOpen();
+    const matches: InstanceRecord[] = [];
+    for (const row of this.instances.values()) {
+      if (query.runtimeStatus && !query.runtimeStatus.includes(row.runtimeStatus)) continue;
+      if (query.createdFrom !== undefined && row.createdAt < query.createdFrom) continue;
+      if (query.createdTo !== undefined && row.createdAt > query.createdTo) continue;
+      if (query.instanceIdPrefix && !row.instanceId.startsWith(query.instanceIdPrefix)) continue;
+      const after = query.after;
+      if (after && (row.createdAt < after.createdAt || (row.createdAt === after.createdAt && row.instanceId <= after.instanceId))) continue;
+      matches.push(row);
+    }
+    matches.sort((a, b) => a.createdAt - b.createdAt || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
+    const items = matches.slice(0, query.limit).map((r) => ({ ...r }));
+    const last = items[items.length - 1];
+    return { items, next: matches.length > query.limit && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
+  }
+
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+    this.assertOpen();
+    const row = this.instances.get(instanceId);
+    if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
+    this.deleteAll(instanceId);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  // --- internals ---
+
+  private assertOpen(): void {
+    if (this.closed) throw new DurableError("StoreClosed", `The store '${this.name}' is closed; create a new one.`);
+  }
+
+  private append(m: InboxMessage): void {
+    let inbox = this.inboxes.get(m.instanceId);
+    if (!inbox) this.inboxes.set(m.instanceId, (inbox = new Map()));
+    if (inbox.has(m.id)) return;
+    const stored = { ...m, seq: ++this.seq };
+    inbox.set(m.id, stored);
+    // Visibility is decided against the clock at the next promotion; a message due "now" is ready at once.
+    if (m.visibleAt <= 0 || m.visibleAt <= this.lastPromotion) this.ready.add(m.instanceId);
+    else this.delayed.push(m.visibleAt, stored);
+  }
+
+  private lastPromotion = 0;
+
+  /** Marks instances whose delayed messages came due by `now` as ready. */
+  private promote(now: number): void {
+    if (now > this.lastPromotion) this.lastPromotion = now;
+    while ((this.delayed.peekKey() ?? Infinity) <= now) {
+      const m = this.delayed.pop()!;
+      if (this.inboxes.get(m.instanceId)?.get(m.id) === m) this.ready.add(m.instanceId);
+    }
+  }
+
+  private refreshReady(instanceId: string): void {
+    const inbox = this.inboxes.get(instanceId);
+    if (inbox) {
+      for (const m of inbox.values()) {
+        if (m.visibleAt <= this.lastPromotion) {
+          this.ready.add(instanceId);
+          return;
+        }
+      }
+      if (inbox.size === 0) this.inboxes.delete(instanceId);
+    }
+    this.ready.delete(instanceId);
+  }
+
+  private enqueueActivity(a: ActivityWorkItem): void {
+    if (this.activities.has(a.id)) return;
+    const row: ActivityRow = { ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 };
+    this.activities.set(a.id, row);
+    this.available.add(a.id);
+    let ids = this.activitiesByInstance.get(a.instanceId);
+    if (!ids) this.activitiesByInstance.set(a.instanceId, (ids = new Set()));
+    ids.add(a.id);
+  }
+
+  private removeActivity(row: ActivityRow): void {
+    this.activities.delete(row.id);
+    this.available.delete(row.id);
+    this.leased.delete(row.id);
+    const ids = this.activitiesByInstance.get(row.instanceId);
+    if (ids) {
+      ids.delete(row.id);
+      if (ids.size === 0) this.activitiesByInstance.delete(row.instanceId);
+    }
+  }
+
+  private releaseExpiredLeases(now: number): void {
+    let earliest = Infinity;
+    for (const id of this.leased) {
+      const row = this.activities.get(id)!;
+      if (row.lockedUntil <= now) {
+        this.leased.delete(id);
+        this.available.add(id);
+      } else if (row.lockedUntil < earliest) {
+        earliest = row.lockedUntil;
+      }
+    }
+    this.earliestLeaseExpiry = earliest;
+  }
+
+  private dropExecution(instanceId: string, executionId: string): void {
+    const inbox = this.inboxes.get(instanceId);
+    if (inbox) for (const [id, m] of inbox) if (m.executionId === executionId) inbox.delete(id);
+    const ids = this.activitiesByInstance.get(instanceId);
+    if (ids) {
+      for (const id of [...ids]) {
+        const row = this.activities.get(id);
+        if (row && row.executionId === executionId) this.removeActivity(row);
+      }
+    }
+  }
+
+  private deleteAll(instanceId: string): void {
+    this.instances.delete(instanceId);
+    this.histories.delete(instanceId);
+    this.inboxes.delete(instanceId);
+    this.ready.delete(instanceId);
+    const ids = this.activitiesByInstance.get(instanceId);
+    if (ids) for (const id of [...ids]) this.removeActivity(this.activities.get(id)!);
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * @module client — start, query and manage orchestration instances. Works over any store; the
+ * client a runtime hands out also wakes that runtime when it writes.
+ */
+import type { Clock } from "./clock.ts";
+import type { OrchestratorDefinition, Registry } from "./definitions.ts";
+import { DurableError } from "./errors.ts";
+import { newInstanceId } from "./guid.ts";
+import type { HistoryEvent } from "./history.ts";
+import {
+  createCheckStatusResponse,
+  createHttpManagementPayload,
+  type CheckStatusResponse,
+  type HttpManagementPayload,
+  type ManagementUrlOptions,
+} from "./http-management.ts";
+import { validateInstanceId } from "./instance-id.ts";
+import { toJson } from "./json.ts";
+import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus, isRuntimeStatus, RUNTIME_STATUSES } from "./status.ts";
+import { toStatus, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
+import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
+
+export interface StartOptions<I = unknown> {
+  /** Default: a new random id (32 hex digits). */
+  instanceId?: string;
+  input?: I;
+  version?: string;
+}
+
+export interface ListQuery {
+  runtimeStatus?: readonly RuntimeStatus[];
+  createdTimeFrom?: Date | number;
+  createdTimeTo?: Date | number;
+  instanceIdPrefix?: string;
+  /** Default 100, at most 1,000. */
+  pageSize?: number;
+  continuationToken?: string | null;
+  /** Default true. */
+  showInput?: boolean;
+}
+
+export interface ListResult {
+  instances: OrchestrationStatus[];
+  /** Pass back to get the next page; null on the last page. */
+  continuationToken: string | null;
+}
+
+export interface PurgeFilter {
+  createdTimeFrom?: Date | number;
+  createdTimeTo?: Date | number;
+  /** Default: the terminal statuses. Running instances are never purged. */
+  runtimeStatus?: readonly RuntimeStatus[];
+}
+
+export interface PurgeResult {
+  instancesDeleted: number;
+}
+
+export interface WaitOptions {
+  /** Default 60,000 ms. */
+  timeoutMs?: number;
+  /** How often to look when no change notification arrives (default 1,000 ms). */
+  pollIntervalMs?: number;
+}
+
+export interface ClientOptions {
+  store: Store;
+  clock: Clock;
+  /** When given, `startNew` refuses names it does not know. */
+  registry?: Registry;
+  /** Called after every write, to wake whatever processes the store. */
+  onWrite?: () => void;
+  /** Subscribes to instance changes (lets `waitForCompletion` react at once instead of polling). */
+  subscribe?: (listener: (instance: InstanceRecord) => void) => () => void;
+}
+
+const MAX_PAGE_SIZE = 1000;
+
+/**
+ * What hosts and the HTTP router need from a client. `DurableClient` implements it over one store;
+ * the Worker implements it over many Durable Objects.
+ */
+export interface OrchestrationClient {
+  startNew<I>(orchestrator: OrchestratorDefinition<I, unknown> | string, options?: StartOptions<I>): Promise<string>;
+  getStatus(instanceId: string, options?: StatusOptions): Promise<OrchestrationStatus | undefined>;
+  listInstances(query?: ListQuery): Promise<ListResult>;
+  raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void>;
+  terminate(instanceId: string, reason?: string, options?: { recursive?: boolean }): Promise<void>;
+  suspend(instanceId: string, reason?: string): Promise<void>;
+  resume(instanceId: string, reason?: string): Promise<void>;
+  rewind(instanceId: string, reason?: string): Promise<void>;
+  restart(instanceId: string, options?: { restartWithNewInstanceId?: boolean }): Promise<string>;
+  purge(instanceId: string): Promise<PurgeResult>;
+  purgeBy(filter?: PurgeFilter): Promise<PurgeResult>;
+  waitForCompletion(instanceId: string, options?: WaitOptions): Promise<OrchestrationStatus>;
+}
+
+export class DurableClient implements OrchestrationClient {
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ClientOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+  }
+
+  /** Starts an orchestration and returns its instance id. */
+  async startNew<I>(orchestrator: OrchestratorDefinition<I, unknown> | string, options: StartOptions<I> = {}): Promise<string> {
+    const name = typeof orchestrator === "string" ? orchestrator : orchestrator?.name;
+    if (typeof name !== "string" || name === "") {
+      throw new DurableError("InvalidArgument", "startNew needs an orchestrator definition or name.");
+    }
+    const registry = this.options.registry;
+    if (registry && !registry.orchestrator(name)) {
+      const known = registry.orchestratorNames();
+      throw new DurableError(
+        "UnknownOrchestrator",
+        `No orchestrator named '${name}' is registered.${known.length ? ` Registered: ${known.join(", ")}.` : ""}`,
+      );
+    }
+    const instanceId = options.instanceId ?? newInstanceId();
+    validateInstanceId(instanceId);
+    if (options.version !== undefined && typeof options.version !== "string") {
+      throw new DurableError("InvalidArgument", "version must be a string.");
+    }
+    const input = toJson(options.input, `The input of orchestration '${name}'`);
+    await this.create(instanceId, name, input, options.version ?? null);
+    return instanceId;
+  }
+
+  private async create(instanceId: string, name: string, input: string | null, version: string | null): Promise<void> {
+    const now = this.clock.now();
+    const executionId = newInstanceId();
+    const row: InstanceRecord = {
+      instanceId,
+      name,
+      version,
+      executionId,
+      runtimeStatus: "Pending",
+      input,
+      output: null,
+      customStatus: null,
+      failureDetails: null,
+      parentInstanceId: null,
+      createdAt: now,
+      lastUpdatedAt: now,
+      completedAt: null,
+      etag: 1,
+      historyLength: 0,
+    };
+    const start: InboxMessage = {
+      id: `${instanceId}|start|${executionId}`,
+      instanceId,
+      executionId: null,
+      visibleAt: now,
+      event: {
+        EventType: "ExecutionStarted",
+        EventId: -1,
+        Timestamp: now,
+        Name: name,
+        Version: version,
+        Input: input,
+        OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
+        ParentInstance: null,
+      },
+    };
+    await this.store.createInstance(row, start, { overwritableStatuses: TERMINAL_STATUSES });
+    this.options.onWrite?.();
+  }
+
+  /** The instance's status, or undefined when there is no such instance. */
+  async getStatus(instanceId: string, options: StatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    const row = await this.store.getInstance(instanceId);
+    if (!row) return undefined;
+    const history = options.showHistory && row.runtimeStatus !== "Pending" ? await this.store.getHistory(instanceId) : undefined;
+    return toStatus(row, options, history);
+  }
+
+  /** The raw history of the current execution, with epoch-ms timestamps and JSON-text payloads. */
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    await this.require(instanceId);
+    return this.store.getHistory(instanceId);
+  }
+
+  async listInstances(query: ListQuery = {}): Promise<ListResult> {
+    const pageSize = query.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new DurableError("InvalidArgument", `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
+    }
+    for (const s of query.runtimeStatus ?? []) {
+      if (!isRuntimeStatus(s)) throw new DurableError("InvalidArgument", `Unknown runtime status '${s}'. Use one of ${RUNTIME_STATUSES.join(", ")}.`);
+    }
+    const page = await this.store.listInstances({
+      runtimeStatus: query.runtimeStatus && query.runtimeStatus.length > 0 ? query.runtimeStatus : undefined,
+      createdFrom: toMs(query.createdTimeFrom, "createdTimeFrom"),
+      createdTo: toMs(query.createdTimeTo, "createdTimeTo"),
+      instanceIdPrefix: query.instanceIdPrefix || undefined,
+      limit: pageSize,
+      after: query.continuationToken ? decodeToken(query.continuationToken) : undefined,
+    });
+    return {
+      instances: page.items.map((r) => toStatus(r, { showInput: query.showInput !== false })),
+      continuationToken: page.next ? encodeToken(page.next) : null,
+    };
+  }
+
+  /** Sends an event to a running (or pending, or suspended) instance. */
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    if (typeof eventName !== "string" || eventName === "") {
+      throw new DurableError("InvalidArgument", "raiseEvent needs a non-empty event name.");
+    }
+    const input = toJson(eventData, `The data of event '${eventName}'`);
+    const row = await this.requireRunning(instanceId, "raise an event on");
+    const now = this.clock.now();
+    await this.send(row, { EventType: "EventRaised", EventId: -1, Timestamp: now, Name: eventName, Input: input });
+  }
+
+  /** Terminates the instance and, by default, its running sub-orchestrations. */
+  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean } = {}): Promise<void> {
+    const row = await this.requireRunning(instanceId, "terminate");
+    const input = toJson(reason ?? null, "The termination reason");
+    await this.send(row, { EventType: "ExecutionTerminated", EventId: -1, Timestamp: this.clock.now(), Input: input, Recursive: options.recursive !== false });
+  }
+
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    const row = await this.requireRunning(instanceId, "suspend");
+    if (row.runtimeStatus === "Suspended") {
+      throw new DurableError("InvalidState", `Instance '${instanceId}' is already suspended; resume it first.`);
+    }
+    await this.send(row, { EventType: "ExecutionSuspended", EventId: -1, Timestamp: this.clock.now(), Reason: reason ?? null });
+  }
+
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    const row = await this.requireRunning(instanceId, "resume");
+    if (row.runtimeStatus !== "Suspended") {
+      throw new DurableError("InvalidState", `Instance '${instanceId}' is ${row.runtimeStatus}, not Suspended; only a suspended instance can be resumed.`);
+    }
+    await this.send(row, { EventType: "ExecutionResumed", EventId: -1, Timestamp: this.clock.now(), Reason: reason ?? null });
+  }
+
+  /** Retries a Failed instance from where it failed: the failed activities and sub-orchestrations run again. */
+  async rewind(instanceId: string, reason?: string): Promise<void> {
+    const row = await this.require(instanceId);
+    if (row.runtimeStatus !== "Failed") {
+      const code = isTerminal(row.runtimeStatus) ? "InstanceGone" : "InvalidState";
+      throw new DurableError(code, `Instance '${instanceId}' is ${row.runtimeStatus}; only Failed instances can be rewound.`);
+    }
+    await this.send(row, { EventType: "ExecutionRewound", EventId: -1, Timestamp: this.clock.now(), Reason: reason ?? null });
+  }
+
+  /**
+   * Starts the instance's orchestration again with its original input: under a new id (the default,
+   * as in Durable Functions) or, once it has finished, under the same id. Returns the id used.
+   */
+  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean } = {}): Promise<string> {
+    const row = await this.require(instanceId);
+    const newId = options.restartWithNewInstanceId !== false;
+    if (!newId && !isTerminal(row.runtimeStatus)) {
+      throw new DurableError(
+        "InstanceStillRunning",
+        `Instance '${instanceId}' is ${row.runtimeStatus}; it can be restarted under the same ID only once it has finished. Terminate it first, or restart with a new ID.`,
+      );
+    }
+    const history = await this.store.getHistory(instanceId);
+    const started = history.find((e) => e.EventType === "ExecutionStarted");
+    const input = started?.EventType === "ExecutionStarted" ? started.Input : row.input;
+    const id = newId ? newInstanceId() : instanceId;
+    await this.create(id, row.name, input, row.version);
+    return id;
+  }
+
+  /** Deletes a finished instance and its history. Returns `{ instancesDeleted: 0 }` when there was none. */
+  async purge(instanceId: string): Promise<PurgeResult> {
+    const row = await this.store.getInstance(instanceId);
+    if (!row) return { instancesDeleted: 0 };
+    if (!isTerminal(row.runtimeStatus)) {
+      throw new DurableError(
+        "InstanceStillRunning",
+        `Instance '${instanceId}' is ${row.runtimeStatus}; only finished instances can be purged. Terminate it first.`,
+      );
+    }
+    const deleted = await this.store.purgeInstance(instanceId, TERMINAL_STATUSES);
+    return { instancesDeleted: deleted ? 1 : 0 };
+  }
+
+  /** Deletes every finished instance that matches the filter. */
+  async purgeBy(filter: PurgeFilter = {}): Promise<PurgeResult> {
+    const statuses = (filter.runtimeStatus ?? TERMINAL_STATUSES).filter(isTerminal);
+    if (statuses.length === 0) return { instancesDeleted: 0 };
+    let deleted = 0;
+    let after: { createdAt: number; instanceId: string } | undefined;
+    for (;;) {
+      const page = await this.store.listInstances({
+        runtimeStatus: statuses,
+        createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"),
+        createdTo: toMs(filter.createdTimeTo, "createdTimeTo"),
+        limit: 500,
+        after,
+      });
+      for (const row of page.items) if (await this.store.purgeInstance(row.instanceId, statuses)) deleted++;
+      if (!page.next) break;
+      after = page.next;
+    }
+    return { instancesDeleted: deleted };
+  }
+
+  /** Resolves with the final status once the instance finished; throws `Timeout` otherwise. */
+  async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const pollMs = options.pollIntervalMs ?? 1000;
+    const deadline = Date.now() + timeoutMs;
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.options.subscribe?.((row) => {
+      if (row.instanceId === instanceId) wake?.();
+    });
+    try {
+      for (;;) {
+        const status = await this.getStatus(instanceId);
+        if (!status) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' exists.`);
+        if (isTerminal(status.runtimeStatus)) return status;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new DurableError("Timeout", `Instance '${instanceId}' is still ${status.runtimeStatus} after ${timeoutMs} ms.`);
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(pollMs, left));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  /** The id and the eight management URLs of an instance (Durable Functions' `HttpManagementPayload`). */
+  createHttpManagementPayload(instanceId: string, options: ManagementUrlOptions): HttpManagementPayload {
+    return createHttpManagementPayload(instanceId, options);
+  }
+
+  /** The 202 answer of an HTTP starter: `Location`, `Retry-After: 10` and the management payload. */
+  createCheckStatusResponse(instanceId: string, options: ManagementUrlOptions): CheckStatusResponse {
+    return createCheckStatusResponse(instanceId, options);
+  }
+
+  // --- internals ---
+
+  private async require(instanceId: string): Promise<InstanceRecord> {
+    if (typeof instanceId !== "string" || instanceId === "") {
+      throw new DurableError("InvalidInstanceId", "An instance ID is required.");
+    }
+    const row = await this.store.getInstance(instanceId);
+    if (!row) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
+    return row;
+  }
+
+  private async requireRunning(instanceId: string, action: string): Promise<InstanceRecord> {
+    const row = await this.require(instanceId);
+    if (isTerminal(row.runtimeStatus)) {
+      throw new DurableError("InstanceGone", `Cannot ${action} instance '${instanceId}': it is ${row.runtimeStatus}.`);
+    }
+    return row;
+  }
+
+  private async send(row: InstanceRecord, event: InboxMessage["event"]): Promise<void> {
+    await this.store.appendMessages([
+      { id: `${row.instanceId}|client|${newInstanceId()}`, instanceId: row.instanceId, executionId: null, visibleAt: event.Timestamp, event },
+    ]);
+    this.options.onWrite?.();
+  }
+}
+
+function toMs(value: Date | number | undefined, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = typeof value === "number" ? value : value.getTime();
+  if (!Number.isFinite(ms)) throw new DurableError("InvalidArgument", `${what} is not a valid date.`);
+  return ms;
+}
+
+function encodeToken(position: { createdAt: number; instanceId: string }): string {
+  return `${position.createdAt.toString(36)}.${encodeURIComponent(position.instanceId)}`;
+}
+
+function decodeToken(token: string): { createdAt: number; instanceId: string } {
+  const dot = token.indexOf(".");
+  const createdAt = dot > 0 ? parseInt(token.slice(0, dot), 36) : NaN;
+  let instanceId = "";
+  try {
+    instanceId = decodeURIComponent(token.slice(dot + 1));
+  } catch {
+    instanceId = "";
+  }
+  if (!Number.isFinite(createdAt) || instanceId === "") {
+    throw new DurableError("InvalidArgument", "The continuation token is not valid; pass back the token a previous page returned.");
+  }
+  return { createdAt, instanceId };
+}

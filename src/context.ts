@@ -1,0 +1,107 @@
+/** @module context — what an orchestrator sees: the only door to time, randomness and the outside world. */
+import type { ActivityDefinition, OrchestratorDefinition } from "./definitions.ts";
+import type { RetryPolicy } from "./retry.ts";
+import type { ExternalEventTask, Task, TimerTask } from "./task.ts";
+
+export interface ReplaySafeLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface CallHttpOptions {
+  method: string;
+  url: string;
+  /** Objects are sent as JSON. */
+  body?: string | object;
+  headers?: Record<string, string>;
+  /**
+   * Follow the asynchronous HTTP pattern (default true): while the answer is 202 with a `Location`
+   * header, wait `Retry-After` seconds on a durable timer (or `pollingIntervalMs`) and GET the location.
+   */
+  enablePolling?: boolean;
+  /** The wait between polls when the server sends no `Retry-After` (default 30,000 ms, as Durable Functions). */
+  pollingIntervalMs?: number;
+}
+
+export interface DurableHttpRequest {
+  method: string;
+  url: string;
+  body: string | null;
+  headers: Record<string, string>;
+}
+
+export interface DurableHttpResponse {
+  statusCode: number;
+  content: string;
+  headers: Record<string, string>;
+}
+
+export interface WaitForEventOptions<T> {
+  /** Fail with `EventTimeoutError` (or complete with `defaultValue`) when nothing arrives in time. */
+  timeoutMs?: number;
+  /** With `timeoutMs`: complete with this instead of failing when the time is up. */
+  defaultValue?: T;
+}
+
+export interface ContinueAsNewOptions {
+  /** Carry events that arrived but were not consumed over to the new execution (default false). */
+  preserveUnprocessedEvents?: boolean;
+}
+
+type ActivityRef<I, O> = ActivityDefinition<I, O> | string;
+type OrchestratorRef<I, O> = OrchestratorDefinition<I, O> | string;
+type InputOf<R> = R extends ActivityDefinition<infer I, any> | OrchestratorDefinition<infer I, any> ? I : unknown;
+
+export interface OrchestrationContext<TInput = unknown> {
+  readonly instanceId: string;
+  readonly executionId: string;
+  /** Set in sub-orchestrations. */
+  readonly parentInstanceId: string | undefined;
+  readonly name: string;
+  readonly version: string | undefined;
+  /** True while the orchestrator re-runs past steps from history. */
+  readonly isReplaying: boolean;
+  /** The deterministic "now": the time the current step started. Use instead of `new Date()`. */
+  readonly currentUtcDateTime: Date;
+  /** Logs only when not replaying, so every line appears once. */
+  readonly log: ReplaySafeLogger;
+
+  getInput(): TInput;
+
+  callActivity<I, O>(activity: ActivityDefinition<I, O>, ...input: undefined extends I ? [input?: I] : [input: I]): Task<O>;
+  callActivity<O = unknown>(name: string, input?: unknown): Task<O>;
+
+  callActivityWithRetry<I, O>(activity: ActivityDefinition<I, O>, retry: RetryPolicy, ...input: undefined extends I ? [input?: I] : [input: I]): Task<O>;
+  callActivityWithRetry<O = unknown>(name: string, retry: RetryPolicy, input?: unknown): Task<O>;
+
+  callSubOrchestrator<I, O>(orchestrator: OrchestratorDefinition<I, O>, input?: I, instanceId?: string, version?: string): Task<O>;
+  callSubOrchestrator<O = unknown>(name: string, input?: unknown, instanceId?: string, version?: string): Task<O>;
+
+  callSubOrchestratorWithRetry<I, O>(orchestrator: OrchestratorDefinition<I, O>, retry: RetryPolicy, input?: I, instanceId?: string, version?: string): Task<O>;
+  callSubOrchestratorWithRetry<O = unknown>(name: string, retry: RetryPolicy, input?: unknown, instanceId?: string, version?: string): Task<O>;
+
+  /** A durable timer. Timers still pending when the orchestrator finishes are cancelled, not waited for. */
+  createTimer(fireAt: Date | number): TimerTask;
+
+  /**
+   * Waits for an event raised by a client. Events that arrived earlier are buffered; names match
+   * case-insensitively; several waiters on one name are served first come, first served.
+   */
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): ExternalEventTask<T> | Task<T>;
+
+  /** A durable HTTP request, run as a built-in activity; follows 202 + Location polling on durable timers. */
+  callHttp(options: CallHttpOptions): Task<DurableHttpResponse>;
+
+  /** Restarts the orchestration with fresh history and a new input once this step ends. Do not yield it. */
+  continueAsNew(input: unknown, options?: ContinueAsNewOptions): void;
+
+  /** Shown in status queries. At most 16 KB of JSON. */
+  setCustomStatus(status: unknown): void;
+
+  /** A deterministic, replay-safe UUID (v5, from the instance id, the current time and a counter). */
+  newGuid(): string;
+}
+
+export type { ActivityRef, OrchestratorRef, InputOf };

@@ -1,0 +1,91 @@
+/** @module definitions — orchestrators and activities, registered by explicit name (never `fn.name`). */
+import type { OrchestrationContext } from "./context.ts";
+import type { Task } from "./task.ts";
+
+/** What an activity receives besides its input. */
+export interface ActivityContext {
+  readonly instanceId: string;
+  readonly executionId: string;
+  readonly name: string;
+  /** The sequence id of the task in its orchestration. */
+  readonly taskId: number;
+  /** Stable across retries of the same work item: use it to make side effects idempotent. */
+  readonly idempotencyKey: string;
+  /** How many times this work item was handed to a worker (1 on the first run). */
+  readonly dequeueCount: number;
+}
+
+export type ActivityFunction<I, O> = (input: I, context: ActivityContext) => O | Promise<O>;
+
+export interface ActivityDefinition<I = any, O = any> {
+  readonly kind: "activity";
+  readonly name: string;
+  readonly fn: ActivityFunction<I, O>;
+}
+
+export type OrchestratorGenerator<O> = Generator<Task<unknown>, O, any>;
+export type OrchestratorFunction<I, O> = (context: OrchestrationContext<I>) => OrchestratorGenerator<O> | O;
+
+export interface OrchestratorDefinition<I = any, O = any> {
+  readonly kind: "orchestrator";
+  readonly name: string;
+  readonly fn: OrchestratorFunction<I, O>;
+}
+
+/** Defines an activity: `activity("SayHello", (city: string) => \`Hello ${city}!\`)`. */
+export function activity<I = any, O = unknown>(name: string, fn: ActivityFunction<I, O>): ActivityDefinition<I, Awaited<O>> {
+  assertName(name, "activity");
+  return Object.freeze({ kind: "activity", name, fn }) as ActivityDefinition<I, Awaited<O>>;
+}
+
+/** Defines an orchestrator: `orchestrator("HelloCities", function* (ctx) { … })`. */
+export function orchestrator<I = any, O = unknown>(name: string, fn: OrchestratorFunction<I, O>): OrchestratorDefinition<I, O> {
+  assertName(name, "orchestrator");
+  return Object.freeze({ kind: "orchestrator", name, fn });
+}
+
+function assertName(name: string, what: string): void {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new TypeError(`An ${what} needs a non-empty name, e.g. ${what}("SayHello", fn).`);
+  }
+}
+
+/** Looks up registered functions by name, case-insensitively (as Durable Functions does). */
+export class Registry {
+  private readonly orchestrators = new Map<string, OrchestratorDefinition>();
+  private readonly activities = new Map<string, ActivityDefinition>();
+
+  constructor(orchestrators: readonly OrchestratorDefinition[] = [], activities: readonly ActivityDefinition[] = []) {
+    for (const o of orchestrators) this.addOrchestrator(o);
+    for (const a of activities) this.addActivity(a);
+  }
+
+  addOrchestrator(definition: OrchestratorDefinition): void {
+    this.add(this.orchestrators, definition, "orchestrator");
+  }
+
+  addActivity(definition: ActivityDefinition): void {
+    this.add(this.activities, definition, "activity");
+  }
+
+  orchestrator(name: string): OrchestratorDefinition | undefined {
+    return this.orchestrators.get(name.toLowerCase());
+  }
+
+  activity(name: string): ActivityDefinition | undefined {
+    return this.activities.get(name.toLowerCase());
+  }
+
+  orchestratorNames(): string[] {
+    return [...this.orchestrators.values()].map((o) => o.name);
+  }
+
+  private add<D extends { name: string; fn: unknown }>(map: Map<string, D>, definition: D, what: string): void {
+    const key = definition.name.toLowerCase();
+    const existing = map.get(key);
+    if (existing && existing.fn !== definition.fn) {
+      throw new TypeError(`Two different ${what}s are registered under the name '${definition.name}'; names must be unique.`);
+    }
+    map.set(key, definition);
+  }
+}

@@ -1,0 +1,679 @@
+/**
+ * @module executor — replays an orchestrator over its history and turns what it does next into
+ * actions. Pure and synchronous: events in, actions out, no I/O, no clock, no await. A live
+ * executor is kept between steps (see `runtime.ts`), so a step feeds it only the new events.
+ */
+import type {
+  CallHttpOptions,
+  ContinueAsNewOptions,
+  DurableHttpRequest,
+  DurableHttpResponse,
+  OrchestrationContext,
+  ReplaySafeLogger,
+  WaitForEventOptions,
+} from "./context.ts";
+import type { ActivityDefinition, OrchestratorDefinition, OrchestratorGenerator } from "./definitions.ts";
+import {
+  DurableError,
+  EventTimeoutError,
+  TaskAggregateError,
+  TaskFailedError,
+  toFailureDetails,
+  type FailureDetails,
+} from "./errors.ts";
+import { uuidV5 } from "./guid.ts";
+import type { ExecutionStartedEvent, HistoryEvent, ParentInstance } from "./history.ts";
+import { fromJson, toJson, type Json } from "./json.ts";
+import { nextRetryDelay, validateRetryPolicy, type RetryPolicy } from "./retry.ts";
+import { CompletableTask, ExternalEventTask, Task, TimerTask } from "./task.ts";
+
+/** The name of the built-in activity behind `callHttp`. */
+export const HTTP_ACTIVITY = "BuiltIn::HttpActivity";
+export const MAX_ACTIONS_PER_EXECUTION = 100_000;
+export const MAX_CUSTOM_STATUS_BYTES = 16 * 1024;
+const NONDETERMINISM = "Non-Deterministic workflow detected: ";
+
+export type Action =
+  | { kind: "ScheduleTask"; id: number; name: string; input: Json }
+  | { kind: "CreateSubOrchestration"; id: number; name: string; instanceId: string; input: Json; version: string | null }
+  | { kind: "CreateTimer"; id: number; fireAt: number; canceled: boolean };
+
+export type Outcome =
+  | { kind: "completed"; output: Json }
+  | { kind: "failed"; failure: FailureDetails; output: Json; failedTaskIds: number[] }
+  | { kind: "continuedAsNew"; input: Json; carryOver: { name: string; input: Json }[]; preserveUnprocessedEvents: boolean };
+
+export interface ExecutorEnvironment {
+  orchestrator(name: string): OrchestratorDefinition | undefined;
+  logger: ReplaySafeLogger;
+}
+
+interface PendingTask {
+  task: CompletableTask<unknown>;
+  kind: "activity" | "subOrchestration" | "timer";
+  name: string;
+  /** For sub-orchestrations: the child's instance id. */
+  childInstanceId?: string;
+}
+
+const DESCRIBE: Record<Action["kind"], string> = {
+  ScheduleTask: "an activity task",
+  CreateSubOrchestration: "a sub-orchestration",
+  CreateTimer: "a timer",
+};
+
+export class OrchestrationExecutor implements OrchestrationContext<unknown> {
+  // --- identity, set by ExecutionStarted ---
+  name = "";
+  executionId = "";
+  parentInstanceId: string | undefined;
+  version: string | undefined;
+  private input: Json = null;
+  /** Who to notify when this execution ends (sub-orchestrations). */
+  parent: ParentInstance | null = null;
+
+  // --- replay state ---
+  isReplaying = true;
+  private now = 0;
+  private sequence = 0;
+  private guidCounter = 0;
+  /** Actions produced but not yet matched to history (during replay) or committed (live). */
+  private readonly pendingActions = new Map<number, Action>();
+  /** Tasks waiting for a completion event, by sequence id. */
+  private readonly openTasks = new Map<number, PendingTask>();
+  private readonly waiters = new Map<string, ExternalEventTask<unknown>[]>();
+  private readonly bufferedEvents = new Map<string, { name: string; input: Json }[]>();
+  private cancelledTimerIds: number[] = [];
+  private generator: OrchestratorGenerator<unknown> | null = null;
+  private blockedOn: Task<unknown> | null = null;
+  started = false;
+  private suspendedEvents: HistoryEvent[] | null = null;
+
+  outcome: Outcome | null = null;
+  customStatus: Json = null;
+  private customStatusChanged = false;
+
+  readonly log: ReplaySafeLogger;
+
+  constructor(
+    readonly instanceId: string,
+    private readonly env: ExecutorEnvironment,
+  ) {
+    const base = env.logger;
+    const guard =
+      (level: keyof ReplaySafeLogger) =>
+      (...args: unknown[]) => {
+        if (!this.isReplaying) base[level](`[${this.instanceId}]`, ...args);
+      };
+    this.log = { debug: guard("debug"), info: guard("info"), warn: guard("warn"), error: guard("error") };
+  }
+
+  get currentUtcDateTime(): Date {
+    return new Date(this.now);
+  }
+
+  get isSuspended(): boolean {
+    return this.suspendedEvents !== null;
+  }
+
+  /** Applies history events; `replaying` marks events already committed in an earlier step. */
+  applyAll(events: readonly HistoryEvent[], replaying: boolean): void {
+    this.isReplaying = replaying;
+    for (const e of events) this.apply(e);
+  }
+
+  apply(event: HistoryEvent): void {
+    if (this.outcome) return;
+    if (this.suspendedEvents && isWorkEvent(event)) {
+      this.suspendedEvents.push(event);
+      return;
+    }
+    switch (event.EventType) {
+      case "OrchestratorStarted":
+        if (event.Timestamp > this.now) this.now = event.Timestamp;
+        return;
+      case "ExecutionStarted":
+        this.start(event);
+        return;
+      case "TaskScheduled":
+        this.matchScheduled(event.EventId, "ScheduleTask", event.Name, event.Input);
+        return;
+      case "SubOrchestrationInstanceCreated":
+        this.matchScheduled(event.EventId, "CreateSubOrchestration", event.Name, event.Input);
+        return;
+      case "TimerCreated":
+        this.matchScheduled(event.EventId, "CreateTimer", null, null);
+        return;
+      case "TaskCompleted":
+      case "SubOrchestrationInstanceCompleted":
+        this.settle(event.TaskScheduledId, (t) => t.task.complete(fromJson(event.Result)));
+        return;
+      case "TaskFailed":
+      case "SubOrchestrationInstanceFailed":
+        this.settle(event.TaskScheduledId, (t) => t.task.fail(new TaskFailedError(t.name, event.TaskScheduledId, event.FailureDetails)));
+        return;
+      case "TimerFired":
+        this.settle(event.TimerId, (t) => t.task.complete(undefined));
+        return;
+      case "EventRaised":
+        this.deliverEvent(event.Name, event.Input);
+        return;
+      case "ExecutionSuspended":
+        this.suspendedEvents ??= [];
+        return;
+      case "ExecutionResumed": {
+        const held = this.suspendedEvents;
+        this.suspendedEvents = null;
+        if (held) for (const e of held) this.apply(e);
+        return;
+      }
+      default:
+        // OrchestratorCompleted, ExecutionCompleted, ExecutionTerminated, ExecutionRewound,
+        // EventSent and GenericEvent carry nothing the orchestrator code observes.
+        return;
+    }
+  }
+
+  /** The actions produced since the last call, by sequence id; the caller commits them. */
+  takeActions(): Action[] {
+    if (this.pendingActions.size === 0) return [];
+    const actions = [...this.pendingActions.values()].sort((a, b) => a.id - b.id);
+    this.pendingActions.clear();
+    return actions;
+  }
+
+  /** Ids of already-committed timers cancelled since the last call (their messages can be deleted). */
+  takeCancelledTimerIds(): number[] {
+    const ids = this.cancelledTimerIds;
+    this.cancelledTimerIds = [];
+    return ids;
+  }
+
+  /** Returns the custom status if it changed since the last call. */
+  takeCustomStatusChange(): { value: Json } | null {
+    if (!this.customStatusChanged) return null;
+    this.customStatusChanged = false;
+    return { value: this.customStatus };
+  }
+
+  /** Instance ids of sub-orchestrations still running (terminate cascades to them). */
+  openChildInstanceIds(): string[] {
+    const ids: string[] = [];
+    for (const t of this.openTasks.values()) if (t.childInstanceId) ids.push(t.childInstanceId);
+    return ids;
+  }
+
+  /** Events that arrived with no waiter (for `continueAsNew(…, { preserveUnprocessedEvents })`). */
+  private unprocessedEvents(): { name: string; input: Json }[] {
+    const out: { name: string; input: Json }[] = [];
+    for (const list of this.bufferedEvents.values()) out.push(...list);
+    return out;
+  }
+
+  // --- OrchestrationContext ---
+
+  getInput(): unknown {
+    return fromJson(this.input);
+  }
+
+  callActivity(activity: ActivityDefinition | string, input?: unknown): Task<any> {
+    const name = nameOf(activity);
+    return this.scheduleActivity(name, toJson(input, `The input of activity '${name}'`));
+  }
+
+  callActivityWithRetry(activity: ActivityDefinition | string, retry: RetryPolicy, input?: unknown): Task<any> {
+    validateRetryPolicy(retry);
+    const name = nameOf(activity);
+    const json = toJson(input, `The input of activity '${name}'`);
+    return new RetryingTask(this, retry, () => this.scheduleActivity(name, json));
+  }
+
+  callSubOrchestrator(orchestrator: OrchestratorDefinition | string, input?: unknown, instanceId?: string, version?: string): Task<any> {
+    const name = nameOf(orchestrator);
+    return this.scheduleSubOrchestration(name, toJson(input, `The input of sub-orchestration '${name}'`), instanceId, version);
+  }
+
+  callSubOrchestratorWithRetry(
+    orchestrator: OrchestratorDefinition | string,
+    retry: RetryPolicy,
+    input?: unknown,
+    instanceId?: string,
+    version?: string,
+  ): Task<any> {
+    validateRetryPolicy(retry);
+    const name = nameOf(orchestrator);
+    const json = toJson(input, `The input of sub-orchestration '${name}'`);
+    return new RetryingTask(this, retry, () => this.scheduleSubOrchestration(name, json, instanceId, version));
+  }
+
+  createTimer(fireAt: Date | number): TimerTask {
+    const at = typeof fireAt === "number" ? fireAt : fireAt.getTime();
+    if (!Number.isFinite(at)) throw new DurableError("InvalidArgument", `createTimer needs a valid date, got ${String(fireAt)}.`);
+    const id = this.nextSequence();
+    const task = new TimerTask(new Date(at), () => this.cancelTimer(id));
+    this.addAction({ kind: "CreateTimer", id, fireAt: at, canceled: false });
+    this.openTasks.set(id, { task: task as CompletableTask<unknown>, kind: "timer", name: "timer" });
+    return task;
+  }
+
+  waitForExternalEvent<T = unknown>(name: string, options: WaitForEventOptions<T> = {}): any {
+    if (typeof name !== "string" || name === "") {
+      throw new DurableError("InvalidArgument", "waitForExternalEvent needs a non-empty event name.");
+    }
+    const key = name.toLowerCase();
+    const waiter: ExternalEventTask<T> = new ExternalEventTask<T>(name, () => {
+      const list = this.waiters.get(key);
+      const i = list?.indexOf(waiter as ExternalEventTask<unknown>) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+    });
+    const buffered = this.bufferedEvents.get(key);
+    if (buffered && buffered.length > 0) {
+      const e = buffered.shift()!;
+      if (buffered.length === 0) this.bufferedEvents.delete(key);
+      waiter.complete(fromJson(e.input) as T);
+    } else {
+      const list = this.waiters.get(key);
+      if (list) list.push(waiter as ExternalEventTask<unknown>);
+      else this.waiters.set(key, [waiter as ExternalEventTask<unknown>]);
+    }
+    const timeoutMs = options.timeoutMs;
+    if (timeoutMs === undefined) return waiter;
+    if (!(timeoutMs >= 0)) throw new DurableError("InvalidArgument", `timeoutMs must be ≥ 0, got ${String(timeoutMs)}.`);
+    return new EventWithTimeoutTask(waiter, this.createTimer(this.now + timeoutMs), timeoutMs, options);
+  }
+
+  callHttp(options: CallHttpOptions): Task<DurableHttpResponse> {
+    if (!options || typeof options.url !== "string" || typeof options.method !== "string") {
+      throw new DurableError("InvalidArgument", "callHttp needs { method, url }.");
+    }
+    const headers = { ...(options.headers ?? {}) };
+    let body: string | null = null;
+    if (typeof options.body === "string") body = options.body;
+    else if (options.body !== undefined) {
+      body = toJson(options.body, "The callHttp body");
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/json";
+    }
+    const request: DurableHttpRequest = { method: options.method.toUpperCase(), url: options.url, body, headers };
+    return new HttpPollingTask(this, request, options.enablePolling !== false, options.pollingIntervalMs ?? 30_000);
+  }
+
+  continueAsNew(input: unknown, options: ContinueAsNewOptions = {}): void {
+    if (this.outcome) return;
+    const json = toJson(input, "The continueAsNew input");
+    const preserve = options.preserveUnprocessedEvents === true;
+    this.outcome = { kind: "continuedAsNew", input: json, carryOver: preserve ? this.unprocessedEvents() : [], preserveUnprocessedEvents: preserve };
+  }
+
+  setCustomStatus(status: unknown): void {
+    const json = toJson(status, "The custom status");
+    if (json !== null && json.length > MAX_CUSTOM_STATUS_BYTES) {
+      throw new DurableError(
+        "CustomStatusTooLarge",
+        `The custom status is ${json.length} bytes of JSON; the limit is ${MAX_CUSTOM_STATUS_BYTES}. Store large data in an activity's output instead.`,
+      );
+    }
+    if (json !== this.customStatus) {
+      this.customStatus = json;
+      this.customStatusChanged = true;
+    }
+  }
+
+  newGuid(): string {
+    return uuidV5(`${this.instanceId}_${new Date(this.now).toISOString()}_${this.guidCounter++}`);
+  }
+
+  // --- scheduling ---
+
+  /** @internal used by composite tasks */
+  get nowMs(): number {
+    return this.now;
+  }
+
+  /** @internal */
+  scheduleActivity(name: string, input: Json): CompletableTask<unknown> {
+    const id = this.nextSequence();
+    const task = new CompletableTask<unknown>();
+    this.addAction({ kind: "ScheduleTask", id, name, input });
+    this.openTasks.set(id, { task, kind: "activity", name });
+    return task;
+  }
+
+  private scheduleSubOrchestration(name: string, input: Json, instanceId: string | undefined, version: string | undefined): CompletableTask<unknown> {
+    const id = this.nextSequence();
+    const childId = instanceId ?? `${this.executionId}:${id}`;
+    if (childId === this.instanceId || childId === this.parentInstanceId) {
+      throw new DurableError("InvalidInstanceId", `A sub-orchestration cannot use the instance ID '${childId}' of itself or its parent.`);
+    }
+    const task = new CompletableTask<unknown>();
+    this.addAction({ kind: "CreateSubOrchestration", id, name, instanceId: childId, input, version: version ?? null });
+    this.openTasks.set(id, { task, kind: "subOrchestration", name, childInstanceId: childId });
+    return task;
+  }
+
+  private nextSequence(): number {
+    if (this.sequence >= MAX_ACTIONS_PER_EXECUTION) {
+      throw new DurableError(
+        "InvalidState",
+        `This execution reached the limit of ${MAX_ACTIONS_PER_EXECUTION} actions. Use continueAsNew or sub-orchestrations to split the work.`,
+      );
+    }
+    return this.sequence++;
+  }
+
+  private addAction(action: Action): void {
+    if (this.outcome) return; // after continueAsNew, nothing more is scheduled
+    this.pendingActions.set(action.id, action);
+  }
+
+  private cancelTimer(id: number): void {
+    const pending = this.openTasks.get(id);
+    if (!pending) return;
+    this.openTasks.delete(id);
+    const action = this.pendingActions.get(id);
+    if (action?.kind === "CreateTimer") action.canceled = true;
+    else if (!this.isReplaying) this.cancelledTimerIds.push(id);
+  }
+
+  // --- replay ---
+
+  private start(event: ExecutionStartedEvent): void {
+    if (this.started) return;
+    this.started = true;
+    this.name = event.Name;
+    this.executionId = event.OrchestrationInstance.ExecutionId;
+    this.version = event.Version ?? undefined;
+    this.parent = event.ParentInstance;
+    this.parentInstanceId = event.ParentInstance?.OrchestrationInstance.InstanceId;
+    this.input = event.Input;
+    const definition = this.env.orchestrator(event.Name);
+    if (!definition) {
+      this.failWith(
+        new DurableError(
+          "UnknownOrchestrator",
+          `No orchestrator named '${event.Name}' is registered with this runtime. Register it in createRuntime({ orchestrators }).`,
+        ),
+      );
+      return;
+    }
+    let result: unknown;
+    try {
+      result = definition.fn(this);
+    } catch (error) {
+      this.failWith(error);
+      return;
+    }
+    if (isGenerator(result)) {
+      this.generator = result;
+      this.run(undefined);
+    } else if (!this.outcome) {
+      this.completeWith(result);
+    }
+  }
+
+  private matchScheduled(id: number, kind: Action["kind"], name: string | null, input: Json): void {
+    const action = this.pendingActions.get(id);
+    const previously = `A previous execution of this orchestration scheduled ${DESCRIBE[kind]} with sequence ID ${id}${name === null ? "" : ` and name '${name}'`}`;
+    if (!action) {
+      this.failNondeterministic(
+        `${previously}, but the current replay execution hasn't (yet?) scheduled this task. Was a change made to the orchestrator code after this instance had already started running?`,
+      );
+      return;
+    }
+    if (action.kind !== kind) {
+      this.failNondeterministic(`${previously}, but the current replay execution instead scheduled ${DESCRIBE[action.kind]} with that sequence ID.`);
+      return;
+    }
+    if (action.kind !== "CreateTimer" && name !== null) {
+      if (action.name.toLowerCase() !== name.toLowerCase()) {
+        this.failNondeterministic(`${previously}, but the current replay execution instead scheduled '${action.name}' with that sequence ID.`);
+        return;
+      }
+      if (action.input !== input) {
+        this.failNondeterministic(`${previously} and input ${input ?? "null"}, but the current replay execution passed the input ${action.input ?? "null"}.`);
+        return;
+      }
+    }
+    this.pendingActions.delete(id);
+  }
+
+  private settle(id: number, complete: (t: PendingTask) => void): void {
+    const pending = this.openTasks.get(id);
+    if (!pending) return; // a duplicate, or a result for a cancelled task
+    this.openTasks.delete(id);
+    complete(pending);
+    this.continueIfUnblocked();
+  }
+
+  private deliverEvent(name: string, input: Json): void {
+    const key = name.toLowerCase();
+    const list = this.waiters.get(key);
+    const waiter = list?.shift();
+    if (list && list.length === 0) this.waiters.delete(key);
+    if (waiter) {
+      waiter.complete(fromJson(input));
+      this.continueIfUnblocked();
+      return;
+    }
+    const buffered = this.bufferedEvents.get(key);
+    if (buffered) buffered.push({ name, input });
+    else this.bufferedEvents.set(key, [{ name, input }]);
+  }
+
+  private continueIfUnblocked(): void {
+    const blocked = this.blockedOn;
+    if (blocked && blocked.isCompleted && !this.outcome) this.run(blocked);
+  }
+
+  /** Drives the generator until it waits on an incomplete task or finishes. */
+  private run(completed: Task<unknown> | undefined): void {
+    const gen = this.generator!;
+    let task = completed;
+    for (;;) {
+      this.blockedOn = null;
+      let step: IteratorResult<Task<unknown>, unknown>;
+      try {
+        step = task === undefined ? gen.next() : task.isFaulted ? gen.throw(task.error) : gen.next(task.result);
+      } catch (error) {
+        this.failWith(error);
+        return;
+      }
+      if (this.outcome) return; // continueAsNew was called, or replay failed
+      if (step.done) {
+        this.completeWith(step.value);
+        return;
+      }
+      const next = step.value;
+      if (!(next instanceof Task)) {
+        this.failWith(
+          new DurableError(
+            "InvalidArgument",
+            `Orchestrator '${this.name}' yielded ${describe(next)}; an orchestrator may only yield tasks (ctx.callActivity, ctx.createTimer, Task.all, …).`,
+          ),
+        );
+        return;
+      }
+      if (!next.isCompleted) {
+        this.blockedOn = next;
+        return;
+      }
+      task = next;
+    }
+  }
+
+  private completeWith(value: unknown): void {
+    let output: Json;
+    try {
+      output = toJson(value, `The output of orchestrator '${this.name}'`);
+    } catch (error) {
+      this.failWith(error);
+      return;
+    }
+    this.outcome = { kind: "completed", output };
+    this.finish();
+  }
+
+  private failWith(error: unknown): void {
+    const failure = toFailureDetails(error);
+    const message = `Orchestrator function '${this.name}' failed: ${failure.ErrorMessage}`;
+    this.outcome = { kind: "failed", failure, output: JSON.stringify(message), failedTaskIds: failedTaskIds(error) };
+    this.finish();
+  }
+
+  private failNondeterministic(message: string): void {
+    const failure: FailureDetails = {
+      ErrorType: "NonDeterminismError",
+      ErrorMessage: NONDETERMINISM + message,
+      StackTrace: null,
+      IsNonRetriable: true,
+      InnerFailure: null,
+    };
+    this.outcome = { kind: "failed", failure, output: JSON.stringify(failure.ErrorMessage), failedTaskIds: [] };
+    this.finish();
+  }
+
+  /** The execution is over: pending timers are cancelled, not waited for; nothing more is scheduled. */
+  private finish(): void {
+    try {
+      this.generator?.return(undefined);
+    } catch {
+      // a finally block that throws cannot change an outcome that is already decided
+    }
+    this.generator = null;
+    for (const action of this.pendingActions.values()) {
+      if (action.kind === "CreateTimer") action.canceled = true;
+    }
+  }
+}
+
+// --- composite tasks that schedule more work as they go ---
+
+/** Retries an activity or sub-orchestration on durable timers, as a retry policy says. */
+class RetryingTask<T> extends CompletableTask<T> {
+  private attempt = 0;
+  private readonly firstAttemptAt: number;
+
+  constructor(
+    private readonly executor: OrchestrationExecutor,
+    private readonly policy: RetryPolicy,
+    private readonly scheduleAttempt: () => CompletableTask<unknown>,
+  ) {
+    super();
+    this.firstAttemptAt = executor.nowMs;
+    this.next();
+  }
+
+  private next(): void {
+    this.attempt++;
+    this.scheduleAttempt().onSettled((t) => {
+      if (!t.isFaulted) return this.complete(t.result as T);
+      const error = t.error!;
+      if (!(error instanceof TaskFailedError)) return this.fail(error);
+      const delay = nextRetryDelay(this.policy, this.attempt, this.firstAttemptAt, this.executor.nowMs, error);
+      if (delay === null) return this.fail(error);
+      this.executor.createTimer(this.executor.nowMs + delay).onSettled((timer) => {
+        if (timer.isFaulted) this.fail(timer.error!);
+        else this.next();
+      });
+    });
+  }
+}
+
+/** An external event raced against a timeout timer; the loser is cancelled. */
+class EventWithTimeoutTask<T> extends CompletableTask<T> {
+  constructor(waiter: ExternalEventTask<T>, timer: TimerTask, timeoutMs: number, options: WaitForEventOptions<T>) {
+    super();
+    waiter.onSettled(() => {
+      if (this.isCompleted) return;
+      if (!timer.isCompleted) timer.cancel();
+      if (waiter.isFaulted) this.fail(waiter.error!);
+      else this.complete(waiter.result as T);
+    });
+    timer.onSettled(() => {
+      if (this.isCompleted || timer.isCanceled) return;
+      waiter.cancel();
+      if ("defaultValue" in options) this.complete(options.defaultValue as T);
+      else this.fail(new EventTimeoutError(waiter.eventName, timeoutMs));
+    });
+  }
+}
+
+/** `callHttp`: runs the built-in HTTP activity, and polls 202 + Location answers on durable timers. */
+class HttpPollingTask extends CompletableTask<DurableHttpResponse> {
+  constructor(
+    private readonly executor: OrchestrationExecutor,
+    request: DurableHttpRequest,
+    private readonly polling: boolean,
+    private readonly defaultIntervalMs: number,
+  ) {
+    super();
+    this.send(request);
+  }
+
+  private send(request: DurableHttpRequest): void {
+    this.executor.scheduleActivity(HTTP_ACTIVITY, JSON.stringify(request)).onSettled((t) => {
+      if (t.isFaulted) return this.fail(t.error!);
+      const response = t.result as DurableHttpResponse;
+      const location = header(response, "location");
+      if (!this.polling || response.statusCode !== 202 || !location) return this.complete(response);
+      const retryAfter = Number(header(response, "retry-after"));
+      const waitMs = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : this.defaultIntervalMs;
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== "content-type"));
+      const next: DurableHttpRequest = { method: "GET", url: new URL(location, request.url).toString(), body: null, headers };
+      this.executor.createTimer(this.executor.nowMs + waitMs).onSettled(() => this.send(next));
+    });
+  }
+}
+
+function header(response: DurableHttpResponse, name: string): string | undefined {
+  for (const [k, v] of Object.entries(response.headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+function isWorkEvent(event: HistoryEvent): boolean {
+  switch (event.EventType) {
+    case "TaskCompleted":
+    case "TaskFailed":
+    case "SubOrchestrationInstanceCompleted":
+    case "SubOrchestrationInstanceFailed":
+    case "TimerFired":
+    case "EventRaised":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isGenerator(value: unknown): value is OrchestratorGenerator<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Generator).next === "function" &&
+    typeof (value as Generator).throw === "function"
+  );
+}
+
+function nameOf(ref: { name: string } | string): string {
+  const name = typeof ref === "string" ? ref : ref?.name;
+  if (typeof name !== "string" || name === "") {
+    throw new DurableError("InvalidArgument", "Pass a registered definition or a non-empty function name.");
+  }
+  return name;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "undefined (did you yield ctx.continueAsNew(…)? call it without yield)";
+  if (value === null) return "null";
+  if (typeof value === "object" && typeof (value as { then?: unknown }).then === "function") {
+    return "a Promise (orchestrators cannot await; call an activity instead)";
+  }
+  return `a value of type ${typeof value}`;
+}
+
+/** The sequence ids of the task failures an orchestrator failure came from (rewind retries them). */
+function failedTaskIds(error: unknown, seen = new Set<unknown>()): number[] {
+  if (error === null || typeof error !== "object" || seen.has(error)) return [];
+  seen.add(error);
+  if (error instanceof TaskFailedError) return [error.taskId];
+  if (error instanceof TaskAggregateError) return error.errors.flatMap((e) => failedTaskIds(e, seen));
+  return failedTaskIds((error as { cause?: unknown }).cause, seen);
+}

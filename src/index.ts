@@ -1,0 +1,66 @@
+/**
+ * @module durable-edge — durable orchestrations (the Azure Durable Functions model) for the
+ * browser and the edge. The core: definitions, context, tasks, runtime, client, store contract.
+ */
+export { activity, orchestrator, Registry } from "./definitions.ts";
+export type {
+  ActivityContext,
+  ActivityDefinition,
+  ActivityFunction,
+  OrchestratorDefinition,
+  OrchestratorFunction,
+  OrchestratorGenerator,
+} from "./definitions.ts";
+export type {
+  CallHttpOptions,
+  ContinueAsNewOptions,
+  DurableHttpRequest,
+  DurableHttpResponse,
+  OrchestrationContext,
+  ReplaySafeLogger,
+  WaitForEventOptions,
+} from "./context.ts";
+export { Task, TimerTask, ExternalEventTask, CompletableTask, type TaskResult } from "./task.ts";
+export { RetryOptions, type RetryPolicy } from "./retry.ts";
+export {
+  DurableError,
+  ERROR_CODES,
+  EventTimeoutError,
+  NonRetriableError,
+  TaskAggregateError,
+  TaskCanceledError,
+  TaskFailedError,
+  type ErrorCode,
+  type FailureDetails,
+} from "./errors.ts";
+export { createRuntime, type Runtime, type RuntimeOptions, type ChangeListener, type FetchLike } from "./runtime.ts";
+export {
+  DurableClient,
+  type OrchestrationClient,
+  type ClientOptions,
+  type ListQuery,
+  type ListResult,
+  type PurgeFilter,
+  type PurgeResult,
+  type StartOptions,
+  type WaitOptions,
+} from "./client.ts";
+export { ManualClock, systemClock, type Clock } from "./clock.ts";
+export { RUNTIME_STATUSES, TERMINAL_STATUSES, isTerminal, isRuntimeStatus, type RuntimeStatus } from "./status.ts";
+export { toStatus, toHistoryEvents, formatTime, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
+export {
+  createCheckStatusResponse,
+  createHttpManagementPayload,
+  DEFAULT_BASE_PATH,
+  type CheckStatusResponse,
+  type HttpManagementPayload,
+  type ManagementUrlOptions,
+} from "./http-management.ts";
+export { validateInstanceId, MAX_INSTANCE_ID_LENGTH } from "./instance-id.ts";
+export { toJson, fromJson, type Json } from "./json.ts";
+export { newInstanceId, uuidV5 } from "./guid.ts";
+export { OrchestrationExecutor, HTTP_ACTIVITY, type Action, type Outcome, type ExecutorEnvironment } from "./executor.ts";
+export { planStep, messageIds, type StepPlan } from "./step.ts";
+export type { HistoryEvent, EventType, HistoryEventOf, ParentInstance, OrchestrationInstanceRef } from "./history.ts";
+export { EVENT_TYPE_CODES } from "./history.ts";
+export type * from "./store.ts";

@@ -1,0 +1,322 @@
+/**
+ * @module runtime — the imperative shell around the pure core: claims work from a store, runs
+ * activities, steps orchestrations in group commits, keeps live executors in a bounded cache, and
+ * sleeps until the next timer or lease is due.
+ */
+import { DurableClient } from "./client.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
+import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
+import { DurableError, toFailureDetails } from "./errors.ts";
+import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
+import type { HistoryEvent } from "./history.ts";
+import { fromJson, toJson } from "./json.ts";
+import { isTerminal } from "./status.ts";
+import { messageIds, planFailure, planStep, type StepPlan } from "./step.ts";
+import type { ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, Store } from "./store.ts";
+
+/** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<{ status: number; text(): Promise<string>; headers: { forEach(cb: (value: string, key: string) => void): void } }>;
+
+export interface RuntimeOptions {
+  store: Store;
+  orchestrators?: readonly OrchestratorDefinition[];
+  activities?: readonly ActivityDefinition[];
+  /** Default: the system clock. Tests pass a `ManualClock` and call `drain()`. */
+  clock?: Clock;
+  /** Default: `console`. */
+  logger?: ReplaySafeLogger;
+  /** How long an activity may run before another worker presumes it lost and runs it again (default 5 minutes). */
+  leaseMs?: number;
+  /** Activities running at once in this runtime (default 1,000). */
+  maxConcurrentActivities?: number;
+  /** Instances stepped in one group commit (default 200). */
+  maxBatchSize?: number;
+  /** Live orchestrations kept in memory so a step replays only new events (default 2,000). */
+  cacheSize?: number;
+  /** Used by `callHttp`; default `globalThis.fetch`. */
+  fetch?: FetchLike;
+}
+
+export type ChangeListener = (instance: InstanceRecord) => void;
+
+export interface Runtime {
+  readonly client: DurableClient;
+  readonly store: Store;
+  /** Starts processing: work is picked up as it arrives and timers fire on time. */
+  start(): void;
+  /** Stops picking up work and waits for what is running. */
+  stop(): Promise<void>;
+  /**
+   * Processes everything that is due now, and everything that causes, until nothing is due and no
+   * activity is running. With a `ManualClock`, advance the clock then drain.
+   */
+  drain(): Promise<void>;
+  /** Wakes the runtime (call after writing to the store from elsewhere, e.g. another tab). */
+  wake(): void;
+  /** Called after every committed change to an instance. Returns an unsubscribe function. */
+  onChange(listener: ChangeListener): () => void;
+}
+
+interface CacheEntry {
+  executor: OrchestrationExecutor;
+  etag: number;
+  historyLength: number;
+}
+
+const MAX_TIMER_DELAY = 2_147_483_647;
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  return new DurableRuntime(options);
+}
+
+class DurableRuntime implements Runtime {
+  readonly store: Store;
+  readonly client: DurableClient;
+  private readonly clock: Clock;
+  private readonly registry: Registry;
+  private readonly env: ExecutorEnvironment;
+  private readonly logger: ReplaySafeLogger;
+  private readonly leaseMs: number;
+  private readonly maxActivities: number;
+  private readonly maxBatch: number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly running = new Set<Promise<void>>();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private started = false;
+  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeAt = Infinity;
+
+  constructor(options: RuntimeOptions) {
+    this.store = options.store;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? console;
+    this.leaseMs = options.leaseMs ?? 5 * 60_000;
+    this.maxActivities = options.maxConcurrentActivities ?? 1000;
+    this.maxBatch = options.maxBatchSize ?? 200;
+    this.cacheSize = options.cacheSize ?? 2000;
+    this.registry = new Registry(options.orchestrators ?? [], options.activities ?? []);
+    this.registry.addActivity(httpActivity(options.fetch));
+    this.env = { orchestrator: (name) => this.registry.orchestrator(name), logger: this.logger };
+    this.client = new DurableClient({
+      store: this.store,
+      clock: this.clock,
+      registry: this.registry,
+      onWrite: () => this.wake(),
+      subscribe: (listener) => this.onChange(listener),
+    });
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    this.clearWakeTimer();
+    await this.pumping;
+    await Promise.allSettled([...this.running]);
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.pump();
+      if (this.running.size > 0) {
+        await Promise.race(this.running);
+        continue;
+      }
+      const next = await this.store.nextWakeAt();
+      if (next === null || next > this.clock.now()) {
+        if (!this.again) return;
+      }
+    }
+  }
+
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    if (this.started) void this.pump();
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // --- the loop ---
+
+  private pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    const run = this.pumpLoop().finally(() => {
+      this.pumping = null;
+      if (this.again) this.wake();
+      else if (this.started) void this.scheduleWake();
+    });
+    this.pumping = run;
+    return run;
+  }
+
+  private async pumpLoop(): Promise<void> {
+    do {
+      this.again = false;
+      for (;;) {
+        const now = this.clock.now();
+        const work = await this.store.claimWork(now, {
+          instanceLimit: this.maxBatch,
+          activityLimit: Math.max(0, this.maxActivities - this.running.size),
+          leaseMs: this.leaseMs,
+        });
+        for (const a of work.activities) this.startActivity(a);
+        if (work.instanceIds.length > 0) await this.stepInstances(work.instanceIds, now);
+        else if (work.activities.length === 0) break;
+      }
+    } while (this.again);
+  }
+
+  private async scheduleWake(): Promise<void> {
+    let next: number | null;
+    try {
+      next = await this.store.nextWakeAt();
+    } catch (error) {
+      this.logger.error("durable-edge: could not read the next wake-up time:", error);
+      return;
+    }
+    if (!this.started || next === null) return;
+    if (next >= this.wakeAt && this.wakeTimer !== null) return;
+    this.clearWakeTimer();
+    const delay = Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_DELAY);
+    this.wakeAt = next;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+      this.wake();
+    }, delay);
+  }
+
+  private clearWakeTimer(): void {
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    this.wakeAt = Infinity;
+  }
+
+  // --- orchestration steps ---
+
+  private async stepInstances(ids: string[], now: number): Promise<void> {
+    const requests = ids.map((instanceId) => {
+      const hit = this.cache.get(instanceId);
+      return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
+    });
+    const inputs = await this.store.loadSteps(requests, now);
+    const plans: StepPlan[] = inputs.map((input) => {
+      const hit = this.cache.get(input.instanceId);
+      const usable = hit && input.instance && input.instance.etag === hit.etag && input.historyFrom === hit.historyLength ? hit.executor : undefined;
+      this.cache.delete(input.instanceId); // an executor is reused at most once; re-added on commit
+      try {
+        return planStep(input, usable, this.env, now);
+      } catch (error) {
+        this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
+        return { commit: planFailure(input, error, now), executor: null };
+      }
+    });
+    const outcomes = await this.store.commitSteps(plans.map((p) => p.commit));
+    outcomes.forEach((outcome, i) => {
+      const { commit, executor } = plans[i]!;
+      if (outcome !== "committed" || !commit.instance) return;
+      if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
+      this.emit(commit.instance);
+    });
+  }
+
+  private remember(commit: StepCommit, executor: OrchestrationExecutor): void {
+    const row = commit.instance!;
+    this.cache.set(row.instanceId, { executor, etag: row.etag, historyLength: row.historyLength });
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  private emit(row: InstanceRecord): void {
+    for (const l of this.listeners) {
+      try {
+        l(row);
+      } catch (error) {
+        this.logger.error("durable-edge: a change listener threw:", error);
+      }
+    }
+  }
+
+  // --- activities ---
+
+  private startActivity(item: ClaimedActivity): void {
+    const run = this.runActivity(item).finally(() => {
+      this.running.delete(run);
+      this.wake();
+    });
+    this.running.add(run);
+  }
+
+  private async runActivity(item: ClaimedActivity): Promise<void> {
+    const definition = this.registry.activity(item.name);
+    const now = () => this.clock.now();
+    let event: HistoryEvent;
+    try {
+      if (!definition) {
+        throw new DurableError(
+          "UnknownActivity",
+          `No activity named '${item.name}' is registered with this runtime. Register it in createRuntime({ activities }).`,
+        );
+      }
+      const output = await definition.fn(fromJson(item.input), {
+        instanceId: item.instanceId,
+        executionId: item.executionId,
+        name: item.name,
+        taskId: item.taskId,
+        idempotencyKey: item.id,
+        dequeueCount: item.dequeueCount,
+      });
+      event = { EventType: "TaskCompleted", EventId: -1, Timestamp: now(), TaskScheduledId: item.taskId, Result: toJson(output, `The output of activity '${item.name}'`) };
+    } catch (error) {
+      const failure = toFailureDetails(error);
+      event = { EventType: "TaskFailed", EventId: -1, Timestamp: now(), TaskScheduledId: item.taskId, Reason: failure.ErrorMessage, Details: failure.StackTrace, FailureDetails: failure };
+    }
+    const result: InboxMessage = {
+      id: messageIds.activityResult(item.id),
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      visibleAt: event.Timestamp,
+      event,
+    };
+    try {
+      await this.store.completeActivity(item, result);
+    } catch (error) {
+      // The lease will expire and the activity will run again: at-least-once.
+      this.logger.error(`durable-edge: could not record the result of activity '${item.name}' (${item.id}); it will be retried.`, error);
+    }
+  }
+}
+
+/** The built-in activity behind `ctx.callHttp`. */
+function httpActivity(fetchImpl: FetchLike | undefined): ActivityDefinition<DurableHttpRequest, DurableHttpResponse> {
+  return activity(HTTP_ACTIVITY, async (request: DurableHttpRequest): Promise<DurableHttpResponse> => {
+    const f = fetchImpl ?? (globalThis as { fetch?: FetchLike }).fetch;
+    if (!f) throw new DurableError("InvalidState", "callHttp needs fetch; pass createRuntime({ fetch }) on hosts without a global fetch.");
+    const response = await f(request.url, { method: request.method, headers: request.headers, ...(request.body === null ? {} : { body: request.body }) });
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, key) => (headers[key] = value));
+    return { statusCode: response.status, content: await response.text(), headers };
+  });
+}

@@ -1,0 +1,519 @@
+/**
+ * @module step — one orchestration step, planned purely: what the store holds for an instance
+ * (row, history, visible inbox) plus a live executor in, one atomic `StepCommit` out.
+ */
+import { toFailureDetails, type FailureDetails } from "./errors.ts";
+import { OrchestrationExecutor, type Action, type ExecutorEnvironment } from "./executor.ts";
+import { newInstanceId } from "./guid.ts";
+import type {
+  ExecutionStartedEvent,
+  HistoryEvent,
+  ParentInstance,
+  SubOrchestrationInstanceCreatedEvent,
+  TaskScheduledEvent,
+} from "./history.ts";
+import type { Json } from "./json.ts";
+import { isTerminal } from "./status.ts";
+import type { ActivityWorkItem, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
+
+export interface StepPlan {
+  commit: StepCommit;
+  /** The executor to keep live for the next step once the commit lands (null: replay next time). */
+  executor: OrchestrationExecutor | null;
+}
+
+/** Message ids are derived from what they carry, so sending one twice never delivers it twice. */
+export const messageIds = {
+  timer: (instanceId: string, executionId: string, timerId: number) => `${instanceId}|${executionId}|timer|${timerId}`,
+  activity: (instanceId: string, executionId: string, taskId: number) => `${instanceId}|${executionId}|${taskId}`,
+  activityResult: (activityId: string) => `${activityId}|result`,
+  childStart: (childId: string, parentExecutionId: string, taskId: number) => `${childId}|start|${parentExecutionId}|${taskId}`,
+  childResult: (parent: ParentInstance, childExecutionId: string) =>
+    `${parent.OrchestrationInstance.InstanceId}|${parent.OrchestrationInstance.ExecutionId}|sub|${parent.TaskScheduleId}|${childExecutionId}`,
+  cascade: (childId: string, kind: string, fromExecutionId: string) => `${childId}|${kind}|from|${fromExecutionId}`,
+};
+
+/**
+ * Plans one step. `cached` is the live executor of the previous step when the store confirmed it is
+ * current (same etag, history read from its length on).
+ */
+export function planStep(input: StepInput, cached: OrchestrationExecutor | undefined, env: ExecutorEnvironment, now: number): StepPlan {
+  const row = input.instance;
+  const messages = input.messages;
+  const consumed = messages.map((m) => m.id);
+  if (!row || (isTerminal(row.runtimeStatus) && startsNewExecution(row, messages))) {
+    const start = messages.find((m): m is InboxMessage & { event: ExecutionStartedEvent } => m.event.EventType === "ExecutionStarted");
+    if (!start) return { commit: dropAll(input, consumed), executor: null };
+    const fresh = newRecord(start.event, now, row);
+    return runExecution(fresh, row?.etag ?? null, [], messages, undefined, env, now, "replace");
+  }
+  if (isTerminal(row.runtimeStatus)) {
+    const rewind = messages.find((m) => m.event.EventType === "ExecutionRewound");
+    if (rewind && row.runtimeStatus === "Failed") return planRewind(row, input.history, rewind, consumed, env, now);
+    return { commit: dropAll(input, consumed), executor: null };
+  }
+  const executor = cached ?? undefined;
+  const history = cached ? [] : input.history;
+  return runExecution(row, row.etag, history, messages, executor, env, now, "append");
+}
+
+function startsNewExecution(row: InstanceRecord, messages: readonly InboxMessage[]): boolean {
+  return messages.some(
+    (m) => m.event.EventType === "ExecutionStarted" && m.event.OrchestrationInstance.ExecutionId !== row.executionId,
+  );
+}
+
+function newRecord(start: ExecutionStartedEvent, now: number, previous: InstanceRecord | undefined): InstanceRecord {
+  return {
+    instanceId: start.OrchestrationInstance.InstanceId,
+    name: start.Name,
+    version: start.Version,
+    executionId: start.OrchestrationInstance.ExecutionId,
+    runtimeStatus: "Pending",
+    input: start.Input,
+    output: null,
+    customStatus: null,
+    failureDetails: null,
+    parentInstanceId: start.ParentInstance?.OrchestrationInstance.InstanceId ?? null,
+    createdAt: now,
+    lastUpdatedAt: now,
+    completedAt: null,
+    etag: previous?.etag ?? 0,
+    historyLength: 0,
+  };
+}
+
+function dropAll(input: StepInput, consumed: string[]): StepCommit {
+  const row = input.instance;
+  return {
+    instanceId: input.instanceId,
+    expectedEtag: row ? row.etag : null,
+    instance: row ? { ...row, etag: row.etag + 1 } : null,
+    history: { mode: "append", events: [] },
+    deleteMessageIds: consumed,
+    dropExecution: null,
+    messages: [],
+    activities: [],
+  };
+}
+
+function runExecution(
+  row: InstanceRecord,
+  expectedEtag: number | null,
+  history: readonly HistoryEvent[],
+  messages: readonly InboxMessage[],
+  cached: OrchestrationExecutor | undefined,
+  env: ExecutorEnvironment,
+  now: number,
+  mode: "append" | "replace",
+): StepPlan {
+  const executor = cached ?? new OrchestrationExecutor(row.instanceId, env);
+  if (!cached) executor.applyAll(history, true);
+  executor.isReplaying = false;
+
+  const newEvents: HistoryEvent[] = [];
+  const out: InboxMessage[] = [];
+  const record = (e: HistoryEvent) => {
+    newEvents.push(e);
+    executor.apply(e);
+  };
+  record({ EventType: "OrchestratorStarted", EventId: -1, Timestamp: now });
+
+  let terminated: { reason: Json; recursive: boolean } | null = null;
+  const leftover: InboxMessage[] = [];
+  // Process the start message first: events may have been queued for an instance before it began.
+  const ordered = [...messages].sort((a, b) => startFirst(a) - startFirst(b));
+  for (const m of ordered) {
+    if (terminated || executor.outcome) {
+      leftover.push(m);
+      continue;
+    }
+    const e = m.event;
+    if (m.executionId !== null && m.executionId !== row.executionId) continue; // for an older execution
+    switch (e.EventType) {
+      case "ExecutionStarted":
+        if (e.OrchestrationInstance.ExecutionId === row.executionId && !executor.started) record(e);
+        else if (e.OrchestrationInstance.ExecutionId !== row.executionId && e.ParentInstance) {
+          out.push(childRefused(e, `An instance with ID '${row.instanceId}' is already ${row.runtimeStatus}; a sub-orchestration needs an instance ID that is not in use.`, now));
+        }
+        break;
+      case "ExecutionTerminated":
+        newEvents.push(e);
+        terminated = { reason: e.Input, recursive: e.Recursive !== false };
+        break;
+      case "ExecutionSuspended":
+        if (!executor.isSuspended && executor.started) record(e);
+        break;
+      case "ExecutionResumed":
+        if (executor.isSuspended) record(e);
+        break;
+      case "ExecutionRewound":
+      case "OrchestratorStarted":
+      case "OrchestratorCompleted":
+        break;
+      default:
+        record(e);
+    }
+  }
+
+  const executionId = row.executionId;
+  const activities: ActivityWorkItem[] = [];
+  const deleteMessageIds = messages.map((m) => m.id);
+  let next: InstanceRecord;
+  let dropExecution: string | null = null;
+  let historyMode = mode;
+  let keepExecutor: OrchestrationExecutor | null = executor;
+  const outcome = executor.outcome;
+  const customStatus = executor.customStatus;
+
+  if (terminated) {
+    executor.takeActions(); // nothing more is scheduled for a terminated instance
+    newEvents.push(completedEvent(now, "Terminated", terminated.reason, null));
+    if (terminated.recursive) {
+      for (const child of executor.openChildInstanceIds()) {
+        out.push({
+          id: messageIds.cascade(child, "terminate", executionId),
+          instanceId: child,
+          executionId: null,
+          visibleAt: now,
+          event: { EventType: "ExecutionTerminated", EventId: -1, Timestamp: now, Input: terminated.reason, Recursive: true },
+        });
+      }
+    }
+    const failure: FailureDetails = {
+      ErrorType: "TaskTerminated",
+      ErrorMessage: `Sub-orchestration '${row.instanceId}' was terminated: ${terminated.reason ?? "no reason given"}`,
+      StackTrace: null,
+      IsNonRetriable: true,
+      InnerFailure: null,
+    };
+    if (executor.parent) out.push(childResult(executor.parent, executionId, now, { failure }));
+    dropExecution = executionId;
+    keepExecutor = null;
+    next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
+  } else if (outcome?.kind === "continuedAsNew") {
+    executor.takeActions();
+    const newExecutionId = newInstanceId();
+    const carry = outcome.carryOver.slice();
+    if (outcome.preserveUnprocessedEvents) {
+      for (const m of leftover) if (m.event.EventType === "EventRaised") carry.push({ name: m.event.Name, input: m.event.Input });
+    }
+    out.push({
+      id: `${row.instanceId}|start|${newExecutionId}`,
+      instanceId: row.instanceId,
+      executionId: null,
+      visibleAt: now,
+      event: {
+        EventType: "ExecutionStarted",
+        EventId: -1,
+        Timestamp: now,
+        Name: row.name,
+        Version: row.version,
+        Input: outcome.input,
+        OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: newExecutionId },
+        ParentInstance: executor.parent,
+      },
+    });
+    carry.forEach((c, i) =>
+      out.push({
+        id: `${row.instanceId}|${newExecutionId}|carry|${i}`,
+        instanceId: row.instanceId,
+        executionId: null,
+        visibleAt: now,
+        event: { EventType: "EventRaised", EventId: -1, Timestamp: now, Name: c.name, Input: c.input },
+      }),
+    );
+    dropExecution = executionId;
+    keepExecutor = null;
+    historyMode = "replace";
+    newEvents.length = 0;
+    next = {
+      ...row,
+      executionId: newExecutionId,
+      runtimeStatus: "ContinuedAsNew",
+      input: outcome.input,
+      output: null,
+      customStatus,
+      lastUpdatedAt: now,
+      etag: row.etag + 1,
+      historyLength: 0,
+    };
+  } else {
+    scheduleActions(executor.takeActions(), row, now, newEvents, activities, out);
+    for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
+    if (outcome) {
+      const failure = outcome.kind === "failed" ? outcome.failure : null;
+      const status = outcome.kind === "failed" ? "Failed" : "Completed";
+      newEvents.push(completedEvent(now, status, outcome.output, failure));
+      if (executor.parent) {
+        out.push(childResult(executor.parent, executionId, now, failure ? { failure } : { result: outcome.output }));
+      }
+      dropExecution = executionId;
+      keepExecutor = null;
+      next = finished(row, now, status, outcome.output, failure, customStatus);
+    } else {
+      next = {
+        ...row,
+        runtimeStatus: !executor.started ? "Pending" : executor.isSuspended ? "Suspended" : "Running",
+        customStatus,
+        lastUpdatedAt: now,
+        etag: row.etag + 1,
+        historyLength: 0,
+      };
+    }
+  }
+
+  if (historyMode !== "replace" || newEvents.length > 0) {
+    newEvents.push({ EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now });
+  }
+  const base = historyMode === "replace" ? 0 : row.historyLength;
+  next.historyLength = base + newEvents.length;
+  return {
+    commit: {
+      instanceId: row.instanceId,
+      expectedEtag,
+      instance: next,
+      history: { mode: historyMode, events: newEvents },
+      deleteMessageIds,
+      dropExecution,
+      messages: out,
+      activities,
+    },
+    executor: keepExecutor,
+  };
+}
+
+function startFirst(m: InboxMessage): number {
+  return m.event.EventType === "ExecutionStarted" ? 0 : 1;
+}
+
+function scheduleActions(
+  actions: Action[],
+  row: InstanceRecord,
+  now: number,
+  events: HistoryEvent[],
+  activities: ActivityWorkItem[],
+  out: InboxMessage[],
+): void {
+  const { instanceId, executionId } = row;
+  for (const a of actions) {
+    switch (a.kind) {
+      case "ScheduleTask":
+        events.push({ EventType: "TaskScheduled", EventId: a.id, Timestamp: now, Name: a.name, Version: null, Input: a.input });
+        activities.push({
+          id: messageIds.activity(instanceId, executionId, a.id),
+          instanceId,
+          executionId,
+          taskId: a.id,
+          name: a.name,
+          input: a.input,
+          enqueuedAt: now,
+        });
+        break;
+      case "CreateTimer":
+        events.push({ EventType: "TimerCreated", EventId: a.id, Timestamp: now, FireAt: a.fireAt });
+        if (!a.canceled) {
+          out.push({
+            id: messageIds.timer(instanceId, executionId, a.id),
+            instanceId,
+            executionId,
+            visibleAt: a.fireAt,
+            event: { EventType: "TimerFired", EventId: -1, Timestamp: a.fireAt, TimerId: a.id, FireAt: a.fireAt },
+          });
+        }
+        break;
+      case "CreateSubOrchestration": {
+        events.push({
+          EventType: "SubOrchestrationInstanceCreated",
+          EventId: a.id,
+          Timestamp: now,
+          Name: a.name,
+          Version: a.version,
+          InstanceId: a.instanceId,
+          Input: a.input,
+        });
+        const childExecutionId = newInstanceId();
+        out.push({
+          id: messageIds.childStart(a.instanceId, executionId, a.id),
+          instanceId: a.instanceId,
+          executionId: null,
+          visibleAt: now,
+          event: {
+            EventType: "ExecutionStarted",
+            EventId: -1,
+            Timestamp: now,
+            Name: a.name,
+            Version: a.version,
+            Input: a.input,
+            OrchestrationInstance: { InstanceId: a.instanceId, ExecutionId: childExecutionId },
+            ParentInstance: { Name: row.name, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId }, TaskScheduleId: a.id },
+          },
+        });
+        break;
+      }
+    }
+  }
+}
+
+function completedEvent(now: number, status: "Completed" | "Failed" | "Terminated", result: Json, failure: FailureDetails | null): HistoryEvent {
+  return { EventType: "ExecutionCompleted", EventId: -1, Timestamp: now, OrchestrationStatus: status, Result: result, FailureDetails: failure };
+}
+
+function finished(
+  row: InstanceRecord,
+  now: number,
+  status: "Completed" | "Failed" | "Terminated",
+  output: Json,
+  failure: FailureDetails | null,
+  customStatus: Json,
+): InstanceRecord {
+  return {
+    ...row,
+    runtimeStatus: status,
+    output,
+    failureDetails: failure,
+    customStatus,
+    lastUpdatedAt: now,
+    completedAt: now,
+    etag: row.etag + 1,
+    historyLength: 0,
+  };
+}
+
+function childResult(parent: ParentInstance, childExecutionId: string, now: number, result: { result: Json } | { failure: FailureDetails }): InboxMessage {
+  const base = { EventId: -1, Timestamp: now, TaskScheduledId: parent.TaskScheduleId };
+  return {
+    id: messageIds.childResult(parent, childExecutionId),
+    instanceId: parent.OrchestrationInstance.InstanceId,
+    executionId: parent.OrchestrationInstance.ExecutionId,
+    visibleAt: now,
+    event:
+      "failure" in result
+        ? { ...base, EventType: "SubOrchestrationInstanceFailed", Reason: result.failure.ErrorMessage, Details: null, FailureDetails: result.failure }
+        : { ...base, EventType: "SubOrchestrationInstanceCompleted", Result: result.result },
+  };
+}
+
+function childRefused(start: ExecutionStartedEvent, message: string, now: number): InboxMessage {
+  const failure: FailureDetails = { ErrorType: "InstanceAlreadyExists", ErrorMessage: message, StackTrace: null, IsNonRetriable: true, InnerFailure: null };
+  return childResult(start.ParentInstance!, start.OrchestrationInstance.ExecutionId, now, { failure });
+}
+
+/**
+ * Rewinds a Failed instance: the failures that failed it are removed from history and retried
+ * (activities run again, failed sub-orchestrations are rewound), and the instance runs again.
+ */
+function planRewind(
+  row: InstanceRecord,
+  history: readonly HistoryEvent[],
+  rewind: InboxMessage,
+  consumed: string[],
+  env: ExecutorEnvironment,
+  now: number,
+): StepPlan {
+  const end = history.findIndex((e) => e.EventType === "ExecutionCompleted");
+  const kept = end >= 0 ? history.slice(0, end) : history.slice();
+  const probe = new OrchestrationExecutor(row.instanceId, env);
+  let failedIds: number[] = [];
+  try {
+    probe.applyAll(kept, true);
+    if (probe.outcome?.kind === "failed") failedIds = probe.outcome.failedTaskIds;
+  } catch (error) {
+    env.logger.warn(`Rewind of '${row.instanceId}' could not replay its history:`, toFailureDetails(error).ErrorMessage);
+  }
+  const retry = new Set(failedIds);
+  const events = kept.filter(
+    (e) => !((e.EventType === "TaskFailed" || e.EventType === "SubOrchestrationInstanceFailed") && retry.has(e.TaskScheduledId)),
+  );
+  const reason = rewind.event.EventType === "ExecutionRewound" ? rewind.event.Reason : null;
+  events.push(
+    { EventType: "OrchestratorStarted", EventId: -1, Timestamp: now },
+    { EventType: "ExecutionRewound", EventId: -1, Timestamp: now, Reason: reason },
+    { EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now },
+  );
+  const activities: ActivityWorkItem[] = [];
+  const out: InboxMessage[] = [];
+  for (const e of kept) {
+    if (e.EventType === "TaskScheduled" && retry.has(e.EventId)) activities.push(rewoundActivity(row, e, now));
+    if (e.EventType === "SubOrchestrationInstanceCreated" && retry.has(e.EventId)) out.push(rewindChild(row, e, reason, now));
+  }
+  if (activities.length === 0 && out.length === 0) {
+    // Nothing to retry: replay the orchestrator once more (its code may have been fixed).
+    out.push({
+      id: `${row.instanceId}|${row.executionId}|rewound|${now}`,
+      instanceId: row.instanceId,
+      executionId: row.executionId,
+      visibleAt: now,
+      event: { EventType: "GenericEvent", EventId: -1, Timestamp: now, Data: "rewound" },
+    });
+  }
+  return {
+    commit: {
+      instanceId: row.instanceId,
+      expectedEtag: row.etag,
+      instance: {
+        ...row,
+        runtimeStatus: "Running",
+        output: null,
+        failureDetails: null,
+        completedAt: null,
+        lastUpdatedAt: now,
+        etag: row.etag + 1,
+        historyLength: events.length,
+      },
+      history: { mode: "replace", events },
+      deleteMessageIds: consumed,
+      dropExecution: null,
+      messages: out,
+      activities,
+    },
+    executor: null,
+  };
+}
+
+function rewoundActivity(row: InstanceRecord, e: TaskScheduledEvent, now: number): ActivityWorkItem {
+  return {
+    id: messageIds.activity(row.instanceId, row.executionId, e.EventId),
+    instanceId: row.instanceId,
+    executionId: row.executionId,
+    taskId: e.EventId,
+    name: e.Name,
+    input: e.Input,
+    enqueuedAt: now,
+  };
+}
+
+function rewindChild(row: InstanceRecord, e: SubOrchestrationInstanceCreatedEvent, reason: string | null, now: number): InboxMessage {
+  return {
+    id: messageIds.cascade(e.InstanceId, "rewind", `${row.executionId}|${now}`),
+    instanceId: e.InstanceId,
+    executionId: null,
+    visibleAt: now,
+    event: { EventType: "ExecutionRewound", EventId: -1, Timestamp: now, Reason: reason },
+  };
+}
+
+/** A step that could not even be planned (a bug, or corrupt data) fails the instance instead of looping. */
+export function planFailure(input: StepInput, error: unknown, now: number): StepCommit {
+  const row = input.instance;
+  if (!row || isTerminal(row.runtimeStatus)) return dropAll(input, input.messages.map((m) => m.id));
+  const failure = toFailureDetails(error);
+  const output = JSON.stringify(`Orchestrator function '${row.name}' failed: ${failure.ErrorMessage}`);
+  return {
+    instanceId: row.instanceId,
+    expectedEtag: row.etag,
+    instance: { ...finished(row, now, "Failed", output, failure, row.customStatus), historyLength: row.historyLength + 3 },
+    history: {
+      mode: "append",
+      events: [
+        { EventType: "OrchestratorStarted", EventId: -1, Timestamp: now },
+        completedEvent(now, "Failed", output, failure),
+        { EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now },
+      ],
+    },
+    deleteMessageIds: input.messages.map((m) => m.id),
+    dropExecution: row.executionId,
+    messages: [],
+    activities: [],
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * @module store — the persistence contract the core calls. Types only: adapters implement it
+ * (`adapters/memory`, `adapters/indexeddb`, `adapters/durable-object`) and every adapter runs the
+ * shared contract suite in `adapters/contract/`.
+ *
+ * Invariants every adapter keeps:
+ * - `commitSteps` applies each commit atomically and fenced: a commit whose `expectedEtag` does not
+ *   match the stored row (or, for `null`, finds a row) changes nothing and reports `"conflict"`.
+ *   Several commits may share one transaction (group commit); each still succeeds or fails alone.
+ * - Inbox messages are idempotent by `id`: appending an id that is already in the inbox is a no-op.
+ *   Each message gets a store-assigned `seq`, increasing in append order, and is returned in it.
+ * - A message is visible from `visibleAt` on. Durable timers are messages with a future `visibleAt`.
+ * - Activity work items are leased: `claimWork` hands an item out with a fresh `leaseToken` and
+ *   hides it until `lockedUntil`; after that it can be claimed again (the worker is presumed dead).
+ *   `completeActivity` applies only while the token still matches; otherwise it returns false and
+ *   changes nothing (the completion of a lost lease is dropped).
+ * - Nothing a commit writes is visible to readers before the commit resolves.
+ * - Values are plain data (strings, numbers, booleans, null, arrays, plain objects): JSON payloads
+ *   are already text, so what one adapter stores, another can read.
+ */
+import type { FailureDetails } from "./errors.ts";
+import type { HistoryEvent } from "./history.ts";
+import type { Json } from "./json.ts";
+import type { RuntimeStatus } from "./status.ts";
+
+/** The row of one orchestration instance. */
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  /** The orchestration version given at start (Durable Functions `version`), or null. */
+  version: string | null;
+  /** Changes with every continue-as-new, restart and re-creation. */
+  executionId: string;
+  runtimeStatus: RuntimeStatus;
+  input: Json;
+  output: Json;
+  customStatus: Json;
+  failureDetails: FailureDetails | null;
+  parentInstanceId: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  lastUpdatedAt: number;
+  completedAt: number | null;
+  /** The fence: increases with every commit that touches the row. */
+  etag: number;
+  /** Number of history events stored for the current execution. */
+  historyLength: number;
+}
+
+/** A message waiting in an instance's inbox. */
+export interface InboxMessage {
+  /** Unique and stable: re-sending the same message never delivers it twice. */
+  id: string;
+  /** The instance it is for. */
+  instanceId: string;
+  /**
+   * The execution it belongs to (task results, timers), or null for messages meant for whatever
+   * execution is current (events, terminate, suspend, start).
+   */
+  executionId: string | null;
+  /** Epoch ms from which the message may be consumed. */
+  visibleAt: number;
+  event: HistoryEvent;
+  /** Assigned by the store when appended; orders an inbox. */
+  seq?: number;
+}
+
+/** An activity invocation waiting to run. */
+export interface ActivityWorkItem {
+  /** Stable: `${instanceId}|${executionId}|${taskId}`, usable by activities as an idempotency key. */
+  id: string;
+  instanceId: string;
+  executionId: string;
+  taskId: number;
+  name: string;
+  input: Json;
+  enqueuedAt: number;
+}
+
+export interface ClaimedActivity extends ActivityWorkItem {
+  leaseToken: string;
+  lockedUntil: number;
+  /** How many times it was claimed, this claim included. */
+  dequeueCount: number;
+}
+
+export interface StepRequest {
+  instanceId: string;
+  /** What the caller already holds in memory; when the etag still matches, only later history is returned. */
+  cached?: { etag: number; historyLength: number };
+}
+
+export interface StepInput {
+  instanceId: string;
+  instance: InstanceRecord | undefined;
+  /** Events from `historyFrom` on (all of them unless the cached etag matched). */
+  history: HistoryEvent[];
+  historyFrom: number;
+  /** Inbox messages visible at `now`, in `seq` order. */
+  messages: InboxMessage[];
+}
+
+export interface StepCommit {
+  instanceId: string;
+  /** The etag read by the step, or null when the step expects no row. */
+  expectedEtag: number | null;
+  /** The new row (its etag already bumped), or null to leave no row (messages for an unknown instance). */
+  instance: InstanceRecord | null;
+  /** "append" adds events at the row's old `historyLength`; "replace" drops the stored history first. */
+  history: { mode: "append" | "replace"; events: HistoryEvent[] };
+  /** Inbox messages of this instance to delete (consumed, or timers cancelled). */
+  deleteMessageIds: string[];
+  /** When set: delete every inbox message and queued activity of that execution of this instance. */
+  dropExecution: string | null;
+  /** Messages to append: timers for itself, messages to other instances. */
+  messages: InboxMessage[];
+  /** Activities to enqueue. */
+  activities: ActivityWorkItem[];
+}
+
+export type CommitOutcome = "committed" | "conflict";
+
+export interface ClaimOptions {
+  /** The most ready instances to return. */
+  instanceLimit: number;
+  /** The most activities to lease. */
+  activityLimit: number;
+  leaseMs: number;
+  /** Instances the caller is stepping already: leave them out. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface ClaimedWork {
+  /** Instances with at least one visible inbox message. */
+  instanceIds: string[];
+  activities: ClaimedActivity[];
+}
+
+export interface InstanceQuery {
+  runtimeStatus?: readonly RuntimeStatus[];
+  createdFrom?: number;
+  createdTo?: number;
+  instanceIdPrefix?: string;
+  limit: number;
+  /** Resume after this position (order: createdAt, then instanceId). */
+  after?: { createdAt: number; instanceId: string };
+}
+
+export interface InstancePage {
+  items: InstanceRecord[];
+  /** Present when more items may follow. */
+  next: { createdAt: number; instanceId: string } | null;
+}
+
+export interface CreateOptions {
+  /** Existing instances in these statuses are overwritten; any other existing instance makes it fail. */
+  overwritableStatuses: readonly RuntimeStatus[];
+}
+
+export interface Store {
+  /**
+   * Creates the row and appends its start message, atomically. If a row exists whose status is not
+   * overwritable, throws `DurableError("InstanceAlreadyExists")` and changes nothing; otherwise the
+   * old row, history, inbox and activities are replaced.
+   */
+  createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void>;
+  getInstance(instanceId: string): Promise<InstanceRecord | undefined>;
+  getHistory(instanceId: string): Promise<HistoryEvent[]>;
+  /** Everything the given steps need, read consistently per instance (one transaction where possible). */
+  loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]>;
+  /** See the module invariants. Returns one outcome per commit, in order. */
+  commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]>;
+  /** Appends messages to inboxes (idempotent by id). Targets need not exist. */
+  appendMessages(messages: readonly InboxMessage[]): Promise<void>;
+  /** Ready instances and newly leased activities at `now`. */
+  claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork>;
+  /** Deletes the activity and appends its result, atomically, if the lease is still held. */
+  completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean>;
+  /** The earliest time something becomes due (a delayed message, an expiring lease, a queued activity), or null. */
+  nextWakeAt(): Promise<number | null>;
+  listInstances(query: InstanceQuery): Promise<InstancePage>;
+  /**
+   * Deletes the instance with its history, inbox and activities, if its status is one of
+   * `onlyIfStatus`. Returns whether it deleted anything.
+   */
+  purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean>;
+  /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */
+  close(): Promise<void>;
+}
