@@ -1,7 +1,23 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * One `npm test` runs every project: the Node project below (core, memory store, IndexedDB on
+ * fake-indexeddb, the router over the memory store, real-Chromium tests driven by playwright-core),
+ * and each folder's own project (e.g. `worker/vitest.config.ts`, which runs inside workerd).
+ */
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "adapters/memory/**/*.test.ts", "examples/**/*.test.ts"],
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["src/**/*.test.ts", "adapters/**/*.test.ts", "examples/**/*.test.ts", "worker/**/*.node.test.ts", "demo/**/*.node.test.ts", "test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      "./worker/vitest.config.{ts,mts}",
+      "./adapters/*/vitest.config.{ts,mts}",
+    ],
   },
 });

@@ -179,6 +179,7 @@ class MemoryStore implements Store {
   async nextWakeAt(): Promise<number | null> {
     this.assertOpen();
     if (this.ready.size > 0 || this.available.size > 0) return 0;
+    this.dropStaleDelayed();
     const next = Math.min(this.delayed.peekKey() ?? Infinity, this.leased.size > 0 ? this.earliestLeaseExpiry : Infinity);
     return next === Infinity ? null : next;
   }
@@ -238,6 +239,13 @@ class MemoryStore implements Store {
     while ((this.delayed.peekKey() ?? Infinity) <= now) {
       const m = this.delayed.pop()!;
       if (this.inboxes.get(m.instanceId)?.get(m.id) === m) this.ready.add(m.instanceId);
+    }
+  }
+
+  /** Timers that were cancelled or consumed leave stale heap entries; drop them from the top. */
+  private dropStaleDelayed(): void {
+    for (let m = this.delayed.peek(); m && this.inboxes.get(m.instanceId)?.get(m.id) !== m; m = this.delayed.peek()) {
+      this.delayed.pop();
     }
   }
 

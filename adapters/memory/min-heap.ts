@@ -6,6 +6,10 @@ export class MinHeap<T> {
     return this.items.length;
   }
 
+  peek(): T | undefined {
+    return this.items[0]?.value;
+  }
+
   peekKey(): number | undefined {
     return this.items[0]?.key;
   }
