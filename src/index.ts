@@ -33,7 +33,8 @@ export {
   type ErrorCode,
   type FailureDetails,
 } from "./errors.ts";
-export { createRuntime, type Runtime, type RuntimeOptions, type ChangeListener, type FetchLike } from "./runtime.ts";
+export { executeActivity } from "./activity-runner.ts";
+export { createRuntime, httpActivity, type Runtime, type RuntimeOptions, type ChangeListener, type FetchLike } from "./runtime.ts";
 export {
   DurableClient,
   type OrchestrationClient,

@@ -7,13 +7,12 @@ import { DurableClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
 import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
-import { DurableError, toFailureDetails } from "./errors.ts";
+import { executeActivity } from "./activity-runner.ts";
+import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
-import type { HistoryEvent } from "./history.ts";
-import { fromJson, toJson } from "./json.ts";
 import { isTerminal } from "./status.ts";
-import { messageIds, planFailure, planStep, type StepPlan } from "./step.ts";
-import type { ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, Store } from "./store.ts";
+import { planFailure, planStep, type StepPlan } from "./step.ts";
+import type { ClaimedActivity, InstanceRecord, StepCommit, Store } from "./store.ts";
 
 /** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
 export type FetchLike = (
@@ -39,6 +38,13 @@ export interface RuntimeOptions {
   cacheSize?: number;
   /** Used by `callHttp`; default `globalThis.fetch`. */
   fetch?: FetchLike;
+  /**
+   * Run claimed activities somewhere else instead of in this runtime (the Worker runs them in
+   * stateless invocations). Whoever runs one calls `executeActivity` and then
+   * `store.completeActivity(item, result)`. Resolve once handed off; a rejection leaves the item
+   * to be retried when its lease expires.
+   */
+  dispatchActivity?: (item: ClaimedActivity) => Promise<void>;
 }
 
 export type ChangeListener = (instance: InstanceRecord) => void;
@@ -92,6 +98,7 @@ class DurableRuntime implements Runtime {
   private started = false;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeAt = Infinity;
+  private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
 
   constructor(options: RuntimeOptions) {
     this.store = options.store;
@@ -101,6 +108,7 @@ class DurableRuntime implements Runtime {
     this.maxActivities = options.maxConcurrentActivities ?? 1000;
     this.maxBatch = options.maxBatchSize ?? 200;
     this.cacheSize = options.cacheSize ?? 2000;
+    this.dispatch = options.dispatchActivity;
     this.registry = new Registry(options.orchestrators ?? [], options.activities ?? []);
     this.registry.addActivity(httpActivity(options.fetch));
     this.env = { orchestrator: (name) => this.registry.orchestrator(name), logger: this.logger };
@@ -270,36 +278,15 @@ class DurableRuntime implements Runtime {
   }
 
   private async runActivity(item: ClaimedActivity): Promise<void> {
-    const definition = this.registry.activity(item.name);
-    const now = () => this.clock.now();
-    let event: HistoryEvent;
-    try {
-      if (!definition) {
-        throw new DurableError(
-          "UnknownActivity",
-          `No activity named '${item.name}' is registered with this runtime. Register it in createRuntime({ activities }).`,
-        );
+    if (this.dispatch) {
+      try {
+        await this.dispatch(item);
+      } catch (error) {
+        this.logger.error(`durable-edge: could not dispatch activity '${item.name}' (${item.id}); it runs again when its lease expires.`, error);
       }
-      const output = await definition.fn(fromJson(item.input), {
-        instanceId: item.instanceId,
-        executionId: item.executionId,
-        name: item.name,
-        taskId: item.taskId,
-        idempotencyKey: item.id,
-        dequeueCount: item.dequeueCount,
-      });
-      event = { EventType: "TaskCompleted", EventId: -1, Timestamp: now(), TaskScheduledId: item.taskId, Result: toJson(output, `The output of activity '${item.name}'`) };
-    } catch (error) {
-      const failure = toFailureDetails(error);
-      event = { EventType: "TaskFailed", EventId: -1, Timestamp: now(), TaskScheduledId: item.taskId, Reason: failure.ErrorMessage, Details: failure.StackTrace, FailureDetails: failure };
+      return;
     }
-    const result: InboxMessage = {
-      id: messageIds.activityResult(item.id),
-      instanceId: item.instanceId,
-      executionId: item.executionId,
-      visibleAt: event.Timestamp,
-      event,
-    };
+    const result = await executeActivity(item, this.registry, this.clock);
     try {
       await this.store.completeActivity(item, result);
     } catch (error) {
@@ -310,7 +297,7 @@ class DurableRuntime implements Runtime {
 }
 
 /** The built-in activity behind `ctx.callHttp`. */
-function httpActivity(fetchImpl: FetchLike | undefined): ActivityDefinition<DurableHttpRequest, DurableHttpResponse> {
+export function httpActivity(fetchImpl: FetchLike | undefined): ActivityDefinition<DurableHttpRequest, DurableHttpResponse> {
   return activity(HTTP_ACTIVITY, async (request: DurableHttpRequest): Promise<DurableHttpResponse> => {
     const f = fetchImpl ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (!f) throw new DurableError("InvalidState", "callHttp needs fetch; pass createRuntime({ fetch }) on hosts without a global fetch.");
