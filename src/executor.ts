@@ -93,19 +93,24 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   customStatus: Json = null;
   private customStatusChanged = false;
 
-  readonly log: ReplaySafeLogger;
+  private logger: ReplaySafeLogger | null = null;
 
   constructor(
     readonly instanceId: string,
     private readonly env: ExecutorEnvironment,
-  ) {
-    const base = env.logger;
+  ) {}
+
+  /** A logger that stays silent while replaying, so each line is written once. */
+  get log(): ReplaySafeLogger {
+    if (this.logger) return this.logger;
+    const base = this.env.logger;
     const guard =
       (level: keyof ReplaySafeLogger) =>
       (...args: unknown[]) => {
         if (!this.isReplaying) base[level](`[${this.instanceId}]`, ...args);
       };
-    this.log = { debug: guard("debug"), info: guard("info"), warn: guard("warn"), error: guard("error") };
+    this.logger = { debug: guard("debug"), info: guard("info"), warn: guard("warn"), error: guard("error") };
+    return this.logger;
   }
 
   get currentUtcDateTime(): Date {

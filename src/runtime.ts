@@ -34,7 +34,7 @@ export interface RuntimeOptions {
   maxConcurrentActivities?: number;
   /** Instances stepped in one group commit (default 200). */
   maxBatchSize?: number;
-  /** Live orchestrations kept in memory so a step replays only new events (default 2,000). */
+  /** Live orchestrations kept in memory so a step replays only new events (default 10,000). */
   cacheSize?: number;
   /** Used by `callHttp`; default `globalThis.fetch`. */
   fetch?: FetchLike;
@@ -107,7 +107,7 @@ class DurableRuntime implements Runtime {
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.maxActivities = options.maxConcurrentActivities ?? 1000;
     this.maxBatch = options.maxBatchSize ?? 200;
-    this.cacheSize = options.cacheSize ?? 2000;
+    this.cacheSize = options.cacheSize ?? 10_000;
     this.dispatch = options.dispatchActivity;
     this.registry = new Registry(options.orchestrators ?? [], options.activities ?? []);
     this.registry.addActivity(httpActivity(options.fetch));
@@ -188,8 +188,9 @@ class DurableRuntime implements Runtime {
           leaseMs: this.leaseMs,
         });
         for (const a of work.activities) this.startActivity(a);
-        if (work.instanceIds.length > 0) await this.stepInstances(work.instanceIds, now);
-        else if (work.activities.length === 0) break;
+        // Activities wake the loop when they finish; only steps can make more work due at once.
+        if (work.instanceIds.length === 0) break;
+        await this.stepInstances(work.instanceIds, now);
       }
     } while (this.again);
   }

@@ -122,7 +122,8 @@ function runExecution(
   let terminated: { reason: Json; recursive: boolean } | null = null;
   const leftover: InboxMessage[] = [];
   // Process the start message first: events may have been queued for an instance before it began.
-  const ordered = [...messages].sort((a, b) => startFirst(a) - startFirst(b));
+  const startIndex = messages.findIndex((m) => m.event.EventType === "ExecutionStarted");
+  const ordered = startIndex > 0 ? [messages[startIndex]!, ...messages.filter((_, i) => i !== startIndex)] : messages;
   for (const m of ordered) {
     if (terminated || executor.outcome) {
       leftover.push(m);
@@ -281,10 +282,6 @@ function runExecution(
     },
     executor: keepExecutor,
   };
-}
-
-function startFirst(m: InboxMessage): number {
-  return m.event.EventType === "ExecutionStarted" ? 0 : 1;
 }
 
 function scheduleActions(

@@ -67,7 +67,7 @@ class MemoryStore implements Store {
       );
     }
     if (existing) this.deleteAll(instance.instanceId);
-    this.instances.set(instance.instanceId, { ...instance });
+    this.instances.set(instance.instanceId, copyRecord(instance));
     this.histories.set(instance.instanceId, []);
     this.append(start);
   }
@@ -75,7 +75,7 @@ class MemoryStore implements Store {
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
     this.assertOpen();
     const row = this.instances.get(instanceId);
-    return row && { ...row };
+    return row && copyRecord(row);
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -95,7 +95,8 @@ class MemoryStore implements Store {
       if (inbox) for (const m of inbox.values()) if (m.visibleAt <= now) messages.push(m);
       return {
         instanceId,
-        instance: row && { ...row },
+        // Rows are replaced, never mutated, on commit: the step may hold this one as it is.
+        instance: row,
         history: from === 0 ? history.slice() : history.slice(from),
         historyFrom: from,
         messages,
@@ -115,8 +116,10 @@ class MemoryStore implements Store {
     if (inbox) for (const id of c.deleteMessageIds) inbox.delete(id);
     if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution);
     if (c.instance) {
-      this.instances.set(c.instanceId, { ...c.instance });
+      this.instances.set(c.instanceId, copyRecord(c.instance));
       if (c.history.mode === "replace") {
+        this.histories.set(c.instanceId, c.history.events.slice());
+      } else if (current === undefined) {
         this.histories.set(c.instanceId, c.history.events.slice());
       } else {
         const history = this.histories.get(c.instanceId);
@@ -161,7 +164,7 @@ class MemoryStore implements Store {
         row.lockedUntil = now + options.leaseMs;
         row.dequeueCount++;
         if (row.lockedUntil < this.earliestLeaseExpiry) this.earliestLeaseExpiry = row.lockedUntil;
-        activities.push({ ...row, leaseToken: row.leaseToken });
+        activities.push(claimedCopy(row, row.leaseToken));
       }
     }
     return { instanceIds, activities };
@@ -197,7 +200,7 @@ class MemoryStore implements Store {
       matches.push(row);
     }
     matches.sort((a, b) => a.createdAt - b.createdAt || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-    const items = matches.slice(0, query.limit).map((r) => ({ ...r }));
+    const items = matches.slice(0, query.limit).map(copyRecord);
     const last = items[items.length - 1];
     return { items, next: matches.length > query.limit && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
   }
@@ -224,7 +227,7 @@ class MemoryStore implements Store {
     let inbox = this.inboxes.get(m.instanceId);
     if (!inbox) this.inboxes.set(m.instanceId, (inbox = new Map()));
     if (inbox.has(m.id)) return;
-    const stored = { ...m, seq: ++this.seq };
+    const stored: InboxMessage = { id: m.id, instanceId: m.instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event, seq: ++this.seq };
     inbox.set(m.id, stored);
     // Visibility is decided against the clock at the next promotion; a message due "now" is ready at once.
     if (m.visibleAt <= 0 || m.visibleAt <= this.lastPromotion) this.ready.add(m.instanceId);
@@ -265,7 +268,18 @@ class MemoryStore implements Store {
 
   private enqueueActivity(a: ActivityWorkItem): void {
     if (this.activities.has(a.id)) return;
-    const row: ActivityRow = { ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 };
+    const row: ActivityRow = {
+      id: a.id,
+      instanceId: a.instanceId,
+      executionId: a.executionId,
+      taskId: a.taskId,
+      name: a.name,
+      input: a.input,
+      enqueuedAt: a.enqueuedAt,
+      leaseToken: null,
+      lockedUntil: 0,
+      dequeueCount: 0,
+    };
     this.activities.set(a.id, row);
     this.available.add(a.id);
     let ids = this.activitiesByInstance.get(a.instanceId);
@@ -318,4 +332,40 @@ class MemoryStore implements Store {
     const ids = this.activitiesByInstance.get(instanceId);
     if (ids) for (const id of [...ids]) this.removeActivity(this.activities.get(id)!);
   }
+}
+
+/** Explicit copies: object spread is slow on the hot path and would leak internal fields. */
+function claimedCopy(row: ActivityRow, leaseToken: string): ClaimedActivity {
+  return {
+    id: row.id,
+    instanceId: row.instanceId,
+    executionId: row.executionId,
+    taskId: row.taskId,
+    name: row.name,
+    input: row.input,
+    enqueuedAt: row.enqueuedAt,
+    leaseToken,
+    lockedUntil: row.lockedUntil,
+    dequeueCount: row.dequeueCount,
+  };
+}
+
+function copyRecord(r: InstanceRecord): InstanceRecord {
+  return {
+    instanceId: r.instanceId,
+    name: r.name,
+    version: r.version,
+    executionId: r.executionId,
+    runtimeStatus: r.runtimeStatus,
+    input: r.input,
+    output: r.output,
+    customStatus: r.customStatus,
+    failureDetails: r.failureDetails,
+    parentInstanceId: r.parentInstanceId,
+    createdAt: r.createdAt,
+    lastUpdatedAt: r.lastUpdatedAt,
+    completedAt: r.completedAt,
+    etag: r.etag,
+    historyLength: r.historyLength,
+  };
 }

@@ -1,0 +1,94 @@
+/**
+ * The memory-store suite: how fast the core itself goes, with no I/O in the way.
+ * Workloads: chain of N sequential activities, fan-out/fan-in of N, many 5-step instances,
+ * cold replay of a long history.
+ */
+import { activity, createRuntime, orchestrator, Task, type Runtime } from "../src/index.ts";
+import { OrchestrationExecutor } from "../src/executor.ts";
+import { createMemoryStore } from "../adapters/memory/index.ts";
+import type { BenchResult } from "./report.ts";
+
+const noop = activity("Noop", (n: number) => n);
+
+const chain = orchestrator("Chain", function* (ctx) {
+  const n = ctx.getInput() as number;
+  let x = 0;
+  for (let i = 0; i < n; i++) x = yield* ctx.callActivity(noop, i);
+  return x;
+});
+
+const fanOut = orchestrator("FanOut", function* (ctx) {
+  const n = ctx.getInput() as number;
+  const results = yield* Task.all(Array.from({ length: n }, (_, i) => ctx.callActivity(noop, i)));
+  return results.length;
+});
+
+const five = orchestrator("FiveSteps", function* (ctx) {
+  let x = 0;
+  for (let i = 0; i < 5; i++) x = yield* ctx.callActivity(noop, i);
+  return x;
+});
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function newRuntime(): Runtime {
+  return createRuntime({ store: createMemoryStore(), orchestrators: [chain, fanOut, five], activities: [noop], logger: silent });
+}
+
+const rssMb = () => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
+
+async function runOne(name: string, input: number): Promise<number> {
+  const runtime = newRuntime();
+  const t0 = performance.now();
+  const id = await runtime.client.startNew(name, { input });
+  await runtime.drain();
+  const ms = performance.now() - t0;
+  const status = await runtime.client.getStatus(id);
+  if (status?.runtimeStatus !== "Completed") throw new Error(`${name}(${input}) ended ${status?.runtimeStatus}: ${JSON.stringify(status?.output)}`);
+  return ms;
+}
+
+export async function runMemorySuite(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  await runOne("Chain", 200); // warm up the JIT
+  for (const n of [100, 1000, 10_000]) {
+    const ms = await runOne("Chain", n);
+    results.push({ suite: "memory", workload: "chain", n, ms, usPerStep: (ms * 1000) / n, opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
+  }
+  await runOne("FanOut", 200);
+  for (const n of [100, 1000, 10_000]) {
+    const ms = await runOne("FanOut", n);
+    results.push({ suite: "memory", workload: "fan-out", n, ms, usPerStep: (ms * 1000) / n, opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
+  }
+  {
+    const n = 10_000;
+    const runtime = newRuntime();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await runtime.client.startNew("FiveSteps", { instanceId: `five-${i}` });
+    await runtime.drain();
+    const ms = performance.now() - t0;
+    const page = await runtime.client.listInstances({ runtimeStatus: ["Completed"], pageSize: 1000 });
+    if (page.instances.length !== 1000) throw new Error("FiveSteps instances did not complete");
+    results.push({ suite: "memory", workload: "many-instances", n, ms, usPerStep: (ms * 1000) / (n * 5), opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
+  }
+  {
+    // Cold replay: a fresh executor replays a committed history of a 2,500-step chain (10,000+ events).
+    const runtime = newRuntime();
+    const id = await runtime.client.startNew("Chain", { input: 2500 });
+    await runtime.drain();
+    const history = await runtime.store.getHistory(id);
+    const withoutEnd = history.slice(0, history.findIndex((e) => e.EventType === "ExecutionCompleted"));
+    const env = { orchestrator: (name: string) => (name === "Chain" ? chain : undefined), logger: silent };
+    const rounds = 20;
+    new OrchestrationExecutor(id, env).applyAll(withoutEnd, true); // warm-up
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const executor = new OrchestrationExecutor(id, env);
+      executor.applyAll(withoutEnd, true);
+      if (executor.outcome?.kind !== "completed") throw new Error("cold replay did not reach the end");
+    }
+    const ms = (performance.now() - t0) / rounds;
+    results.push({ suite: "memory", workload: "cold-replay", n: withoutEnd.length, ms, usPerStep: (ms * 1000) / withoutEnd.length, opsPerSec: (withoutEnd.length / ms) * 1000, rssMb: rssMb() });
+  }
+  return results;
+}
