@@ -1,0 +1,42 @@
+/** Turns what IndexedDB throws into the library's typed errors, with messages that say what to do. */
+import { DurableError } from "../../src/errors.ts";
+
+function domName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * Maps an IndexedDB failure to a `DurableError`. `what` names the operation, `db` the database.
+ * DurableErrors pass through unchanged.
+ */
+export function toStoreError(error: unknown, db: string, what: string): DurableError {
+  if (DurableError.is(error)) return error;
+  const name = domName(error);
+  const detail = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as { message: unknown }).message) : String(error);
+  switch (name) {
+    case "QuotaExceededError":
+      return new DurableError(
+        "StoreQuotaExceeded",
+        `IndexedDB database '${db}' is out of storage quota (${what}); nothing was written. Free space: purge finished instances, or ask for persistent storage (navigator.storage.persist()).`,
+        { cause: error },
+      );
+    case "DataCloneError":
+      return new DurableError(
+        "InvalidInput",
+        `A value cannot be stored in IndexedDB database '${db}' (${what}): ${detail}. Store only plain data (JSON text, numbers, plain objects); nothing was written.`,
+        { cause: error },
+      );
+    case "InvalidStateError":
+      return new DurableError("StoreClosed", `IndexedDB database '${db}' is closed (${what}): ${detail}. Create a new store.`, { cause: error });
+    case "VersionError":
+      return new DurableError(
+        "StoreUnavailable",
+        `IndexedDB database '${db}' was upgraded to a newer schema by a newer version of this app (${what}). Reload the page to run the newer version.`,
+        { cause: error },
+      );
+    default:
+      return new DurableError("StoreUnavailable", `IndexedDB database '${db}' failed (${what}): ${name ? `${name}: ` : ""}${detail}`, { cause: error });
+  }
+}

@@ -1,0 +1,535 @@
+/**
+ * The store contract on IndexedDB (through `idb`). Each call is one transaction; `commitSteps` puts
+ * a whole batch of steps in one readwrite transaction (group commit) in two rounds of requests: first
+ * every read the batch needs (the etag fences, idempotency checks, the inbox seq counter), then
+ * every write, issued synchronously. Nothing but IndexedDB requests is awaited inside a transaction,
+ * and any failure aborts the transaction whole.
+ */
+import { unwrap, type IDBPDatabase, type IDBPTransaction } from "idb";
+import { DurableError } from "../../src/errors.ts";
+import type { HistoryEvent } from "../../src/history.ts";
+import type { RuntimeStatus } from "../../src/status.ts";
+import type {
+  ClaimOptions,
+  ClaimedActivity,
+  ClaimedWork,
+  CommitOutcome,
+  CreateOptions,
+  InboxMessage,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  StepCommit,
+  StepInput,
+  StepRequest,
+  Store,
+} from "../../src/store.ts";
+import { CompletionBatcher } from "./completion-batcher.ts";
+import { toStoreError } from "./errors.ts";
+import { defaultFactory, openDatabase } from "./open.ts";
+import type { ActivityRow, DurableDb, InboxRow, StoreName } from "./schema.ts";
+
+export interface IndexedDbStoreOptions {
+  /** The database name (default "durable-edge"). Stores with the same name share their data. */
+  name?: string;
+  /** Default: the global `indexedDB`. Tests pass a fresh `fake-indexeddb` factory. */
+  indexedDB?: IDBFactory;
+  /** Passed to every readwrite transaction (Chromium: "relaxed" is fastest, "strict" flushes to disk). */
+  durability?: IDBTransactionDurability;
+  /** How long to wait while another tab keeps an older schema version open (default 10,000 ms). */
+  blockedTimeoutMs?: number;
+  /** Called once if the store closes on its own: another tab deleted or upgraded the database. */
+  onClose?: (error: DurableError) => void;
+}
+
+export interface IndexedDbStore extends Store {
+  readonly databaseName: string;
+  /** Opens the database now instead of on first use; rejects with a typed error. */
+  open(): Promise<void>;
+  /**
+   * Makes every leased activity claimable again at once and returns how many there were. Call it
+   * only when no other worker can still be running one (the browser host does when its tab becomes
+   * the only leader: the previous leader's tab is gone, and so are its activities).
+   */
+  releaseLeases(): Promise<number>;
+  /** How many readwrite transactions committed steps, and how many steps they held (for tests and benchmarks). */
+  readonly stats: { commitTransactions: number; commits: number; completionTransactions: number; completions: number };
+}
+
+export const DEFAULT_DATABASE_NAME = "durable-edge";
+
+/** Creates the store; the database opens on first use (or on `open()`). */
+export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): IndexedDbStore {
+  return new IdbStore(options);
+}
+
+type Db = IDBPDatabase<DurableDb>;
+type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<DurableDb, S, M>;
+
+const SEQ_KEY = "seq";
+/** Every key of one instance in a store keyed (or indexed) by `[instanceId, …]`. */
+const instanceRange = (instanceId: string) => IDBKeyRange.bound([instanceId], [instanceId, []]);
+const keyOf = (instanceId: string, id: string) => `${instanceId}\u0000${id}`;
+
+class IdbStore implements IndexedDbStore {
+  readonly databaseName: string;
+  readonly stats = { commitTransactions: 0, commits: 0, completionTransactions: 0, completions: 0 };
+  private readonly options: IndexedDbStoreOptions;
+  private dbPromise: Promise<Db> | null = null;
+  private db: Db | null = null;
+  private closedError: DurableError | null = null;
+  private readonly leasePrefix = Math.random().toString(36).slice(2, 10);
+  private leaseCounter = 0;
+  private readonly completions = new CompletionBatcher((batch) => this.applyCompletions(batch));
+
+  constructor(options: IndexedDbStoreOptions) {
+    this.options = options;
+    this.databaseName = options.name ?? DEFAULT_DATABASE_NAME;
+  }
+
+  async open(): Promise<void> {
+    await this.connection();
+  }
+
+  // --- instances ---
+
+  async createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
+    await this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
+      const id = instance.instanceId;
+      const [existing, activityKeys, startExists, seq] = await Promise.all([
+        tx.objectStore("instances").get(id),
+        tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(id)),
+        tx.objectStore("inbox").getKey([id, start.id]),
+        tx.objectStore("meta").get(SEQ_KEY),
+      ]);
+      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
+        );
+      }
+      const raw = unwrap(tx);
+      if (existing) deleteEverythingOf(raw, id, activityKeys);
+      raw.objectStore("instances").put(instance);
+      if (existing || startExists === undefined) {
+        const next = (seq ?? 0) + 1;
+        raw.objectStore("inbox").put({ ...start, seq: next } satisfies InboxRow);
+        raw.objectStore("meta").put(next, SEQ_KEY);
+      }
+    });
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    return this.read("getInstance", async (db) => db.get("instances", instanceId));
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    return this.read("getHistory", async (db) => (await db.getAll("history", instanceRange(instanceId))).map((r) => r.event));
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstancePage> {
+    return this.read("listInstances", async (db) => {
+      const tx = db.transaction("instances", "readonly");
+      const index = tx.store.index("byCreated");
+      let lower: [number, string] | null = query.createdFrom !== undefined ? [query.createdFrom, ""] : null;
+      let lowerOpen = false;
+      const after = query.after;
+      if (after && (!lower || after.createdAt >= lower[0])) {
+        lower = [after.createdAt, after.instanceId];
+        lowerOpen = true;
+      }
+      const upper = query.createdTo !== undefined ? [query.createdTo, []] : null;
+      const chunk = Math.max(query.limit + 1, 100);
+      const matches: InstanceRecord[] = [];
+      for (;;) {
+        const range =
+          lower && upper ? IDBKeyRange.bound(lower, upper, lowerOpen) : lower ? IDBKeyRange.lowerBound(lower, lowerOpen) : upper ? IDBKeyRange.upperBound(upper) : undefined;
+        const rows = await index.getAll(range, chunk);
+        for (const r of rows) {
+          if (query.runtimeStatus && !query.runtimeStatus.includes(r.runtimeStatus)) continue;
+          if (query.instanceIdPrefix && !r.instanceId.startsWith(query.instanceIdPrefix)) continue;
+          matches.push(r);
+        }
+        const last = rows[rows.length - 1];
+        if (rows.length < chunk || matches.length > query.limit || !last) break;
+        lower = [last.createdAt, last.instanceId];
+        lowerOpen = true;
+      }
+      const items = matches.slice(0, query.limit);
+      const end = items[items.length - 1];
+      return { items, next: matches.length > query.limit && end ? { createdAt: end.createdAt, instanceId: end.instanceId } : null };
+    });
+  }
+
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+    return this.write("purgeInstance", ["instances", "history", "inbox", "activities"], async (tx) => {
+      const [row, activityKeys] = await Promise.all([
+        tx.objectStore("instances").get(instanceId),
+        tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(instanceId)),
+      ]);
+      if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
+      deleteEverythingOf(unwrap(tx), instanceId, activityKeys);
+      return true;
+    });
+  }
+
+  // --- steps ---
+
+  async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
+    if (requests.length === 0) return [];
+    return this.read("loadSteps", async (db) => {
+      const tx = db.transaction(["instances", "history", "inbox"], "readonly");
+      const instances = tx.objectStore("instances");
+      const history = tx.objectStore("history");
+      const bySeq = tx.objectStore("inbox").index("byInstanceSeq");
+      const first = await Promise.all(
+        requests.map(({ instanceId, cached }) =>
+          Promise.all([
+            instances.get(instanceId),
+            history.getAll(cached ? IDBKeyRange.bound([instanceId, cached.historyLength], [instanceId, []]) : instanceRange(instanceId)),
+            bySeq.getAll(instanceRange(instanceId)),
+          ]),
+        ),
+      );
+      // A cached etag that no longer matches needs the whole history: one more round, same transaction.
+      const stale = requests.map(({ cached }, i) => cached !== undefined && first[i]![0]?.etag !== cached.etag);
+      const refetched = await Promise.all(requests.map(({ instanceId }, i) => (stale[i] ? history.getAll(instanceRange(instanceId)) : null)));
+      return requests.map(({ instanceId, cached }, i) => {
+        const [row, partial, inbox] = first[i]!;
+        const hit = cached !== undefined && !stale[i];
+        return {
+          instanceId,
+          instance: row,
+          history: (stale[i] ? refetched[i]! : partial).map((h) => h.event),
+          historyFrom: hit ? cached.historyLength : 0,
+          messages: inbox.filter((m) => m.visibleAt <= now),
+        };
+      });
+    });
+  }
+
+  async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
+    if (commits.length === 0) return [];
+    const stores = storesTouchedBy(commits);
+    return this.write("commitSteps", stores, async (tx) => {
+      const t = tx as unknown as Tx<StoreName[], "readwrite">;
+      const ids = [...new Set(commits.map((c) => c.instanceId))];
+      const appended = commits.flatMap((c) => c.messages);
+      const enqueued = commits.flatMap((c) => c.activities);
+      const drops = commits.filter((c) => c.dropExecution !== null);
+      const [rows, seq, messageKeys, activityKeys, dropped] = await Promise.all([
+        Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
+        appended.length > 0 ? t.objectStore("meta").get(SEQ_KEY) : undefined,
+        Promise.all(appended.map((m) => t.objectStore("inbox").getKey([m.instanceId, m.id]))),
+        Promise.all(enqueued.map((a) => t.objectStore("activities").getKey(a.id))),
+        Promise.all(
+          drops.map((c) =>
+            Promise.all([
+              t.objectStore("inbox").index("byInstanceSeq").getAll(instanceRange(c.instanceId)),
+              t.objectStore("activities").index("byExecution").getAllKeys([c.instanceId, c.dropExecution!]),
+            ]),
+          ),
+        ),
+      ]);
+      const state = new BatchState(unwrap(t), seq ?? 0);
+      ids.forEach((id, i) => state.rows.set(id, rows[i]));
+      appended.forEach((m, i) => state.inboxHas.set(keyOf(m.instanceId, m.id), messageKeys[i] !== undefined));
+      enqueued.forEach((a, i) => state.activityHas.set(a.id, activityKeys[i] !== undefined));
+      drops.forEach((c, i) => state.dropReads.set(c, dropped[i]!));
+      const outcomes = commits.map((c) => state.apply(c));
+      state.finish();
+      this.stats.commitTransactions++;
+      this.stats.commits += commits.length;
+      return outcomes;
+    });
+  }
+
+  async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.write("appendMessages", ["inbox", "meta"], async (tx) => {
+      const [seq, keys] = await Promise.all([
+        tx.objectStore("meta").get(SEQ_KEY),
+        Promise.all(messages.map((m) => tx.objectStore("inbox").getKey([m.instanceId, m.id]))),
+      ]);
+      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+      messages.forEach((m, i) => state.inboxHas.set(keyOf(m.instanceId, m.id), keys[i] !== undefined));
+      for (const m of messages) state.append(m);
+      state.finish();
+    });
+  }
+
+  // --- work ---
+
+  async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+    const leasing = options.activityLimit > 0;
+    const body = async (tx: Tx<("inbox" | "activities")[], IDBTransactionMode>): Promise<ClaimedWork> => {
+      const [visible, available] = await Promise.all([
+        options.instanceLimit > 0 ? tx.objectStore("inbox").index("byVisibleAt").getAllKeys(IDBKeyRange.upperBound(now)) : [],
+        leasing ? tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit) : [],
+      ]);
+      const instanceIds: string[] = [];
+      const seen = new Set<string>();
+      for (const [instanceId] of visible) {
+        if (instanceIds.length >= options.instanceLimit) break;
+        if (seen.has(instanceId) || options.exclude?.has(instanceId)) continue;
+        seen.add(instanceId);
+        instanceIds.push(instanceId);
+      }
+      const activities: ClaimedActivity[] = [];
+      if (available.length > 0) {
+        const raw = unwrap(tx).objectStore("activities");
+        for (const row of available) {
+          const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
+          raw.put(claimed);
+          activities.push(toClaimed(claimed));
+        }
+      }
+      return { instanceIds, activities };
+    };
+    if (leasing) return this.write("claimWork", ["inbox", "activities"], body);
+    return this.read("claimWork", (db) => body(db.transaction(["inbox", "activities"], "readonly")));
+  }
+
+  completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return this.completions.add({ activity, result });
+  }
+
+  /** Applies a batch of completions in one transaction; each applies only if its lease is still held. */
+  private async applyCompletions(batch: readonly { activity: ClaimedActivity; result: InboxMessage }[]): Promise<boolean[]> {
+    return this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
+      const [rows, keys, seq] = await Promise.all([
+        Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activity.id))),
+        Promise.all(batch.map(({ result }) => tx.objectStore("inbox").getKey([result.instanceId, result.id]))),
+        tx.objectStore("meta").get(SEQ_KEY),
+      ]);
+      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+      batch.forEach(({ result }, i) => state.inboxHas.set(keyOf(result.instanceId, result.id), keys[i] !== undefined));
+      const completed = new Set<string>();
+      const outcomes = batch.map(({ activity, result }, i) => {
+        const row = rows[i];
+        if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return false;
+        completed.add(activity.id);
+        state.raw.objectStore("activities").delete(activity.id);
+        state.append(result);
+        return true;
+      });
+      state.finish();
+      this.stats.completionTransactions++;
+      this.stats.completions += batch.length;
+      return outcomes;
+    });
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    return this.read("nextWakeAt", async (db) => {
+      const tx = db.transaction(["inbox", "activities"], "readonly");
+      const [message, activity] = await Promise.all([
+        tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
+        tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
+      ]);
+      const next = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
+      return next === Infinity ? null : next;
+    });
+  }
+
+  async releaseLeases(): Promise<number> {
+    return this.write("releaseLeases", ["activities"], async (tx) => {
+      const leased = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true));
+      const raw = unwrap(tx).objectStore("activities");
+      for (const row of leased) raw.put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
+      return leased.length;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closedError ??= new DurableError("StoreClosed", `The IndexedDB store '${this.databaseName}' is closed; create a new one.`);
+    this.completions.failPending(this.closedError);
+    const db = this.db ?? (await this.dbPromise?.catch(() => null));
+    db?.close();
+  }
+
+  // --- plumbing ---
+
+  private newLeaseToken(): string {
+    return `${this.leasePrefix}:${++this.leaseCounter}`;
+  }
+
+  private connection(): Promise<Db> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.db) return Promise.resolve(this.db);
+    this.dbPromise ??= openDatabase({
+      name: this.databaseName,
+      factory: this.options.indexedDB ?? defaultFactory(),
+      blockedTimeoutMs: this.options.blockedTimeoutMs ?? 10_000,
+      onLost: (error) => this.lost(error),
+    }).then(
+      (db) => {
+        if (this.closedError) db.close();
+        else this.db = db;
+        return db;
+      },
+      (error: unknown) => {
+        this.dbPromise = null; // a later call may succeed (e.g. once the blocking tab closed)
+        throw error;
+      },
+    );
+    return this.dbPromise;
+  }
+
+  private lost(error: DurableError): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    this.completions.failPending(error);
+    this.options.onClose?.(error);
+  }
+
+  private async read<T>(what: string, body: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.connection();
+    try {
+      return await body(db);
+    } catch (error) {
+      throw this.closedError ?? toStoreError(error, this.databaseName, what);
+    }
+  }
+
+  /**
+   * Runs `body` in one readwrite transaction and resolves once it committed. `body` may await only
+   * requests of `tx`. If it throws, or the transaction fails, the transaction aborts whole.
+   */
+  private async write<S extends StoreName[], T>(what: string, stores: S, body: (tx: Tx<S, "readwrite">) => Promise<T>): Promise<T> {
+    const db = await this.connection();
+    let tx: Tx<S, "readwrite">;
+    try {
+      tx = db.transaction(stores, "readwrite", this.options.durability ? { durability: this.options.durability } : undefined);
+    } catch (error) {
+      throw this.closedError ?? toStoreError(error, this.databaseName, what);
+    }
+    const done = tx.done;
+    done.catch(() => undefined); // observed below; keeps an abort from surfacing as unhandled
+    try {
+      const result = await body(tx);
+      await done;
+      return result;
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // already finished or aborted
+      }
+      const cause = DurableError.is(error) ? error : ((tx as unknown as { error?: unknown }).error ?? error);
+      throw this.closedError ?? toStoreError(cause, this.databaseName, what);
+    }
+  }
+}
+
+/**
+ * The writes of one batch, applied in order against what the batch's first round read, so that
+ * several commits in one transaction see each other's effects exactly as separate commits would.
+ */
+class BatchState {
+  readonly rows = new Map<string, InstanceRecord | undefined>();
+  /** Whether an inbox key exists now, for the keys this batch touches (`keyOf`). */
+  readonly inboxHas = new Map<string, boolean>();
+  readonly activityHas = new Map<string, boolean>();
+  readonly dropReads = new Map<StepCommit, [InboxRow[], string[]]>();
+  /** Messages and activities written earlier in this batch, per instance, for dropExecution. */
+  private readonly added = new Map<string, { messages: InboxMessage[]; activities: { id: string; executionId: string }[] }>();
+  private readonly startSeq: number;
+
+  constructor(
+    readonly raw: IDBTransaction,
+    private seq: number,
+  ) {
+    this.startSeq = seq;
+  }
+
+  apply(c: StepCommit): CommitOutcome {
+    const current = this.rows.get(c.instanceId);
+    if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
+    for (const id of c.deleteMessageIds) this.deleteMessage(c.instanceId, id);
+    if (c.dropExecution !== null) this.dropExecution(c, c.dropExecution);
+    const history = this.raw.objectStore("history");
+    if (c.instance) {
+      this.raw.objectStore("instances").put(c.instance);
+      let at = current?.historyLength ?? 0;
+      if (c.history.mode === "replace") {
+        history.delete(instanceRange(c.instanceId));
+        at = 0;
+      }
+      for (const event of c.history.events) history.put({ instanceId: c.instanceId, index: at++, event });
+    } else {
+      this.raw.objectStore("instances").delete(c.instanceId);
+      history.delete(instanceRange(c.instanceId));
+    }
+    for (const m of c.messages) this.append(m);
+    for (const a of c.activities) {
+      if (this.activityHas.get(a.id)) continue;
+      this.activityHas.set(a.id, true);
+      this.raw.objectStore("activities").put({ ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
+      this.addedTo(a.instanceId).activities.push({ id: a.id, executionId: a.executionId });
+    }
+    this.rows.set(c.instanceId, c.instance ?? undefined);
+    return "committed";
+  }
+
+  append(m: InboxMessage): void {
+    const key = keyOf(m.instanceId, m.id);
+    if (this.inboxHas.get(key)) return;
+    this.inboxHas.set(key, true);
+    this.raw.objectStore("inbox").put({ ...m, seq: ++this.seq } satisfies InboxRow);
+    this.addedTo(m.instanceId).messages.push(m);
+  }
+
+  finish(): void {
+    if (this.seq !== this.startSeq) this.raw.objectStore("meta").put(this.seq, SEQ_KEY);
+  }
+
+  private deleteMessage(instanceId: string, id: string): void {
+    this.raw.objectStore("inbox").delete([instanceId, id]);
+    this.inboxHas.set(keyOf(instanceId, id), false);
+  }
+
+  private dropExecution(c: StepCommit, executionId: string): void {
+    const [stored, activityKeys] = this.dropReads.get(c) ?? [[], []];
+    const added = this.addedTo(c.instanceId);
+    for (const m of [...stored, ...added.messages]) {
+      if (m.executionId === executionId && this.inboxHas.get(keyOf(m.instanceId, m.id)) !== false) this.deleteMessage(m.instanceId, m.id);
+    }
+    const activities = this.raw.objectStore("activities");
+    for (const id of [...activityKeys, ...added.activities.filter((a) => a.executionId === executionId).map((a) => a.id)]) {
+      activities.delete(id);
+      this.activityHas.set(id, false);
+    }
+  }
+
+  private addedTo(instanceId: string) {
+    let entry = this.added.get(instanceId);
+    if (!entry) this.added.set(instanceId, (entry = { messages: [], activities: [] }));
+    return entry;
+  }
+}
+
+function storesTouchedBy(commits: readonly StepCommit[]): StoreName[] {
+  const stores = new Set<StoreName>(["instances", "history"]);
+  for (const c of commits) {
+    if (c.messages.length > 0) stores.add("inbox").add("meta");
+    if (c.deleteMessageIds.length > 0) stores.add("inbox");
+    if (c.activities.length > 0) stores.add("activities");
+    if (c.dropExecution !== null) stores.add("inbox").add("activities");
+  }
+  return [...stores];
+}
+
+/** Deletes an instance's row, history, inbox and activities (their keys read beforehand). */
+function deleteEverythingOf(raw: IDBTransaction, instanceId: string, activityKeys: readonly string[]): void {
+  raw.objectStore("instances").delete(instanceId);
+  raw.objectStore("history").delete(instanceRange(instanceId));
+  raw.objectStore("inbox").delete(instanceRange(instanceId));
+  const activities = raw.objectStore("activities");
+  for (const key of activityKeys) activities.delete(key);
+}
+
+function toClaimed(row: ActivityRow): ClaimedActivity {
+  return { ...row, leaseToken: row.leaseToken! };
+}
