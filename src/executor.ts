@@ -128,7 +128,14 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   }
 
   apply(event: HistoryEvent): void {
-    if (this.outcome) return;
+    if (this.outcome) {
+      // History that goes on scheduling work after the code finished means the code changed.
+      if (isSchedulingEvent(event)) {
+        const named = event.EventType === "TimerCreated" ? null : event;
+        this.matchScheduled(event.EventId, SCHEDULING_KIND[event.EventType], named?.Name ?? null, named?.Input ?? null);
+      }
+      return;
+    }
     if (this.suspendedEvents && isWorkEvent(event)) {
       this.suspendedEvents.push(event);
       return;
@@ -525,6 +532,7 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   }
 
   private failNondeterministic(message: string): void {
+    if (this.outcome?.kind === "failed" && this.outcome.failure.ErrorType === "NonDeterminismError") return;
     const failure: FailureDetails = {
       ErrorType: "NonDeterminismError",
       ErrorMessage: NONDETERMINISM + message,
@@ -595,9 +603,9 @@ class EventWithTimeoutTask<T> extends CompletableTask<T> {
     });
     timer.onSettled(() => {
       if (this.isCompleted || timer.isCanceled) return;
-      waiter.cancel();
       if ("defaultValue" in options) this.complete(options.defaultValue as T);
       else this.fail(new EventTimeoutError(waiter.eventName, timeoutMs));
+      waiter.cancel(); // it no longer takes events
     });
   }
 }
@@ -632,6 +640,16 @@ class HttpPollingTask extends CompletableTask<DurableHttpResponse> {
 function header(response: DurableHttpResponse, name: string): string | undefined {
   for (const [k, v] of Object.entries(response.headers)) if (k.toLowerCase() === name) return v;
   return undefined;
+}
+
+const SCHEDULING_KIND = {
+  TaskScheduled: "ScheduleTask",
+  SubOrchestrationInstanceCreated: "CreateSubOrchestration",
+  TimerCreated: "CreateTimer",
+} as const;
+
+function isSchedulingEvent(event: HistoryEvent): event is Extract<HistoryEvent, { EventType: keyof typeof SCHEDULING_KIND }> {
+  return event.EventType in SCHEDULING_KIND;
 }
 
 function isWorkEvent(event: HistoryEvent): boolean {
