@@ -1,0 +1,30 @@
+/**
+ * @module worker/http/routes/starters — HTTP starters like the Durable Functions template's:
+ * `GET|POST /api/OrchestratorFunction_HttpStart` (the tutorial's) and the generic
+ * `POST /api/orchestrators/{name}[/{instanceId}]`; both answer 202 with the check-status payload.
+ */
+import type { Context, Hono } from "hono";
+import type { Deps, StarterOptions } from "../options.ts";
+import { parseWaitRequest, startedResponse } from "../responses.ts";
+import { resource, type RouteHandler } from "../routing.ts";
+import { startOrchestration } from "./orchestrators.ts";
+
+/** Starts `orchestrator` with no input, as `StartNewAsync("OrchestratorFunction", null)` does. */
+function fixedStarter(deps: Deps, orchestrator: string): RouteHandler {
+  return async function httpStart(c: Context) {
+    const wait = parseWaitRequest(c);
+    const id = await (await deps.client(c)).startNew(orchestrator);
+    return startedResponse(c, deps, id, wait);
+  };
+}
+
+export function registerStarterRoutes(app: Hono, deps: Deps, starters: Required<StarterOptions>): void {
+  for (const [route, orchestrator] of Object.entries(starters.fixed)) {
+    if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
+    const handler = fixedStarter(deps, orchestrator);
+    resource(app, `${starters.prefix}/${route}`, { GET: handler, POST: handler });
+  }
+  if (starters.generic) {
+    resource(app, `${starters.prefix}/orchestrators/:functionName/:instanceId?`, { POST: startOrchestration(deps) });
+  }
+}
