@@ -1,0 +1,602 @@
+/**
+ * @module durable-object-store — the `Store` contract on the SQLite storage of one Durable Object.
+ *
+ * - Every write method runs in ONE `storage.transactionSync(...)`; `commitSteps` puts a whole group
+ *   commit in one transaction, and a commit writes one `steps` row for the record and its history.
+ * - The object is the only claimer of its activities, so leases live in memory: a restart forgets
+ *   them, which releases every lease at once (activities are at-least-once anyway), and claiming an
+ *   activity writes nothing.
+ * - Messages for instances that live in other objects (`isLocal` false) go to the `outbox` in the
+ *   same transaction; the host delivers them after the commit (`takeOutbox` / `settleOutbox`).
+ * - With `indexShardOf`, every change of an instance's status queues an index update in the outbox
+ *   too (one coalesced row per instance), so a sharded index can list instances across objects.
+ */
+import { DurableError } from "../../src/errors.ts";
+import type { HistoryEvent } from "../../src/history.ts";
+import type { RuntimeStatus } from "../../src/status.ts";
+import type {
+  ActivityWorkItem,
+  ClaimOptions,
+  ClaimedActivity,
+  ClaimedWork,
+  CommitOutcome,
+  CreateOptions,
+  InboxMessage,
+  InstancePage,
+  InstanceQuery,
+  InstanceRecord,
+  StepCommit,
+  StepInput,
+  StepRequest,
+  Store,
+} from "../../src/store.ts";
+import { migrate } from "./schema.ts";
+import type { DurableObjectStorageLike, SqlValue } from "./sql.ts";
+
+export interface DurableObjectStoreOptions {
+  /** A label shown in errors. */
+  name?: string;
+  /** Whether an instance lives in this object; messages for others go to the outbox. Default: all local. */
+  isLocal?: (instanceId: string) => boolean;
+  /** The index shard that lists an instance; when given, status changes queue index updates. */
+  indexShardOf?: (instanceId: string) => string;
+  /** Time source for outbox scheduling and index versions (default `Date.now`). */
+  now?: () => number;
+}
+
+/** A message or index update waiting to leave this object. */
+export interface OutboxEntry {
+  id: string;
+  kind: "message" | "index";
+  /** The instance id (messages) or the index shard name (index updates). */
+  target: string;
+  rev: number;
+  attempts: number;
+  message?: InboxMessage;
+  index?: IndexUpdate;
+}
+
+/** What an index shard keeps about one instance. `record` null: the instance is gone. */
+export interface IndexUpdate {
+  instanceId: string;
+  /** Increases with every update of this instance; shards ignore older ones. */
+  version: number;
+  record: InstanceRecord | null;
+}
+
+export interface StoreStats {
+  /** SQLite rows written by this store object (inserted, updated, deleted). */
+  rowsWritten: number;
+  /** `transactionSync` calls that wrote. */
+  transactions: number;
+}
+
+export interface DurableObjectStore extends Store {
+  /** Applies pending schema migrations (done lazily by the first call otherwise). */
+  migrate(): void;
+  /** Appends messages delivered by other objects, once per message id ever (a redelivery is a no-op). */
+  receiveMessages(messages: readonly InboxMessage[], now: number): number;
+  /** Outbox entries due at `now`, oldest first. */
+  takeOutbox(now: number, limit: number): OutboxEntry[];
+  /** Deletes delivered entries (unless rewritten meanwhile) and reschedules failed ones. */
+  settleOutbox(delivered: readonly OutboxEntry[], failed: readonly OutboxEntry[], retryAt: number): void;
+  /** When the earliest outbox entry is due, or null when the outbox is empty. */
+  nextOutboxAt(): number | null;
+  stats(): StoreStats;
+}
+
+export function createDurableObjectStore(storage: DurableObjectStorageLike, options: DurableObjectStoreOptions = {}): DurableObjectStore {
+  return new SqlStore(storage, options);
+}
+
+interface Lease {
+  token: string;
+  lockedUntil: number;
+}
+
+type StoredRecord = Omit<InstanceRecord, "input">;
+
+const RESULT_SUFFIX = "|result";
+
+class SqlStore implements DurableObjectStore {
+  private readonly name: string;
+  private readonly isLocal: (instanceId: string) => boolean;
+  private readonly indexShardOf: ((instanceId: string) => string) | undefined;
+  private readonly clockNow: () => number;
+  private loaded = false;
+  private closed = false;
+  private seq = 0;
+  private version = 0;
+  private leaseCounter = 0;
+  private readonly epoch = Math.random().toString(36).slice(2, 10);
+  /** Queued activities not yet completed, in enqueue order (loaded from SQL once). */
+  private readonly queue = new Map<string, ActivityWorkItem & { seq: number }>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly dequeues = new Map<string, number>();
+  private rowsWritten = 0;
+  private transactions = 0;
+
+  constructor(
+    private readonly storage: DurableObjectStorageLike,
+    options: DurableObjectStoreOptions,
+  ) {
+    this.name = options.name ?? "durable-object";
+    this.isLocal = options.isLocal ?? (() => true);
+    this.indexShardOf = options.indexShardOf;
+    this.clockNow = options.now ?? Date.now;
+  }
+
+  // --- lifecycle ---
+
+  migrate(): void {
+    migrate(this.storage);
+  }
+
+  private open(): void {
+    if (this.closed) throw new DurableError("StoreClosed", `The store '${this.name}' is closed; create a new one.`);
+    if (this.loaded) return;
+    migrate(this.storage);
+    const maxSeq = this.rows(`SELECT MAX(seq) AS s FROM (SELECT seq FROM inbox UNION ALL SELECT seq FROM activities)`)[0]?.s;
+    this.seq = typeof maxSeq === "number" ? maxSeq : 0;
+    for (const r of this.rows(`SELECT * FROM activities WHERE result IS NULL ORDER BY seq`)) {
+      const item = toActivity(r);
+      this.queue.set(item.id, item);
+    }
+    this.loaded = true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  stats(): StoreStats {
+    return { rowsWritten: this.rowsWritten, transactions: this.transactions };
+  }
+
+  // --- SQL helpers ---
+
+  private exec(query: string, ...bindings: SqlValue[]): number {
+    const cursor = this.storage.sql.exec(query, ...bindings);
+    cursor.toArray();
+    this.rowsWritten += cursor.rowsWritten;
+    return cursor.rowsWritten;
+  }
+
+  private rows(query: string, ...bindings: SqlValue[]): Record<string, SqlValue>[] {
+    return this.storage.sql.exec(query, ...bindings).toArray();
+  }
+
+  /** Runs `fn` in one transaction; memory effects queued by `fn` apply only once it committed. */
+  private transaction<T>(fn: (after: (effect: () => void) => void) => T): T {
+    const effects: (() => void)[] = [];
+    const seqBefore = this.seq;
+    let result: T;
+    try {
+      result = this.storage.transactionSync(() => fn((e) => effects.push(e)));
+    } catch (error) {
+      this.seq = seqBefore;
+      throw error;
+    }
+    this.transactions++;
+    for (const e of effects) e();
+    return result;
+  }
+
+  private nextVersion(): number {
+    this.version = Math.max(this.version + 1, this.clockNow() * 1000);
+    return this.version;
+  }
+
+  // --- reads ---
+
+  private current(instanceId: string): StoredRecord | undefined {
+    const r = this.rows(`SELECT record FROM steps WHERE instance_id = ? ORDER BY etag DESC LIMIT 1`, instanceId)[0];
+    return r ? (JSON.parse(r.record as string) as StoredRecord) : undefined;
+  }
+
+  private input(instanceId: string): string | null | undefined {
+    const r = this.rows(`SELECT input FROM instances WHERE instance_id = ?`, instanceId)[0];
+    return r ? (r.input as string | null) : undefined;
+  }
+
+  private full(instanceId: string, record: StoredRecord): InstanceRecord {
+    return { ...record, input: this.input(instanceId) ?? null };
+  }
+
+  private historyFrom(instanceId: string, from: number): HistoryEvent[] {
+    const out: HistoryEvent[] = [];
+    const chunks = this.rows(
+      `SELECT first_index, events FROM steps WHERE instance_id = ? AND event_count > 0 AND first_index + event_count > ? ORDER BY etag`,
+      instanceId,
+      from,
+    );
+    for (const c of chunks) {
+      const events = JSON.parse(c.events as string) as HistoryEvent[];
+      const skip = Math.max(0, from - (c.first_index as number));
+      for (let i = skip; i < events.length; i++) out.push(events[i]!);
+    }
+    return out;
+  }
+
+  private visibleMessages(instanceId: string, now: number): InboxMessage[] {
+    const messages: InboxMessage[] = [];
+    for (const r of this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ? AND visible_at <= ?`, instanceId, now)) {
+      messages.push({
+        id: r.id as string,
+        instanceId,
+        executionId: r.execution_id as string | null,
+        visibleAt: r.visible_at as number,
+        event: JSON.parse(r.event as string) as HistoryEvent,
+        seq: r.seq as number,
+      });
+    }
+    for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL AND visible_at <= ?`, instanceId, now)) {
+      messages.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
+    }
+    return messages.sort((a, b) => a.seq! - b.seq!);
+  }
+
+  async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
+    this.open();
+    const record = this.current(instanceId);
+    return record && this.full(instanceId, record);
+  }
+
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    this.open();
+    return this.historyFrom(instanceId, 0);
+  }
+
+  async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
+    this.open();
+    return requests.map(({ instanceId, cached }) => {
+      const record = this.current(instanceId);
+      const from = record && cached && cached.etag === record.etag ? cached.historyLength : 0;
+      return {
+        instanceId,
+        instance: record && this.full(instanceId, record),
+        history: record ? this.historyFrom(instanceId, from) : [],
+        historyFrom: from,
+        messages: this.visibleMessages(instanceId, now),
+      };
+    });
+  }
+
+  async listInstances(query: InstanceQuery): Promise<InstancePage> {
+    this.open();
+    const latest = this.rows(
+      `SELECT s.instance_id AS id, s.record AS record, i.input AS input FROM steps s JOIN instances i ON i.instance_id = s.instance_id
+       WHERE s.etag = (SELECT MAX(etag) FROM steps t WHERE t.instance_id = s.instance_id)`,
+    );
+    const matches: InstanceRecord[] = [];
+    for (const r of latest) {
+      const row: InstanceRecord = { ...(JSON.parse(r.record as string) as StoredRecord), input: r.input as string | null };
+      if (matchesQuery(row, query)) matches.push(row);
+    }
+    matches.sort(compareListOrder);
+    const items = matches.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, next: matches.length > query.limit && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
+  }
+
+  // --- writes ---
+
+  async createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
+    this.open();
+    this.transaction((after) => {
+      const existing = this.current(instance.instanceId);
+      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `An instance with ID '${instance.instanceId}' already exists and is ${existing.runtimeStatus}. ` +
+            `Wait for it to finish, terminate it, or start with another instance ID.`,
+        );
+      }
+      if (existing) this.deleteAll(instance.instanceId, after);
+      this.exec(`INSERT INTO instances (instance_id, input) VALUES (?, ?)`, instance.instanceId, instance.input);
+      this.writeStep(instance, 0, []);
+      this.appendLocal(start);
+      this.queueIndex(instance.instanceId, instance);
+    });
+  }
+
+  async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
+    this.open();
+    return this.transaction((after) => commits.map((c) => this.commitOne(c, after)));
+  }
+
+  private commitOne(c: StepCommit, after: (effect: () => void) => void): CommitOutcome {
+    const current = this.current(c.instanceId);
+    if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
+    for (const id of c.deleteMessageIds) this.deleteMessage(c.instanceId, id);
+    if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution, after);
+    if (c.instance) {
+      let firstIndex = current?.historyLength ?? 0;
+      if (c.history.mode === "replace") {
+        this.exec(`DELETE FROM steps WHERE instance_id = ?`, c.instanceId);
+        firstIndex = 0;
+      }
+      const input = current ? this.input(c.instanceId) : undefined;
+      if (input === undefined) {
+        this.exec(`INSERT OR REPLACE INTO instances (instance_id, input) VALUES (?, ?)`, c.instanceId, c.instance.input);
+      } else if (input !== c.instance.input) {
+        this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, c.instance.input, c.instanceId);
+      }
+      this.writeStep(c.instance, firstIndex, c.history.events);
+      if (!current || current.runtimeStatus !== c.instance.runtimeStatus) this.queueIndex(c.instanceId, c.instance);
+    } else if (current) {
+      this.exec(`DELETE FROM steps WHERE instance_id = ?`, c.instanceId);
+      this.exec(`DELETE FROM instances WHERE instance_id = ?`, c.instanceId);
+      this.queueIndex(c.instanceId, null);
+    }
+    for (const m of c.messages) this.route(m);
+    for (const a of c.activities) this.enqueueActivity(a, after);
+    return "committed";
+  }
+
+  async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
+    this.open();
+    this.transaction(() => {
+      for (const m of messages) this.route(m);
+    });
+  }
+
+  receiveMessages(messages: readonly InboxMessage[], now: number): number {
+    this.open();
+    return this.transaction(() => {
+      let appended = 0;
+      for (const m of messages) {
+        if (this.exec(`INSERT OR IGNORE INTO received (id, at) VALUES (?, ?)`, `${m.instanceId}\u0000${m.id}`, now) === 0) continue;
+        this.route(m);
+        appended++;
+      }
+      return appended;
+    });
+  }
+
+  async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+    this.open();
+    const instanceIds: string[] = [];
+    if (options.instanceLimit > 0) {
+      const ready = this.rows(
+        `SELECT DISTINCT instance_id AS id FROM inbox WHERE visible_at <= ?1
+         UNION SELECT DISTINCT instance_id AS id FROM activities WHERE result IS NOT NULL AND visible_at <= ?1`,
+        now,
+      );
+      for (const r of ready) {
+        const id = r.id as string;
+        if (options.exclude?.has(id)) continue;
+        instanceIds.push(id);
+        if (instanceIds.length >= options.instanceLimit) break;
+      }
+    }
+    const activities: ClaimedActivity[] = [];
+    if (options.activityLimit > 0) {
+      for (const item of this.queue.values()) {
+        if (activities.length >= options.activityLimit) break;
+        const lease = this.leases.get(item.id);
+        if (lease && lease.lockedUntil > now) continue;
+        const token = `${this.epoch}:${++this.leaseCounter}`;
+        const lockedUntil = now + options.leaseMs;
+        const dequeueCount = (this.dequeues.get(item.id) ?? 0) + 1;
+        this.leases.set(item.id, { token, lockedUntil });
+        this.dequeues.set(item.id, dequeueCount);
+        const { seq: _seq, ...work } = item;
+        activities.push({ ...work, leaseToken: token, lockedUntil, dequeueCount });
+      }
+    }
+    return { instanceIds, activities };
+  }
+
+  async completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
+    this.open();
+    // A lease from an earlier life of this store (before the object restarted) was forgotten with
+    // it; its completion still applies unless the activity was handed out again since.
+    const lease = this.leases.get(activity.id);
+    const held = lease ? lease.token === activity.leaseToken : !activity.leaseToken.startsWith(`${this.epoch}:`);
+    if (!held || !this.queue.has(activity.id)) return false;
+    this.transaction((after) => {
+      if (result.id === activity.id + RESULT_SUFFIX && result.instanceId === activity.instanceId) {
+        const seq = ++this.seq;
+        const stored = JSON.stringify({ ...result, seq: undefined });
+        this.exec(`UPDATE activities SET result = ?, visible_at = ?, seq = ? WHERE id = ?`, stored, result.visibleAt, seq, activity.id);
+      } else {
+        this.exec(`DELETE FROM activities WHERE id = ?`, activity.id);
+        this.route(result);
+      }
+      after(() => this.forget(activity.id));
+    });
+    return true;
+  }
+
+  async nextWakeAt(): Promise<number | null> {
+    this.open();
+    let next = Infinity;
+    for (const item of this.queue.values()) {
+      const lease = this.leases.get(item.id);
+      if (!lease) return 0;
+      if (lease.lockedUntil < next) next = lease.lockedUntil;
+    }
+    const r = this.rows(
+      `SELECT MIN(v) AS v FROM (SELECT MIN(visible_at) AS v FROM inbox UNION ALL SELECT MIN(visible_at) AS v FROM activities WHERE result IS NOT NULL)`,
+    )[0];
+    if (typeof r?.v === "number" && r.v < next) next = r.v;
+    return next === Infinity ? null : next;
+  }
+
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+    this.open();
+    return this.transaction((after) => {
+      const record = this.current(instanceId);
+      if (!record || !onlyIfStatus.includes(record.runtimeStatus)) return false;
+      this.deleteAll(instanceId, after);
+      this.queueIndex(instanceId, null);
+      return true;
+    });
+  }
+
+  // --- outbox ---
+
+  takeOutbox(now: number, limit: number): OutboxEntry[] {
+    this.open();
+    return this.rows(`SELECT * FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`, now, limit).map((r) => {
+      const kind = r.kind as OutboxEntry["kind"];
+      const payload = JSON.parse(r.payload as string) as InboxMessage | IndexUpdate;
+      return {
+        id: r.id as string,
+        kind,
+        target: r.target as string,
+        rev: r.rev as number,
+        attempts: r.attempts as number,
+        ...(kind === "message" ? { message: payload as InboxMessage } : { index: payload as IndexUpdate }),
+      };
+    });
+  }
+
+  settleOutbox(delivered: readonly OutboxEntry[], failed: readonly OutboxEntry[], retryAt: number): void {
+    this.open();
+    if (delivered.length === 0 && failed.length === 0) return;
+    this.transaction(() => {
+      for (const e of delivered) this.exec(`DELETE FROM outbox WHERE id = ? AND rev = ?`, e.id, e.rev);
+      for (const e of failed) this.exec(`UPDATE outbox SET due_at = ?, attempts = attempts + 1 WHERE id = ? AND rev = ?`, retryAt, e.id, e.rev);
+    });
+  }
+
+  nextOutboxAt(): number | null {
+    this.open();
+    const r = this.rows(`SELECT MIN(due_at) AS d FROM outbox`)[0];
+    return typeof r?.d === "number" ? r.d : null;
+  }
+
+  // --- internals (called inside a transaction) ---
+
+  private writeStep(instance: InstanceRecord, firstIndex: number, events: readonly HistoryEvent[]): void {
+    const { input: _input, ...record } = instance;
+    this.exec(
+      `INSERT OR REPLACE INTO steps (instance_id, etag, first_index, event_count, record, events) VALUES (?, ?, ?, ?, ?, ?)`,
+      instance.instanceId,
+      instance.etag,
+      firstIndex,
+      events.length,
+      JSON.stringify(record),
+      events.length === 0 ? "[]" : JSON.stringify(events),
+    );
+  }
+
+  private route(m: InboxMessage): void {
+    if (this.isLocal(m.instanceId)) this.appendLocal(m);
+    else {
+      const { seq: _seq, ...message } = m;
+      this.exec(
+        `INSERT OR IGNORE INTO outbox (id, kind, target, payload, rev, due_at) VALUES (?, 'message', ?, ?, 0, 0)`,
+        `m\u0000${m.instanceId}\u0000${m.id}`,
+        m.instanceId,
+        JSON.stringify(message),
+      );
+    }
+  }
+
+  private appendLocal(m: InboxMessage): void {
+    const seq = this.seq + 1;
+    const written = this.exec(
+      `INSERT OR IGNORE INTO inbox (instance_id, id, seq, execution_id, visible_at, event) VALUES (?, ?, ?, ?, ?, ?)`,
+      m.instanceId,
+      m.id,
+      seq,
+      m.executionId,
+      m.visibleAt,
+      JSON.stringify(m.event),
+    );
+    if (written > 0) this.seq = seq;
+  }
+
+  private deleteMessage(instanceId: string, id: string): void {
+    if (id.endsWith(RESULT_SUFFIX)) {
+      const activityId = id.slice(0, -RESULT_SUFFIX.length);
+      if (this.exec(`DELETE FROM activities WHERE id = ? AND instance_id = ? AND result IS NOT NULL`, activityId, instanceId) > 0) return;
+    }
+    this.exec(`DELETE FROM inbox WHERE instance_id = ? AND id = ?`, instanceId, id);
+  }
+
+  private enqueueActivity(a: ActivityWorkItem, after: (effect: () => void) => void): void {
+    const seq = this.seq + 1;
+    const written = this.exec(
+      `INSERT OR IGNORE INTO activities (id, instance_id, execution_id, task_id, name, input, enqueued_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      a.id,
+      a.instanceId,
+      a.executionId,
+      a.taskId,
+      a.name,
+      a.input,
+      a.enqueuedAt,
+      seq,
+    );
+    if (written === 0) return;
+    this.seq = seq;
+    const item = { ...a, seq };
+    after(() => this.queue.set(item.id, item));
+  }
+
+  private dropExecution(instanceId: string, executionId: string, after: (effect: () => void) => void): void {
+    this.exec(`DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId);
+    this.exec(`DELETE FROM activities WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId);
+    after(() => {
+      for (const item of [...this.queue.values()]) if (item.instanceId === instanceId && item.executionId === executionId) this.forget(item.id);
+    });
+  }
+
+  private deleteAll(instanceId: string, after: (effect: () => void) => void): void {
+    for (const table of ["steps", "instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
+    after(() => {
+      for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
+    });
+  }
+
+  private forget(activityId: string): void {
+    this.queue.delete(activityId);
+    this.leases.delete(activityId);
+    this.dequeues.delete(activityId);
+  }
+
+  private queueIndex(instanceId: string, record: InstanceRecord | null): void {
+    if (!this.indexShardOf) return;
+    const version = this.nextVersion();
+    const update: IndexUpdate = { instanceId, version, record };
+    this.exec(
+      `INSERT OR REPLACE INTO outbox (id, kind, target, payload, rev, due_at, attempts) VALUES (?, 'index', ?, ?, ?, 0, 0)`,
+      `i\u0000${instanceId}`,
+      this.indexShardOf(instanceId),
+      JSON.stringify(update),
+      version,
+    );
+  }
+}
+
+function toActivity(r: Record<string, SqlValue>): ActivityWorkItem & { seq: number } {
+  return {
+    id: r.id as string,
+    instanceId: r.instance_id as string,
+    executionId: r.execution_id as string,
+    taskId: r.task_id as number,
+    name: r.name as string,
+    input: r.input as string | null,
+    enqueuedAt: r.enqueued_at as number,
+    seq: r.seq as number,
+  };
+}
+
+/** Whether a row passes a list query's filters (status, created range, id prefix, position). */
+export function matchesQuery(row: InstanceRecord, query: Omit<InstanceQuery, "limit">): boolean {
+  if (query.runtimeStatus && !query.runtimeStatus.includes(row.runtimeStatus)) return false;
+  if (query.createdFrom !== undefined && row.createdAt < query.createdFrom) return false;
+  if (query.createdTo !== undefined && row.createdAt > query.createdTo) return false;
+  if (query.instanceIdPrefix && !row.instanceId.startsWith(query.instanceIdPrefix)) return false;
+  const after = query.after;
+  if (after && (row.createdAt < after.createdAt || (row.createdAt === after.createdAt && row.instanceId <= after.instanceId))) return false;
+  return true;
+}
+
+/** List order: createdAt, then instanceId. */
+export function compareListOrder(a: { createdAt: number; instanceId: string }, b: { createdAt: number; instanceId: string }): number {
+  return a.createdAt - b.createdAt || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
+}

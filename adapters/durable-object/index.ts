@@ -1,0 +1,12 @@
+export {
+  createDurableObjectStore,
+  matchesQuery,
+  compareListOrder,
+  type DurableObjectStore,
+  type DurableObjectStoreOptions,
+  type IndexUpdate,
+  type OutboxEntry,
+  type StoreStats,
+} from "./durable-object-store.ts";
+export { migrate, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
+export type { DurableObjectStorageLike, SqlCursorLike, SqlStorageLike, SqlValue } from "./sql.ts";

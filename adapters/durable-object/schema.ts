@@ -1,0 +1,59 @@
+/**
+ * @module schema — the SQLite schema of the Durable Object store and its migrations. Each migration
+ * runs once, in order, inside one `transactionSync`, and records its number in `schema_version`.
+ *
+ * Tables (all `WITHOUT ROWID`, no secondary indexes: every extra index is an extra row written):
+ * - `instances`  one row per instance: the input (written at creation, and when a new execution starts).
+ * - `steps`      one row per commit: the instance record (without input) as of that commit and the
+ *                history events it appended. The row with the highest etag is the current record,
+ *                so a step writes the record and its history as ONE row.
+ * - `inbox`      messages (events, timers, start/terminate, results from other objects).
+ * - `activities` queued activities; a completed activity keeps its row, which then carries the
+ *                result message (`result`), so completing one rewrites one row.
+ * - `outbox`     messages for other objects and index updates, written in the same transaction as
+ *                the commit that produced them and deleted once delivered.
+ * - `received`   ids of messages delivered from other objects, so a redelivery is a no-op.
+ */
+import type { DurableObjectStorageLike } from "./sql.ts";
+
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE IF NOT EXISTS instances (instance_id TEXT NOT NULL PRIMARY KEY, input TEXT) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS steps (
+       instance_id TEXT NOT NULL, etag INTEGER NOT NULL, first_index INTEGER NOT NULL, event_count INTEGER NOT NULL,
+       record TEXT NOT NULL, events TEXT NOT NULL, PRIMARY KEY (instance_id, etag)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS inbox (
+       instance_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, execution_id TEXT, visible_at INTEGER NOT NULL,
+       event TEXT NOT NULL, PRIMARY KEY (instance_id, id)) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS activities (
+       id TEXT NOT NULL PRIMARY KEY, instance_id TEXT NOT NULL, execution_id TEXT NOT NULL, task_id INTEGER NOT NULL,
+       name TEXT NOT NULL, input TEXT, enqueued_at INTEGER NOT NULL, seq INTEGER NOT NULL,
+       visible_at INTEGER, result TEXT) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS outbox (
+       id TEXT NOT NULL PRIMARY KEY, kind TEXT NOT NULL, target TEXT NOT NULL, payload TEXT NOT NULL,
+       rev INTEGER NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS received (id TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
+  ],
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema up to date. Idempotent; safe to call on every construction. */
+export function migrate(storage: DurableObjectStorageLike): number {
+  return storage.transactionSync(() => {
+    storage.sql.exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY) WITHOUT ROWID`);
+    const row = storage.sql.exec(`SELECT MAX(version) AS v FROM schema_version`).toArray()[0];
+    const current = typeof row?.v === "number" ? row.v : 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `durable-edge: this object's storage has schema version ${current}, newer than this code knows (${SCHEMA_VERSION}). ` +
+          `Deploy the newer code; rolling back across a schema change is not supported.`,
+      );
+    }
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      for (const ddl of MIGRATIONS[v]!) storage.sql.exec(ddl);
+      storage.sql.exec(`INSERT INTO schema_version (version) VALUES (?)`, v + 1);
+    }
+    return SCHEMA_VERSION;
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The shared store contract on the SQLite storage of a real Durable Object (workerd). Each store
+ * runs in a fresh object; every call executes inside that object (`runInDurableObject`).
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { describeStoreContract } from "../../adapters/contract/store-contract.ts";
+import { createDurableObjectStore, type DurableObjectStore } from "../../adapters/durable-object/index.ts";
+import type { Store } from "../../src/index.ts";
+
+function storeInFreshObject(): Store {
+  const stub = env.INSTANCES.get(env.INSTANCES.newUniqueId());
+  let store: DurableObjectStore | undefined;
+  const call =
+    <K extends keyof Store>(method: K) =>
+    (...args: Parameters<Store[K]>) =>
+      runInDurableObject(stub, (_instance, state) => {
+        store ??= createDurableObjectStore(state.storage, { name: "contract" });
+        return (store[method] as (...a: Parameters<Store[K]>) => ReturnType<Store[K]>)(...args);
+      });
+  return {
+    createInstance: call("createInstance"),
+    getInstance: call("getInstance"),
+    getHistory: call("getHistory"),
+    loadSteps: call("loadSteps"),
+    commitSteps: call("commitSteps"),
+    appendMessages: call("appendMessages"),
+    claimWork: call("claimWork"),
+    completeActivity: call("completeActivity"),
+    nextWakeAt: call("nextWakeAt"),
+    listInstances: call("listInstances"),
+    purgeInstance: call("purgeInstance"),
+    close: call("close"),
+  } as Store;
+}
+
+describeStoreContract("durable-object (SQLite, workerd)", storeInFreshObject);

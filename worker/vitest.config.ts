@@ -1,0 +1,14 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" })) process.env[k] ??= v;
+
+/** The Worker's tests, run inside workerd with the real wrangler.toml (Durable Objects, self binding). */
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: "../wrangler.toml" } })],
+  test: {
+    name: "workerd",
+    include: ["**/*.workerd.test.ts"],
+    testTimeout: 60_000,
+  },
+});
