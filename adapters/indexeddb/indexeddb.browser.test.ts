@@ -1,0 +1,196 @@
+/**
+ * The IndexedDB store and the browser host in real headless Chromium (Debian's /usr/bin/chromium,
+ * driven by playwright-core). Without Chromium these tests fail under CI and are skipped elsewhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { HistoryEvent } from "../../src/history.ts";
+import { bundlePage, chromiumAvailable, CHROMIUM_PATH, launchChromium, servePage, type PageServer } from "./browser-tests/harness.ts";
+
+const available = chromiumAvailable();
+if (!available && process.env.CI) {
+  describe("IndexedDB in Chromium", () => {
+    it("needs Chromium", () => {
+      throw new Error(`Chromium is missing at ${CHROMIUM_PATH}; CI must install it (apt-get install chromium).`);
+    });
+  });
+} else if (!available) {
+  console.warn(`Skipping the Chromium tests: no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH).`);
+}
+
+describe.skipIf(!available)("IndexedDB in Chromium", () => {
+  let browser: Browser;
+  let server: PageServer;
+
+  beforeAll(async () => {
+    server = await servePage(await bundlePage("./page.ts"));
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(context: BrowserContext, db?: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on("pageerror", (error) => console.error("page error:", error));
+    await page.goto(db ? `${server.url}?db=${db}` : server.url);
+    await page.waitForFunction(() => window.durableTest !== undefined);
+    return page;
+  }
+
+  const waitForCompletion = (page: Page, id: string) =>
+    page.evaluate((id) => window.durableTest.runtime!.client.waitForCompletion(id, { timeoutMs: 20_000, pollIntervalMs: 200 }), id);
+  const history = (page: Page, id: string) => page.evaluate((id) => window.durableTest.runtime!.client.getHistory(id), id);
+  const start = (page: Page, name: string, input: unknown, instanceId?: string) =>
+    page.evaluate(([name, input, instanceId]) => window.durableTest.runtime!.client.startNew(name as string, { input, instanceId: instanceId as string | undefined }), [name, input, instanceId] as const);
+
+  /** Waits until the instance's stored history has at least `n` events of `type`. */
+  async function waitForEvents(page: Page, id: string, type: string, n: number): Promise<void> {
+    await page.waitForFunction(
+      async ([id, type, n]) => (await window.durableTest.runtime!.client.getHistory(id as string).catch(() => [])).filter((e) => e.EventType === type).length >= (n as number),
+      [id, type, n] as const,
+      { polling: 20, timeout: 20_000 },
+    );
+  }
+
+  it("passes the shared store contract on real IndexedDB", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      const results = await page.evaluate(() => window.durableTest.runContract());
+      const failed = results.filter((r) => r.status === "failed");
+      expect(failed, failed.map((f) => `${f.name}: ${f.error}`).join("\n\n")).toEqual([]);
+      expect(results.filter((r) => r.status === "passed").length).toBeGreaterThanOrEqual(16);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("runs the tutorial's orchestration in a tab", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "tutorial");
+      const id = await start(page, "OrchestratorFunction", null);
+      const status = await waitForCompletion(page, id);
+      expect(status.runtimeStatus).toBe("Completed");
+      expect(status.output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+      const parallel = await waitForCompletion(page, await start(page, "OrchestratorFunction_Parallel", null));
+      expect(parallel.output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  /** What must match between runs: each event's type, name, ids and result; not timestamps. */
+  const shape = (events: HistoryEvent[]) =>
+    events.map((e) => {
+      const r = e as unknown as Record<string, unknown>;
+      return [e.EventType, r.Name ?? null, e.EventId, r.TaskScheduledId ?? null, r.Result ?? null].join(" ");
+    });
+
+  /** Runs `name` once uninterrupted and once with a reload after `after` completions; returns both histories. */
+  async function runWithAndWithoutReload(name: string, input: unknown, after: number) {
+    const context = await browser.newContext();
+    try {
+      const reference = await open(context, `${name}-reference`);
+      await start(reference, name, input, "job");
+      expect((await waitForCompletion(reference, "job")).runtimeStatus).toBe("Completed");
+      const expected = await history(reference, "job");
+      await reference.close();
+
+      const page = await open(context, `${name}-reloaded`);
+      await start(page, name, input, "job");
+      await waitForEvents(page, "job", "TaskCompleted", after);
+      const before = (await history(page, "job")).filter((e) => e.EventType === "TaskCompleted").length;
+      expect(before).toBeLessThan((input as { count: number }).count); // really mid-way
+      await page.reload();
+      await page.waitForFunction(() => window.durableTest !== undefined);
+      const status = await waitForCompletion(page, "job");
+      expect(status.runtimeStatus).toBe("Completed");
+      return { expected, actual: await history(page, "job"), counts: await page.evaluate(() => window.durableTest.runCounts()) };
+    } finally {
+      await context.close();
+    }
+  }
+
+  it("a page reloaded in the middle of a chain completes with the same history as an uninterrupted run", async () => {
+    const { expected, actual } = await runWithAndWithoutReload("Chain", { count: 12, delayMs: 40 }, 4);
+    expect(shape(actual)).toEqual(shape(expected));
+    expect(actual.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(12);
+  }, 60_000);
+
+  it("a page reloaded in the middle of a fan-out completes with every event once", async () => {
+    const { expected, actual, counts } = await runWithAndWithoutReload("FanOutSteps", { count: 30, delayMs: 30, stagger: 15 }, 8);
+    // Completions arrive in whatever order activities finish, and how many share a step varies from
+    // run to run (so do the step markers): compare completions as sets, the other events in order.
+    const markers = new Set(["TaskCompleted", "OrchestratorStarted", "OrchestratorCompleted"]);
+    const ordered = (events: HistoryEvent[]) => shape(events.filter((e) => !markers.has(e.EventType)));
+    const completions = (events: HistoryEvent[]) => shape(events.filter((e) => e.EventType === "TaskCompleted")).sort();
+    expect(ordered(actual)).toEqual(ordered(expected));
+    expect(completions(actual)).toEqual(completions(expected));
+    expect(new Set(completions(actual)).size).toBe(30);
+    // The steps interrupted by the reload ran again (at-least-once); none was lost.
+    const reloadedRuns = Object.entries(counts).filter(([key]) => key.startsWith("job|"));
+    expect(reloadedRuns.length).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+
+  it("two tabs on one database: one leads, every step runs once, both see the final status, the other takes over", async () => {
+    const context = await browser.newContext();
+    try {
+      const a = await open(context, "two-tabs");
+      const b = await open(context, "two-tabs");
+      await a.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      expect(await b.evaluate(() => window.durableTest.runtime!.isLeader())).toBe(false);
+
+      // The follower starts work; the leader runs it.
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push(await start(b, "Chain", { count: 4, delayMs: 5 }, `chain-${i}`));
+      ids.push(await start(b, "FanOutSteps", { count: 20, delayMs: 5 }, "fan"));
+      ids.push(await start(a, "FanOutSteps", { count: 10, delayMs: 5 }, "fan-from-leader"));
+      for (const id of ids) {
+        expect((await waitForCompletion(a, id)).runtimeStatus).toBe("Completed");
+        expect((await waitForCompletion(b, id)).runtimeStatus).toBe("Completed");
+      }
+      // Live status reached the follower over BroadcastChannel.
+      await b.waitForFunction((ids) => ids.every((id) => window.durableTest.seen[id] === "Completed"), ids);
+      const counts = await b.evaluate(() => window.durableTest.runCounts());
+      expect(Object.keys(counts)).toHaveLength(3 * 4 + 20 + 10);
+      expect(Object.values(counts).every((n) => n === 1), JSON.stringify(counts)).toBe(true);
+
+      // The leader's tab closes: the other tab takes over and runs new work.
+      await a.close();
+      await b.waitForFunction(() => window.durableTest.runtime!.isLeader(), undefined, { timeout: 10_000 });
+      const late = await start(b, "OrchestratorFunction", null);
+      expect((await waitForCompletion(b, late)).output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("a timer that came due while no tab was open fires on the next load", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "timers");
+      await start(page, "Sleeper", { seconds: 1.5 }, "sleeper");
+      await waitForEvents(page, "sleeper", "TimerCreated", 1);
+      await page.close(); // no tab open now: time passes, nothing runs
+
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const peeker = await open(context);
+      const peek = await peeker.evaluate(() => window.durableTest.peek("timers", "sleeper"));
+      expect(peek.instance?.runtimeStatus).toBe("Running");
+      expect(peek.nextWakeAt).toBeLessThan(Date.now());
+      await peeker.close();
+
+      const reopened = await open(context, "timers");
+      const status = await waitForCompletion(reopened, "sleeper");
+      expect(status.runtimeStatus).toBe("Completed");
+      const { fireAt, wokeAt } = status.output as { fireAt: number; wokeAt: number };
+      expect(wokeAt).toBeGreaterThanOrEqual(fireAt);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
