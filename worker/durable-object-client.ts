@@ -1,0 +1,180 @@
+/**
+ * @module worker/durable-object-client — the `OrchestrationClient` of the Worker: each call on one
+ * instance goes to the Durable Object named by its id; listing and purge-by-filter read the sharded
+ * index and merge its shards in (createdAt, instanceId) order.
+ */
+import {
+  DurableError,
+  isRuntimeStatus,
+  isTerminal,
+  newInstanceId,
+  RUNTIME_STATUSES,
+  TERMINAL_STATUSES,
+  toJson,
+  toStatus,
+  validateInstanceId,
+  type InstanceQuery,
+  type InstanceRecord,
+  type ListQuery,
+  type ListResult,
+  type OrchestrationClient,
+  type OrchestrationStatus,
+  type OrchestratorDefinition,
+  type PurgeFilter,
+  type PurgeResult,
+  type Registry,
+  type StartOptions,
+  type StatusOptions,
+  type WaitOptions,
+} from "../src/index.ts";
+import { compareListOrder } from "../adapters/durable-object/index.ts";
+import { decodeContinuationToken, encodeContinuationToken } from "./continuation-token.ts";
+import type { Env } from "./env.ts";
+import { indexShardCount, indexStub, instanceStub } from "./routing.ts";
+import { unwrap } from "./rpc-result.ts";
+
+const MAX_PAGE_SIZE = 1000;
+const PURGE_PAGE = 200;
+
+export class DurableObjectClient implements OrchestrationClient {
+  private readonly shards: number;
+
+  constructor(
+    private readonly env: Env,
+    private readonly registry: Registry,
+  ) {
+    this.shards = indexShardCount(env);
+  }
+
+  async startNew<I>(orchestrator: OrchestratorDefinition<I, unknown> | string, options: StartOptions<I> = {}): Promise<string> {
+    const name = typeof orchestrator === "string" ? orchestrator : orchestrator?.name;
+    if (typeof name !== "string" || name === "") throw new DurableError("InvalidArgument", "startNew needs an orchestrator definition or name.");
+    const definition = this.registry.orchestrator(name);
+    if (!definition) {
+      throw new DurableError("UnknownOrchestrator", `No orchestrator named '${name}' is registered. Registered: ${this.registry.orchestratorNames().join(", ")}.`);
+    }
+    const instanceId = options.instanceId ?? newInstanceId();
+    validateInstanceId(instanceId);
+    if (options.version !== undefined && typeof options.version !== "string") throw new DurableError("InvalidArgument", "version must be a string.");
+    const input = toJson(options.input, `The input of orchestration '${definition.name}'`);
+    return unwrap(await this.stub(instanceId).start(instanceId, definition.name, input, options.version ?? null));
+  }
+
+  async getStatus(instanceId: string, options: StatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    return unwrap(await this.stub(instanceId).getStatus(instanceId, { ...options }));
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    if (typeof eventName !== "string" || eventName === "") throw new DurableError("InvalidArgument", "raiseEvent needs a non-empty event name.");
+    const data = toJson(eventData, `The data of event '${eventName}'`);
+    unwrap(await this.stub(instanceId).raiseEvent(instanceId, eventName, data));
+  }
+
+  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean } = {}): Promise<void> {
+    unwrap(await this.stub(instanceId).terminate(instanceId, reason, options.recursive !== false));
+  }
+
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    unwrap(await this.stub(instanceId).suspend(instanceId, reason));
+  }
+
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    unwrap(await this.stub(instanceId).resume(instanceId, reason));
+  }
+
+  async rewind(instanceId: string, reason?: string): Promise<void> {
+    unwrap(await this.stub(instanceId).rewind(instanceId, reason));
+  }
+
+  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean } = {}): Promise<string> {
+    if (options.restartWithNewInstanceId === false) return unwrap(await this.stub(instanceId).restartInPlace(instanceId));
+    const source = unwrap(await this.stub(instanceId).restartSource(instanceId));
+    const id = newInstanceId();
+    return unwrap(await this.stub(id).start(id, source.name, source.input, source.version));
+  }
+
+  async purge(instanceId: string): Promise<PurgeResult> {
+    return { instancesDeleted: unwrap(await this.stub(instanceId).purge(instanceId)) };
+  }
+
+  async purgeBy(filter: PurgeFilter = {}): Promise<PurgeResult> {
+    const statuses = (filter.runtimeStatus ?? TERMINAL_STATUSES).filter(isTerminal);
+    if (statuses.length === 0) return { instancesDeleted: 0 };
+    const base = { runtimeStatus: statuses, createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"), createdTo: toMs(filter.createdTimeTo, "createdTimeTo") };
+    let deleted = 0;
+    let after: InstanceQuery["after"];
+    for (;;) {
+      const page = await this.readIndex({ ...base, limit: PURGE_PAGE, after });
+      const counts = await Promise.all(page.items.map(async (r) => unwrap(await this.stub(r.instanceId).purge(r.instanceId)).valueOf()));
+      deleted += counts.reduce((a, b) => a + b, 0);
+      if (!page.next) return { instancesDeleted: deleted };
+      after = page.next;
+    }
+  }
+
+  async listInstances(query: ListQuery = {}): Promise<ListResult> {
+    const pageSize = query.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new DurableError("InvalidArgument", `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
+    }
+    for (const s of query.runtimeStatus ?? []) {
+      if (!isRuntimeStatus(s)) throw new DurableError("InvalidArgument", `Unknown runtime status '${s}'. Use one of ${RUNTIME_STATUSES.join(", ")}.`);
+    }
+    const page = await this.readIndex({
+      runtimeStatus: query.runtimeStatus && query.runtimeStatus.length > 0 ? query.runtimeStatus : undefined,
+      createdFrom: toMs(query.createdTimeFrom, "createdTimeFrom"),
+      createdTo: toMs(query.createdTimeTo, "createdTimeTo"),
+      instanceIdPrefix: query.instanceIdPrefix || undefined,
+      limit: pageSize,
+      after: query.continuationToken ? decodeContinuationToken(query.continuationToken) : undefined,
+    });
+    const showInput = query.showInput !== false;
+    // The index is updated on status changes; a running instance's custom status and last update
+    // move between them, so those are read fresh from their objects.
+    const instances = await Promise.all(
+      page.items.map(async (row) => {
+        if (isTerminal(row.runtimeStatus)) return toStatus(row, { showInput });
+        return (await this.getStatus(row.instanceId, { showInput })) ?? toStatus(row, { showInput });
+      }),
+    );
+    return { instances, continuationToken: page.next ? encodeContinuationToken(page.next) : null };
+  }
+
+  async waitForCompletion(instanceId: string, options: WaitOptions = {}): Promise<OrchestrationStatus> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const pollMs = options.pollIntervalMs ?? 250;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.getStatus(instanceId);
+      if (!status) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' exists.`);
+      if (isTerminal(status.runtimeStatus)) return status;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DurableError("Timeout", `Instance '${instanceId}' is still ${status.runtimeStatus} after ${timeoutMs} ms.`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
+    }
+  }
+
+  // --- internals ---
+
+  private stub(instanceId: string) {
+    validateInstanceId(instanceId);
+    return instanceStub(this.env, instanceId);
+  }
+
+  /** Reads one page from every shard and merges them; `next` when any shard may have more. */
+  private async readIndex(query: InstanceQuery): Promise<{ items: InstanceRecord[]; next: InstanceQuery["after"] | null }> {
+    const pages = await Promise.all(Array.from({ length: this.shards }, (_, i) => indexStub(this.env, `index-${i}`).list(query)));
+    const merged = pages.flatMap((p) => p.items).sort(compareListOrder);
+    const items = merged.slice(0, query.limit);
+    const more = merged.length > query.limit || pages.some((p) => p.next !== null);
+    const last = items[items.length - 1];
+    return { items, next: more && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
+  }
+}
+
+function toMs(value: Date | number | undefined, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = typeof value === "number" ? value : value.getTime();
+  if (!Number.isFinite(ms)) throw new DurableError("InvalidArgument", `${what} is not a valid date.`);
+  return ms;
+}

@@ -1,0 +1,88 @@
+/**
+ * @module worker/index-shard — one shard of the instance index. Instance objects send it an update
+ * (through their outbox, after the commit) whenever an instance is created, changes status or is
+ * purged; listing reads every shard and merges by (createdAt, instanceId).
+ *
+ * Updates carry a version that increases per instance, so a late or repeated update never
+ * overwrites a newer one; a purge leaves a tombstone for the same reason.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { IndexUpdate } from "../adapters/durable-object/index.ts";
+import type { InstancePage, InstanceQuery, InstanceRecord } from "../src/index.ts";
+import type { Env } from "./env.ts";
+
+const DDL = [
+  `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS entries (
+     instance_id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, created_at INTEGER NOT NULL,
+     runtime_status TEXT NOT NULL, record TEXT) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS entries_by_created ON entries (created_at, instance_id)`,
+  `INSERT OR IGNORE INTO schema_version (version) VALUES (1)`,
+];
+
+export class IndexShard extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.transactionSync(() => {
+        for (const ddl of DDL) ctx.storage.sql.exec(ddl);
+      });
+    });
+  }
+
+  /** Applies updates newer than what the shard holds; returns how many changed something. */
+  async apply(updates: IndexUpdate[]): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => {
+      let changed = 0;
+      for (const u of updates) {
+        const cursor = sql.exec(
+          `INSERT INTO entries (instance_id, version, created_at, runtime_status, record) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (instance_id) DO UPDATE SET version = excluded.version, created_at = excluded.created_at,
+             runtime_status = excluded.runtime_status, record = excluded.record
+           WHERE excluded.version > entries.version`,
+          u.instanceId,
+          u.version,
+          u.record?.createdAt ?? 0,
+          u.record?.runtimeStatus ?? "",
+          u.record ? JSON.stringify(u.record) : null,
+        );
+        cursor.toArray();
+        if (cursor.rowsWritten > 0) changed++;
+      }
+      return changed;
+    });
+  }
+
+  /** One page of this shard, in (createdAt, instanceId) order; `next` is set when more may follow. */
+  async list(query: InstanceQuery): Promise<InstancePage> {
+    const where = ["record IS NOT NULL"];
+    const args: (string | number)[] = [];
+    if (query.runtimeStatus && query.runtimeStatus.length > 0) {
+      where.push(`runtime_status IN (${query.runtimeStatus.map(() => "?").join(", ")})`);
+      args.push(...query.runtimeStatus);
+    }
+    if (query.createdFrom !== undefined) {
+      where.push("created_at >= ?");
+      args.push(query.createdFrom);
+    }
+    if (query.createdTo !== undefined) {
+      where.push("created_at <= ?");
+      args.push(query.createdTo);
+    }
+    if (query.instanceIdPrefix) {
+      where.push("substr(instance_id, 1, ?) = ?");
+      args.push(query.instanceIdPrefix.length, query.instanceIdPrefix);
+    }
+    if (query.after) {
+      where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");
+      args.push(query.after.createdAt, query.after.createdAt, query.after.instanceId);
+    }
+    const rows = this.ctx.storage.sql
+      .exec<{ record: string }>(`SELECT record FROM entries WHERE ${where.join(" AND ")} ORDER BY created_at, instance_id LIMIT ?`, ...args, query.limit + 1)
+      .toArray();
+    const items = rows.slice(0, query.limit).map((r) => JSON.parse(r.record) as InstanceRecord);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > query.limit && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
+  }
+}

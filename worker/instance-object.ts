@@ -1,0 +1,265 @@
+/**
+ * @module worker/instance-object — the Durable Object that owns one orchestration instance (named by
+ * its id): its SQLite store, a runtime that steps it, the outbox it delivers to other objects, and
+ * the alarm that wakes it for timers, expired leases and outbox retries.
+ *
+ * Activities do not run here: the runtime hands claimed items to the Worker's `ActivityRunner`
+ * entrypoint (stateless invocations), which reports results back through `completeActivities`.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { createDurableObjectStore, type DurableObjectStore, type OutboxEntry } from "../adapters/durable-object/index.ts";
+import {
+  createRuntime,
+  DurableClient,
+  fromJson,
+  Registry,
+  systemClock,
+  type ClaimedActivity,
+  type InboxMessage,
+  type Json,
+  type OrchestrationStatus,
+  type Runtime,
+  type StatusOptions,
+} from "../src/index.ts";
+import type { IndexUpdate } from "../adapters/durable-object/index.ts";
+import { createBatcher } from "./batcher.ts";
+import type { Env } from "./env.ts";
+import { orchestrations } from "./orchestrations.ts";
+import { indexShardCount, indexShardName, indexStub, instanceStub } from "./routing.ts";
+import { capture, type RpcResult } from "./rpc-result.ts";
+
+/** How long a dispatched activity may take before it is handed out again. */
+export const ACTIVITY_LEASE_MS = 5 * 60_000;
+/** Activities per `ActivityRunner` invocation. */
+export const DISPATCH_BATCH = 25;
+const OUTBOX_BATCH = 500;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+export interface ActivityCompletion {
+  item: ClaimedActivity;
+  result: InboxMessage;
+}
+
+/** What a restart under a new id needs from the original instance. */
+export interface RestartSource {
+  name: string;
+  input: Json;
+  version: string | null;
+}
+
+export class InstanceObject extends DurableObject<Env> {
+  private readonly store: DurableObjectStore;
+  private readonly runtime: Runtime;
+  private readonly client: DurableClient;
+  private instanceId: string | null;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private resumed = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const shards = indexShardCount(env);
+    this.instanceId = ctx.id.name ?? null;
+    this.store = createDurableObjectStore(ctx.storage, {
+      name: `instance object ${ctx.id.toString()}`,
+      isLocal: (id) => id === this.instanceId,
+      indexShardOf: (id) => indexShardName(id, shards),
+    });
+    void ctx.blockConcurrencyWhile(async () => {
+      this.store.migrate();
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS object_meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+      const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
+      this.instanceId ??= stored?.value ?? null;
+    });
+    const dispatch = createBatcher<ClaimedActivity>((items) => env.ACTIVITIES.run(items), DISPATCH_BATCH);
+    this.runtime = createRuntime({ store: this.store, ...orchestrations, dispatchActivity: dispatch, leaseMs: ACTIVITY_LEASE_MS });
+    this.client = new DurableClient({
+      store: this.store,
+      clock: systemClock,
+      registry: new Registry(orchestrations.orchestrators, orchestrations.activities),
+      onWrite: () => void this.kick(),
+    });
+  }
+
+  // --- RPC: the client's operations, routed here by instance id ---
+
+  async start(instanceId: string, name: string, input: Json, version: string | null): Promise<RpcResult<string>> {
+    this.bind(instanceId);
+    return capture(() => this.client.startNew(name, { instanceId, input: fromJson(input), ...(version === null ? {} : { version }) }));
+  }
+
+  async getStatus(instanceId: string, options: StatusOptions): Promise<RpcResult<OrchestrationStatus | undefined>> {
+    this.bind(instanceId);
+    return capture(() => this.client.getStatus(instanceId, options));
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, data: Json): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(() => this.client.raiseEvent(instanceId, eventName, fromJson(data)));
+  }
+
+  async terminate(instanceId: string, reason: string | undefined, recursive: boolean): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(() => this.client.terminate(instanceId, reason, { recursive }));
+  }
+
+  async suspend(instanceId: string, reason: string | undefined): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(() => this.client.suspend(instanceId, reason));
+  }
+
+  async resume(instanceId: string, reason: string | undefined): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(() => this.client.resume(instanceId, reason));
+  }
+
+  async rewind(instanceId: string, reason: string | undefined): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(() => this.client.rewind(instanceId, reason));
+  }
+
+  /** Restarts under the same id (the instance must have finished). */
+  async restartInPlace(instanceId: string): Promise<RpcResult<string>> {
+    this.bind(instanceId);
+    return capture(() => this.client.restart(instanceId, { restartWithNewInstanceId: false }));
+  }
+
+  /** The name, original input and version, for a restart under a new id (on another object). */
+  async restartSource(instanceId: string): Promise<RpcResult<RestartSource>> {
+    this.bind(instanceId);
+    return capture(async () => {
+      const history = await this.client.getHistory(instanceId);
+      const row = (await this.store.getInstance(instanceId))!;
+      const started = history.find((e) => e.EventType === "ExecutionStarted");
+      const input = started?.EventType === "ExecutionStarted" ? started.Input : row.input;
+      return { name: row.name, input, version: row.version };
+    });
+  }
+
+  async purge(instanceId: string): Promise<RpcResult<number>> {
+    this.bind(instanceId);
+    return capture(async () => (await this.client.purge(instanceId)).instancesDeleted);
+  }
+
+  // --- RPC: from other objects and from activity runners ---
+
+  /** Messages from other instances (outbox delivery). Idempotent by message id. */
+  async deliver(instanceId: string, messages: InboxMessage[]): Promise<number> {
+    this.bind(instanceId);
+    for (const m of messages) {
+      if (m.instanceId !== instanceId) throw new TypeError(`Message '${m.id}' is for '${m.instanceId}', not for '${instanceId}'.`);
+    }
+    const appended = this.store.receiveMessages(messages, Date.now());
+    if (appended > 0) void this.kick();
+    return appended;
+  }
+
+  /** Results of activities run elsewhere. Returns how many were accepted (a lost lease drops one). */
+  async completeActivities(instanceId: string, completions: ActivityCompletion[]): Promise<number> {
+    this.bind(instanceId);
+    let accepted = 0;
+    for (const { item, result } of completions) if (await this.store.completeActivity(item, result)) accepted++;
+    if (accepted > 0) void this.kick();
+    return accepted;
+  }
+
+  /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */
+  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number }> {
+    this.bind(instanceId);
+    return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize };
+  }
+
+  override async alarm(): Promise<void> {
+    this.resumed = true;
+    await this.kick();
+  }
+
+  // --- internals ---
+
+  /** Learns (once) which instance this object holds, and resumes work after a restart. */
+  private bind(instanceId: string): void {
+    if (this.instanceId === null) {
+      this.instanceId = instanceId;
+      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, instanceId);
+    } else if (this.instanceId !== instanceId) {
+      throw new TypeError(`This object holds instance '${this.instanceId}', not '${instanceId}'.`);
+    }
+    if (!this.resumed) {
+      this.resumed = true;
+      void this.kick();
+    }
+  }
+
+  /** Runs the runtime until nothing is due, delivers the outbox, then arms the alarm. One at a time. */
+  private kick(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    const run = this.pump().finally(() => {
+      this.pumping = null;
+      if (this.again) void this.kick();
+    });
+    this.pumping = run;
+    return run;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        if (this.instanceId === null) return; // nothing was ever routed here
+        await this.runtime.drain();
+        await this.flushOutbox();
+      } while (this.again);
+    } catch (error) {
+      console.error(`durable-edge: processing instance '${this.instanceId}' failed; retrying on the alarm.`, error);
+      await this.ctx.storage.setAlarm(Date.now() + RETRY_MIN_MS);
+      return;
+    }
+    await this.armAlarm();
+  }
+
+  private async flushOutbox(): Promise<void> {
+    for (;;) {
+      const entries = this.store.takeOutbox(Date.now(), OUTBOX_BATCH);
+      if (entries.length === 0) return;
+      const groups = new Map<string, OutboxEntry[]>();
+      for (const e of entries) {
+        const key = `${e.kind}\u0000${e.target}`;
+        const group = groups.get(key);
+        if (group) group.push(e);
+        else groups.set(key, [e]);
+      }
+      const delivered: OutboxEntry[] = [];
+      const failed: OutboxEntry[] = [];
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const { kind, target } = group[0]!;
+          try {
+            if (kind === "message") await instanceStub(this.env, target).deliver(target, group.map((e) => e.message!));
+            else await indexStub(this.env, target).apply(group.map((e): IndexUpdate => e.index!));
+            delivered.push(...group);
+          } catch (error) {
+            console.error(`durable-edge: could not deliver ${group.length} ${kind} update(s) to '${target}'; retrying later.`, error);
+            failed.push(...group);
+          }
+        }),
+      );
+      const attempts = Math.max(0, ...failed.map((e) => e.attempts));
+      this.store.settleOutbox(delivered, failed, Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempts));
+      if (failed.length > 0 || entries.length < OUTBOX_BATCH) return;
+    }
+  }
+
+  /** The alarm only ever moves earlier; one that fires early finds nothing due and re-arms. */
+  private async armAlarm(): Promise<void> {
+    const wake = await this.store.nextWakeAt();
+    const outbox = this.store.nextOutboxAt();
+    const next = Math.min(wake ?? Infinity, outbox ?? Infinity);
+    if (next === Infinity) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || next < current) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+}

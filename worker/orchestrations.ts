@@ -1,0 +1,29 @@
+/**
+ * @module worker/orchestrations — what the Worker runs: every sample from `examples/`, plus a chain
+ * of N activities (the benchmark's workload) and a parent that runs the tutorial as a
+ * sub-orchestration (on another Durable Object).
+ */
+import { activity, orchestrator } from "../src/index.ts";
+import { helloSequence, samples } from "../examples/index.ts";
+
+export const addOne = activity("AddOne", (n: number) => n + 1);
+
+/** `{ count }` activities one after the other; returns `count`. */
+export const activityChain = orchestrator("ActivityChain", function* (ctx) {
+  const count = Number((ctx.getInput() as { count?: number } | null)?.count ?? 10);
+  let value = 0;
+  for (let i = 0; i < count; i++) value = yield* ctx.callActivity(addOne, value);
+  return value;
+});
+
+/** Runs the tutorial as a sub-orchestration under the id `{instanceId}:child`. */
+export const helloSubOrchestration = orchestrator("HelloSubOrchestration", function* (ctx) {
+  const childId = `${ctx.instanceId}:child`;
+  const greetings = yield* ctx.callSubOrchestrator(helloSequence, undefined, childId);
+  return { childId, greetings };
+});
+
+export const orchestrations = {
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration],
+  activities: [...samples.activities, addOne],
+};

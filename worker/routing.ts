@@ -1,0 +1,37 @@
+/**
+ * @module worker/routing — where things live: each instance in the Durable Object named by its id,
+ * each index entry in the shard chosen by a hash of the id.
+ */
+import type { Env } from "./env.ts";
+
+export const DEFAULT_INDEX_SHARDS = 8;
+
+export function indexShardCount(env: Pick<Env, "INDEX_SHARDS">): number {
+  const n = Number(env.INDEX_SHARDS ?? DEFAULT_INDEX_SHARDS);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new RangeError(`INDEX_SHARDS must be an integer from 1 to 256, got '${env.INDEX_SHARDS}'.`);
+  }
+  return n;
+}
+
+/** FNV-1a over the UTF-16 code units: stable across isolates and deployments. */
+export function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function indexShardName(instanceId: string, shards: number): string {
+  return `index-${hashId(instanceId) % shards}`;
+}
+
+export function instanceStub(env: Pick<Env, "INSTANCES">, instanceId: string) {
+  return env.INSTANCES.get(env.INSTANCES.idFromName(instanceId));
+}
+
+export function indexStub(env: Pick<Env, "INDEX">, shardName: string) {
+  return env.INDEX.get(env.INDEX.idFromName(shardName));
+}

@@ -1,0 +1,57 @@
+/** Helpers for the workerd tests: requests to the Worker and polling its status URLs. */
+import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+
+export const ORIGIN = "http://durable-edge.test";
+export const BASE = `${ORIGIN}/runtime/webhooks/durabletask`;
+
+export interface CheckStatus {
+  id: string;
+  statusQueryGetUri: string;
+  sendEventPostUri: string;
+  terminatePostUri: string;
+  purgeHistoryDeleteUri: string;
+}
+
+export interface Status {
+  name: string;
+  instanceId: string;
+  runtimeStatus: string;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  historyEvents?: { EventType: string; FunctionName?: string; Result?: unknown }[];
+}
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(path.startsWith("http") ? path : `${ORIGIN}${path}`, init);
+}
+
+export async function startOrchestration(name: string, input?: unknown, instanceId?: string): Promise<CheckStatus> {
+  const response = await call(`${BASE}/orchestrators/${name}${instanceId ? `/${encodeURIComponent(instanceId)}` : ""}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(input ?? null),
+  });
+  expect(response.status, await response.clone().text()).toBe(202);
+  return (await response.json()) as CheckStatus;
+}
+
+/** Polls the status URL until `done(status)` holds; fails after `timeoutMs`. */
+export async function pollUntil(url: string, done: (s: Status) => boolean, timeoutMs = 30_000): Promise<Status> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Status | undefined;
+  while (Date.now() < deadline) {
+    const response = await call(url);
+    if (response.status === 200 || response.status === 202) {
+      last = (await response.json()) as Status;
+      if (done(last)) return last;
+    } else {
+      await response.body?.cancel();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting on ${url}; last status: ${JSON.stringify(last)?.slice(0, 500)}`);
+}
+
+export const finished = (s: Status) => ["Completed", "Failed", "Terminated"].includes(s.runtimeStatus);
