@@ -52,6 +52,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   CustomStatusTooLarge: 500,
 };
 
+/** 5xx answers that describe the store's state (and are safe to show); other 5xx are our bugs. */
+const REPORTED_5XX = new Set<number>([503, 504, 507]);
+
 export const INTERNAL_ERROR_MESSAGE = "Something went wrong while processing your request.";
 
 export interface ErrorLogger {
@@ -64,14 +67,14 @@ export function managementErrorHandler(logger: ErrorLogger) {
     if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, err.headers);
     if (DurableError.is(err)) {
       const status = STATUS_BY_CODE[err.code] ?? 500;
-      if (status >= 500 && status !== 503 && status !== 504 && status !== 507) {
+      if (status >= 500 && !REPORTED_5XX.has(status)) {
         logger.error(`durable-edge http: ${c.req.method} ${c.req.path} failed:`, err);
         return errorResponse(c, 500, "InternalError", INTERNAL_ERROR_MESSAGE);
       }
       return errorResponse(c, status, err.code, err.message, status === 503 ? { "Retry-After": "5" } : {});
     }
     if (err instanceof HTTPException && err.status < 500) {
-      return errorResponse(c, err.status as ContentfulStatusCode, "BadRequest", err.message || "The request is not valid.");
+      return errorResponse(c, err.status as ContentfulStatusCode, "HttpError", err.message || "The request is not valid.");
     }
     logger.error(`durable-edge http: ${c.req.method} ${c.req.path} failed:`, err);
     return errorResponse(c, 500, "InternalError", INTERNAL_ERROR_MESSAGE);

@@ -13,7 +13,7 @@ import { instanceIdSegment, nameSegment, textParam } from "../validate.ts";
  */
 export function startOrchestration(deps: Deps): RouteHandler {
   return async function start(c: Context) {
-    const name = nameSegment(c.req.param("functionName") ?? c.req.param("name"), "orchestrator name");
+    const name = nameSegment(c.req.param("functionName"), "orchestrator name");
     const rawId = c.req.param("instanceId");
     const instanceId = rawId === undefined ? undefined : instanceIdSegment(rawId);
     const version = textParam(queryOf(c).first("version"), "version", 256);
