@@ -139,7 +139,11 @@ export class InstanceObject extends DurableObject<Env> {
 
   async purge(instanceId: string): Promise<RpcResult<number>> {
     this.bind(instanceId);
-    return capture(async () => (await this.client.purge(instanceId)).instancesDeleted);
+    return capture(async () => {
+      const { instancesDeleted } = await this.client.purge(instanceId);
+      if (instancesDeleted > 0) void this.kick(); // delivers the index update the purge queued
+      return instancesDeleted;
+    });
   }
 
   // --- RPC: from other objects and from activity runners ---

@@ -1,0 +1,80 @@
+/**
+ * The orchestration patterns end to end on Durable Objects: timers through alarms, events to a
+ * waiting instance, a sub-orchestration on another object, a 1,000-way fan-out, and every object
+ * aborted mid-orchestration.
+ */
+import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+
+describe("orchestration patterns on Durable Objects", () => {
+  it("fires a durable timer through the object's alarm (HumanInteraction times out)", async () => {
+    const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 1 });
+    const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
+    expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
+    const alarm = await runInDurableObject(env.INSTANCES.get(env.INSTANCES.idFromName(started.id)), (_o, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    const done = await pollUntil(started.statusQueryGetUri, finished, 15_000);
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toEqual({ approved: false, timedOut: true });
+  });
+
+  it("delivers raiseEvent to a waiting instance (HumanInteraction approved)", async () => {
+    const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 });
+    await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
+    const sendUrl = started.sendEventPostUri.replace("{eventName}", "Approval");
+    const raised = await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ by: "alice" }) });
+    expect(raised.status).toBe(202);
+    const done = await pollUntil(started.statusQueryGetUri, finished);
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toEqual({ approved: true, approval: { by: "alice" } });
+    const late = await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(late.status).toBe(410);
+  });
+
+  it("runs a sub-orchestration on another object and hands its result back", async () => {
+    const started = await startOrchestration("HelloSubOrchestration", null, `parent-${crypto.randomUUID()}`);
+    const done = await pollUntil(started.statusQueryGetUri, finished);
+    expect(done.runtimeStatus).toBe("Completed");
+    const childId = `${started.id}:child`;
+    expect(done.output).toEqual({ childId, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
+    const child = (await (await call(`${BASE}/instances/${encodeURIComponent(childId)}`)).json()) as Status;
+    expect(child.runtimeStatus).toBe("Completed");
+    const parentObject = env.INSTANCES.idFromName(started.id);
+    const childObject = env.INSTANCES.idFromName(childId);
+    expect(parentObject.equals(childObject)).toBe(false);
+    const childRows = await runInDurableObject(env.INSTANCES.get(childObject), (_o, state) =>
+      state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM instances WHERE instance_id = ?`, childId).one().n,
+    );
+    expect(childRows).toBe(1);
+  });
+
+  it("completes a 1,000-way fan-out", async () => {
+    const started = await startOrchestration("FanOutFanIn", { count: 1000 });
+    const done = await pollUntil(started.statusQueryGetUri, finished, 50_000);
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toEqual({ count: 1000, sum: (1000 * 1001 * 2001) / 6 });
+  });
+
+  it("completes with a correct history when every Durable Object is aborted mid-orchestration", async () => {
+    const count = 40;
+    const started = await startOrchestration("ActivityChain", { count });
+    let aborts = 0;
+    let status: Status | undefined;
+    while (aborts < 3) {
+      status = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus !== "Pending");
+      if (finished(status)) break;
+      await abortAllDurableObjects();
+      aborts++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(aborts).toBeGreaterThan(0);
+    const done = await pollUntil(started.statusQueryGetUri, finished, 40_000);
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toBe(count);
+    const full = (await (await call(`${started.statusQueryGetUri}&showHistory=true&showHistoryOutput=true`)).json()) as Status;
+    const results = full.historyEvents!.filter((e) => e.EventType === "TaskCompleted").map((e) => e.Result);
+    expect(results).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(full.historyEvents!.filter((e) => e.EventType === "ExecutionCompleted")).toHaveLength(1);
+  });
+});
