@@ -56,6 +56,15 @@ const sleeper = orchestrator("Sleeper", function* (ctx) {
   yield* ctx.createTimer(ctx.currentUtcDateTime.getTime() + 60_000);
   return "rested";
 });
+const rounds = orchestrator("Rounds", function* (ctx) {
+  const round = (ctx.getInput() as number) ?? 0;
+  if (round === 0) {
+    yield* ctx.createTimer(ctx.currentUtcDateTime.getTime() + 1000); // events arriving now stay unconsumed
+    ctx.continueAsNew(1, { preserveUnprocessedEvents: true });
+    return undefined;
+  }
+  return yield* ctx.waitForExternalEvent<string>("Note");
+});
 const poller = orchestrator("Poller", function* (ctx) {
   const r = yield* ctx.callHttp({ method: "POST", url: "https://api.example/jobs", body: { job: 1 }, pollingIntervalMs: 2000 });
   return { status: r.statusCode, content: r.content };
@@ -68,7 +77,7 @@ function setup(extra: Partial<RuntimeOptions> = {}) {
     store,
     clock,
     logger: silent,
-    orchestrators: [helloCities, waiter, child, parent, usesFlaky, delegating, sleeper, poller],
+    orchestrators: [helloCities, waiter, child, parent, usesFlaky, delegating, sleeper, poller, rounds],
     activities: [sayHello, flaky],
     ...extra,
   });
@@ -307,6 +316,39 @@ describe("client and runtime", () => {
     clock.advance(1000);
     await runtime.drain();
     expect((await client.getStatus(id))?.output).toBe("rested");
+  });
+
+  it("continueAsNew carries unprocessed events over when asked", async () => {
+    const { runtime, client, clock } = setup();
+    const id = await client.startNew("Rounds", { input: 0 });
+    await runtime.drain();
+    await client.raiseEvent(id, "Note", "kept");
+    await runtime.drain();
+    clock.advance(1000);
+    await runtime.drain();
+    const status = await client.getStatus(id, { showHistory: true });
+    expect(status?.output).toBe("kept");
+    expect(status?.historyEvents?.map((e) => e.EventType)).toEqual(["ExecutionStarted", "EventRaised", "ExecutionCompleted"]);
+  });
+
+  it("keeps running after the store fails for a moment", async () => {
+    const store = createMemoryStore();
+    let failures = 1;
+    const flakyStore: Store = {
+      ...bind(store),
+      async commitSteps(commits) {
+        if (failures-- > 0) throw new DurableError("StoreUnavailable", "the disk hiccuped");
+        return store.commitSteps(commits);
+      },
+    };
+    const errors: unknown[] = [];
+    const runtime = createRuntime({ store: flakyStore, orchestrators: [helloCities], activities: [sayHello], logger: { ...silent, error: (...args: unknown[]) => errors.push(args) } });
+    runtime.start();
+    const id = await runtime.client.startNew("HelloCities");
+    const status = await runtime.client.waitForCompletion(id, { timeoutMs: 10_000, pollIntervalMs: 50 });
+    await runtime.stop();
+    expect(status.runtimeStatus).toBe("Completed");
+    expect(errors).toHaveLength(1);
   });
 
   it("callHttp follows 202 + Location polling on durable timers", async () => {

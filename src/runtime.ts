@@ -74,6 +74,7 @@ interface CacheEntry {
 }
 
 const MAX_TIMER_DELAY = 2_147_483_647;
+const RETRY_AFTER_ERROR_MS = 1000;
 
 export function createRuntime(options: RuntimeOptions): Runtime {
   return new DurableRuntime(options);
@@ -153,7 +154,20 @@ class DurableRuntime implements Runtime {
       this.again = true;
       return;
     }
-    if (this.started) void this.pump();
+    if (this.started) this.pump().catch((error: unknown) => this.recover(error));
+  }
+
+  /** A store failure (quota, a closed database, a network blip) must not kill the loop: retry later. */
+  private recover(error: unknown): void {
+    this.logger.error(`durable-edge: processing failed; retrying in ${RETRY_AFTER_ERROR_MS} ms.`, error);
+    if (!this.started) return;
+    this.clearWakeTimer();
+    this.wakeAt = this.clock.now() + RETRY_AFTER_ERROR_MS;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAt = Infinity;
+      this.wake();
+    }, RETRY_AFTER_ERROR_MS);
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -168,11 +182,18 @@ class DurableRuntime implements Runtime {
       this.again = true;
       return this.pumping;
     }
-    const run = this.pumpLoop().finally(() => {
-      this.pumping = null;
-      if (this.again) this.wake();
-      else if (this.started) void this.scheduleWake();
-    });
+    let failed = false;
+    const run = this.pumpLoop()
+      .catch((error: unknown) => {
+        failed = true;
+        throw error;
+      })
+      .finally(() => {
+        this.pumping = null;
+        if (failed) return;
+        if (this.again) this.wake();
+        else if (this.started) void this.scheduleWake();
+      });
     this.pumping = run;
     return run;
   }
@@ -271,7 +292,7 @@ class DurableRuntime implements Runtime {
   // --- activities ---
 
   private startActivity(item: ClaimedActivity): void {
-    const run = this.runActivity(item).finally(() => {
+    const run = this.runActivity(item).catch((error: unknown) => this.logger.error("durable-edge: activity runner failed:", error)).finally(() => {
       this.running.delete(run);
       this.wake();
     });
