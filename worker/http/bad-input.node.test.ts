@@ -213,7 +213,7 @@ describe("routes and methods", () => {
       ["PATCH", `${BASE}/instances/x`, "GET, DELETE, HEAD"],
       ["DELETE", `${BASE}/instances/x/terminate`, "POST"],
       ["PUT", `${BASE}/instances/x/raiseEvent/E`, "POST"],
-      ["DELETE", "/api/OrchestratorFunction_HttpStart", "GET, POST, HEAD"],
+      ["DELETE", "/api/OrchestratorFunction_HttpStart", "GET, POST"],
       ["OPTIONS", `${BASE}/instances`, "GET, DELETE, HEAD"],
     ];
     for (const [method, path, allow] of cases) {
@@ -221,6 +221,14 @@ describe("routes and methods", () => {
       await expectError(res, 405, "MethodNotAllowed", `${method} is not allowed on this route; use ${allow}.`);
       expect(res.headers.get("allow")).toBe(allow);
     }
+    await expectNothingStored(ctx);
+  });
+
+  it("HEAD does not start the tutorial's orchestration (405, Allow: GET, POST)", async () => {
+    const ctx = setup();
+    const res = await ctx.request("/api/OrchestratorFunction_HttpStart", { method: "HEAD" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, POST");
     await expectNothingStored(ctx);
   });
 

@@ -40,7 +40,7 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
     at += chunk.byteLength;
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new HttpError(400, "InvalidJson", "Invalid JSON content: the body is not valid UTF-8.");
   }

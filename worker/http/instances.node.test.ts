@@ -1,6 +1,25 @@
 /** Status, list (filters, paging, continuation token) and purge. */
 import { describe, expect, it } from "vitest";
+import type { OrchestrationClient } from "../../src/index.ts";
 import { BASE, instanceCount, json, setup } from "./test-fixtures.ts";
+
+/** The client's methods bound to it, so single ones can be replaced. */
+function bind(client: OrchestrationClient): OrchestrationClient {
+  return {
+    startNew: client.startNew.bind(client),
+    getStatus: client.getStatus.bind(client),
+    listInstances: client.listInstances.bind(client),
+    raiseEvent: client.raiseEvent.bind(client),
+    terminate: client.terminate.bind(client),
+    suspend: client.suspend.bind(client),
+    resume: client.resume.bind(client),
+    rewind: client.rewind.bind(client),
+    restart: client.restart.bind(client),
+    purge: client.purge.bind(client),
+    purgeBy: client.purgeBy.bind(client),
+    waitForCompletion: client.waitForCompletion.bind(client),
+  };
+}
 
 type Status = { instanceId: string; runtimeStatus: string; name: string; input?: unknown; historyEvents?: Record<string, unknown>[] };
 
@@ -127,6 +146,19 @@ describe(`GET ${BASE}/instances/{id}`, () => {
     const body = (await json(await ctx.request(`${BASE}/instances/ci?SHOWHISTORY=true&showinput=false`))) as Status;
     expect(body.historyEvents?.length).toBe(5);
     expect(body.input).toBeNull();
+  });
+
+  it("ContinuedAsNew is still running: 202", async () => {
+    const ctx = setup();
+    await start(ctx, "OrchestratorFunction", "can");
+    const real = ctx.client;
+    const app = (await import("./app.ts")).createManagementApp({
+      client: { ...bind(real), getStatus: async (id, o) => ({ ...(await real.getStatus(id, o))!, runtimeStatus: "ContinuedAsNew" as const }) },
+    });
+    const res = await app.request(`https://edge.example${BASE}/instances/can`);
+    expect(res.status).toBe(202);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(((await json(res)) as Status).runtimeStatus).toBe("ContinuedAsNew");
   });
 
   it("HEAD answers like GET, without a body", async () => {

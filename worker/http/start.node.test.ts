@@ -230,6 +230,33 @@ describe("start and wait (timeout + pollingInterval)", () => {
     }
   });
 
+  it("the wait is capped at maxWaitSeconds", async () => {
+    const { request, runtime } = setup({ maxWaitSeconds: 0.2 });
+    runtime.start();
+    try {
+      const started = Date.now();
+      const res = await request(`${BASE}/orchestrators/HumanInteraction/capped?timeout=30&pollingInterval=0.1`, { method: "POST" });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(res.status).toBe(202);
+      expect(await json(res)).toEqual(expectedPayload("capped"));
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it("restart can wait too", async () => {
+    const { request, runtime } = setup();
+    runtime.start();
+    try {
+      await request(`${BASE}/orchestrators/OrchestratorFunction/r1?timeout=5&pollingInterval=0.1`, { method: "POST" });
+      const res = await request(`${BASE}/instances/r1/restart?timeout=5&pollingInterval=0.1`, { method: "POST" });
+      expect(res.status).toBe(200);
+      expect(await json(res)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it("only one of timeout / pollingInterval: no wait", async () => {
     const { request } = setup();
     const res = await request(`${BASE}/orchestrators/HumanInteraction/one?timeout=5`, { method: "POST" });

@@ -22,7 +22,7 @@ export function registerStarterRoutes(app: Hono, deps: Deps, starters: Required<
   for (const [route, orchestrator] of Object.entries(starters.fixed)) {
     if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
     const handler = fixedStarter(deps, orchestrator);
-    resource(app, `${starters.prefix}/${route}`, { GET: handler, POST: handler });
+    resource(app, `${starters.prefix}/${route}`, { GET: handler, POST: handler }, { head: false });
   }
   if (starters.generic) {
     resource(app, `${starters.prefix}/orchestrators/:functionName/:instanceId?`, { POST: startOrchestration(deps) });
