@@ -9,7 +9,7 @@ import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerOrchestratorRoutes } from "./routes/orchestrators.ts";
-import { registerStarterRoutes } from "./routes/starters.ts";
+import { registerStarterRoutes, starterPaths } from "./routes/starters.ts";
 
 /**
  * Builds the app. Serve it as is (`export default { fetch: app.fetch }`) or mount it in another
@@ -21,9 +21,10 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   const app = new Hono({ strict: false });
 
   if (options.getKey) {
+    // Only this app's own paths: mounted in a parent, the parent's other routes stay as they are.
     const managementKey = requireManagementKey(options.getKey as KeySource);
     app.use(`${deps.basePath}/*`, managementKey);
-    if (starters) app.use(`${starters.prefix}/*`, managementKey);
+    for (const path of starters ? starterPaths(starters) : []) app.use(path, managementKey);
   }
 
   registerOrchestratorRoutes(app, deps);

@@ -100,6 +100,8 @@ describe("with a key", () => {
   it("unknown routes outside the app's paths are not guarded (404, not 401)", async () => {
     const ctx = keyed();
     expect((await ctx.request("/elsewhere")).status).toBe(404);
+    expect((await ctx.request("/api/elsewhere")).status).toBe(404);
+    expect((await ctx.request(`${BASE}/elsewhere`)).status).toBe(401); // the management namespace is guarded
   });
 });
 

@@ -202,6 +202,8 @@ describe("routes and methods", () => {
       await expectError(res, 404, "NotFound");
     }
     expect(await json(await ctx.request("/nope"))).toEqual({ code: "NotFound", message: "No route matches GET /nope." });
+    const extra = await ctx.request(`${BASE}/instances/x/terminate/now`, { method: "POST" });
+    expect(await json(extra)).toEqual({ code: "NotFound", message: `No route matches POST ${BASE}/instances/x/terminate/now.` });
   });
 
   it("wrong methods → 405 with Allow", async () => {

@@ -135,10 +135,13 @@ describe("mounted in a parent Hono app (as the Worker does)", () => {
     const base = setup();
     const parent = new Hono();
     parent.get("/health", (c) => c.text("ok"));
+    parent.get("/api/own", (c) => c.text("parent's own /api route"));
     parent.route("/", createManagementApp({ client: base.client, getKey: () => "k", logger: { error() {} } }));
     parent.notFound(jsonNotFound);
 
     expect(await (await parent.request(`${ORIGIN}/health`)).text()).toBe("ok");
+    expect(await (await parent.request(`${ORIGIN}/api/own`)).text()).toBe("parent's own /api route");
+    expect((await parent.request(`${ORIGIN}/api/orchestrators/OrchestratorFunction`, { method: "POST" })).status).toBe(401);
     expect((await parent.request(`${ORIGIN}${BASE}/instances`)).status).toBe(401);
     const missing = await parent.request(`${ORIGIN}${BASE}/instances/nobody?code=k`);
     expect(missing.status).toBe(404);

@@ -68,7 +68,7 @@ const OPERATIONS: Record<string, Operation> = {
 
 function raiseEvent(deps: Deps): RouteHandler {
   return async function raiseEventHandler(c: Context) {
-    if (c.req.param("operation")?.toLowerCase() !== "raiseevent") throw unknownOperation(c);
+    if (c.req.param("operation")?.toLowerCase() !== "raiseevent") throw noRoute(c);
     if (c.req.method !== "POST") throw methodNotAllowed(c, ["POST"]);
     const instanceId = instanceIdSegment(c.req.param("instanceId"));
     const eventName = nameSegment(c.req.param("eventName"), "event name");
@@ -87,6 +87,11 @@ function operation(deps: Deps): RouteHandler {
     if (c.req.method !== "POST") throw methodNotAllowed(c, ["POST"]);
     return op(c, deps, instanceIdSegment(c.req.param("instanceId")));
   };
+}
+
+function noRoute(c: Context): HttpError {
+  const path = c.req.path.length > 200 ? `${c.req.path.slice(0, 200)}…` : c.req.path;
+  return new HttpError(404, "NotFound", `No route matches ${c.req.method} ${path}.`);
 }
 
 function unknownOperation(c: Context): HttpError {

@@ -18,6 +18,13 @@ function fixedStarter(deps: Deps, orchestrator: string): RouteHandler {
   };
 }
 
+/** The paths the starters serve (what the management key must guard). */
+export function starterPaths(starters: Required<StarterOptions>): string[] {
+  const paths = Object.keys(starters.fixed).map((route) => `${starters.prefix}/${route}`);
+  if (starters.generic) paths.push(`${starters.prefix}/orchestrators/*`);
+  return paths;
+}
+
 export function registerStarterRoutes(app: Hono, deps: Deps, starters: Required<StarterOptions>): void {
   for (const [route, orchestrator] of Object.entries(starters.fixed)) {
     if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
