@@ -1,0 +1,152 @@
+/**
+ * @module http-backend — the dashboard over the Durable Functions HTTP API of the Worker
+ * (`/runtime/webhooks/durabletask`, starter `POST /api/orchestrators/:name`). Live updates by
+ * polling while the page is visible.
+ */
+import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
+
+export interface HttpBackendOptions {
+  /** Origin (and path prefix) of the Worker; "" for the page's own origin. */
+  baseUrl?: string;
+  /** Default `/runtime/webhooks/durabletask`. */
+  basePath?: string;
+  /** How often to poll for changes (default 2,000 ms). */
+  pollMs?: number;
+  fetch?: typeof fetch;
+}
+
+const CONTINUATION = "x-ms-continuation-token";
+
+export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
+  const base = (options.baseUrl ?? "").replace(/\/+$/, "");
+  const api = `${base}${options.basePath ?? "/runtime/webhooks/durabletask"}`;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const pollMs = options.pollMs ?? 2000;
+  const timers = new Set<ReturnType<typeof setInterval>>();
+
+  async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new BackendError("Unreachable", `The Worker did not answer (${error instanceof Error ? error.message : String(error)}). Is it running (npm start)?`);
+    }
+    if (!response.ok) throw await toError(response);
+    return response;
+  }
+
+  const instanceUrl = (id: string, op = "") => `${api}/instances/${encodeURIComponent(id)}${op ? `/${op}` : ""}`;
+  const withReason = (url: string, reason: string) => (reason ? `${url}?reason=${encodeURIComponent(reason)}` : url);
+
+  return {
+    side: "edge",
+    async start(name, input) {
+      const response = await send("POST", `${base}/api/orchestrators/${encodeURIComponent(name)}`, input ?? null);
+      return idOf(await response.json());
+    },
+    async list(filter, token) {
+      const response = await send("GET", `${api}/instances?${listQuery(filter)}`, undefined, token ? { [CONTINUATION]: token } : {});
+      const instances = (await response.json()) as OrchestrationStatus[];
+      const next = response.headers.get(CONTINUATION);
+      return { instances, continuationToken: next && next !== "null" ? next : null } satisfies InstancePage;
+    },
+    async get(id) {
+      let response: Response;
+      try {
+        response = await send("GET", `${instanceUrl(id)}?showHistory=true&showHistoryOutput=true&showInput=true`);
+      } catch (error) {
+        if (error instanceof BackendError && error.status === 404) return undefined;
+        throw error;
+      }
+      return (await response.json()) as OrchestrationStatus;
+    },
+    async raiseEvent(id, name, data) {
+      await send("POST", instanceUrl(id, `raiseEvent/${encodeURIComponent(name)}`), data ?? null);
+    },
+    async terminate(id, reason) {
+      await send("POST", withReason(instanceUrl(id, "terminate"), reason));
+    },
+    async suspend(id, reason) {
+      await send("POST", withReason(instanceUrl(id, "suspend"), reason));
+    },
+    async resume(id, reason) {
+      await send("POST", withReason(instanceUrl(id, "resume"), reason));
+    },
+    async rewind(id, reason) {
+      await send("POST", withReason(instanceUrl(id, "rewind"), reason));
+    },
+    async restart(id) {
+      const response = await send("POST", `${instanceUrl(id, "restart")}?restartWithNewInstanceId=true`);
+      return idOf(await response.json());
+    },
+    async purge(id) {
+      const response = await send("DELETE", instanceUrl(id));
+      const body = (await response.json()) as { instancesDeleted?: unknown };
+      return typeof body.instancesDeleted === "number" ? body.instancesDeleted : 0;
+    },
+    subscribe(listener) {
+      const timer = setInterval(() => {
+        if (typeof document === "undefined" || document.visibilityState === "visible") listener();
+      }, pollMs);
+      timers.add(timer);
+      return () => {
+        clearInterval(timer);
+        timers.delete(timer);
+      };
+    },
+    close() {
+      for (const t of timers) clearInterval(t);
+      timers.clear();
+    },
+  };
+}
+
+function listQuery(filter: InstanceFilter): string {
+  const q = new URLSearchParams();
+  if (filter.runtimeStatus.length > 0) q.set("runtimeStatus", filter.runtimeStatus.join(","));
+  if (filter.instanceIdPrefix) q.set("instanceIdPrefix", filter.instanceIdPrefix);
+  if (filter.createdFrom !== null) q.set("createdTimeFrom", new Date(filter.createdFrom).toISOString());
+  if (filter.createdTo !== null) q.set("createdTimeTo", new Date(filter.createdTo).toISOString());
+  q.set("top", String(filter.pageSize));
+  return q.toString();
+}
+
+function idOf(body: unknown): string {
+  const id = (body as { id?: unknown } | null)?.id;
+  if (typeof id !== "string") throw new BackendError("BadResponse", "The Worker answered without an instance id.");
+  return id;
+}
+
+/** The API's error body (`{ code, message }`, possibly under `error`), or a message from the status. */
+async function toError(response: Response): Promise<BackendError> {
+  const text = await response.text().catch(() => "");
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  const inner = (body as { error?: unknown } | null)?.error;
+  const source = (typeof inner === "object" && inner !== null ? inner : body) as { code?: unknown; message?: unknown } | null;
+  const code = typeof source?.code === "string" ? source.code : STATUS_CODES[response.status] ?? `HTTP${response.status}`;
+  const message =
+    typeof source?.message === "string"
+      ? source.message
+      : typeof inner === "string"
+        ? inner
+        : text && body === null
+          ? text.slice(0, 300)
+          : `The Worker answered ${response.status} ${response.statusText}.`;
+  return new BackendError(code, message, response.status);
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: "InvalidArgument",
+  404: "InstanceNotFound",
+  409: "InvalidState",
+  410: "InstanceGone",
+};

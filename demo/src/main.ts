@@ -1,0 +1,127 @@
+/**
+ * @module main — the page: pick a side (this tab or the Worker), start samples there, and watch
+ * and manage its instances.
+ */
+import "./styles.css";
+import type { Backend, Side } from "./backend.ts";
+import { byId } from "./dom.ts";
+import { createHttpBackend } from "./http-backend.ts";
+import { createInstanceDetail } from "./instance-detail.ts";
+import { createInstanceList } from "./instance-list.ts";
+import { createLocalBackend } from "./local-backend.ts";
+import { createNotices } from "./notices.ts";
+import { readRoute, writeRoute, type Route } from "./route.ts";
+import { renderSamples } from "./samples-panel.ts";
+import { openTabHost, type TabHost } from "./tab-host.ts";
+
+const notices = createNotices(byId("errors"), byId("infos"));
+const sideInfo = byId("side-info");
+const detailSection = byId("detail");
+let route: Route = readRoute(location.hash);
+let backend: Backend | null = null;
+let unsubscribe: (() => void) | null = null;
+let tabHost: TabHost | null = null;
+const backends = new Map<Side, Backend>();
+
+const list = createInstanceList(byId("instance-list"), { onOpen: (id) => open(id, true), notices });
+const detail = createInstanceDetail(byId("instance-detail"), {
+  notices,
+  onOpen: (id) => open(id, false),
+  onChanged: () => void list.refresh(),
+});
+renderSamples(byId("sample-cards"), start);
+
+for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) {
+  radio.checked = radio.value === route.side;
+  radio.addEventListener("change", () => {
+    if (radio.checked) void show({ side: radio.value === "edge" ? "edge" : "tab", instanceId: null });
+  });
+}
+window.addEventListener("hashchange", () => {
+  const next = readRoute(location.hash);
+  if (next.side !== route.side || next.instanceId !== route.instanceId) void show(next);
+});
+void show(route);
+
+async function backendFor(side: Side): Promise<Backend> {
+  const existing = backends.get(side);
+  if (existing) return existing;
+  let created: Backend;
+  if (side === "edge") {
+    created = createHttpBackend();
+  } else {
+    if (!tabHost) {
+      const host = openTabHost();
+      tabHost = host;
+      host.onLeaderChange(() => void describeSide());
+      host.onError((error) => notices.error("The store in this tab stopped", error));
+      window.addEventListener("pagehide", () => void host.close());
+    }
+    created = createLocalBackend(tabHost);
+  }
+  backends.set(side, created);
+  return created;
+}
+
+async function show(next: Route): Promise<void> {
+  route = next;
+  history.replaceState(null, "", writeRoute(route));
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) radio.checked = radio.value === route.side;
+  document.body.dataset.side = route.side;
+  unsubscribe?.();
+  unsubscribe = null;
+  sideInfo.textContent = route.side === "tab" ? "Opening this tab's store…" : "Connecting to the Worker…";
+  let b: Backend;
+  try {
+    b = await backendFor(route.side);
+  } catch (error) {
+    sideInfo.textContent = "This tab cannot run orchestrations.";
+    notices.error("Could not open the store in this tab", error);
+    return;
+  }
+  if (route !== next) return;
+  backend = b;
+  list.setBackend(b);
+  list.setSelected(route.instanceId);
+  detail.show(b, route.instanceId);
+  unsubscribe = b.subscribe(() => {
+    void list.refresh();
+    void detail.refresh();
+    void describeSide();
+  });
+  await describeSide();
+}
+
+async function describeSide(): Promise<void> {
+  if (route.side === "edge") {
+    sideInfo.textContent = `On the Worker at ${location.origin}: each instance lives in a Durable Object. The page checks for changes every 2 s.`;
+    return;
+  }
+  const host = tabHost;
+  if (!host) return;
+  sideInfo.textContent = `In this tab, stored in ${host.storage}. ${
+    host.isLeader() ? "This tab runs the orchestrations." : "Another tab runs the orchestrations; this one follows along."
+  }${host.persistent ? " Reload or open a second tab: the instances carry on." : ""}`;
+}
+
+async function start(name: string, input: unknown): Promise<void> {
+  if (!backend) return;
+  try {
+    const id = await backend.start(name, input);
+    notices.info(`Started ${name} as ${id}.`);
+    open(id, false);
+    void list.refresh();
+  } catch (error) {
+    notices.error(`Could not start ${name}`, error);
+  }
+}
+
+function open(instanceId: string, moveFocus: boolean): void {
+  if (!backend) return;
+  route = { side: route.side, instanceId };
+  history.replaceState(null, "", writeRoute(route));
+  list.setSelected(instanceId);
+  detail.show(backend, instanceId);
+  if (moveFocus) byId("detail-h").focus();
+  else if (detailSection.getBoundingClientRect().top > window.innerHeight) detailSection.scrollIntoView({ block: "start" });
+}

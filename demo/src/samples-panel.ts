@@ -1,0 +1,75 @@
+/**
+ * @module samples-panel — the buttons that start the samples (shared by every host): the
+ * tutorial's Hello cities in sequence and in parallel, a fan-out of N, an approval raced against a
+ * timeout, and a monitor.
+ */
+import { h, replace } from "./dom.ts";
+
+export type StartSample = (name: string, input: unknown) => Promise<void>;
+
+const pair = (label: HTMLElement, input: HTMLElement) => h("span", { class: "pair" }, label, input);
+
+export function renderSamples(container: HTMLElement, start: StartSample): void {
+  const busy = async (form: HTMLFormElement, run: () => Promise<void>) => {
+    const buttons = [...form.querySelectorAll("button")];
+    for (const b of buttons) b.disabled = true;
+    try {
+      await run();
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+  const number = (form: HTMLFormElement, name: string) => Number((form.elements.namedItem(name) as HTMLInputElement).value);
+
+  const hello = h("form", { class: "card", "aria-labelledby": "s-hello" },
+    h("h3", { id: "s-hello" }, "Hello cities"),
+    h("p", {}, "The tutorial: say hello to Tokyo, Seattle and London, one after another or all at once."),
+    h("div", { class: "row" },
+      h("button", { type: "submit", name: "mode", value: "OrchestratorFunction" }, "Start in sequence"),
+      h("button", { type: "submit", name: "mode", value: "OrchestratorFunction_Parallel" }, "Start in parallel")));
+  hello.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const submitter = (event as SubmitEvent).submitter as HTMLButtonElement | null;
+    void busy(hello, () => start(submitter?.value ?? "OrchestratorFunction", null));
+  });
+
+  const fan = h("form", { class: "card", "aria-labelledby": "s-fan" },
+    h("h3", { id: "s-fan" }, "Fan-out / fan-in"),
+    h("p", {}, "Square 1…N in parallel and add the squares up. Watch the progress in the instance panel."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "fan-count" }, "N"),
+        h("input", { id: "fan-count", name: "count", type: "number", min: 1, max: 500, value: 20, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Start fan-out")));
+  fan.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(fan, () => start("FanOutFanIn", { count: number(fan, "count") }));
+  });
+
+  const human = h("form", { class: "card", "aria-labelledby": "s-human" },
+    h("h3", { id: "s-human" }, "Human interaction"),
+    h("p", {}, "Waits for your approval, raced against a timeout. Approve it in the instance panel before the countdown ends."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "human-timeout" }, "Timeout (s)"),
+        h("input", { id: "human-timeout", name: "timeoutSeconds", type: "number", min: 5, max: 86400, value: 120, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Ask for approval")));
+  human.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(human, () => start("HumanInteraction", { timeoutSeconds: number(human, "timeoutSeconds") }));
+  });
+
+  const monitor = h("form", { class: "card", "aria-labelledby": "s-monitor" },
+    h("h3", { id: "s-monitor" }, "Monitor"),
+    h("p", {}, "Checks on a durable timer, then continues as new, so its history stays short."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "monitor-interval" }, "Every (s)"),
+        h("input", { id: "monitor-interval", name: "intervalSeconds", type: "number", min: 1, max: 3600, value: 3, required: true, inputmode: "numeric" })),
+      pair(h("label", { for: "monitor-checks" }, "Checks"),
+        h("input", { id: "monitor-checks", name: "checksLeft", type: "number", min: 1, max: 100, value: 4, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Start monitor")));
+  monitor.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(monitor, () => start("Monitor", { intervalSeconds: number(monitor, "intervalSeconds"), checksLeft: number(monitor, "checksLeft") }));
+  });
+
+  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor));
+}

@@ -1,0 +1,54 @@
+/** @module timeline-view — an instance's history as an ordered list of rows with time bars. */
+import { h } from "./dom.ts";
+import { clock, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
+
+export function renderTimeline(historyEvents: readonly Record<string, unknown>[] | undefined, finished: boolean, now: number): HTMLElement {
+  if (!historyEvents || historyEvents.length === 0) {
+    return h("p", { class: "empty" }, finished ? "No history (the instance was purged or never ran)." : "No history yet: the instance has not started running.");
+  }
+  const entries = toTimeline(historyEvents, finished);
+  const origin = Math.min(...entries.map((e) => e.start));
+  const last = Math.max(...entries.map((e) => e.end ?? now), finished ? 0 : now);
+  const span = Math.max(1000, last - origin);
+  return h("ol", { class: "timeline", "aria-label": "History timeline" }, entries.map((e) => row(e, origin, span, now)));
+}
+
+function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLElement {
+  const end = e.end ?? now;
+  const left = ((e.start - origin) / span) * 100;
+  const width = Math.max(0.8, ((end - e.start) / span) * 100);
+  const timing =
+    (e.kind === "activity" || e.kind === "suborchestration") && e.end === null
+      ? `scheduled ${clock(e.start)}, running for ${formatDuration(now - e.start)}`
+      : e.kind === "activity" || e.kind === "suborchestration"
+      ? `scheduled ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "completed"} ${clock(end)} (${formatDuration(end - e.start)})`
+      : e.kind === "timer"
+        ? e.end === null
+          ? `created ${clock(e.start)}, ${e.note ?? ""}`
+          : `created ${clock(e.start)} → ${e.note ?? "fired"} ${clock(end)} (${formatDuration(end - e.start)})`
+        : `${clock(e.start)}${e.note ? ` · ${e.note}` : ""}`;
+  const io = describeIo(e);
+  return h("li", { class: `tl tl-${e.kind} tl-${e.outcome}` },
+    h("div", { class: "tl-head" },
+      h("span", { class: "tl-kind" }, e.label),
+      h("span", { class: "tl-title" }, e.title),
+      e.attempt > 1 ? h("span", { class: "tl-retry" }, `retry, attempt ${e.attempt}`) : null,
+      e.outcome === "pending" ? h("span", { class: "tl-pending" }, "pending") : null),
+    h("div", { class: "tl-timing" }, timing),
+    h("div", { class: "tl-bar", "aria-hidden": "true" }, h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
+    io ? h("div", { class: "tl-io mono" }, io) : null,
+    e.failure ? h("div", { class: "tl-failure" }, e.failure) : null);
+}
+
+function describeIo(e: TimelineEntry): string {
+  const short = (v: unknown) => {
+    const text = JSON.stringify(v) ?? "";
+    return text.length > 90 ? `${text.slice(0, 87)}…` : text;
+  };
+  const input = e.input !== undefined && e.input !== null ? short(e.input) : "";
+  const result = e.result !== undefined && e.result !== null ? short(e.result) : "";
+  if (e.kind === "activity" || e.kind === "suborchestration") return `${input || "()"}${result ? ` → ${result}` : ""}`;
+  if (e.kind === "start" || e.kind === "event") return input ? `input ${input}` : "";
+  if (e.kind === "end") return result ? `output ${result}` : "";
+  return "";
+}

@@ -1,0 +1,209 @@
+/**
+ * @module timeline — turns Durable Functions `historyEvents` (as the status API renders them) into
+ * timeline rows: one per task (scheduled → completed or failed, with retries counted), timer
+ * (created → fired), event, and lifecycle change. Pure, so it is tested in Node.
+ */
+
+export type TimelineKind = "start" | "activity" | "suborchestration" | "timer" | "event" | "lifecycle" | "end";
+export type TimelineOutcome = "ok" | "failed" | "pending" | "info";
+
+export interface TimelineEntry {
+  kind: TimelineKind;
+  /** What happened, e.g. "OrchestratorFunction_Hello", "Timer", "Approval". */
+  title: string;
+  /** Short description of the row's kind, e.g. "Activity", "Timer", "Event raised". */
+  label: string;
+  outcome: TimelineOutcome;
+  /** Epoch ms the row begins (scheduled, created); equals `end` for instantaneous rows. */
+  start: number;
+  /** Epoch ms the row ends (completed, fired); null while pending. */
+  end: number | null;
+  /** 1 for the first try; 2+ when the same call ran again after a failure (a retry). */
+  attempt: number;
+  input?: unknown;
+  result?: unknown;
+  /** Failure message (and type) of a failed task or orchestration. */
+  failure?: string;
+  /** Extra text: a timer's fire time, a reason. */
+  note?: string;
+}
+
+type Raw = Record<string, unknown>;
+
+/** `finished`: the instance is done, so timers that never fired were cancelled rather than pending. */
+export function toTimeline(historyEvents: readonly Raw[], finished: boolean): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  const attempts = new Map<string, { count: number; lastFailed: boolean }>();
+  const openTimers: { entry: TimelineEntry; fireAt: number }[] = [];
+
+  for (const e of historyEvents) {
+    const type = String(e.EventType ?? "");
+    const at = time(e.Timestamp);
+    switch (type) {
+      case "ExecutionStarted":
+        out.push({ kind: "start", label: "Started", title: str(e.FunctionName, "orchestration"), outcome: "info", start: at, end: at, attempt: 1, input: e.Input });
+        break;
+      case "TaskCompleted":
+      case "TaskFailed":
+      case "SubOrchestrationInstanceCompleted":
+      case "SubOrchestrationInstanceFailed": {
+        const failed = type.endsWith("Failed");
+        const name = str(e.FunctionName, "(unknown)");
+        const key = `${type.startsWith("Sub") ? "sub" : "act"}|${name}|${safeJson(e.Input)}`;
+        const seen = attempts.get(key);
+        const attempt = seen && seen.lastFailed ? seen.count + 1 : 1;
+        attempts.set(key, { count: attempt, lastFailed: failed });
+        const scheduled = e.ScheduledTime === undefined ? at : time(e.ScheduledTime);
+        out.push({
+          kind: type.startsWith("Sub") ? "suborchestration" : "activity",
+          label: type.startsWith("Sub") ? "Sub-orchestration" : "Activity",
+          title: name,
+          outcome: failed ? "failed" : "ok",
+          start: Math.min(scheduled, at),
+          end: at,
+          attempt,
+          input: e.Input,
+          ...(failed ? { failure: failureText(e) } : { result: e.Result }),
+        });
+        break;
+      }
+      case "TaskScheduled":
+      case "SubOrchestrationInstanceCreated": {
+        // Only in detailed (local) history: a task still running.
+        const sub = type.startsWith("Sub");
+        out.push({
+          kind: sub ? "suborchestration" : "activity",
+          label: sub ? "Sub-orchestration" : "Activity",
+          title: str(e.FunctionName, "(unknown)"),
+          outcome: "pending",
+          start: time(e.ScheduledTime ?? e.Timestamp),
+          end: null,
+          attempt: 1,
+          input: e.Input,
+        });
+        break;
+      }
+      case "TimerCreated": {
+        const fireAt = time(e.FireAt);
+        const entry: TimelineEntry = {
+          kind: "timer",
+          label: "Timer",
+          title: "Timer",
+          outcome: "pending",
+          start: at,
+          end: null,
+          attempt: 1,
+          note: `due ${clock(fireAt)}`,
+        };
+        openTimers.push({ entry, fireAt });
+        out.push(entry);
+        break;
+      }
+      case "TimerFired": {
+        const fireAt = time(e.FireAt);
+        const open = openTimers.findIndex((t) => t.fireAt === fireAt);
+        if (open >= 0) {
+          const t = openTimers.splice(open, 1)[0]!.entry;
+          t.outcome = "ok";
+          t.end = at;
+          t.note = `fired (due ${clock(fireAt)})`;
+        } else {
+          out.push({ kind: "timer", label: "Timer", title: "Timer", outcome: "ok", start: at, end: at, attempt: 1, note: `fired (due ${clock(fireAt)})` });
+        }
+        break;
+      }
+      case "EventRaised":
+        out.push({ kind: "event", label: "Event raised", title: str(e.Name, "(event)"), outcome: "info", start: at, end: at, attempt: 1, input: e.Input });
+        break;
+      case "EventSent":
+        out.push({ kind: "event", label: "Event sent", title: str(e.Name, "(event)"), outcome: "info", start: at, end: at, attempt: 1, note: `to ${str(e.InstanceId, "?")}` });
+        break;
+      case "ExecutionSuspended":
+      case "ExecutionResumed":
+      case "ExecutionRewound":
+      case "ExecutionTerminated": {
+        const verb = type.replace("Execution", "");
+        const reason = e.Reason ?? e.Input;
+        out.push({
+          kind: "lifecycle",
+          label: verb,
+          title: verb,
+          outcome: type === "ExecutionTerminated" ? "failed" : "info",
+          start: at,
+          end: at,
+          attempt: 1,
+          ...(reason !== undefined && reason !== null && reason !== "" ? { note: `reason: ${typeof reason === "string" ? reason : safeJson(reason)}` } : {}),
+        });
+        break;
+      }
+      case "ExecutionCompleted": {
+        const status = str(e.OrchestrationStatus, "Completed");
+        const failed = status === "Failed" || status === "Terminated";
+        out.push({
+          kind: "end",
+          label: status,
+          title: status === "ContinuedAsNew" ? "Continued as new" : status,
+          outcome: failed ? "failed" : "ok",
+          start: at,
+          end: at,
+          attempt: 1,
+          result: e.Result,
+          ...(e.FailureDetails ? { failure: failureText(e) } : {}),
+        });
+        break;
+      }
+      default:
+        if (type) out.push({ kind: "lifecycle", label: type, title: type, outcome: "info", start: at, end: at, attempt: 1 });
+    }
+  }
+  for (const { entry: t } of openTimers) {
+    if (finished) {
+      t.outcome = "info";
+      t.note = `${t.note}; never fired (cancelled)`;
+    }
+  }
+  return out;
+}
+
+/** Milliseconds to a short human duration: "0 s", "1.5 s", "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 0) ms = 0;
+  if (ms < 60_000) {
+    const s = ms / 1000;
+    return `${s < 10 && s % 1 !== 0 ? s.toFixed(1) : Math.round(s)} s`;
+  }
+  const min = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${min} min ${s} s` : `${min} min`;
+}
+
+/** Local wall-clock time, "14:03:07". */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+function failureText(e: Raw): string {
+  const details = e.FailureDetails as { ErrorType?: unknown; ErrorMessage?: unknown } | undefined;
+  if (details && typeof details.ErrorMessage === "string") {
+    return typeof details.ErrorType === "string" && details.ErrorType ? `${details.ErrorType}: ${details.ErrorMessage}` : details.ErrorMessage;
+  }
+  return str(e.Reason, "failed");
+}
+
+function time(value: unknown): number {
+  const ms = typeof value === "number" ? value : Date.parse(String(value));
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === "string" && value !== "" ? value : fallback;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "undefined";
+  } catch {
+    return String(value);
+  }
+}

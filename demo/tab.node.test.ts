@@ -1,0 +1,245 @@
+/**
+ * The demo page in real headless Chromium, with orchestrations running in the tab: the tutorial,
+ * a fan-out that survives a reload and shows in a second tab, an approval, the management actions,
+ * the errors a person can cause, and the list's filters and paging.
+ */
+import { rm } from "node:fs/promises";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPage } from "./e2e/build-page.ts";
+import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
+import { openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
+import { screenshot } from "./e2e/screenshots.ts";
+import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
+
+const available = chromiumAvailable();
+
+describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
+  let outDir = "";
+  let server: StaticServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    outDir = await buildPage();
+    server = await serveStatic(outDir);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  /** A fresh browser profile (its own IndexedDB) and a page on the demo. */
+  async function open(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+    const context = await browser!.newContext({ viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.goto(server!.url);
+    await page.locator("#side-info", { hasText: "In this tab" }).waitFor({ timeout: 15_000 });
+    return { page, context, errors };
+  }
+
+  it("runs the tutorial in sequence and in parallel and shows the three greetings", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await waitForStatus(page, "Completed");
+      expect(await outputOf(page)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+      const rows = page.locator(".timeline .tl-activity");
+      expect(await rows.count()).toBe(3);
+      expect(await rows.locator(".tl-title").allTextContents()).toEqual(Array(3).fill("OrchestratorFunction_Hello"));
+      await expect.poll(() => page.locator(".instances tr.selected .badge").textContent()).toBe("Completed");
+      await screenshot(page, "tab-tutorial-sequence");
+
+      await page.getByRole("button", { name: "Start in parallel" }).click();
+      await page.locator("#detail-h", { hasText: "OrchestratorFunction_Parallel" }).waitFor();
+      await waitForStatus(page, "Completed");
+      expect(await outputOf(page)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("keeps a fan-out running across a reload and shows it in a second tab", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("N", { exact: true }).fill("16");
+      await page.getByRole("button", { name: "Start fan-out" }).click();
+      const label = page.locator('label[for="fan-progress"]');
+      const progress = async () => Number(/done: (\d+) of/.exec((await label.textContent().catch(() => "")) ?? "")?.[1] ?? -1);
+      await pollUntil(progress, (n) => n >= 1, 15_000, "some squares done");
+      const id = await openInstanceId(page);
+      expect(await progress()).toBeLessThan(16);
+      await screenshot(page, "tab-fan-out-progress");
+
+      await page.reload();
+      const second = await context.newPage();
+      await second.goto(page.url());
+      for (const p of [page, second]) {
+        await p.locator(".instance-id", { hasText: id }).waitFor({ timeout: 15_000 });
+        await waitForStatus(p, "Completed", 30_000);
+        expect(await outputOf(p)).toEqual({ count: 16, sum: 1496 });
+        expect(await p.locator("#fan-progress").getAttribute("value")).toBe("16");
+      }
+      expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(16);
+      await screenshot(page, "tab-fan-out-done");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it("approves the human-interaction sample before its countdown ends", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("Timeout (s)").fill("120");
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      const approve = page.getByRole("button", { name: "Approve", exact: true });
+      await approve.waitFor({ timeout: 15_000 });
+      const first = await page.locator(".countdown").textContent();
+      expect(first).toMatch(/^(1 min \d+ s|2 min|\d+ s)$/);
+      await pollUntil(() => page.locator(".countdown").textContent(), (t) => t !== first, 5_000, "the countdown to tick");
+      await screenshot(page, "tab-approval-waiting");
+      await approve.click();
+      await waitForStatus(page, "Completed");
+      const output = (await outputOf(page)) as { approved: boolean; approval: { approvedBy: string } };
+      expect(output.approved).toBe(true);
+      expect(output.approval.approvedBy).toBe("the demo page");
+      await page.locator(".widget .result", { hasText: "Approved in time." }).waitFor();
+      expect(await page.locator(".timeline .tl-event .tl-title").allTextContents()).toEqual(["Approval"]);
+      // The timeout timer lost the race: it never fired.
+      expect(await page.locator(".timeline .tl-timer .tl-timing").textContent()).toContain("never fired");
+      await screenshot(page, "tab-approval-done");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("suspends, resumes, terminates, restarts and purges an instance", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
+      const id = await openInstanceId(page);
+      await page.getByLabel("Reason").fill("a coffee break");
+      await page.getByRole("button", { name: "Suspend" }).click();
+      await waitForStatus(page, "Suspended");
+      await page.getByRole("button", { name: "Resume" }).click();
+      await waitForStatus(page, "Running");
+      await page.getByRole("button", { name: "Terminate" }).click();
+      await waitForStatus(page, "Terminated");
+      const lifecycle = await page.locator(".timeline .tl-lifecycle .tl-title").allTextContents();
+      expect(lifecycle).toEqual(["Suspended", "Resumed", "Terminated"]);
+      expect(await page.locator(".timeline .tl-lifecycle").first().textContent()).toContain("reason: a coffee break");
+      await screenshot(page, "tab-terminated");
+
+      await page.getByRole("button", { name: "Restart" }).click();
+      await page.locator(".instance-id", { hasNotText: id }).waitFor();
+      const restarted = await openInstanceId(page);
+      expect(restarted).not.toBe(id);
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
+      await page.getByRole("button", { name: "Terminate" }).click();
+      await waitForStatus(page, "Terminated");
+      await page.getByRole("button", { name: "Purge" }).click();
+      await page.locator("#detail-h", { hasText: "Instance not found" }).waitFor();
+      await page.locator(".notice-info", { hasText: `Purged ${restarted}` }).waitFor();
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("explains bad JSON in an event payload and actions on a finished instance", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByRole("button", { name: "Start in parallel" }).click();
+      await waitForStatus(page, "Completed");
+      await page.getByLabel("Event name").fill("Approval");
+      await page.getByLabel("Payload (JSON)").fill("{approved: yes}");
+      await page.getByRole("button", { name: "Send event" }).click();
+      await page.locator("#e-payload-error", { hasText: "Not valid JSON" }).waitFor();
+      expect(await page.getByLabel("Payload (JSON)").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator(".notice-error").getAttribute("data-code")).toBe("InvalidJson");
+      await screenshot(page, "tab-error-bad-json");
+
+      await page.getByLabel("Payload (JSON)").fill('{"approved": true}');
+      await page.getByRole("button", { name: "Send event" }).click();
+      await page.locator('.notice-error[data-code="InstanceGone"]').waitFor();
+      expect(await page.locator(".notice-error").textContent()).toContain("it is Completed");
+
+      await page.getByRole("button", { name: "Rewind" }).click();
+      await page.locator('.notice-error[data-code="InstanceGone"]', { hasText: "only Failed instances can be rewound" }).waitFor();
+      await screenshot(page, "tab-error-finished", false);
+      await page.getByRole("button", { name: "Dismiss message" }).click();
+      expect(await page.locator(".notice-error").count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("filters and pages the instance list, and runs a monitor to completion", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("Every (s)").fill("1");
+      await page.getByLabel("Checks").fill("2");
+      await page.getByRole("button", { name: "Start monitor" }).click();
+      const monitorId = await pollUntil(() => openInstanceId(page), (t) => /^[0-9a-f]{32}$/.test(t), 10_000, "the monitor's id");
+      for (let i = 0; i < 6; i++) {
+        await page.getByRole("button", { name: "Start in parallel" }).click();
+        await page.locator(".notice-info", { hasText: "Started OrchestratorFunction_Parallel" }).waitFor();
+      }
+      await page.getByLabel("Per page").selectOption("5");
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(5);
+      const next = page.getByRole("button", { name: "Next page →" });
+      expect(await next.isEnabled()).toBe(true);
+      await next.click();
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(2);
+      await page.getByRole("button", { name: "← Previous page" }).click();
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(5);
+
+      await page.getByLabel("ID starts with").fill(monitorId.slice(0, 8));
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(1);
+      await page.locator(".instances tbody tr button.link").first().click();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-h");
+      await waitForStatus(page, "Completed", 20_000);
+      expect(await outputOf(page)).toEqual({ checks: 2 });
+
+      await page.getByLabel("ID starts with").fill("");
+      await page.getByLabel("Status").selectOption({ label: "Running" });
+      await expect.poll(() => page.locator(".instances tbody td.empty").count()).toBe(1);
+      await page.getByLabel("Status").selectOption({ label: "Completed" });
+      await page.getByLabel("Per page").selectOption("25");
+      await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(7);
+      const future = new Date(Date.now() + 3_600_000);
+      const local = new Date(future.getTime() - future.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+      await page.getByLabel("Created from").fill(local);
+      await expect.poll(() => page.locator(".instances tbody td.empty").count()).toBe(1);
+      await screenshot(page, "tab-list-filtered");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("is readable on a phone-sized screen", async () => {
+    const { page, context, errors } = await open({ width: 390, height: 844 });
+    try {
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await waitForStatus(page, "Completed");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await screenshot(page, "tab-phone");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
