@@ -1,31 +1,27 @@
 /**
- * Group commit for activity completions: completions that arrive while one transaction is being
- * prepared or is in flight share the next one. Each completion still applies or not on its own
- * (its lease is checked alone); if a batch fails, its items are retried one by one, so one value
- * that cannot be stored fails only its own completion.
+ * Group commit for small writes (instance creations, activity completions): writes that arrive
+ * while one transaction is being prepared or is in flight share the next one. Each item still
+ * succeeds or fails on its own (`apply` returns one outcome per item). If a whole batch fails (say,
+ * one value cannot be stored), its items are retried one by one, so only the bad one fails.
  */
-import type { ClaimedActivity, InboxMessage } from "../../src/store.ts";
+export type ItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-export interface Completion {
-  activity: ClaimedActivity;
-  result: InboxMessage;
-}
-
-interface Pending extends Completion {
-  resolve: (applied: boolean) => void;
+interface Pending<I, R> {
+  item: I;
+  resolve: (value: R) => void;
   reject: (error: unknown) => void;
 }
 
-export class CompletionBatcher {
-  private queue: Pending[] = [];
+export class GroupCommitQueue<I, R> {
+  private queue: Pending<I, R>[] = [];
   private scheduled = false;
   private inFlight = false;
 
-  constructor(private readonly apply: (batch: readonly Completion[]) => Promise<boolean[]>) {}
+  constructor(private readonly apply: (batch: readonly I[]) => Promise<ItemOutcome<R>[]>) {}
 
-  add(completion: Completion): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ ...completion, resolve, reject });
+  add(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
       this.schedule();
     });
   }
@@ -40,7 +36,8 @@ export class CompletionBatcher {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    // A microtask later: completions of activities that finished in the same turn join this batch.
+    // A microtask later, so that writes issued in the same turn (a loop of starts, activities that
+    // finished together) join this batch.
     queueMicrotask(() => {
       this.scheduled = false;
       void this.flush();
@@ -60,16 +57,19 @@ export class CompletionBatcher {
     }
   }
 
-  private async applyBatch(batch: Pending[]): Promise<void> {
+  private async applyBatch(batch: Pending<I, R>[]): Promise<void> {
+    let outcomes: ItemOutcome<R>[];
     try {
-      const outcomes = await this.apply(batch);
-      batch.forEach((p, i) => p.resolve(outcomes[i] === true));
+      outcomes = await this.apply(batch.map((p) => p.item));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      for (const p of batch) await this.applyBatch([p]);
+      if (batch.length === 1) batch[0]!.reject(error);
+      else for (const p of batch) await this.applyBatch([p]);
+      return;
     }
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) p.resolve(outcome.value);
+      else p.reject(outcome.error);
+    });
   }
 }

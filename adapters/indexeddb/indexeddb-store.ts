@@ -1,9 +1,13 @@
 /**
  * The store contract on IndexedDB (through `idb`). Each call is one transaction; `commitSteps` puts
  * a whole batch of steps in one readwrite transaction (group commit) in two rounds of requests: first
- * every read the batch needs (the etag fences, idempotency checks, the inbox seq counter), then
- * every write, issued synchronously. Nothing but IndexedDB requests is awaited inside a transaction,
- * and any failure aborts the transaction whole.
+ * every read the batch needs (the etag fences, the inbox seq counter), then every write, issued
+ * synchronously. Creations and activity completions that arrive together share a transaction too.
+ * Nothing but IndexedDB requests is awaited inside a transaction, and any failure aborts it whole.
+ *
+ * Chromium sends every request to the browser process, so requests, more than transactions, are
+ * what a step costs: a step's events are one history row, and idempotent inserts are single `add`
+ * requests whose "already there" error is swallowed instead of a read before each write.
  */
 import { unwrap, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { DurableError } from "../../src/errors.ts";
@@ -24,10 +28,21 @@ import type {
   StepRequest,
   Store,
 } from "../../src/store.ts";
-import { CompletionBatcher } from "./completion-batcher.ts";
+import { GroupCommitQueue, type ItemOutcome } from "./group-commit-queue.ts";
 import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
-import type { ActivityRow, DurableDb, InboxRow, StoreName } from "./schema.ts";
+import type { ActivityRow, DurableDb, HistoryRow, InboxRow, StoreName } from "./schema.ts";
+
+interface Completion {
+  activity: ClaimedActivity;
+  result: InboxMessage;
+}
+
+interface Creation {
+  instance: InstanceRecord;
+  start: InboxMessage;
+  options: CreateOptions;
+}
 
 export interface IndexedDbStoreOptions {
   /** The database name (default "durable-edge"). Stores with the same name share their data. */
@@ -53,7 +68,16 @@ export interface IndexedDbStore extends Store {
    */
   releaseLeases(): Promise<number>;
   /** How many readwrite transactions committed steps, and how many steps they held (for tests and benchmarks). */
-  readonly stats: { commitTransactions: number; commits: number; completionTransactions: number; completions: number };
+  readonly stats: StoreStats;
+}
+
+export interface StoreStats {
+  commitTransactions: number;
+  commits: number;
+  completionTransactions: number;
+  completions: number;
+  createTransactions: number;
+  creates: number;
 }
 
 export const DEFAULT_DATABASE_NAME = "durable-edge";
@@ -69,18 +93,18 @@ type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<D
 const SEQ_KEY = "seq";
 /** Every key of one instance in a store keyed (or indexed) by `[instanceId, …]`. */
 const instanceRange = (instanceId: string) => IDBKeyRange.bound([instanceId], [instanceId, []]);
-const keyOf = (instanceId: string, id: string) => `${instanceId}\u0000${id}`;
 
 class IdbStore implements IndexedDbStore {
   readonly databaseName: string;
-  readonly stats = { commitTransactions: 0, commits: 0, completionTransactions: 0, completions: 0 };
+  readonly stats: StoreStats = { commitTransactions: 0, commits: 0, completionTransactions: 0, completions: 0, createTransactions: 0, creates: 0 };
   private readonly options: IndexedDbStoreOptions;
   private dbPromise: Promise<Db> | null = null;
   private db: Db | null = null;
   private closedError: DurableError | null = null;
   private readonly leasePrefix = Math.random().toString(36).slice(2, 10);
   private leaseCounter = 0;
-  private readonly completions = new CompletionBatcher((batch) => this.applyCompletions(batch));
+  private readonly completions = new GroupCommitQueue<Completion, boolean>((batch) => this.applyCompletions(batch));
+  private readonly creations = new GroupCommitQueue<Creation, void>((batch) => this.applyCreations(batch));
 
   constructor(options: IndexedDbStoreOptions) {
     this.options = options;
@@ -93,29 +117,44 @@ class IdbStore implements IndexedDbStore {
 
   // --- instances ---
 
-  async createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
-    await this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
-      const id = instance.instanceId;
-      const [existing, activityKeys, startExists, seq] = await Promise.all([
-        tx.objectStore("instances").get(id),
-        tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(id)),
-        tx.objectStore("inbox").getKey([id, start.id]),
-        tx.objectStore("meta").get(SEQ_KEY),
-      ]);
-      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-        throw new DurableError(
-          "InstanceAlreadyExists",
-          `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
-        );
-      }
-      const raw = unwrap(tx);
-      if (existing) deleteEverythingOf(raw, id, activityKeys);
-      raw.objectStore("instances").put(instance);
-      if (existing || startExists === undefined) {
-        const next = (seq ?? 0) + 1;
-        raw.objectStore("inbox").put({ ...start, seq: next } satisfies InboxRow);
-        raw.objectStore("meta").put(next, SEQ_KEY);
-      }
+  createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return this.creations.add({ instance, start, options });
+  }
+
+  /** Creates a batch of instances in one transaction; each fails alone if a live instance has its id. */
+  private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
+    return this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
+      const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
+      const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
+      const current = new Map(ids.map((id, i) => [id, rows[i]]));
+      // Instances being overwritten lose their queued activities: find those (a second round, rare).
+      const replaced = ids.filter((id) => current.get(id) !== undefined);
+      const activityKeys = await Promise.all(replaced.map((id) => tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(id))));
+      const keysOf = new Map(replaced.map((id, i) => [id, activityKeys[i]!]));
+      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+      const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
+        const id = instance.instanceId;
+        const existing = current.get(id);
+        if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+          return {
+            ok: false,
+            error: new DurableError(
+              "InstanceAlreadyExists",
+              `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
+            ),
+          };
+        }
+        if (existing) deleteEverythingOf(state.raw, id, keysOf.get(id) ?? []);
+        state.raw.objectStore("instances").put(instance);
+        state.append(start);
+        current.set(id, instance);
+        return { ok: true, value: undefined };
+      });
+      state.finish();
+      this.stats.createTransactions++;
+      this.stats.creates += batch.length;
+      return outcomes;
     });
   }
 
@@ -124,7 +163,7 @@ class IdbStore implements IndexedDbStore {
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    return this.read("getHistory", async (db) => (await db.getAll("history", instanceRange(instanceId))).map((r) => r.event));
+    return this.read("getHistory", async (db) => (await db.getAll("history", instanceRange(instanceId))).flatMap((r) => r.events));
   }
 
   async listInstances(query: InstanceQuery): Promise<InstancePage> {
@@ -182,26 +221,26 @@ class IdbStore implements IndexedDbStore {
       const instances = tx.objectStore("instances");
       const history = tx.objectStore("history");
       const bySeq = tx.objectStore("inbox").index("byInstanceSeq");
+      // A cached step whose etag still matches has no new history (every commit bumps the etag), so
+      // its history is not read at all; everything else reads the whole history.
       const first = await Promise.all(
         requests.map(({ instanceId, cached }) =>
-          Promise.all([
-            instances.get(instanceId),
-            history.getAll(cached ? IDBKeyRange.bound([instanceId, cached.historyLength], [instanceId, []]) : instanceRange(instanceId)),
-            bySeq.getAll(instanceRange(instanceId)),
-          ]),
+          Promise.all([instances.get(instanceId), cached ? null : history.getAll(instanceRange(instanceId)), bySeq.getAll(instanceRange(instanceId))]),
         ),
       );
-      // A cached etag that no longer matches needs the whole history: one more round, same transaction.
-      const stale = requests.map(({ cached }, i) => cached !== undefined && first[i]![0]?.etag !== cached.etag);
-      const refetched = await Promise.all(requests.map(({ instanceId }, i) => (stale[i] ? history.getAll(instanceRange(instanceId)) : null)));
+      const hit = requests.map(({ cached }, i) => {
+        const row = first[i]![0];
+        return cached !== undefined && row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength;
+      });
+      // A cache that turned out stale needs the whole history: one more round, same transaction.
+      const refetched = await Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
       return requests.map(({ instanceId, cached }, i) => {
-        const [row, partial, inbox] = first[i]!;
-        const hit = cached !== undefined && !stale[i];
+        const [row, full, inbox] = first[i]!;
         return {
           instanceId,
           instance: row,
-          history: (stale[i] ? refetched[i]! : partial).map((h) => h.event),
-          historyFrom: hit ? cached.historyLength : 0,
+          history: hit[i] ? [] : (full ?? refetched[i] ?? []).flatMap((h) => h.events),
+          historyFrom: hit[i] ? cached!.historyLength : 0,
           messages: inbox.filter((m) => m.visibleAt <= now),
         };
       });
@@ -214,14 +253,11 @@ class IdbStore implements IndexedDbStore {
     return this.write("commitSteps", stores, async (tx) => {
       const t = tx as unknown as Tx<StoreName[], "readwrite">;
       const ids = [...new Set(commits.map((c) => c.instanceId))];
-      const appended = commits.flatMap((c) => c.messages);
-      const enqueued = commits.flatMap((c) => c.activities);
+      const appends = commits.some((c) => c.messages.length > 0);
       const drops = commits.filter((c) => c.dropExecution !== null);
-      const [rows, seq, messageKeys, activityKeys, dropped] = await Promise.all([
+      const [rows, seq, dropped] = await Promise.all([
         Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
-        appended.length > 0 ? t.objectStore("meta").get(SEQ_KEY) : undefined,
-        Promise.all(appended.map((m) => t.objectStore("inbox").getKey([m.instanceId, m.id]))),
-        Promise.all(enqueued.map((a) => t.objectStore("activities").getKey(a.id))),
+        appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
         Promise.all(
           drops.map((c) =>
             Promise.all([
@@ -233,8 +269,6 @@ class IdbStore implements IndexedDbStore {
       ]);
       const state = new BatchState(unwrap(t), seq ?? 0);
       ids.forEach((id, i) => state.rows.set(id, rows[i]));
-      appended.forEach((m, i) => state.inboxHas.set(keyOf(m.instanceId, m.id), messageKeys[i] !== undefined));
-      enqueued.forEach((a, i) => state.activityHas.set(a.id, activityKeys[i] !== undefined));
       drops.forEach((c, i) => state.dropReads.set(c, dropped[i]!));
       const outcomes = commits.map((c) => state.apply(c));
       state.finish();
@@ -247,12 +281,8 @@ class IdbStore implements IndexedDbStore {
   async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.write("appendMessages", ["inbox", "meta"], async (tx) => {
-      const [seq, keys] = await Promise.all([
-        tx.objectStore("meta").get(SEQ_KEY),
-        Promise.all(messages.map((m) => tx.objectStore("inbox").getKey([m.instanceId, m.id]))),
-      ]);
+      const seq = await tx.objectStore("meta").get(SEQ_KEY);
       const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-      messages.forEach((m, i) => state.inboxHas.set(keyOf(m.instanceId, m.id), keys[i] !== undefined));
       for (const m of messages) state.append(m);
       state.finish();
     });
@@ -260,12 +290,16 @@ class IdbStore implements IndexedDbStore {
 
   // --- work ---
 
+  /**
+   * Looks in a readonly transaction first (cheap, and it does not hold up writers); only when there
+   * are activities to lease does it open a readwrite transaction, which reads them again and leases them.
+   */
   async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
-    const leasing = options.activityLimit > 0;
-    const body = async (tx: Tx<("inbox" | "activities")[], IDBTransactionMode>): Promise<ClaimedWork> => {
-      const [visible, available] = await Promise.all([
+    const { instanceIds, leasable } = await this.read("claimWork", async (db) => {
+      const tx = db.transaction(["inbox", "activities"], "readonly");
+      const [visible, leasable] = await Promise.all([
         options.instanceLimit > 0 ? tx.objectStore("inbox").index("byVisibleAt").getAllKeys(IDBKeyRange.upperBound(now)) : [],
-        leasing ? tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit) : [],
+        options.activityLimit > 0 ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
       ]);
       const instanceIds: string[] = [];
       const seen = new Set<string>();
@@ -275,19 +309,19 @@ class IdbStore implements IndexedDbStore {
         seen.add(instanceId);
         instanceIds.push(instanceId);
       }
-      const activities: ClaimedActivity[] = [];
-      if (available.length > 0) {
-        const raw = unwrap(tx).objectStore("activities");
-        for (const row of available) {
-          const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
-          raw.put(claimed);
-          activities.push(toClaimed(claimed));
-        }
-      }
-      return { instanceIds, activities };
-    };
-    if (leasing) return this.write("claimWork", ["inbox", "activities"], body);
-    return this.read("claimWork", (db) => body(db.transaction(["inbox", "activities"], "readonly")));
+      return { instanceIds, leasable };
+    });
+    if (leasable === 0) return { instanceIds, activities: [] };
+    const activities = await this.write("claimWork", ["activities"], async (tx) => {
+      const available = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit);
+      const raw = unwrap(tx).objectStore("activities");
+      return available.map((row) => {
+        const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
+        raw.put(claimed);
+        return toClaimed(claimed);
+      });
+    });
+    return { instanceIds, activities };
   }
 
   completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
@@ -296,23 +330,21 @@ class IdbStore implements IndexedDbStore {
   }
 
   /** Applies a batch of completions in one transaction; each applies only if its lease is still held. */
-  private async applyCompletions(batch: readonly { activity: ClaimedActivity; result: InboxMessage }[]): Promise<boolean[]> {
+  private async applyCompletions(batch: readonly Completion[]): Promise<ItemOutcome<boolean>[]> {
     return this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
-      const [rows, keys, seq] = await Promise.all([
+      const [rows, seq] = await Promise.all([
         Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activity.id))),
-        Promise.all(batch.map(({ result }) => tx.objectStore("inbox").getKey([result.instanceId, result.id]))),
         tx.objectStore("meta").get(SEQ_KEY),
       ]);
       const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-      batch.forEach(({ result }, i) => state.inboxHas.set(keyOf(result.instanceId, result.id), keys[i] !== undefined));
       const completed = new Set<string>();
-      const outcomes = batch.map(({ activity, result }, i) => {
+      const outcomes = batch.map(({ activity, result }, i): ItemOutcome<boolean> => {
         const row = rows[i];
-        if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return false;
+        if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return { ok: true, value: false };
         completed.add(activity.id);
         state.raw.objectStore("activities").delete(activity.id);
         state.append(result);
-        return true;
+        return { ok: true, value: true };
       });
       state.finish();
       this.stats.completionTransactions++;
@@ -345,6 +377,7 @@ class IdbStore implements IndexedDbStore {
   async close(): Promise<void> {
     this.closedError ??= new DurableError("StoreClosed", `The IndexedDB store '${this.databaseName}' is closed; create a new one.`);
     this.completions.failPending(this.closedError);
+    this.creations.failPending(this.closedError);
     const db = this.db ?? (await this.dbPromise?.catch(() => null));
     db?.close();
   }
@@ -381,6 +414,7 @@ class IdbStore implements IndexedDbStore {
     if (this.closedError) return;
     this.closedError = error;
     this.completions.failPending(error);
+    this.creations.failPending(error);
     this.options.onClose?.(error);
   }
 
@@ -429,9 +463,6 @@ class IdbStore implements IndexedDbStore {
  */
 class BatchState {
   readonly rows = new Map<string, InstanceRecord | undefined>();
-  /** Whether an inbox key exists now, for the keys this batch touches (`keyOf`). */
-  readonly inboxHas = new Map<string, boolean>();
-  readonly activityHas = new Map<string, boolean>();
   readonly dropReads = new Map<StepCommit, [InboxRow[], string[]]>();
   /** Messages and activities written earlier in this batch, per instance, for dropExecution. */
   private readonly added = new Map<string, { messages: InboxMessage[]; activities: { id: string; executionId: string }[] }>();
@@ -447,7 +478,7 @@ class BatchState {
   apply(c: StepCommit): CommitOutcome {
     const current = this.rows.get(c.instanceId);
     if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
-    for (const id of c.deleteMessageIds) this.deleteMessage(c.instanceId, id);
+    for (const id of c.deleteMessageIds) this.raw.objectStore("inbox").delete([c.instanceId, id]);
     if (c.dropExecution !== null) this.dropExecution(c, c.dropExecution);
     const history = this.raw.objectStore("history");
     if (c.instance) {
@@ -457,27 +488,23 @@ class BatchState {
         history.delete(instanceRange(c.instanceId));
         at = 0;
       }
-      for (const event of c.history.events) history.put({ instanceId: c.instanceId, index: at++, event });
+      if (c.history.events.length > 0) history.put({ instanceId: c.instanceId, index: at, events: c.history.events } satisfies HistoryRow);
     } else {
       this.raw.objectStore("instances").delete(c.instanceId);
       history.delete(instanceRange(c.instanceId));
     }
     for (const m of c.messages) this.append(m);
     for (const a of c.activities) {
-      if (this.activityHas.get(a.id)) continue;
-      this.activityHas.set(a.id, true);
-      this.raw.objectStore("activities").put({ ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
+      addIfAbsent(this.raw.objectStore("activities"), { ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
       this.addedTo(a.instanceId).activities.push({ id: a.id, executionId: a.executionId });
     }
     this.rows.set(c.instanceId, c.instance ?? undefined);
     return "committed";
   }
 
+  /** Appends a message unless its inbox already holds one with its id. */
   append(m: InboxMessage): void {
-    const key = keyOf(m.instanceId, m.id);
-    if (this.inboxHas.get(key)) return;
-    this.inboxHas.set(key, true);
-    this.raw.objectStore("inbox").put({ ...m, seq: ++this.seq } satisfies InboxRow);
+    addIfAbsent(this.raw.objectStore("inbox"), { ...m, seq: ++this.seq } satisfies InboxRow);
     this.addedTo(m.instanceId).messages.push(m);
   }
 
@@ -485,22 +512,14 @@ class BatchState {
     if (this.seq !== this.startSeq) this.raw.objectStore("meta").put(this.seq, SEQ_KEY);
   }
 
-  private deleteMessage(instanceId: string, id: string): void {
-    this.raw.objectStore("inbox").delete([instanceId, id]);
-    this.inboxHas.set(keyOf(instanceId, id), false);
-  }
-
   private dropExecution(c: StepCommit, executionId: string): void {
     const [stored, activityKeys] = this.dropReads.get(c) ?? [[], []];
     const added = this.addedTo(c.instanceId);
-    for (const m of [...stored, ...added.messages]) {
-      if (m.executionId === executionId && this.inboxHas.get(keyOf(m.instanceId, m.id)) !== false) this.deleteMessage(m.instanceId, m.id);
-    }
+    const inbox = this.raw.objectStore("inbox");
+    for (const m of [...stored, ...added.messages]) if (m.executionId === executionId) inbox.delete([m.instanceId, m.id]);
     const activities = this.raw.objectStore("activities");
-    for (const id of [...activityKeys, ...added.activities.filter((a) => a.executionId === executionId).map((a) => a.id)]) {
-      activities.delete(id);
-      this.activityHas.set(id, false);
-    }
+    for (const id of activityKeys) activities.delete(id);
+    for (const a of added.activities) if (a.executionId === executionId) activities.delete(a.id);
   }
 
   private addedTo(instanceId: string) {
@@ -508,6 +527,20 @@ class BatchState {
     if (!entry) this.added.set(instanceId, (entry = { messages: [], activities: [] }));
     return entry;
   }
+}
+
+/**
+ * Inserts `value` unless its key exists, in one request: the "already exists" error is cancelled,
+ * so it neither aborts the transaction nor reaches the transaction's error listeners.
+ */
+function addIfAbsent(store: IDBObjectStore, value: unknown): void {
+  const request = store.add(value);
+  request.onerror = (event) => {
+    if (request.error?.name === "ConstraintError") {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  };
 }
 
 function storesTouchedBy(commits: readonly StepCommit[]): StoreName[] {

@@ -10,11 +10,14 @@ import type { ActivityWorkItem, InboxMessage, InstanceRecord } from "../../src/s
 
 export const SCHEMA_VERSION = 1;
 
-/** One stored history event: the key is `[instanceId, index]`, so an instance's history is one key range. */
+/**
+ * The events one commit appended, stored together (one write per step, not one per event). The key
+ * is `[instanceId, index of the first event]`, so an instance's history is one key range, in order.
+ */
 export interface HistoryRow {
   instanceId: string;
   index: number;
-  event: HistoryEvent;
+  events: HistoryEvent[];
 }
 
 /** A stored inbox message: `seq` is always set. Keyed by `[instanceId, id]` (idempotent per inbox). */
