@@ -103,6 +103,8 @@ class IdbStore implements IndexedDbStore {
   private closedError: DurableError | null = null;
   private readonly leasePrefix = Math.random().toString(36).slice(2, 10);
   private leaseCounter = 0;
+  /** A hint: this store queued activities since its last leasing claim (see `claimWork`). */
+  private activitiesQueuedHere = true;
   private readonly completions = new GroupCommitQueue<Completion, boolean>((batch) => this.applyCompletions(batch));
   private readonly creations = new GroupCommitQueue<Creation, void>((batch) => this.applyCreations(batch));
 
@@ -271,6 +273,7 @@ class IdbStore implements IndexedDbStore {
       ids.forEach((id, i) => state.rows.set(id, rows[i]));
       drops.forEach((c, i) => state.dropReads.set(c, dropped[i]!));
       const outcomes = commits.map((c) => state.apply(c));
+      if (commits.some((c, i) => outcomes[i] === "committed" && c.activities.length > 0)) this.activitiesQueuedHere = true;
       state.finish();
       this.stats.commitTransactions++;
       this.stats.commits += commits.length;
@@ -291,37 +294,41 @@ class IdbStore implements IndexedDbStore {
   // --- work ---
 
   /**
-   * Looks in a readonly transaction first (cheap, and it does not hold up writers); only when there
-   * are activities to lease does it open a readwrite transaction, which reads them again and leases them.
+   * When this store just queued activities, it leases them straight away in one readwrite
+   * transaction. Otherwise it looks in a readonly transaction first (cheaper, and it does not hold up
+   * writers), and opens a readwrite one only if there is something to lease. Both paths are correct
+   * for any writer; the hint only picks the faster one.
    */
   async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+    const wantsActivities = options.activityLimit > 0;
+    if (wantsActivities && this.activitiesQueuedHere) return this.claimLeasing(now, options);
     const { instanceIds, leasable } = await this.read("claimWork", async (db) => {
       const tx = db.transaction(["inbox", "activities"], "readonly");
       const [visible, leasable] = await Promise.all([
-        options.instanceLimit > 0 ? tx.objectStore("inbox").index("byVisibleAt").getAllKeys(IDBKeyRange.upperBound(now)) : [],
-        options.activityLimit > 0 ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
+        readyInstances(tx.objectStore("inbox"), now, options),
+        wantsActivities ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
       ]);
-      const instanceIds: string[] = [];
-      const seen = new Set<string>();
-      for (const [instanceId] of visible) {
-        if (instanceIds.length >= options.instanceLimit) break;
-        if (seen.has(instanceId) || options.exclude?.has(instanceId)) continue;
-        seen.add(instanceId);
-        instanceIds.push(instanceId);
-      }
-      return { instanceIds, leasable };
+      return { instanceIds: visible, leasable };
     });
     if (leasable === 0) return { instanceIds, activities: [] };
-    const activities = await this.write("claimWork", ["activities"], async (tx) => {
-      const available = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit);
+    return { instanceIds, activities: (await this.claimLeasing(now, { ...options, instanceLimit: 0 })).activities };
+  }
+
+  private async claimLeasing(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+    this.activitiesQueuedHere = false;
+    return this.write("claimWork", ["inbox", "activities"], async (tx) => {
+      const [instanceIds, available] = await Promise.all([
+        readyInstances(tx.objectStore("inbox"), now, options),
+        tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit),
+      ]);
       const raw = unwrap(tx).objectStore("activities");
-      return available.map((row) => {
+      const activities = available.map((row) => {
         const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
         raw.put(claimed);
         return toClaimed(claimed);
       });
+      return { instanceIds, activities };
     });
-    return { instanceIds, activities };
   }
 
   completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
@@ -370,6 +377,7 @@ class IdbStore implements IndexedDbStore {
       const leased = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true));
       const raw = unwrap(tx).objectStore("activities");
       for (const row of leased) raw.put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
+      if (leased.length > 0) this.activitiesQueuedHere = true;
       return leased.length;
     });
   }
@@ -541,6 +549,25 @@ function addIfAbsent(store: IDBObjectStore, value: unknown): void {
       event.stopPropagation();
     }
   };
+}
+
+/** Instances with a message visible at `now`, at most `instanceLimit`, leaving out `exclude`. */
+async function readyInstances(
+  inbox: { index(name: "byVisibleAt"): { getAllKeys(query: IDBKeyRange): Promise<[string, string][]> } },
+  now: number,
+  options: ClaimOptions,
+): Promise<string[]> {
+  if (options.instanceLimit <= 0) return [];
+  const visible = await inbox.index("byVisibleAt").getAllKeys(IDBKeyRange.upperBound(now));
+  const instanceIds: string[] = [];
+  const seen = new Set<string>();
+  for (const [instanceId] of visible) {
+    if (instanceIds.length >= options.instanceLimit) break;
+    if (seen.has(instanceId) || options.exclude?.has(instanceId)) continue;
+    seen.add(instanceId);
+    instanceIds.push(instanceId);
+  }
+  return instanceIds;
 }
 
 function storesTouchedBy(commits: readonly StepCommit[]): StoreName[] {
