@@ -60,8 +60,8 @@ export class BackendError extends Error {
 }
 
 /** Turns anything thrown by a backend into a message fit for the page. */
-export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof BackendError) return { code: error.code, message: error.message };
+export function describeError(error: unknown): { code: string; message: string; status?: number } {
+  if (error instanceof BackendError) return { code: error.code, message: error.message, ...(error.status === undefined ? {} : { status: error.status }) };
   if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
     const e = error as { code: unknown; message: unknown };
     if (typeof e.code === "string" && typeof e.message === "string") return { code: e.code, message: e.message };

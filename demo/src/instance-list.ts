@@ -56,7 +56,11 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
   const prev = h("button", { type: "button", onclick: () => go(-1) }, "← Previous page");
   const next = h("button", { type: "button", onclick: () => go(1) }, "Next page →");
   const refresh = h("button", { type: "button", class: "secondary", onclick: () => void load() }, "Refresh");
-  replace(container, form, h("div", { class: "table-wrap" }, table), h("div", { class: "pager" }, prev, summary, next, refresh));
+  const filterLabel = h("span", {}, "Filters");
+  // Open on wide screens; folded on a phone, where the list matters more than the filters.
+  const narrow = typeof matchMedia === "function" && matchMedia("(max-width: 520px)").matches;
+  const filters = h("details", { class: "filter-box", open: !narrow }, h("summary", {}, filterLabel), form);
+  replace(container, filters, h("div", { class: "table-wrap" }, table), h("div", { class: "pager" }, prev, summary, next, refresh));
 
   function field(label: string, input: HTMLElement): HTMLElement {
     return h("div", { class: "field" }, h("label", { for: input.id }, label), input);
@@ -68,7 +72,14 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     return { runtimeStatus: [...choice.value], instanceIdPrefix: prefix.value.trim(), createdFrom: time(from), createdTo: time(to), pageSize: Number(size.value) };
   }
 
+  function describeFilters(): void {
+    const f = filter();
+    const active = [f.runtimeStatus.length > 0, f.instanceIdPrefix !== "", f.createdFrom !== null, f.createdTo !== null].filter(Boolean).length;
+    filterLabel.textContent = active ? `Filters (${active} active)` : "Filters";
+  }
+
   function resetPaging(): void {
+    describeFilters();
     tokens = [null];
     pageIndex = 0;
     void load();

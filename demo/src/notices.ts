@@ -19,13 +19,13 @@ export function createNotices(errorRegion: HTMLElement, infoRegion: HTMLElement)
   const dismiss = (region: HTMLElement) => h("button", { type: "button", class: "dismiss", "aria-label": "Dismiss message", onclick: () => replace(region) }, "×");
   return {
     error(context, error) {
-      const { code, message } = describeError(error);
+      const { code, message, status } = describeError(error);
       replace(infoRegion);
       replace(
         errorRegion,
         h("div", { class: "notice notice-error", "data-code": code },
           h("p", {}, h("strong", {}, `${context}: `), message),
-          h("p", { class: "code" }, `Error code: ${code}`),
+          h("p", { class: "code" }, `Error code: ${code}${status === undefined ? "" : ` · HTTP ${status}`}`),
           dismiss(errorRegion)),
       );
     },

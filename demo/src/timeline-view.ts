@@ -47,7 +47,7 @@ function describeIo(e: TimelineEntry): string {
   };
   const input = e.input !== undefined && e.input !== null ? short(e.input) : "";
   const result = e.result !== undefined && e.result !== null ? short(e.result) : "";
-  if (e.kind === "activity" || e.kind === "suborchestration") return `${input || "()"}${result ? ` → ${result}` : ""}`;
+  if (e.kind === "activity" || e.kind === "suborchestration") return `${input || "()"}${result ? ` → ${result}` : e.outcome === "pending" ? " → …" : ""}`;
   if (e.kind === "start" || e.kind === "event") return input ? `input ${input}` : "";
   if (e.kind === "end") return result ? `output ${result}` : "";
   return "";
