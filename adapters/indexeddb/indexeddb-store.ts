@@ -91,8 +91,12 @@ type Db = IDBPDatabase<DurableDb>;
 type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<DurableDb, S, M>;
 
 const SEQ_KEY = "seq";
-/** Every key of one instance in a store keyed (or indexed) by `[instanceId, …]`. */
+/** Every key of one instance in a store keyed by `[instanceId, …]` (arrays sort after strings and numbers). */
 const instanceRange = (instanceId: string) => IDBKeyRange.bound([instanceId], [instanceId, []]);
+/** Every activity of one execution. */
+const executionRange = (instanceId: string, executionId: string) => IDBKeyRange.bound([instanceId, executionId], [instanceId, executionId, []]);
+const activityKey = (a: { instanceId: string; executionId: string; id: string }): [string, string, string] => [a.instanceId, a.executionId, a.id];
+const bySeq = (a: InboxRow, b: InboxRow) => a.seq - b.seq;
 
 class IdbStore implements IndexedDbStore {
   readonly databaseName: string;
@@ -130,10 +134,6 @@ class IdbStore implements IndexedDbStore {
       const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
       const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
       const current = new Map(ids.map((id, i) => [id, rows[i]]));
-      // Instances being overwritten lose their queued activities: find those (a second round, rare).
-      const replaced = ids.filter((id) => current.get(id) !== undefined);
-      const activityKeys = await Promise.all(replaced.map((id) => tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(id))));
-      const keysOf = new Map(replaced.map((id, i) => [id, activityKeys[i]!]));
       const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
       const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
         const id = instance.instanceId;
@@ -147,7 +147,7 @@ class IdbStore implements IndexedDbStore {
             ),
           };
         }
-        if (existing) deleteEverythingOf(state.raw, id, keysOf.get(id) ?? []);
+        if (existing) deleteEverythingOf(state.raw, id);
         state.raw.objectStore("instances").put(instance);
         state.append(start);
         current.set(id, instance);
@@ -204,12 +204,9 @@ class IdbStore implements IndexedDbStore {
 
   async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
     return this.write("purgeInstance", ["instances", "history", "inbox", "activities"], async (tx) => {
-      const [row, activityKeys] = await Promise.all([
-        tx.objectStore("instances").get(instanceId),
-        tx.objectStore("activities").index("byExecution").getAllKeys(instanceRange(instanceId)),
-      ]);
+      const row = await tx.objectStore("instances").get(instanceId);
       if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
-      deleteEverythingOf(unwrap(tx), instanceId, activityKeys);
+      deleteEverythingOf(unwrap(tx), instanceId);
       return true;
     });
   }
@@ -222,12 +219,12 @@ class IdbStore implements IndexedDbStore {
       const tx = db.transaction(["instances", "history", "inbox"], "readonly");
       const instances = tx.objectStore("instances");
       const history = tx.objectStore("history");
-      const bySeq = tx.objectStore("inbox").index("byInstanceSeq");
+      const inboxes = tx.objectStore("inbox");
       // A cached step whose etag still matches has no new history (every commit bumps the etag), so
       // its history is not read at all; everything else reads the whole history.
       const first = await Promise.all(
         requests.map(({ instanceId, cached }) =>
-          Promise.all([instances.get(instanceId), cached ? null : history.getAll(instanceRange(instanceId)), bySeq.getAll(instanceRange(instanceId))]),
+          Promise.all([instances.get(instanceId), cached ? null : history.getAll(instanceRange(instanceId)), inboxes.getAll(instanceRange(instanceId))]),
         ),
       );
       const hit = requests.map(({ cached }, i) => {
@@ -243,7 +240,7 @@ class IdbStore implements IndexedDbStore {
           instance: row,
           history: hit[i] ? [] : (full ?? refetched[i] ?? []).flatMap((h) => h.events),
           historyFrom: hit[i] ? cached!.historyLength : 0,
-          messages: inbox.filter((m) => m.visibleAt <= now),
+          messages: inbox.filter((m) => m.visibleAt <= now).sort(bySeq),
         };
       });
     });
@@ -261,12 +258,7 @@ class IdbStore implements IndexedDbStore {
         Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
         appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
         Promise.all(
-          drops.map((c) =>
-            Promise.all([
-              t.objectStore("inbox").index("byInstanceSeq").getAll(instanceRange(c.instanceId)),
-              t.objectStore("activities").index("byExecution").getAllKeys([c.instanceId, c.dropExecution!]),
-            ]),
-          ),
+          drops.map((c) => t.objectStore("inbox").getAll(instanceRange(c.instanceId))),
         ),
       ]);
       const state = new BatchState(unwrap(t), seq ?? 0);
@@ -340,7 +332,7 @@ class IdbStore implements IndexedDbStore {
   private async applyCompletions(batch: readonly Completion[]): Promise<ItemOutcome<boolean>[]> {
     return this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
       const [rows, seq] = await Promise.all([
-        Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activity.id))),
+        Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activityKey(activity)))),
         tx.objectStore("meta").get(SEQ_KEY),
       ]);
       const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
@@ -349,7 +341,7 @@ class IdbStore implements IndexedDbStore {
         const row = rows[i];
         if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return { ok: true, value: false };
         completed.add(activity.id);
-        state.raw.objectStore("activities").delete(activity.id);
+        state.raw.objectStore("activities").delete(activityKey(activity));
         state.append(result);
         return { ok: true, value: true };
       });
@@ -471,9 +463,10 @@ class IdbStore implements IndexedDbStore {
  */
 class BatchState {
   readonly rows = new Map<string, InstanceRecord | undefined>();
-  readonly dropReads = new Map<StepCommit, [InboxRow[], string[]]>();
-  /** Messages and activities written earlier in this batch, per instance, for dropExecution. */
-  private readonly added = new Map<string, { messages: InboxMessage[]; activities: { id: string; executionId: string }[] }>();
+  /** The inbox of each instance whose execution a commit drops, read in the first round. */
+  readonly dropReads = new Map<StepCommit, InboxRow[]>();
+  /** Messages written earlier in this batch, per instance, for dropExecution. */
+  private readonly added = new Map<string, { messages: InboxMessage[] }>();
   private readonly startSeq: number;
 
   constructor(
@@ -504,7 +497,6 @@ class BatchState {
     for (const m of c.messages) this.append(m);
     for (const a of c.activities) {
       addIfAbsent(this.raw.objectStore("activities"), { ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
-      this.addedTo(a.instanceId).activities.push({ id: a.id, executionId: a.executionId });
     }
     this.rows.set(c.instanceId, c.instance ?? undefined);
     return "committed";
@@ -521,18 +513,15 @@ class BatchState {
   }
 
   private dropExecution(c: StepCommit, executionId: string): void {
-    const [stored, activityKeys] = this.dropReads.get(c) ?? [[], []];
-    const added = this.addedTo(c.instanceId);
+    const stored = this.dropReads.get(c) ?? [];
     const inbox = this.raw.objectStore("inbox");
-    for (const m of [...stored, ...added.messages]) if (m.executionId === executionId) inbox.delete([m.instanceId, m.id]);
-    const activities = this.raw.objectStore("activities");
-    for (const id of activityKeys) activities.delete(id);
-    for (const a of added.activities) if (a.executionId === executionId) activities.delete(a.id);
+    for (const m of [...stored, ...this.addedTo(c.instanceId).messages]) if (m.executionId === executionId) inbox.delete([m.instanceId, m.id]);
+    this.raw.objectStore("activities").delete(executionRange(c.instanceId, executionId));
   }
 
   private addedTo(instanceId: string) {
     let entry = this.added.get(instanceId);
-    if (!entry) this.added.set(instanceId, (entry = { messages: [], activities: [] }));
+    if (!entry) this.added.set(instanceId, (entry = { messages: [] }));
     return entry;
   }
 }
@@ -581,13 +570,12 @@ function storesTouchedBy(commits: readonly StepCommit[]): StoreName[] {
   return [...stores];
 }
 
-/** Deletes an instance's row, history, inbox and activities (their keys read beforehand). */
-function deleteEverythingOf(raw: IDBTransaction, instanceId: string, activityKeys: readonly string[]): void {
+/** Deletes an instance's row, history, inbox and activities: four requests, whatever their size. */
+function deleteEverythingOf(raw: IDBTransaction, instanceId: string): void {
   raw.objectStore("instances").delete(instanceId);
   raw.objectStore("history").delete(instanceRange(instanceId));
   raw.objectStore("inbox").delete(instanceRange(instanceId));
-  const activities = raw.objectStore("activities");
-  for (const key of activityKeys) activities.delete(key);
+  raw.objectStore("activities").delete(instanceRange(instanceId));
 }
 
 function toClaimed(row: ActivityRow): ClaimedActivity {

@@ -1,5 +1,6 @@
 /**
- * The IndexedDB schema of the store, typed for `idb`. Every value is plain data (strings, numbers,
+ * The IndexedDB schema of the store. Few indexes on purpose: each one costs every write to its
+ * store; an instance's inbox, history and activities are key ranges instead., typed for `idb`. Every value is plain data (strings, numbers,
  * null, arrays, plain objects): JSON payloads are already text, so a later schema version (or another
  * adapter) can read what this one wrote. Bump `SCHEMA_VERSION` and add a step to `upgradeSchema`
  * for every change; never edit a step that shipped.
@@ -20,12 +21,17 @@ export interface HistoryRow {
   events: HistoryEvent[];
 }
 
-/** A stored inbox message: `seq` is always set. Keyed by `[instanceId, id]` (idempotent per inbox). */
+/**
+ * A stored inbox message: `seq` is always set. Keyed by `[instanceId, id]` (idempotent per inbox),
+ * so an instance's inbox is one key range; readers order it by `seq`.
+ */
 export type InboxRow = InboxMessage & { seq: number };
 
 /**
- * A queued activity. `lockedUntil` is 0 while it waits and the lease expiry once claimed, so one
- * index answers both "what can be claimed at `now`" (`lockedUntil <= now`) and "when is the next lease due".
+ * A queued activity, keyed by `[instanceId, executionId, id]` so that an instance's or an
+ * execution's activities are one key range (deleted in one request, with no index). `lockedUntil`
+ * is 0 while it waits and the lease expiry once claimed, so one index answers both "what can be
+ * claimed at `now`" (`lockedUntil <= now`) and "when is the next lease due".
  */
 export interface ActivityRow extends ActivityWorkItem {
   leaseToken: string | null;
@@ -37,7 +43,7 @@ export interface DurableDb extends DBSchema {
   instances: {
     key: string;
     value: InstanceRecord;
-    indexes: { byCreated: [number, string]; byStatus: string };
+    indexes: { byCreated: [number, string] };
   };
   history: {
     key: [string, number];
@@ -46,12 +52,12 @@ export interface DurableDb extends DBSchema {
   inbox: {
     key: [string, string];
     value: InboxRow;
-    indexes: { byInstanceSeq: [string, number]; byVisibleAt: number };
+    indexes: { byVisibleAt: number };
   };
   activities: {
-    key: string;
+    key: [string, string, string];
     value: ActivityRow;
-    indexes: { byLockedUntil: number; byExecution: [string, string] };
+    indexes: { byLockedUntil: number };
   };
   /** Counters: `seq` orders inbox messages across the whole database. */
   meta: {
@@ -72,14 +78,11 @@ export function upgradeSchema(
   if (oldVersion < 1) {
     const instances = db.createObjectStore("instances", { keyPath: "instanceId" });
     instances.createIndex("byCreated", ["createdAt", "instanceId"]);
-    instances.createIndex("byStatus", "runtimeStatus");
     db.createObjectStore("history", { keyPath: ["instanceId", "index"] });
     const inbox = db.createObjectStore("inbox", { keyPath: ["instanceId", "id"] });
-    inbox.createIndex("byInstanceSeq", ["instanceId", "seq"]);
     inbox.createIndex("byVisibleAt", "visibleAt");
-    const activities = db.createObjectStore("activities", { keyPath: "id" });
+    const activities = db.createObjectStore("activities", { keyPath: ["instanceId", "executionId", "id"] });
     activities.createIndex("byLockedUntil", "lockedUntil");
-    activities.createIndex("byExecution", ["instanceId", "executionId"]);
     db.createObjectStore("meta");
   }
 }
