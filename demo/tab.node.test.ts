@@ -87,6 +87,11 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         expect(await p.locator("#fan-progress").getAttribute("value")).toBe("16");
       }
       expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(16);
+      // Exactly one of the two tabs runs the work; the other follows.
+      const roles = await Promise.all([page, second].map((p) => p.locator("#side-info").textContent()));
+      expect(roles.filter((t) => t?.includes("This tab runs the orchestrations")).length).toBe(1);
+      expect(roles.filter((t) => t?.includes("Another tab runs the orchestrations")).length).toBe(1);
+      await screenshot(second, "tab-second-tab");
       await screenshot(page, "tab-fan-out-done");
       expect(errors).toEqual([]);
     } finally {
@@ -135,7 +140,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await page.getByRole("button", { name: "Terminate" }).click();
       await waitForStatus(page, "Terminated");
       const lifecycle = await page.locator(".timeline .tl-lifecycle .tl-title").allTextContents();
-      expect(lifecycle).toEqual(["Suspended", "Resumed", "Terminated"]);
+      expect(lifecycle).toEqual(["Suspended", "Resumed", "Termination requested"]);
+      expect(await page.locator(".timeline .tl-end .tl-title").textContent()).toBe("Terminated");
       expect(await page.locator(".timeline .tl-lifecycle").first().textContent()).toContain("reason: a coffee break");
       await screenshot(page, "tab-terminated");
 
@@ -221,7 +227,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       const future = new Date(Date.now() + 3_600_000);
       const local = new Date(future.getTime() - future.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
       await page.getByLabel("Created from").fill(local);
-      await expect.poll(() => page.locator(".instances tbody td.empty").count()).toBe(1);
+      await expect.poll(() => page.locator(".instances tbody td.empty").textContent()).toBe("No instances match these filters.");
+      expect(await page.locator(".filter-box summary").textContent()).toBe("Filters (2 active)");
       await screenshot(page, "tab-list-filtered");
       expect(errors).toEqual([]);
     } finally {
@@ -236,7 +243,14 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await waitForStatus(page, "Completed");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
+      // On a phone the filters start folded, so the list comes first.
+      expect(await page.locator(".filter-box").getAttribute("open")).toBeNull();
       await screenshot(page, "tab-phone");
+      // Starting a sample brings the instance into view (it sits below the list on a phone).
+      const top = await page.locator("#detail").evaluate((el) => el.getBoundingClientRect().top);
+      expect(top).toBeGreaterThanOrEqual(-1);
+      expect(top).toBeLessThan(844);
+      await screenshot(page, "tab-phone-viewport", false);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -133,6 +133,13 @@ async function toError(response: Response): Promise<BackendError> {
   const inner = (body as { error?: unknown } | null)?.error;
   const source = (typeof inner === "object" && inner !== null ? inner : body) as { code?: unknown; message?: unknown } | null;
   const code = typeof source?.code === "string" ? source.code : STATUS_CODES[response.status] ?? `HTTP${response.status}`;
+  if (typeof source?.code !== "string" && response.status === 404 && !(typeof body === "object" && body !== null)) {
+    return new BackendError(
+      "NoWorkerHere",
+      `No Durable Edge API answers at ${new URL(response.url || "/", location.href).pathname} (HTTP 404). Run the Worker (npm start) and open the page it serves.`,
+      404,
+    );
+  }
   const message =
     typeof source?.message === "string"
       ? source.message

@@ -72,9 +72,13 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     return { runtimeStatus: [...choice.value], instanceIdPrefix: prefix.value.trim(), createdFrom: time(from), createdTo: time(to), pageSize: Number(size.value) };
   }
 
-  function describeFilters(): void {
+  function activeFilters(): number {
     const f = filter();
-    const active = [f.runtimeStatus.length > 0, f.instanceIdPrefix !== "", f.createdFrom !== null, f.createdTo !== null].filter(Boolean).length;
+    return [f.runtimeStatus.length > 0, f.instanceIdPrefix !== "", f.createdFrom !== null, f.createdTo !== null].filter(Boolean).length;
+  }
+
+  function describeFilters(): void {
+    const active = activeFilters();
     filterLabel.textContent = active ? `Filters (${active} active)` : "Filters";
   }
 
@@ -117,7 +121,7 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     replace(
       body,
       rows.length === 0
-        ? h("tr", {}, h("td", { colspan: 4, class: "empty" }, pageIndex === 0 ? "No instances yet. Start a sample above." : "No more instances."))
+        ? h("tr", {}, h("td", { colspan: 4, class: "empty" }, pageIndex > 0 ? "No more instances." : activeFilters() > 0 ? "No instances match these filters." : "No instances yet. Start a sample above."))
         : rows.map((r) =>
             h("tr", { "data-id": r.instanceId, "aria-current": r.instanceId === selected ? "true" : null, class: r.instanceId === selected ? "selected" : null },
               h("td", {}, h("button", { type: "button", class: "link", onclick: () => options.onOpen(r.instanceId), "aria-label": `Open ${r.name} ${r.instanceId}` }, r.name)),

@@ -55,7 +55,12 @@ async function backendFor(side: Side): Promise<Backend> {
       tabHost = host;
       host.onLeaderChange(() => void describeSide());
       host.onError((error) => notices.error("The store in this tab stopped", error));
+      // Leaving the page hands the work to another tab at once; coming back from the
+      // back/forward cache finds the runtime closed, so start afresh.
       window.addEventListener("pagehide", () => void host.close());
+      window.addEventListener("pageshow", (event) => {
+        if (event.persisted) location.reload();
+      });
     }
     created = createLocalBackend(tabHost);
   }

@@ -15,15 +15,15 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
 
 function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLElement {
   const end = e.end ?? now;
-  const left = ((e.start - origin) / span) * 100;
   const width = Math.max(0.8, ((end - e.start) / span) * 100);
+  const left = Math.min(100 - 0.8, ((e.start - origin) / span) * 100);
   const timing =
     (e.kind === "activity" || e.kind === "suborchestration") && e.end === null
       ? `scheduled ${clock(e.start)}, running for ${formatDuration(now - e.start)}`
       : e.kind === "activity" || e.kind === "suborchestration"
       ? `scheduled ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "completed"} ${clock(end)} (${formatDuration(end - e.start)})`
       : e.kind === "timer"
-        ? e.end === null
+        ? e.end === null || e.outcome !== "ok"
           ? `created ${clock(e.start)}, ${e.note ?? ""}`
           : `created ${clock(e.start)} → ${e.note ?? "fired"} ${clock(end)} (${formatDuration(end - e.start)})`
         : `${clock(e.start)}${e.note ? ` · ${e.note}` : ""}`;

@@ -30,6 +30,13 @@ export interface TimelineEntry {
 
 type Raw = Record<string, unknown>;
 
+const LIFECYCLE_LABELS: Record<string, string> = {
+  ExecutionSuspended: "Suspend",
+  ExecutionResumed: "Resume",
+  ExecutionRewound: "Rewind",
+  ExecutionTerminated: "Terminate",
+};
+
 /** `finished`: the instance is done, so timers that never fired were cancelled rather than pending. */
 export function toTimeline(historyEvents: readonly Raw[], finished: boolean): TimelineEntry[] {
   const out: TimelineEntry[] = [];
@@ -126,9 +133,10 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
         const reason = e.Reason ?? e.Input;
         out.push({
           kind: "lifecycle",
-          label: verb,
-          title: verb,
-          outcome: type === "ExecutionTerminated" ? "failed" : "info",
+          label: LIFECYCLE_LABELS[type] ?? verb,
+          // ExecutionTerminated carries the request; the ExecutionCompleted row after it is the end.
+          title: type === "ExecutionTerminated" ? "Termination requested" : verb,
+          outcome: "info",
           start: at,
           end: at,
           attempt: 1,
@@ -141,7 +149,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
         const failed = status === "Failed" || status === "Terminated";
         out.push({
           kind: "end",
-          label: status,
+          label: "Ended",
           title: status === "ContinuedAsNew" ? "Continued as new" : status,
           outcome: failed ? "failed" : "ok",
           start: at,
@@ -156,9 +164,11 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
         if (type) out.push({ kind: "lifecycle", label: type, title: type, outcome: "info", start: at, end: at, attempt: 1 });
     }
   }
+  const lastAt = out.reduce((max, e) => Math.max(max, e.end ?? e.start), 0);
   for (const { entry: t } of openTimers) {
     if (finished) {
       t.outcome = "info";
+      t.end = lastAt;
       t.note = `${t.note}; never fired (cancelled)`;
     }
   }
