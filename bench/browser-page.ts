@@ -1,0 +1,114 @@
+/**
+ * The page `bench/browser.ts` loads in headless Chromium: raw IndexedDB as the floor, then the
+ * browser runtime on IndexedDB. Each workload runs on a fresh database and returns its wall time.
+ */
+import { activity, orchestrator, Task } from "../src/index.ts";
+import { createBrowserRuntime } from "../adapters/indexeddb/browser.ts";
+
+const noop = activity("Noop", (i: number) => i);
+
+const chain = orchestrator("BenchChain", function* (ctx) {
+  const n = ctx.getInput() as number;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += yield* ctx.callActivity(noop, i);
+  return sum;
+});
+
+const fanOut = orchestrator("BenchFanOut", function* (ctx) {
+  const n = ctx.getInput() as number;
+  const results = yield* Task.all(Array.from({ length: n }, (_, i) => ctx.callActivity(noop, i)));
+  return results.length;
+});
+
+let databases = 0;
+const freshName = (what: string) => `bench-${what}-${Date.now()}-${++databases}`;
+
+function openRaw(name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("kv");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function commitOf(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = tx.onerror = () => reject(tx.error);
+  });
+}
+
+export interface RunResult {
+  ms: number;
+  /** Steps committed, and the readwrite transactions they took (group commit). */
+  commits: number;
+  commitTransactions: number;
+  completions: number;
+  completionTransactions: number;
+}
+
+/** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
+async function runOrchestrations(name: string, input: number, instances: number): Promise<RunResult> {
+  const runtime = createBrowserRuntime({ dbName: freshName(name), orchestrators: [chain, fanOut], activities: [noop], maxBatchSize: 500 });
+  try {
+    await runtime.whenLeader();
+    let left = instances;
+    const done = new Promise<void>((resolve, reject) => {
+      runtime.onChange((row) => {
+        if (row.runtimeStatus === "Completed" && --left === 0) resolve();
+        else if (row.runtimeStatus === "Failed") reject(new Error(JSON.stringify(row.output ?? row.failureDetails)));
+      });
+    });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: instances }, (_, i) => runtime.client.startNew(name, { input, instanceId: `i${i}` })));
+    await done;
+    const ms = performance.now() - started;
+    const { commits, commitTransactions, completions, completionTransactions } = runtime.store.stats;
+    return { ms, commits, commitTransactions, completions, completionTransactions };
+  } finally {
+    await runtime.close();
+  }
+}
+
+const api = {
+  heapMb(): number | null {
+    const memory = (performance as { memory?: { usedJSHeapSize: number } }).memory;
+    return memory ? Math.round(memory.usedJSHeapSize / 1e5) / 10 : null;
+  },
+  /** n sequential readwrite transactions, one small put each. */
+  async rawTransactionPerWrite(n: number): Promise<number> {
+    const db = await openRaw(freshName("raw"));
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      const tx = db.transaction("kv", "readwrite");
+      tx.objectStore("kv").put({ i, text: "x" }, i);
+      await commitOf(tx);
+    }
+    const ms = performance.now() - started;
+    db.close();
+    return ms;
+  },
+  /** n small puts in one readwrite transaction. */
+  async rawWritesInOneTransaction(n: number): Promise<number> {
+    const db = await openRaw(freshName("raw"));
+    const started = performance.now();
+    const tx = db.transaction("kv", "readwrite");
+    const store = tx.objectStore("kv");
+    for (let i = 0; i < n; i++) store.put({ i, text: "x" }, i);
+    await commitOf(tx);
+    const ms = performance.now() - started;
+    db.close();
+    return ms;
+  },
+  chain: (n: number) => runOrchestrations("BenchChain", n, 1),
+  fanOut: (n: number) => runOrchestrations("BenchFanOut", n, 1),
+  manyChains: (instances: number, steps: number) => runOrchestrations("BenchChain", steps, instances),
+};
+
+declare global {
+  interface Window {
+    bench: typeof api;
+  }
+}
+window.bench = api;

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:browser` — the IndexedDB store and the browser runtime in headless Chromium
+ * (Debian's /usr/bin/chromium). Raw IndexedDB first, as the floor; then a chain of 1,000
+ * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain. `--json` prints one
+ * JSON object per line and nothing else on stdout. `rssMb` is the page's JS heap where Chromium
+ * reports it (performance.memory).
+ */
+import { bundlePage, chromiumAvailable, CHROMIUM_PATH, launchChromium, servePage } from "../adapters/indexeddb/browser-tests/harness.ts";
+import type { RunResult } from "./browser-page.ts";
+import { printResults, type BenchResult } from "./report.ts";
+
+const json = process.argv.includes("--json");
+const N = 1000;
+
+if (!chromiumAvailable()) {
+  console.error(`No Chromium at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH).`);
+  process.exit(1);
+}
+
+const server = await servePage(await bundlePage(new URL("./browser-page.ts", import.meta.url).pathname));
+const browser = await launchChromium();
+const results: BenchResult[] = [];
+const notes: string[] = [];
+try {
+  const page = await (await browser.newContext()).newPage();
+  page.on("pageerror", (error) => console.error("page error:", error));
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.bench !== undefined);
+
+  const record = async (workload: string, n: number, steps: number, perSecond: number, ms: number) => {
+    const heap = await page.evaluate(() => window.bench.heapMb());
+    results.push({ suite: "browser", workload, n, ms, usPerStep: (ms * 1000) / steps, opsPerSec: (perSecond * 1000) / ms, rssMb: heap });
+  };
+  const groupCommit = (workload: string, r: RunResult) =>
+    notes.push(
+      `${workload}: ${r.commits} steps in ${r.commitTransactions} transactions, ${r.completions} activity results in ${r.completionTransactions} (${(r.commits / r.commitTransactions).toFixed(1)} and ${(r.completions / r.completionTransactions).toFixed(1)} per transaction)`,
+    );
+
+  await page.evaluate(() => window.bench.chain(50)); // warm up: JIT, IndexedDB backend
+  const rawPerTx = await page.evaluate((n) => window.bench.rawTransactionPerWrite(n), N);
+  await record("raw-tx-per-write", N, N, N, rawPerTx);
+  const rawOneTx = await page.evaluate((n) => window.bench.rawWritesInOneTransaction(n), N);
+  await record("raw-one-tx", N, N, N, rawOneTx);
+  const chain = await page.evaluate((n) => window.bench.chain(n), N);
+  await record("chain", N, N, N, chain.ms);
+  groupCommit("chain", chain);
+  const fanOut = await page.evaluate((n) => window.bench.fanOut(n), N);
+  await record("fan-out", N, N, N, fanOut.ms);
+  groupCommit("fan-out", fanOut);
+  const many = await page.evaluate((n) => window.bench.manyChains(n, 5), N);
+  await record("many-chains-5", N, N * 5, N, many.ms);
+  groupCommit("many-chains-5", many);
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+printResults(results, json);
+if (!json) {
+  const get = (workload: string) => results.find((r) => r.workload === workload)!;
+  const [txFloor, writeFloor, chain, fanOut, many] = ["raw-tx-per-write", "raw-one-tx", "chain", "fan-out", "many-chains-5"].map(get) as [BenchResult, BenchResult, BenchResult, BenchResult, BenchResult];
+  const ms = (us: number) => `${(us / 1000).toFixed(3)} ms`;
+  console.log(`chain: ${ms(chain.usPerStep)} per step (target ≤ 1 ms) = ${(chain.usPerStep / txFloor.usPerStep).toFixed(1)}× one raw readwrite transaction (${ms(txFloor.usPerStep)})`);
+  console.log(`fan-out: ${ms(fanOut.usPerStep)} per activity = ${(fanOut.usPerStep / writeFloor.usPerStep).toFixed(1)}× one raw write in a shared transaction (${ms(writeFloor.usPerStep)})`);
+  console.log(
+    `5-step orchestrations: ${Math.round(many.opsPerSec)}/s (target ≥ 1,000); ${ms(many.usPerStep)} per activity step = ${(many.usPerStep / writeFloor.usPerStep).toFixed(1)}× one raw write in a shared transaction, ${(many.usPerStep / txFloor.usPerStep).toFixed(2)}× one raw readwrite transaction`,
+  );
+  for (const note of notes) console.log(`group commit, ${note}`);
+}
