@@ -1,8 +1,11 @@
 /**
- * The demo page served by the real Worker (`wrangler dev`, as `npm start` runs it: the page from
- * `demo/dist` as static assets next to the HTTP API), in real headless Chromium, on the edge side:
- * samples started on the Worker, their history timeline, an approval, and the API's 410 shown.
+ * The demo page served by the real Worker (`wrangler dev` with this repository's wrangler.toml,
+ * the page as static assets next to the HTTP API, as `npm start` runs it), in real headless
+ * Chromium, on the edge side: samples started on the Worker, their history timeline, an approval,
+ * and the API's 410 shown. The page is built into a temporary folder passed as `--assets`, so the
+ * test never rewrites `demo/dist` under another running Worker.
  */
+import { rm } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
@@ -19,10 +22,11 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
   let context: BrowserContext | undefined;
   let page: Page;
   let errors: string[] = [];
+  let outDir = "";
 
   beforeAll(async () => {
-    await buildPage({ intoDist: true });
-    worker = await startWranglerDev();
+    outDir = await buildPage();
+    worker = await startWranglerDev({ assetsDir: outDir });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
@@ -35,6 +39,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     await context?.close();
     await browser?.close();
     await worker?.stop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
   }, 30_000);
 
   it("starts the tutorial on the Worker and shows its history timeline", async () => {
@@ -70,6 +75,24 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     await notice.waitFor({ timeout: 10_000 });
     expect(await notice.textContent()).toContain("it is Completed");
     await screenshot(page, "edge-error-finished", false);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("runs the fan-out and the monitor on the Worker", async () => {
+    await page.getByLabel("N", { exact: true }).fill("20");
+    await page.getByRole("button", { name: "Start fan-out" }).click();
+    await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor({ timeout: 10_000 });
+    await waitForStatus(page, "Completed", 30_000);
+    expect(await outputOf(page)).toEqual({ count: 20, sum: 2870 });
+    expect(await page.locator('label[for="fan-progress"]').textContent()).toBe("Squares done: 20 of 20");
+    expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(20);
+
+    await page.getByLabel("Every (s)").fill("1");
+    await page.getByLabel("Checks").fill("2");
+    await page.getByRole("button", { name: "Start monitor" }).click();
+    await page.locator("#detail-h", { hasText: "Monitor" }).waitFor({ timeout: 10_000 });
+    await waitForStatus(page, "Completed", 30_000);
+    expect(await outputOf(page)).toEqual({ checks: 2 });
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -236,6 +236,22 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
     }
   }, 60_000);
 
+  it("says what to do when the edge side has no Worker behind it", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("On the edge").check();
+      const notice = page.locator('.notice-error[data-code="NoWorkerHere"]');
+      await notice.waitFor({ timeout: 10_000 });
+      expect(await notice.textContent()).toContain("npm start");
+      expect(page.url()).toMatch(/#\/edge$/);
+      await page.getByLabel("In this tab").check();
+      await page.locator("#side-info", { hasText: "In this tab" }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
   it("is readable on a phone-sized screen", async () => {
     const { page, context, errors } = await open({ width: 390, height: 844 });
     try {

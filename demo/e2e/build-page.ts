@@ -1,7 +1,4 @@
-/**
- * Builds the page with Vite's JS API: into a fresh temporary folder by default, or into
- * `demo/dist` (`{ intoDist: true }`) for tests that serve it through the Worker's static assets.
- */
+/** Builds the page with Vite's JS API into a fresh temporary folder (tests never touch `demo/dist`). */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,8 +7,8 @@ import { build } from "vite";
 
 export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-export async function buildPage(options: { intoDist?: boolean } = {}): Promise<string> {
-  const outDir = options.intoDist ? join(DEMO_DIR, "dist") : await mkdtemp(join(tmpdir(), "durable-edge-demo-"));
+export async function buildPage(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), "durable-edge-demo-"));
   await build({
     configFile: join(DEMO_DIR, "vite.config.ts"),
     logLevel: "warn",

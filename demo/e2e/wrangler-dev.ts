@@ -29,14 +29,21 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startWranglerDev(readyTimeoutMs = 90_000): Promise<WranglerDev> {
+/** `assetsDir`: serve the page from there instead of wrangler.toml's `demo/dist`. */
+export async function startWranglerDev(options: { assetsDir?: string; readyTimeoutMs?: number } = {}): Promise<WranglerDev> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const state = mkdtempSync(join(tmpdir(), "durable-edge-demo-state-"));
   const port = await freePort();
   const inspector = await freePort();
   let log = "";
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"],
+    [
+      join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      ...["--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"],
+      ...(options.assetsDir ? ["--assets", options.assetsDir] : []),
+    ],
     { cwd: ROOT, env: { ...process.env, ...OFFLINE }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()));

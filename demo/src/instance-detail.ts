@@ -138,7 +138,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       render(id, status);
     } catch (error) {
       if (mine !== request) return;
-      options.notices.error("Could not load the instance", error);
+      options.notices.error("Could not load the instance", error, { background: true });
     }
   }
 

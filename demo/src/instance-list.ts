@@ -112,7 +112,7 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
       render();
     } catch (error) {
       if (mine !== request) return;
-      options.notices.error("Could not list instances", error);
+      options.notices.error("Could not list instances", error, { background: true });
     }
   }
 
