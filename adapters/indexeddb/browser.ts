@@ -16,7 +16,7 @@ import type { DurableError } from "../../src/errors.ts";
 import { createRuntime, type FetchLike, type Runtime } from "../../src/runtime.ts";
 import type { InstanceRecord } from "../../src/store.ts";
 import { createIndexedDbStore, DEFAULT_DATABASE_NAME, type IndexedDbStore } from "./indexeddb-store.ts";
-import { defaultLocks, electLeader, type Leadership } from "./leadership.ts";
+import { assertLocks, defaultLocks, electLeader, type Leadership } from "./leadership.ts";
 import { openTabChannel, type TabChannel } from "./tab-channel.ts";
 
 export interface BrowserRuntimeOptions {
@@ -103,6 +103,8 @@ class TabRuntime implements BrowserRuntime {
     const logger = options.logger ?? console;
     const dbName = options.dbName ?? DEFAULT_DATABASE_NAME;
     const clock = options.clock ?? systemClock;
+    const locks = options.locks ?? defaultLocks();
+    assertLocks(locks);
     this.changes = new Listeners(logger);
     this.leaderChanges = new Listeners(logger);
     this.errors = new Listeners(logger);
@@ -144,7 +146,7 @@ class TabRuntime implements BrowserRuntime {
       subscribe: (listener) => this.changes.add(listener),
     });
     this.leadership = electLeader({
-      locks: options.locks ?? defaultLocks(),
+      locks,
       lockName: tabCoordinationName(dbName),
       onAcquired: async () => {
         // Only the leader runs activities, and the previous one is gone with its tab: its leases are void.

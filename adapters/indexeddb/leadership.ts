@@ -26,14 +26,18 @@ export function defaultLocks(): LockManager | undefined {
   return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
 }
 
-export function electLeader(options: LeadershipOptions): Leadership {
-  const { locks, lockName } = options;
+export function assertLocks(locks: LockManager | undefined): asserts locks is LockManager {
   if (!locks) {
     throw new DurableError(
       "StoreUnavailable",
       "Web Locks (navigator.locks) are not available, so tabs cannot agree on which one runs orchestrations. Serve the page over https or from localhost (a secure context), in a browser from 2022 or later.",
     );
   }
+}
+
+export function electLeader(options: LeadershipOptions): Leadership {
+  const { locks, lockName } = options;
+  assertLocks(locks);
   const waiting = new AbortController();
   let release: (() => void) | null = null;
   let held: Promise<void> | null = null;
