@@ -130,7 +130,7 @@ class IdbStore implements IndexedDbStore {
 
   /** Creates a batch of instances in one transaction; each fails alone if a live instance has its id. */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
-    return this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
+    const outcomes = await this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
       const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
       const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
       const current = new Map(ids.map((id, i) => [id, rows[i]]));
@@ -154,10 +154,11 @@ class IdbStore implements IndexedDbStore {
         return { ok: true, value: undefined };
       });
       state.finish();
-      this.stats.createTransactions++;
-      this.stats.creates += batch.length;
       return outcomes;
     });
+    this.stats.createTransactions++;
+    this.stats.creates += batch.length;
+    return outcomes;
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
@@ -249,7 +250,7 @@ class IdbStore implements IndexedDbStore {
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
     if (commits.length === 0) return [];
     const stores = storesTouchedBy(commits);
-    return this.write("commitSteps", stores, async (tx) => {
+    const outcomes = await this.write("commitSteps", stores, async (tx) => {
       const t = tx as unknown as Tx<StoreName[], "readwrite">;
       const ids = [...new Set(commits.map((c) => c.instanceId))];
       const appends = commits.some((c) => c.messages.length > 0);
@@ -257,20 +258,19 @@ class IdbStore implements IndexedDbStore {
       const [rows, seq, dropped] = await Promise.all([
         Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
         appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
-        Promise.all(
-          drops.map((c) => t.objectStore("inbox").getAll(instanceRange(c.instanceId))),
-        ),
+        Promise.all(drops.map((c) => t.objectStore("inbox").getAll(instanceRange(c.instanceId)))),
       ]);
       const state = new BatchState(unwrap(t), seq ?? 0);
       ids.forEach((id, i) => state.rows.set(id, rows[i]));
       drops.forEach((c, i) => state.dropReads.set(c, dropped[i]!));
       const outcomes = commits.map((c) => state.apply(c));
-      if (commits.some((c, i) => outcomes[i] === "committed" && c.activities.length > 0)) this.activitiesQueuedHere = true;
       state.finish();
-      this.stats.commitTransactions++;
-      this.stats.commits += commits.length;
       return outcomes;
     });
+    if (commits.some((c, i) => outcomes[i] === "committed" && c.activities.length > 0)) this.activitiesQueuedHere = true;
+    this.stats.commitTransactions++;
+    this.stats.commits += commits.length;
+    return outcomes;
   }
 
   async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
@@ -330,7 +330,7 @@ class IdbStore implements IndexedDbStore {
 
   /** Applies a batch of completions in one transaction; each applies only if its lease is still held. */
   private async applyCompletions(batch: readonly Completion[]): Promise<ItemOutcome<boolean>[]> {
-    return this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
+    const outcomes = await this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
       const [rows, seq] = await Promise.all([
         Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activityKey(activity)))),
         tx.objectStore("meta").get(SEQ_KEY),
@@ -346,10 +346,11 @@ class IdbStore implements IndexedDbStore {
         return { ok: true, value: true };
       });
       state.finish();
-      this.stats.completionTransactions++;
-      this.stats.completions += batch.length;
       return outcomes;
     });
+    this.stats.completionTransactions++;
+    this.stats.completions += batch.length;
+    return outcomes;
   }
 
   async nextWakeAt(): Promise<number | null> {
