@@ -6,6 +6,7 @@
 import { rm } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findA11yProblems } from "./e2e/accessibility.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
@@ -235,6 +236,59 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await context.close();
     }
   }, 60_000);
+
+  it("works from the keyboard, with labels, names, visible focus and readable contrast", async () => {
+    const { page, context, errors } = await open();
+    try {
+      // Tab to the first sample button and start it with Enter.
+      let focused = "";
+      for (let i = 0; i < 12 && focused !== "Start in sequence"; i++) {
+        await page.keyboard.press("Tab");
+        focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+      }
+      expect(focused).toBe("Start in sequence");
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      expect(outline).toBe("solid");
+      await page.keyboard.press("Enter");
+      await waitForStatus(page, "Completed");
+      // Open it from the list by keyboard: focus lands on the instance heading.
+      await page.locator(".instances tbody tr button.link").first().focus();
+      await page.keyboard.press("Enter");
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-h");
+
+      // Every state the page shows: an error, a running approval with its countdown, a finished one.
+      await page.getByLabel("Payload (JSON)").fill("{");
+      await page.getByLabel("Event name").fill("x");
+      await page.getByRole("button", { name: "Send event" }).click();
+      await page.locator(".notice-error").waitFor();
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.getByLabel("In this tab").focus();
+      await page.keyboard.press("ArrowRight");
+      expect(await page.getByLabel("On the edge").isChecked()).toBe(true);
+      await page.locator(".notice-error").waitFor();
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("has accessibility checks that catch what they look for", async () => {
+    const context = await browser!.newContext();
+    try {
+      const page = await context.newPage();
+      await page.setContent('<p style="color:#aaa">faint</p><p style="color:#222">fine</p><input id="x"><button></button><label for="y">Y</label><input id="y">');
+      const problems = await findA11yProblems(page);
+      expect(problems.unlabelled).toEqual(["input#x"]);
+      expect(problems.unnamedButtons).toEqual(["button"]);
+      expect(problems.lowContrast).toEqual(['p "faint" 2.32:1']);
+    } finally {
+      await context.close();
+    }
+  });
 
   it("says what to do when the edge side has no Worker behind it", async () => {
     const { page, context, errors } = await open();
