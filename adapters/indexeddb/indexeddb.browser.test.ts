@@ -169,6 +169,42 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     }
   }, 60_000);
 
+  it("storage quota exceeded: a typed error, and nothing half-written", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(server.url).origin, quotaSize: 400_000 });
+      const probe = await page.evaluate(() => window.durableTest.quotaProbe("quota"));
+      expect(probe.created).toMatch(/^StoreQuotaExceeded: .*out of storage quota/);
+      expect(probe.committed).toMatch(/^StoreQuotaExceeded: /);
+      expect(probe.bigStored).toBe(false);
+      expect(probe.smallAfter).toEqual(probe.smallExpected); // the failed commit changed nothing
+      expect(probe.smallMessages).toBe(1); // its start message is still there
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("the database deleted by another tab: the host closes, steps down and reports StoreClosed", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "doomed");
+      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
+      const other = await open(context);
+      expect(await other.evaluate(() => window.durableTest.deleteDatabase("doomed"))).toBe("deleted"); // not blocked
+      await page.waitForFunction(() => window.durableTest.errors.length > 0 && !window.durableTest.runtime!.isLeader());
+      const [error] = await page.evaluate(() => window.durableTest.errors);
+      expect(error).toMatchObject({ code: "StoreClosed" });
+      expect(error!.message).toMatch(/deleted by another tab/);
+      const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
+      expect(call).toBe("StoreClosed");
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it("a timer that came due while no tab was open fires on the next load", async () => {
     const context = await browser.newContext();
     try {

@@ -4,7 +4,8 @@
  * `window.durableTest`.
  */
 import { samples } from "../../../examples/index.ts";
-import { describeStoreContract } from "../../contract/store-contract.ts";
+import { describeStoreContract, row, startMessage } from "../../contract/store-contract.ts";
+import { DurableError } from "../../../src/errors.ts";
 import type { InstanceRecord } from "../../../src/store.ts";
 import { createBrowserRuntime, type BrowserRuntime } from "../browser.ts";
 import { createIndexedDbStore } from "../indexeddb-store.ts";
@@ -16,6 +17,9 @@ const dbName = params.get("db");
 /** The last status this tab saw for each instance through `onChange` (live updates). */
 const seen: Record<string, InstanceRecord["runtimeStatus"]> = {};
 
+/** Errors the host reported through `onError` (the database deleted under it, …). */
+const errors: { code: string | null; message: string }[] = [];
+
 let runtime: BrowserRuntime | null = null;
 if (dbName) {
   runtime = createBrowserRuntime({
@@ -24,12 +28,51 @@ if (dbName) {
     activities: [...samples.activities, ...testActivities],
   });
   runtime.onChange((row) => (seen[row.instanceId] = row.runtimeStatus));
+  runtime.onError((error) => errors.push({ code: DurableError.is(error) ? error.code : null, message: String((error as Error).message) }));
 }
 
 let contractDbs = 0;
 const api = {
   runtime,
   seen,
+  errors,
+  /**
+   * Writes a small instance, then values too big for the quota (the test lowers it): the big writes
+   * must fail with StoreQuotaExceeded and leave the database exactly as it was.
+   */
+  async quotaProbe(name: string) {
+    const store = createIndexedDbStore({ name });
+    const codeOf = (e: unknown) => (DurableError.is(e) ? `${e.code}: ${e.message}` : `untyped: ${String(e)}`);
+    try {
+      const small = row("small");
+      await store.createInstance(small, startMessage(small), { overwritableStatuses: [] });
+      const big = row("big", { input: JSON.stringify("x".repeat(1_000_000)) });
+      const created = await store.createInstance(big, startMessage(big), { overwritableStatuses: [] }).then(() => "stored", codeOf);
+      const grown = { ...small, etag: 2, runtimeStatus: "Running" as const, customStatus: JSON.stringify("y".repeat(1_000_000)), historyLength: 0 };
+      const committed = await store
+        .commitSteps([{ instanceId: "small", expectedEtag: 1, instance: grown, history: { mode: "append", events: [] }, deleteMessageIds: [startMessage(small).id], dropExecution: null, messages: [], activities: [] }])
+        .then((o) => o.join(","), codeOf);
+      const [step] = await store.loadSteps([{ instanceId: "small" }], Date.UTC(2026, 0, 1));
+      return {
+        created,
+        committed,
+        bigStored: (await store.getInstance("big")) !== undefined,
+        smallAfter: await store.getInstance("small"),
+        smallExpected: small,
+        smallMessages: step!.messages.length,
+      };
+    } finally {
+      await store.close();
+    }
+  },
+  deleteDatabase(name: string) {
+    return new Promise<string>((resolve) => {
+      const request = indexedDB.deleteDatabase(name);
+      request.onsuccess = () => resolve("deleted");
+      request.onerror = () => resolve(`error: ${request.error?.name}`);
+      request.onblocked = () => resolve("blocked");
+    });
+  },
   /** The shared store contract, against this browser's real IndexedDB. */
   async runContract() {
     const prefix = `contract-${Date.now()}`;
