@@ -65,6 +65,7 @@ export class InstanceObject extends DurableObject<Env> {
       name: `instance object ${ctx.id.toString()}`,
       isLocal: (id) => id === this.instanceId,
       indexShardOf: (id) => indexShardName(id, shards),
+      completions: "write-behind",
     });
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();

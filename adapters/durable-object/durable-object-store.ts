@@ -6,6 +6,11 @@
  * - The object is the only claimer of its activities, so leases live in memory: a restart forgets
  *   them, which releases every lease at once (activities are at-least-once anyway), and claiming an
  *   activity writes nothing.
+ * - With `completions: "write-behind"`, an activity result is held in memory until the step that
+ *   consumes it commits; that commit turns the activity's row into the next activity scheduled (or
+ *   deletes it). A chain step then costs one transaction and two rows (the `steps` row and the
+ *   recycled activity row). If the object dies in between, the result is lost and the activity,
+ *   still queued, runs again: the at-least-once that leases give anyway.
  * - Messages for instances that live in other objects (`isLocal` false) go to the `outbox` in the
  *   same transaction; the host delivers them after the commit (`takeOutbox` / `settleOutbox`).
  * - With `indexShardOf`, every change of an instance's status queues an index update in the outbox
@@ -42,6 +47,11 @@ export interface DurableObjectStoreOptions {
   indexShardOf?: (instanceId: string) => string;
   /** Time source for outbox scheduling and index versions (default `Date.now`). */
   now?: () => number;
+  /**
+   * "durable" (default): `completeActivity` writes the result before it resolves.
+   * "write-behind": the result stays in memory until the step that consumes it commits (see above).
+   */
+  completions?: "durable" | "write-behind";
 }
 
 /** A message or index update waiting to leave this object. */
@@ -112,6 +122,9 @@ class SqlStore implements DurableObjectStore {
   /** Queued activities not yet completed, in enqueue order (loaded from SQL once). */
   private readonly queue = new Map<string, ActivityWorkItem & { seq: number }>();
   private readonly leases = new Map<string, Lease>();
+  /** Write-behind results by activity id, until the step consuming them commits. */
+  private readonly results = new Map<string, InboxMessage>();
+  private readonly writeBehind: boolean;
   private readonly dequeues = new Map<string, number>();
   private rowsWritten = 0;
   private transactions = 0;
@@ -124,6 +137,7 @@ class SqlStore implements DurableObjectStore {
     this.isLocal = options.isLocal ?? (() => true);
     this.indexShardOf = options.indexShardOf;
     this.clockNow = options.now ?? Date.now;
+    this.writeBehind = options.completions === "write-behind";
   }
 
   // --- lifecycle ---
@@ -233,6 +247,7 @@ class SqlStore implements DurableObjectStore {
     for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL AND visible_at <= ?`, instanceId, now)) {
       messages.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
     }
+    for (const m of this.results.values()) if (m.instanceId === instanceId && m.visibleAt <= now) messages.push({ ...m });
     return messages.sort((a, b) => a.seq! - b.seq!);
   }
 
@@ -308,7 +323,15 @@ class SqlStore implements DurableObjectStore {
   private commitOne(c: StepCommit, after: (effect: () => void) => void): CommitOutcome {
     const current = this.current(c.instanceId);
     if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
-    for (const id of c.deleteMessageIds) this.deleteMessage(c.instanceId, id);
+    const consumed: string[] = [];
+    for (const id of c.deleteMessageIds) {
+      const activityId = this.consumedActivity(c.instanceId, id);
+      if (activityId === null) this.exec(`DELETE FROM inbox WHERE instance_id = ? AND id = ?`, c.instanceId, id);
+      else {
+        consumed.push(activityId);
+        after(() => this.results.delete(activityId));
+      }
+    }
     if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution, after);
     if (c.instance) {
       let firstIndex = current?.historyLength ?? 0;
@@ -330,7 +353,8 @@ class SqlStore implements DurableObjectStore {
       this.queueIndex(c.instanceId, null);
     }
     for (const m of c.messages) this.route(m);
-    for (const a of c.activities) this.enqueueActivity(a, after);
+    for (const a of c.activities) this.enqueueActivity(a, after, consumed);
+    for (const id of consumed) this.exec(`DELETE FROM activities WHERE id = ?`, id);
     return "committed";
   }
 
@@ -363,8 +387,9 @@ class SqlStore implements DurableObjectStore {
          UNION SELECT DISTINCT instance_id AS id FROM activities WHERE result IS NOT NULL AND visible_at <= ?1`,
         now,
       );
-      for (const r of ready) {
-        const id = r.id as string;
+      const ids = new Set(ready.map((r) => r.id as string));
+      for (const m of this.results.values()) if (m.visibleAt <= now) ids.add(m.instanceId);
+      for (const id of ids) {
         if (options.exclude?.has(id)) continue;
         instanceIds.push(id);
         if (instanceIds.length >= options.instanceLimit) break;
@@ -395,6 +420,13 @@ class SqlStore implements DurableObjectStore {
     const lease = this.leases.get(activity.id);
     const held = lease ? lease.token === activity.leaseToken : !activity.leaseToken.startsWith(`${this.epoch}:`);
     if (!held || !this.queue.has(activity.id)) return false;
+    if (this.writeBehind && result.id === activity.id + RESULT_SUFFIX && result.instanceId === activity.instanceId) {
+      this.queue.delete(activity.id);
+      this.leases.delete(activity.id);
+      this.dequeues.delete(activity.id);
+      this.results.set(activity.id, { ...result, seq: ++this.seq });
+      return true;
+    }
     this.transaction((after) => {
       if (result.id === activity.id + RESULT_SUFFIX && result.instanceId === activity.instanceId) {
         const seq = ++this.seq;
@@ -412,6 +444,7 @@ class SqlStore implements DurableObjectStore {
   async nextWakeAt(): Promise<number | null> {
     this.open();
     let next = Infinity;
+    for (const m of this.results.values()) if (m.visibleAt < next) next = m.visibleAt;
     for (const item of this.queue.values()) {
       const lease = this.leases.get(item.id);
       if (!lease) return 0;
@@ -510,29 +543,31 @@ class SqlStore implements DurableObjectStore {
     if (written > 0) this.seq = seq;
   }
 
-  private deleteMessage(instanceId: string, id: string): void {
-    if (id.endsWith(RESULT_SUFFIX)) {
-      const activityId = id.slice(0, -RESULT_SUFFIX.length);
-      if (this.exec(`DELETE FROM activities WHERE id = ? AND instance_id = ? AND result IS NOT NULL`, activityId, instanceId) > 0) return;
-    }
-    this.exec(`DELETE FROM inbox WHERE instance_id = ? AND id = ?`, instanceId, id);
+  /** The activity whose result message `id` is (held in memory or stored in its row), or null. */
+  private consumedActivity(instanceId: string, id: string): string | null {
+    if (!id.endsWith(RESULT_SUFFIX)) return null;
+    const activityId = id.slice(0, -RESULT_SUFFIX.length);
+    if (this.results.get(activityId)?.instanceId === instanceId) return activityId;
+    const stored = this.rows(`SELECT 1 AS x FROM activities WHERE id = ? AND instance_id = ? AND result IS NOT NULL`, activityId, instanceId);
+    return stored.length > 0 ? activityId : null;
   }
 
-  private enqueueActivity(a: ActivityWorkItem, after: (effect: () => void) => void): void {
-    const seq = this.seq + 1;
-    const written = this.exec(
-      `INSERT OR IGNORE INTO activities (id, instance_id, execution_id, task_id, name, input, enqueued_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      a.id,
-      a.instanceId,
-      a.executionId,
-      a.taskId,
-      a.name,
-      a.input,
-      a.enqueuedAt,
-      seq,
-    );
-    if (written === 0) return;
-    this.seq = seq;
+  /** Inserts the activity (unless its id is queued already), reusing a consumed activity's row when there is one. */
+  private enqueueActivity(a: ActivityWorkItem, after: (effect: () => void) => void, recyclable: string[]): void {
+    if (this.rows(`SELECT 1 AS x FROM activities WHERE id = ?`, a.id).length > 0) return;
+    const seq = ++this.seq;
+    const values: SqlValue[] = [a.id, a.instanceId, a.executionId, a.taskId, a.name, a.input, a.enqueuedAt, seq];
+    const reuse = recyclable.pop();
+    if (reuse === undefined) {
+      this.exec(`INSERT INTO activities (id, instance_id, execution_id, task_id, name, input, enqueued_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ...values);
+    } else {
+      this.exec(
+        `UPDATE activities SET id = ?, instance_id = ?, execution_id = ?, task_id = ?, name = ?, input = ?, enqueued_at = ?, seq = ?,
+           visible_at = NULL, result = NULL WHERE id = ?`,
+        ...values,
+        reuse,
+      );
+    }
     const item = { ...a, seq };
     after(() => this.queue.set(item.id, item));
   }
@@ -542,6 +577,7 @@ class SqlStore implements DurableObjectStore {
     this.exec(`DELETE FROM activities WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId && item.executionId === executionId) this.forget(item.id);
+      for (const [id, m] of [...this.results]) if (m.instanceId === instanceId && m.executionId === executionId) this.results.delete(id);
     });
   }
 
@@ -549,6 +585,7 @@ class SqlStore implements DurableObjectStore {
     for (const table of ["steps", "instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
+      for (const [id, m] of [...this.results]) if (m.instanceId === instanceId) this.results.delete(id);
     });
   }
 

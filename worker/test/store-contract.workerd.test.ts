@@ -4,17 +4,17 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describeStoreContract } from "../../adapters/contract/store-contract.ts";
-import { createDurableObjectStore, type DurableObjectStore } from "../../adapters/durable-object/index.ts";
+import { createDurableObjectStore, type DurableObjectStore, type DurableObjectStoreOptions } from "../../adapters/durable-object/index.ts";
 import type { Store } from "../../src/index.ts";
 
-function storeInFreshObject(): Store {
+function storeInFreshObject(options: DurableObjectStoreOptions): Store {
   const stub = env.INSTANCES.get(env.INSTANCES.newUniqueId());
   let store: DurableObjectStore | undefined;
   const call =
     (method: keyof Store) =>
     (...args: unknown[]): Promise<unknown> =>
       runInDurableObject(stub, (_instance, state) => {
-        store ??= createDurableObjectStore(state.storage, { name: "contract" });
+        store ??= createDurableObjectStore(state.storage, options);
         return (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
       });
   return {
@@ -33,4 +33,7 @@ function storeInFreshObject(): Store {
   } as unknown as Store;
 }
 
-describeStoreContract("durable-object (SQLite, workerd)", storeInFreshObject);
+describeStoreContract("durable-object (SQLite, workerd)", () => storeInFreshObject({ name: "contract" }));
+describeStoreContract("durable-object, write-behind completions (SQLite, workerd)", () =>
+  storeInFreshObject({ name: "contract-write-behind", completions: "write-behind" }),
+);

@@ -1,0 +1,165 @@
+/**
+ * What the Durable Object store adds to the contract: schema migrations, write-behind completions
+ * across a restart, the cost of one chain step (one transaction, two rows), and the outbox.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createDurableObjectStore, migrate, SCHEMA_VERSION, type DurableObjectStoreOptions } from "../../adapters/durable-object/index.ts";
+import type { ClaimedActivity, InboxMessage, InstanceRecord, StepCommit } from "../../src/index.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function inFreshObject<R>(fn: (state: DurableObjectState) => R | Promise<R>): Promise<R> {
+  return runInDurableObject(env.INSTANCES.get(env.INSTANCES.newUniqueId()), (_o, state) => fn(state));
+}
+
+function record(etag: number, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    instanceId: "i",
+    name: "ActivityChain",
+    version: null,
+    executionId: "e",
+    runtimeStatus: "Running",
+    input: '{"count":3}',
+    output: null,
+    customStatus: null,
+    failureDetails: null,
+    parentInstanceId: null,
+    createdAt: T0,
+    lastUpdatedAt: T0,
+    completedAt: null,
+    etag,
+    historyLength: etag - 1,
+    ...overrides,
+  };
+}
+
+const start: InboxMessage = {
+  id: "i|start|e",
+  instanceId: "i",
+  executionId: null,
+  visibleAt: T0,
+  event: { EventType: "ExecutionStarted", EventId: -1, Timestamp: T0, Name: "ActivityChain", Version: null, Input: "{}", OrchestrationInstance: { InstanceId: "i", ExecutionId: "e" }, ParentInstance: null },
+};
+
+const activity = (taskId: number) => ({ id: `i|e|${taskId}`, instanceId: "i", executionId: "e", taskId, name: "AddOne", input: String(taskId), enqueuedAt: T0 });
+
+function commit(etag: number, changes: Partial<StepCommit>): StepCommit {
+  return {
+    instanceId: "i",
+    expectedEtag: etag,
+    instance: record(etag + 1),
+    history: { mode: "append", events: [{ EventType: "OrchestratorStarted", EventId: -1, Timestamp: T0 }] },
+    deleteMessageIds: [],
+    dropExecution: null,
+    messages: [],
+    activities: [],
+    ...changes,
+  };
+}
+
+function resultOf(item: ClaimedActivity): InboxMessage {
+  return {
+    id: `${item.id}|result`,
+    instanceId: "i",
+    executionId: "e",
+    visibleAt: T0,
+    event: { EventType: "TaskCompleted", EventId: -1, Timestamp: T0, TaskScheduledId: item.taskId, Result: String(item.taskId + 1) },
+  };
+}
+
+const claim = { instanceLimit: 10, activityLimit: 10, leaseMs: 60_000 };
+const writeBehind: DurableObjectStoreOptions = { completions: "write-behind" };
+
+describe("Durable Object store", () => {
+  it("migrates once, records the version, and refuses storage from a newer schema", async () => {
+    await inFreshObject((state) => {
+      expect(migrate(state.storage)).toBe(SCHEMA_VERSION);
+      expect(migrate(state.storage)).toBe(SCHEMA_VERSION);
+      const versions = state.storage.sql.exec<{ version: number }>(`SELECT version FROM schema_version`).toArray().map((r) => r.version);
+      expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+      state.storage.sql.exec(`INSERT INTO schema_version (version) VALUES (?)`, SCHEMA_VERSION + 1);
+      expect(() => migrate(state.storage)).toThrow(/newer than this code knows/);
+    });
+  });
+
+  it("a chain step costs one transaction and two rows; completing an activity writes nothing", async () => {
+    await inFreshObject(async (state) => {
+      const store = createDurableObjectStore(state.storage, writeBehind);
+      await store.createInstance(record(1, { runtimeStatus: "Pending", historyLength: 0 }), start, { overwritableStatuses: [] });
+      await store.commitSteps([commit(1, { deleteMessageIds: [start.id], activities: [activity(0)] })]);
+      let etag = 2;
+      for (let task = 0; task < 5; task++) {
+        const [item] = (await store.claimWork(T0, claim)).activities;
+        expect(item!.taskId).toBe(task);
+        const before = store.stats();
+        expect(await store.completeActivity(item!, resultOf(item!))).toBe(true);
+        expect(store.stats()).toEqual(before);
+        const [step] = await store.loadSteps([{ instanceId: "i" }], T0);
+        expect(step!.messages.map((m) => m.id)).toEqual([`${item!.id}|result`]);
+        expect(await store.commitSteps([commit(etag, { deleteMessageIds: [`${item!.id}|result`], activities: [activity(task + 1)] })])).toEqual(["committed"]);
+        etag++;
+        const after = store.stats();
+        expect(after.transactions - before.transactions).toBe(1);
+        expect(after.rowsWritten - before.rowsWritten).toBe(2);
+      }
+      const rows = state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM activities`).one().n;
+      expect(rows).toBe(1);
+    });
+  });
+
+  it("loses an uncommitted write-behind result on restart and hands the activity out again; a completion from before the restart still applies", async () => {
+    await inFreshObject(async (state) => {
+      const first = createDurableObjectStore(state.storage, writeBehind);
+      await first.createInstance(record(1, { runtimeStatus: "Pending", historyLength: 0 }), start, { overwritableStatuses: [] });
+      await first.commitSteps([commit(1, { deleteMessageIds: [start.id], activities: [activity(0), activity(1)] })]);
+      const [a, b] = (await first.claimWork(T0, claim)).activities;
+      expect(await first.completeActivity(a!, resultOf(a!))).toBe(true);
+
+      const second = createDurableObjectStore(state.storage, writeBehind); // the object restarted
+      const [step] = await second.loadSteps([{ instanceId: "i" }], T0);
+      expect(step!.messages).toEqual([]);
+      expect(await second.nextWakeAt()).toBe(0);
+      const again = (await second.claimWork(T0, claim)).activities;
+      expect(again.map((x) => x.taskId)).toEqual([0, 1]);
+      expect(again[0]!.dequeueCount).toBe(1);
+      expect(await second.completeActivity(b!, resultOf(b!))).toBe(false); // re-leased since: the old lease lost
+      expect(await second.completeActivity(again[1]!, resultOf(again[1]!))).toBe(true);
+      expect(await second.completeActivity(again[1]!, resultOf(again[1]!))).toBe(false);
+    });
+  });
+
+  it("accepts a completion leased before a restart while nobody holds the activity", async () => {
+    await inFreshObject(async (state) => {
+      const first = createDurableObjectStore(state.storage, writeBehind);
+      await first.createInstance(record(1, { runtimeStatus: "Pending", historyLength: 0 }), start, { overwritableStatuses: [] });
+      await first.commitSteps([commit(1, { deleteMessageIds: [start.id], activities: [activity(0)] })]);
+      const [a] = (await first.claimWork(T0, claim)).activities;
+      const second = createDurableObjectStore(state.storage, writeBehind);
+      expect(await second.completeActivity(a!, resultOf(a!))).toBe(true);
+      expect((await second.loadSteps([{ instanceId: "i" }], T0))[0]!.messages.map((m) => m.id)).toEqual([`${a!.id}|result`]);
+    });
+  });
+
+  it("puts messages for other objects and index updates in the outbox, in the commit's transaction", async () => {
+    await inFreshObject(async (state) => {
+      const store = createDurableObjectStore(state.storage, { isLocal: (id) => id === "i", indexShardOf: () => "index-0" });
+      await store.createInstance(record(1, { runtimeStatus: "Pending", historyLength: 0 }), start, { overwritableStatuses: [] });
+      const toChild: InboxMessage = { ...start, id: "child|start|e|0", instanceId: "child" };
+      await store.commitSteps([commit(1, { deleteMessageIds: [start.id], messages: [toChild] })]);
+      const entries = store.takeOutbox(Date.now(), 100);
+      expect(entries.map((e) => [e.kind, e.target])).toEqual([
+        ["index", "index-0"],
+        ["message", "child"],
+      ]);
+      expect(entries[0]!.index!.record!.runtimeStatus).toBe("Running"); // coalesced: Pending → Running
+      expect(entries[1]!.message).toEqual(toChild);
+      expect((await store.claimWork(T0, claim)).instanceIds).toEqual([]);
+      store.settleOutbox([entries[1]!], [entries[0]!], Date.now() + 60_000);
+      expect(store.takeOutbox(Date.now(), 100)).toEqual([]);
+      expect(store.nextOutboxAt()).toBeGreaterThan(Date.now());
+      expect(store.receiveMessages([{ ...start, id: "event-1" }], T0)).toBe(1);
+      expect(store.receiveMessages([{ ...start, id: "event-1" }], T0)).toBe(0);
+    });
+  });
+});
