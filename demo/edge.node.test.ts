@@ -79,13 +79,18 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
   }, 60_000);
 
   it("runs the fan-out and the monitor on the Worker", async () => {
-    await page.getByLabel("N", { exact: true }).fill("20");
+    await page.getByLabel("N", { exact: true }).fill("70");
     await page.getByRole("button", { name: "Start fan-out" }).click();
     await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor({ timeout: 10_000 });
     await waitForStatus(page, "Completed", 30_000);
-    expect(await outputOf(page)).toEqual({ count: 20, sum: 2870 });
-    expect(await page.locator('label[for="fan-progress"]').textContent()).toBe("Squares done: 20 of 20");
-    expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(20);
+    expect(await outputOf(page)).toEqual({ count: 70, sum: 116795 });
+    expect(await page.locator('label[for="fan-progress"]').textContent()).toBe("Squares done: 70 of 70");
+    // 72 rows (start, 70 squares, end): the latest 60 first, all on request.
+    expect(await page.locator(".timeline-more").textContent()).toContain("Showing the latest 60 of 72 rows.");
+    expect(await page.locator(".timeline > li").count()).toBe(60);
+    await page.getByRole("button", { name: "Show all 72" }).click();
+    expect(await page.locator(".timeline > li").count()).toBe(72);
+    expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(70);
 
     await page.getByLabel("Every (s)").fill("1");
     await page.getByLabel("Checks").fill("2");

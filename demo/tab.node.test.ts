@@ -163,6 +163,37 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
     }
   }, 60_000);
 
+  it("shows failed attempts and retries, and rewinds a failed instance", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("Failures").fill("3");
+      await page.getByLabel("Attempts").fill("3");
+      await page.getByRole("button", { name: "Start flaky step" }).click();
+      await waitForStatus(page, "Failed", 30_000);
+      const tasks = page.locator(".timeline .tl-activity");
+      expect(await tasks.evaluateAll((rows) => rows.map((r) => r.className))).toEqual(Array(3).fill("tl tl-activity tl-failed"));
+      expect(await tasks.locator(".tl-retry").allTextContents()).toEqual(["retry, attempt 2", "retry, attempt 3"]);
+      expect(await tasks.first().locator(".tl-failure").textContent()).toBe("Error: Attempt 1 failed on purpose (3 planned failures).");
+      expect(await page.locator(".timeline .tl-timer.tl-ok").count()).toBe(2);
+      expect(await page.locator(".facts .failure p").textContent()).toBe(
+        "TaskFailedError: Task 'Demo_FlakyStep' (#4) failed: Attempt 3 failed on purpose (3 planned failures).",
+      );
+      await screenshot(page, "tab-retries-failed");
+
+      await page.getByLabel("Reason").fill("try once more");
+      await page.getByRole("button", { name: "Rewind" }).click();
+      await waitForStatus(page, "Completed", 15_000);
+      expect(await outputOf(page)).toBe("Succeeded on attempt 4.");
+      expect(await page.locator(".timeline .tl-lifecycle .tl-title").allTextContents()).toEqual(["Rewound"]);
+      expect(await page.locator(".timeline .tl-lifecycle .tl-timing").textContent()).toContain("reason: try once more");
+      expect(await page.locator(".timeline .tl-activity.tl-ok .tl-retry").textContent()).toBe("retry, attempt 3");
+      await screenshot(page, "tab-rewound");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it("explains bad JSON in an event payload and actions on a finished instance", async () => {
     const { page, context, errors } = await open();
     try {

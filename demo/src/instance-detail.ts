@@ -3,6 +3,7 @@
  * widget, its history timeline, and the management actions (raise an event, terminate, suspend,
  * resume, rewind, restart, purge).
  */
+import type { FailureDetails } from "durable-edge";
 import type { Backend, OrchestrationStatus } from "./backend.ts";
 import { h, json, replace } from "./dom.ts";
 import type { Notices } from "./notices.ts";
@@ -29,6 +30,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   let backend: Backend | null = null;
   let instanceId: string | null = null;
   let request = 0;
+  let showAll = false;
 
   const header = h("div", { class: "detail-header" });
   const widget = h("div", { class: "widget-slot" });
@@ -163,8 +165,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       h("dt", {}, "Input"), h("dd", {}, h("pre", { class: "json", "data-field": "input" }, json(status.input))),
       h("dt", {}, "Output"), h("dd", {}, h("pre", { class: "json", "data-field": "output" }, json(status.output))),
       h("dt", {}, "Custom status"), h("dd", {}, h("pre", { class: "json", "data-field": "customStatus" }, json(status.customStatus))),
-      status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, h("pre", { class: "json failure" }, json(status.failureDetails)))] : null));
-    replace(timeline, renderTimeline(status.historyEvents, finished, Date.now()));
+      status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, failure(status.failureDetails))] : null));
+    replace(timeline, renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll, onShowAll: () => {
+      showAll = true;
+      render(id, status);
+    } }));
     if (!eventName.value && status.name.toLowerCase() === "humaninteraction") eventName.value = "Approval";
     if (focusKey) container.querySelector<HTMLElement>(`[data-key="${focusKey}"]`)?.focus();
   }
@@ -175,6 +180,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       backend = b;
       instanceId = id;
       if (!changed) return;
+      showAll = false;
       request++;
       if (!id) {
         replace(container, empty);
@@ -191,4 +197,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       if (instanceId) await load();
     },
   };
+}
+
+/** What failed, in one line, with the stack (and inner failures) folded away. */
+function failure(details: FailureDetails): HTMLElement {
+  return h("div", { class: "failure" },
+    h("p", {}, h("strong", {}, details.ErrorType), `: ${details.ErrorMessage}`),
+    details.StackTrace || details.InnerFailure ? h("details", {}, h("summary", {}, "Details"), h("pre", { class: "json" }, json(details))) : null);
 }

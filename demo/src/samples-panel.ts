@@ -71,5 +71,19 @@ export function renderSamples(container: HTMLElement, start: StartSample): void 
     void busy(monitor, () => start("Monitor", { intervalSeconds: number(monitor, "intervalSeconds"), checksLeft: number(monitor, "checksLeft") }));
   });
 
-  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor));
+  const flaky = h("form", { class: "card tab-only", "aria-labelledby": "s-flaky" },
+    h("h3", { id: "s-flaky" }, "Retries and rewind"),
+    h("p", {}, "A step that fails on purpose, retried every second. Out of attempts, the instance fails: rewind it to run the step again. Only in this tab."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "flaky-failures" }, "Failures"),
+        h("input", { id: "flaky-failures", name: "failures", type: "number", min: 0, max: 10, value: 2, required: true, inputmode: "numeric" })),
+      pair(h("label", { for: "flaky-attempts" }, "Attempts"),
+        h("input", { id: "flaky-attempts", name: "maxAttempts", type: "number", min: 1, max: 10, value: 3, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Start flaky step")));
+  flaky.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(flaky, () => start("RetryDemo", { failures: number(flaky, "failures"), maxAttempts: number(flaky, "maxAttempts") }));
+  });
+
+  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky));
 }

@@ -5,6 +5,7 @@
  */
 import { activity, type ActivityDefinition } from "durable-edge";
 import { samples } from "durable-edge/examples";
+import { flakyStep, retryDemo } from "./tab-samples.ts";
 
 /** Milliseconds of simulated work per activity name, from its input. */
 const WORK_MS: Record<string, (input: unknown) => number> = {
@@ -27,5 +28,6 @@ export function withSimulatedWork(definitions: readonly ActivityDefinition[]): A
   });
 }
 
-export const tabOrchestrators = samples.orchestrators;
-export const tabActivities = withSimulatedWork(samples.activities);
+/** The shared samples, plus the retry sample only the tab has. */
+export const tabOrchestrators = [...samples.orchestrators, retryDemo];
+export const tabActivities = [...withSimulatedWork(samples.activities), flakyStep];

@@ -2,7 +2,18 @@
 import { h } from "./dom.ts";
 import { clock, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
 
-export function renderTimeline(historyEvents: readonly Record<string, unknown>[] | undefined, finished: boolean, now: number): HTMLElement {
+/** Long histories (a big fan-out) show their latest rows only, until asked for all. */
+export const TIMELINE_ROWS = 60;
+
+export interface TimelineOptions {
+  finished: boolean;
+  now: number;
+  showAll: boolean;
+  onShowAll(): void;
+}
+
+export function renderTimeline(historyEvents: readonly Record<string, unknown>[] | undefined, options: TimelineOptions): HTMLElement {
+  const { finished, now } = options;
   if (!historyEvents || historyEvents.length === 0) {
     return h("p", { class: "empty" }, finished ? "No history (the instance was purged or never ran)." : "No history yet: the instance has not started running.");
   }
@@ -10,7 +21,13 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
   const origin = Math.min(...entries.map((e) => e.start));
   const last = Math.max(...entries.map((e) => e.end ?? now), finished ? 0 : now);
   const span = Math.max(1000, last - origin);
-  return h("ol", { class: "timeline", "aria-label": "History timeline" }, entries.map((e) => row(e, origin, span, now)));
+  const hidden = options.showAll ? 0 : Math.max(0, entries.length - TIMELINE_ROWS);
+  const list = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now)));
+  if (hidden === 0) return list;
+  return h("div", {},
+    h("p", { class: "timeline-more" }, `Showing the latest ${entries.length - hidden} of ${entries.length} rows. `,
+      h("button", { type: "button", class: "secondary", "data-key": "timeline-all", onclick: () => options.onShowAll() }, `Show all ${entries.length}`)),
+    list);
 }
 
 function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLElement {
