@@ -233,7 +233,9 @@ class IdbStore implements IndexedDbStore {
         return cached !== undefined && row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength;
       });
       // A cache that turned out stale needs the whole history: one more round, same transaction.
-      const refetched = await Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
+      const refetching = Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
+      commitNow(tx);
+      const refetched = await refetching;
       return requests.map(({ instanceId, cached }, i) => {
         const [row, full, inbox] = first[i]!;
         return {
@@ -296,10 +298,12 @@ class IdbStore implements IndexedDbStore {
     if (wantsActivities && this.activitiesQueuedHere) return this.claimLeasing(now, options);
     const { instanceIds, leasable } = await this.read("claimWork", async (db) => {
       const tx = db.transaction(["inbox", "activities"], "readonly");
-      const [visible, leasable] = await Promise.all([
+      const reads = Promise.all([
         readyInstances(tx.objectStore("inbox"), now, options),
         wantsActivities ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
       ]);
+      commitNow(tx);
+      const [visible, leasable] = await reads;
       return { instanceIds: visible, leasable };
     });
     if (leasable === 0) return { instanceIds, activities: [] };
@@ -356,10 +360,9 @@ class IdbStore implements IndexedDbStore {
   async nextWakeAt(): Promise<number | null> {
     return this.read("nextWakeAt", async (db) => {
       const tx = db.transaction(["inbox", "activities"], "readonly");
-      const [message, activity] = await Promise.all([
-        tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
-        tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
-      ]);
+      const reads = Promise.all([tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(), tx.objectStore("activities").index("byLockedUntil").openKeyCursor()]);
+      commitNow(tx);
+      const [message, activity] = await reads;
       const next = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
       return next === Infinity ? null : next;
     });
@@ -444,6 +447,9 @@ class IdbStore implements IndexedDbStore {
     done.catch(() => undefined); // observed below; keeps an abort from surfacing as unhandled
     try {
       const result = await body(tx);
+      // An explicit commit turns any later request error into an abort, even a cancelled one, so
+      // transactions with add-if-absent requests wait for the automatic commit.
+      if (!tolerantTransactions.has(unwrap(tx))) commitNow(tx);
       await done;
       return result;
     } catch (error) {
@@ -527,11 +533,15 @@ class BatchState {
   }
 }
 
+/** Transactions that issued requests whose failure is expected and cancelled (see `addIfAbsent`). */
+const tolerantTransactions = new WeakSet<IDBTransaction>();
+
 /**
  * Inserts `value` unless its key exists, in one request: the "already exists" error is cancelled,
  * so it neither aborts the transaction nor reaches the transaction's error listeners.
  */
 function addIfAbsent(store: IDBObjectStore, value: unknown): void {
+  tolerantTransactions.add(store.transaction);
   const request = store.add(value);
   request.onerror = (event) => {
     if (request.error?.name === "ConstraintError") {
@@ -539,6 +549,18 @@ function addIfAbsent(store: IDBObjectStore, value: unknown): void {
       event.stopPropagation();
     }
   };
+}
+
+/**
+ * Tells IndexedDB that no request follows, so it commits as soon as the pending ones are done
+ * instead of after one more round trip to notice. Harmless when the transaction already finished.
+ */
+function commitNow(tx: { commit?: () => void }): void {
+  try {
+    tx.commit?.();
+  } catch {
+    // no longer active: it commits on its own
+  }
 }
 
 /** Instances with a message visible at `now`, at most `instanceLimit`, leaving out `exclude`. */
