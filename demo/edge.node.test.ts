@@ -44,6 +44,8 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
 
   it("starts the tutorial on the Worker and shows its history timeline", async () => {
     expect(await page.getByLabel("On the edge").isChecked()).toBe(true);
+    // The retry sample exists only in the tab; the Worker runs the shared samples.
+    expect(await page.getByRole("button", { name: "Start flaky step" }).isVisible()).toBe(false);
     await page.getByRole("button", { name: "Start in sequence" }).click();
     await waitForStatus(page, "Completed", 30_000);
     expect(await outputOf(page)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
@@ -74,7 +76,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     const notice = page.locator('.notice-error[data-code="InstanceGone"]');
     await notice.waitFor({ timeout: 10_000 });
     expect(await notice.textContent()).toContain("it is Completed");
-    await screenshot(page, "edge-error-finished", false);
+    await screenshot(page, "edge-error-finished", { fullPage: false, toasts: true });
     expect(errors).toEqual([]);
   }, 60_000);
 

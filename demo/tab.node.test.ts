@@ -205,7 +205,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await page.locator("#e-payload-error", { hasText: "Not valid JSON" }).waitFor();
       expect(await page.getByLabel("Payload (JSON)").getAttribute("aria-invalid")).toBe("true");
       expect(await page.locator(".notice-error").getAttribute("data-code")).toBe("InvalidJson");
-      await screenshot(page, "tab-error-bad-json");
+      await screenshot(page, "tab-error-bad-json", { toasts: true });
 
       await page.getByLabel("Payload (JSON)").fill('{"approved": true}');
       await page.getByRole("button", { name: "Send event" }).click();
@@ -214,7 +214,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
 
       await page.getByRole("button", { name: "Rewind" }).click();
       await page.locator('.notice-error[data-code="InstanceGone"]', { hasText: "only Failed instances can be rewound" }).waitFor();
-      await screenshot(page, "tab-error-finished", false);
+      await screenshot(page, "tab-error-finished", { fullPage: false, toasts: true });
       await page.getByRole("button", { name: "Dismiss message" }).click();
       expect(await page.locator(".notice-error").count()).toBe(0);
       expect(errors).toEqual([]);
@@ -351,7 +351,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       const top = await page.locator("#detail").evaluate((el) => el.getBoundingClientRect().top);
       expect(top).toBeGreaterThanOrEqual(-1);
       expect(top).toBeLessThan(844);
-      await screenshot(page, "tab-phone-viewport", false);
+      await screenshot(page, "tab-phone-viewport", { fullPage: false });
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -9,8 +9,8 @@ import { flakyStep, retryDemo } from "./tab-samples.ts";
 
 /** Milliseconds of simulated work per activity name, from its input. */
 const WORK_MS: Record<string, (input: unknown) => number> = {
-  // Spread over 0.6–2.5 s, so squares finish one by one rather than all at once.
-  Square: (n) => 600 + ((Number(n) * 379) % 1900),
+  // Spread over 1–4 s, so squares finish one by one rather than all at once.
+  Square: (n) => 1000 + ((Number(n) * 379) % 3000),
   OrchestratorFunction_Hello: () => 700,
   CheckStatus: () => 300,
 };
