@@ -4,6 +4,7 @@
  * batch is a separate Worker invocation, so a large fan-out spreads over invocations instead of
  * queueing behind the orchestrating object. Results go back to the instance object, grouped per
  * tick; a result whose lease was lost is dropped there (the activity has been handed out again).
+ * The answer to a report may hand the instance's next activities back to the same invocation.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { executeActivity, httpActivity, Registry, systemClock, type ClaimedActivity } from "../src/index.ts";
@@ -12,6 +13,7 @@ import type { Env } from "./env.ts";
 import type { ActivityCompletion } from "./instance-object.ts";
 import { orchestrations } from "./orchestrations.ts";
 import { instanceStub } from "./routing.ts";
+import { DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
 
 const registry = new Registry(orchestrations.orchestrators, [...orchestrations.activities, httpActivity(undefined)]);
 
@@ -22,24 +24,48 @@ export class ActivityRunner extends WorkerEntrypoint<Env> {
   }
 }
 
+/**
+ * Runs the items, reports each result (grouped per instance and tick), and runs whatever the
+ * instance hands back with its answer, until it hands back nothing or this invocation's budget
+ * (`RUNNER_MAX_HAND_BACKS`, `RUNNER_BUDGET_MS`) is spent; after that, results are reported
+ * without taking more, and the instance dispatches its next activities to a new invocation.
+ */
 export async function runActivities(env: Env, items: readonly ClaimedActivity[]): Promise<void> {
-  const complete = createBatcher<ActivityCompletion>(async (batch) => {
+  const deadline = Date.now() + RUNNER_BUDGET_MS;
+  let handBacks = RUNNER_MAX_HAND_BACKS;
+  const running = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+  const report = createBatcher<ActivityCompletion>(async (batch) => {
     const byInstance = new Map<string, ActivityCompletion[]>();
     for (const c of batch) {
       const list = byInstance.get(c.item.instanceId);
       if (list) list.push(c);
       else byInstance.set(c.item.instanceId, [c]);
     }
-    await Promise.all([...byInstance].map(([id, list]) => instanceStub(env, id).completeActivities(id, list)));
+    await Promise.all(
+      [...byInstance].map(async ([id, list]) => {
+        const capacity = handBacks > 0 && Date.now() < deadline ? DISPATCH_BATCH : 0;
+        if (capacity > 0) handBacks--;
+        const { next } = await instanceStub(env, id).completeActivities(id, list, capacity);
+        if (next.length > 0) track(runAll(next));
+      }),
+    );
   }, 1000);
-  await Promise.all(
-    items.map(async (item) => {
-      const result = await executeActivity(item, registry, systemClock);
-      try {
-        await complete({ item, result });
-      } catch (error) {
-        console.error(`durable-edge: could not report activity '${item.name}' (${item.id}); it runs again when its lease expires.`, error);
-      }
-    }),
-  );
+  const runAll = async (batch: readonly ClaimedActivity[]): Promise<void> => {
+    await Promise.all(
+      batch.map(async (item) => {
+        const result = await executeActivity(item, registry, systemClock);
+        try {
+          await report({ item, result });
+        } catch (error) {
+          console.error(`durable-edge: could not report activity '${item.name}' (${item.id}); it runs again when its lease expires.`, error);
+        }
+      }),
+    );
+  };
+  track(runAll(items));
+  while (running.size > 0) await Promise.all([...running]);
 }

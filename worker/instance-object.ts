@@ -27,11 +27,8 @@ import type { Env } from "./env.ts";
 import { orchestrations } from "./orchestrations.ts";
 import { indexShardCount, indexShardName, indexStub, instanceStub } from "./routing.ts";
 import { capture, type RpcResult } from "./rpc-result.ts";
+import { ACTIVITY_LEASE_MS, DISPATCH_BATCH } from "./limits.ts";
 
-/** How long a dispatched activity may take before it is handed out again. */
-export const ACTIVITY_LEASE_MS = 5 * 60_000;
-/** Activities per `ActivityRunner` invocation. */
-export const DISPATCH_BATCH = 25;
 const OUTBOX_BATCH = 500;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -39,6 +36,19 @@ const RETRY_MAX_MS = 5 * 60_000;
 export interface ActivityCompletion {
   item: ClaimedActivity;
   result: InboxMessage;
+}
+
+export interface CompletionReceipt {
+  /** How many results applied (a result whose lease was lost is dropped). */
+  accepted: number;
+  /** Activities the caller takes back to run (at most the capacity it offered). */
+  next: ClaimedActivity[];
+}
+
+/** An open hand-back: activities claimed while a runner waits for its answer go to it. */
+interface HandBack {
+  items: ClaimedActivity[];
+  capacity: number;
 }
 
 /** What a restart under a new id needs from the original instance. */
@@ -56,6 +66,9 @@ export class InstanceObject extends DurableObject<Env> {
   private pumping: Promise<void> | null = null;
   private again = false;
   private resumed = false;
+  private handBack: HandBack | null = null;
+  /** The alarm as this object last set or read it (undefined: not known yet). */
+  private alarmAt: number | null | undefined = undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,7 +86,15 @@ export class InstanceObject extends DurableObject<Env> {
       const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
       this.instanceId ??= stored?.value ?? null;
     });
-    const dispatch = createBatcher<ClaimedActivity>((items) => env.ACTIVITIES.run(items), DISPATCH_BATCH);
+    const send = createBatcher<ClaimedActivity>((items) => env.ACTIVITIES.run(items), DISPATCH_BATCH);
+    const dispatch = (item: ClaimedActivity): Promise<void> => {
+      const back = this.handBack;
+      if (back && back.items.length < back.capacity) {
+        back.items.push(item);
+        return Promise.resolve();
+      }
+      return send(item);
+    };
     this.runtime = createRuntime({ store: this.store, ...orchestrations, dispatchActivity: dispatch, leaseMs: ACTIVITY_LEASE_MS });
     this.client = new DurableClient({
       store: this.store,
@@ -160,13 +181,28 @@ export class InstanceObject extends DurableObject<Env> {
     return appended;
   }
 
-  /** Results of activities run elsewhere. Returns how many were accepted (a lost lease drops one). */
-  async completeActivities(instanceId: string, completions: ActivityCompletion[]): Promise<number> {
+  /**
+   * Results of activities run elsewhere. With `capacity` > 0 the caller (a runner) waits while the
+   * results are stepped, and takes back up to `capacity` of the activities that step scheduled:
+   * a chain then costs one RPC per step instead of a dispatch and a report.
+   */
+  async completeActivities(instanceId: string, completions: ActivityCompletion[], capacity = 0): Promise<CompletionReceipt> {
     this.bind(instanceId);
     let accepted = 0;
     for (const { item, result } of completions) if (await this.store.completeActivity(item, result)) accepted++;
-    if (accepted > 0) void this.kick();
-    return accepted;
+    if (accepted === 0) return { accepted, next: [] };
+    if (capacity <= 0 || this.handBack !== null) {
+      void this.kick();
+      return { accepted, next: [] };
+    }
+    const back: HandBack = { items: [], capacity };
+    this.handBack = back;
+    try {
+      await this.kick();
+    } finally {
+      this.handBack = null;
+    }
+    return { accepted, next: back.items };
   }
 
   /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */
@@ -177,6 +213,7 @@ export class InstanceObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.resumed = true;
+    this.alarmAt = null; // a running alarm is no longer scheduled
     await this.kick();
   }
 
@@ -220,7 +257,7 @@ export class InstanceObject extends DurableObject<Env> {
       } while (this.again);
     } catch (error) {
       console.error(`durable-edge: processing instance '${this.instanceId}' failed; retrying on the alarm.`, error);
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MIN_MS);
+      await this.setAlarm(Date.now() + RETRY_MIN_MS);
       return;
     }
     await this.armAlarm();
@@ -264,7 +301,12 @@ export class InstanceObject extends DurableObject<Env> {
     const outbox = this.store.nextOutboxAt();
     const next = Math.min(wake ?? Infinity, outbox ?? Infinity);
     if (next === Infinity) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || next < current) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || next < this.alarmAt) await this.setAlarm(Math.max(next, Date.now()));
+  }
+
+  private async setAlarm(at: number): Promise<void> {
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -57,7 +57,7 @@ describe("orchestration patterns on Durable Objects", () => {
   });
 
   it("completes with a correct history when every Durable Object is aborted mid-orchestration", async () => {
-    const count = 40;
+    const count = 200;
     const started = await startOrchestration("ActivityChain", { count });
     let aborts = 0;
     let status: Status | undefined;
