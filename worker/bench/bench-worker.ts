@@ -1,0 +1,148 @@
+/**
+ * The benchmark's Worker: everything the real Worker exports, plus
+ * - `RawFloor`: one SQLite write per step in one object, each made durable before the next (the floor);
+ * - `ChainWorkflow` / `FanOutWorkflow`: the same workloads as Cloudflare Workflows (`step.do` per
+ *   activity, `Promise.all` for the fan-out), for comparison;
+ * - `/bench/*` routes the bench driver (`bench/worker.ts`) calls: `POST /bench/run` starts a
+ *   workload inside the Worker (no HTTP per instance, for both suites alike) and waits for it.
+ */
+import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
+import worker from "../index.ts";
+import type { Env as WorkerEnv } from "../env.ts";
+import { instanceStub } from "../routing.ts";
+import { DurableObjectClient } from "../durable-object-client.ts";
+import { activityChain, orchestrations } from "../orchestrations.ts";
+import { isTerminal, Registry } from "../../src/index.ts";
+
+export { InstanceObject, IndexShard, ActivityRunner } from "../index.ts";
+
+interface Params {
+  count: number;
+}
+
+export interface BenchEnv extends WorkerEnv {
+  RAW: DurableObjectNamespace<RawFloor>;
+  CHAIN_WORKFLOW: Workflow<Params>;
+  FANOUT_WORKFLOW: Workflow<Params>;
+}
+
+export class RawFloor extends DurableObject<BenchEnv> {
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS steps (n INTEGER NOT NULL PRIMARY KEY, payload TEXT NOT NULL)`);
+    });
+  }
+
+  /** `n` steps, each one `transactionSync` with one row, awaited to durability before the next. */
+  async run(n: number): Promise<{ ms: number; rowsWritten: number }> {
+    const start = Date.now();
+    let rowsWritten = 0;
+    const base = this.ctx.storage.sql.exec<{ m: number | null }>(`SELECT MAX(n) AS m FROM steps`).one().m ?? 0;
+    for (let i = 1; i <= n; i++) {
+      rowsWritten += this.ctx.storage.transactionSync(() => {
+        const cursor = this.ctx.storage.sql.exec(`INSERT INTO steps (n, payload) VALUES (?, ?)`, base + i, `{"value":${i}}`);
+        cursor.toArray();
+        return cursor.rowsWritten;
+      });
+      await this.ctx.storage.sync();
+    }
+    return { ms: Date.now() - start, rowsWritten };
+  }
+}
+
+export class ChainWorkflow extends WorkflowEntrypoint<BenchEnv, Params> {
+  override async run(event: WorkflowEvent<Params>, step: WorkflowStep): Promise<number> {
+    let value = 0;
+    for (let i = 0; i < event.payload.count; i++) {
+      const current = value;
+      value = await step.do(`add-${i}`, async () => current + 1);
+    }
+    return value;
+  }
+}
+
+export class FanOutWorkflow extends WorkflowEntrypoint<BenchEnv, Params> {
+  override async run(event: WorkflowEvent<Params>, step: WorkflowStep): Promise<{ count: number; sum: number }> {
+    const results = await Promise.all(Array.from({ length: event.payload.count }, (_, i) => step.do(`square-${i}`, async () => (i + 1) * (i + 1))));
+    return { count: event.payload.count, sum: results.reduce((a, b) => a + b, 0) };
+  }
+}
+
+function workflowOf(env: BenchEnv, kind: string): Workflow<Params> {
+  if (kind === "chain") return env.CHAIN_WORKFLOW;
+  if (kind === "fan-out") return env.FANOUT_WORKFLOW;
+  throw new RangeError(`Unknown workflow kind '${kind}'.`);
+}
+
+export interface RunRequest {
+  suite: "worker" | "workflows";
+  workload: "chain" | "fan-out";
+  /** Activities per instance. */
+  count: number;
+  instances: number;
+  timeoutMs: number;
+}
+
+export interface RunResult {
+  /** Measured inside the Worker, from the first start to the poll that saw the last instance finish. */
+  ms: number;
+  ids: string[];
+}
+
+const POLL_MS = 5;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const registry = new Registry(orchestrations.orchestrators, orchestrations.activities);
+
+/** Starts `instances` instances at once and polls them one after the other until all finished. */
+async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
+  const deadline = Date.now() + r.timeoutMs;
+  const t0 = Date.now();
+  if (r.suite === "worker") {
+    const client = new DurableObjectClient(env, registry);
+    const name = r.workload === "chain" ? activityChain.name : "FanOutFanIn";
+    const ids = await Promise.all(Array.from({ length: r.instances }, () => client.startNew(name, { input: { count: r.count } })));
+    for (const id of ids) {
+      for (;;) {
+        const status = await client.getStatus(id);
+        if (status?.runtimeStatus === "Completed") break;
+        if (status && isTerminal(status.runtimeStatus)) throw new Error(`Instance ${id} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+        if (Date.now() > deadline) throw new Error(`Instance ${id} still ${status?.runtimeStatus} after ${r.timeoutMs} ms.`);
+        await sleep(POLL_MS);
+      }
+    }
+    return { ms: Date.now() - t0, ids };
+  }
+  const workflow = workflowOf(env, r.workload);
+  const instances = await Promise.all(Array.from({ length: r.instances }, () => workflow.create({ params: { count: r.count } })));
+  for (const instance of instances) {
+    for (;;) {
+      const status = await instance.status();
+      if (status.status === "complete") break;
+      if (status.status === "errored" || status.status === "terminated") throw new Error(`Workflow ${instance.id} ended ${status.status}: ${JSON.stringify(status.error)}`);
+      if (Date.now() > deadline) throw new Error(`Workflow ${instance.id} still ${status.status} after ${r.timeoutMs} ms.`);
+      await sleep(POLL_MS);
+    }
+  }
+  return { ms: Date.now() - t0, ids: instances.map((i) => i.id) };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== "bench") return worker.fetch(request, env, ctx);
+    try {
+      if (parts[1] === "raw" && request.method === "POST") {
+        const n = Number(url.searchParams.get("n") ?? 1000);
+        const stub = env.RAW.get(env.RAW.idFromName(crypto.randomUUID()));
+        return Response.json(await stub.run(n));
+      }
+      if (parts[1] === "stats" && parts[2]) return Response.json(await instanceStub(env, parts[2]).storeStats(parts[2]));
+      if (parts[1] === "run" && request.method === "POST") return Response.json(await run(env, (await request.json()) as RunRequest));
+    } catch (error) {
+      return Response.json({ code: "BenchFailed", message: error instanceof Error ? error.message : String(error) }, { status: 500 });
+    }
+    return Response.json({ code: "NotFound", message: "No such bench route." }, { status: 404 });
+  },
+} satisfies ExportedHandler<BenchEnv>;
