@@ -103,7 +103,35 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it("pages through every instance on the Worker with the continuation token", async () => {
+    for (let i = 0; i < 2; i++) {
+      await page.getByRole("button", { name: "Start in parallel" }).click();
+      await page.locator(".notice-info", { hasText: "Started OrchestratorFunction_Parallel" }).waitFor();
+      await page.getByRole("button", { name: "Dismiss message" }).click();
+    }
+    await page.getByLabel("Per page").selectOption("100");
+    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(6);
+    const all = await page.locator(".instances tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
+
+    await page.getByLabel("Per page").selectOption("5");
+    await expect.poll(() => page.locator(".page-info").textContent()).toMatch(/^Page 1 · [1-5] shown/);
+    const seen: string[] = [];
+    for (let pageNo = 1; pageNo <= 6; pageNo++) {
+      const ids = await page.locator(".instances tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")!));
+      expect(ids.length).toBeLessThanOrEqual(5);
+      seen.push(...ids);
+      const next = page.getByRole("button", { name: "Next page →" });
+      if (!(await next.isEnabled())) break;
+      await next.click();
+      await page.locator(".page-info", { hasText: `Page ${pageNo + 1} ` }).waitFor();
+    }
+    expect(seen.sort()).toEqual([...all].sort());
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it("keeps each side's instances apart when toggling", async () => {
+    await page.getByLabel("Per page").selectOption("100");
+    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(6);
     const edgeIds = await page.locator(".instances tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
     expect(edgeIds.length).toBeGreaterThanOrEqual(2);
     await page.getByLabel("In this tab").check();
