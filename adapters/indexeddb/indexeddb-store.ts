@@ -233,9 +233,7 @@ class IdbStore implements IndexedDbStore {
         return cached !== undefined && row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength;
       });
       // A cache that turned out stale needs the whole history: one more round, same transaction.
-      const refetching = Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
-      commitNow(tx);
-      const refetched = await refetching;
+      const refetched = await Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
       return requests.map(({ instanceId, cached }, i) => {
         const [row, full, inbox] = first[i]!;
         return {
@@ -298,12 +296,10 @@ class IdbStore implements IndexedDbStore {
     if (wantsActivities && this.activitiesQueuedHere) return this.claimLeasing(now, options);
     const { instanceIds, leasable } = await this.read("claimWork", async (db) => {
       const tx = db.transaction(["inbox", "activities"], "readonly");
-      const reads = Promise.all([
+      const [visible, leasable] = await Promise.all([
         readyInstances(tx.objectStore("inbox"), now, options),
         wantsActivities ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
       ]);
-      commitNow(tx);
-      const [visible, leasable] = await reads;
       return { instanceIds: visible, leasable };
     });
     if (leasable === 0) return { instanceIds, activities: [] };
@@ -360,9 +356,10 @@ class IdbStore implements IndexedDbStore {
   async nextWakeAt(): Promise<number | null> {
     return this.read("nextWakeAt", async (db) => {
       const tx = db.transaction(["inbox", "activities"], "readonly");
-      const reads = Promise.all([tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(), tx.objectStore("activities").index("byLockedUntil").openKeyCursor()]);
-      commitNow(tx);
-      const [message, activity] = await reads;
+      const [message, activity] = await Promise.all([
+        tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
+        tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
+      ]);
       const next = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
       return next === Infinity ? null : next;
     });
@@ -552,8 +549,10 @@ function addIfAbsent(store: IDBObjectStore, value: unknown): void {
 }
 
 /**
- * Tells IndexedDB that no request follows, so it commits as soon as the pending ones are done
- * instead of after one more round trip to notice. Harmless when the transaction already finished.
+ * Tells IndexedDB that no request follows, so a readwrite transaction commits as soon as its
+ * pending requests are done instead of after one more round trip to notice. (Readonly ones are left
+ * to finish on their own: measured, committing them explicitly did not help.) Harmless when the
+ * transaction already finished.
  */
 function commitNow(tx: { commit?: () => void }): void {
   try {
