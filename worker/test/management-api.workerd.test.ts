@@ -2,7 +2,9 @@
  * The management API on Durable Objects: the documented status codes, listing across the index
  * shards with continuation tokens, and purge (one, and by filter).
  */
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../index.ts";
 import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -31,6 +33,20 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
 }
 
 describe("management API on Durable Objects", () => {
+  it("requires the DURABLE_EDGE_KEY secret when it is set, and the URLs it hands out carry it", async () => {
+    const keyed = { ...env, DURABLE_EDGE_KEY: "s3cret" };
+    const ask = (path: string, init: RequestInit = {}) => worker.fetch(new Request(`${BASE}${path}`, init), keyed, createExecutionContext());
+    const refused = await ask("/instances");
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ code: expect.any(String) });
+    const started = await ask("/orchestrators/OrchestratorFunction", { ...json(null), headers: { "content-type": "application/json", authorization: "Bearer s3cret" } });
+    expect(started.status).toBe(202);
+    const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
+    expect(new URL(statusQueryGetUri).searchParams.get("code")).toBe("s3cret");
+    const status = await worker.fetch(new Request(statusQueryGetUri), keyed, createExecutionContext());
+    expect([200, 202]).toContain(status.status);
+  });
+
   it("answers the documented status codes", async () => {
     const missing = await call(`${BASE}/instances/no-such-instance`);
     expect(missing.status).toBe(404);
