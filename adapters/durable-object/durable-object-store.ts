@@ -128,6 +128,13 @@ class SqlStore implements DurableObjectStore {
   private readonly dequeues = new Map<string, number>();
   private rowsWritten = 0;
   private transactions = 0;
+  /**
+   * The current record and input of instances read or written so far (null: known absent). This
+   * store is the only writer of its storage, so the cache stays true; a failed transaction clears it.
+   */
+  private readonly records = new Map<string, { record: StoredRecord; input: string | null } | null>();
+  /** False once the outbox was seen empty and nothing was queued since. */
+  private outboxMaybe = true;
 
   constructor(
     private readonly storage: DurableObjectStorageLike,
@@ -189,6 +196,7 @@ class SqlStore implements DurableObjectStore {
       result = this.storage.transactionSync(() => fn((e) => effects.push(e)));
     } catch (error) {
       this.seq = seqBefore;
+      this.records.clear();
       throw error;
     }
     this.transactions++;
@@ -203,14 +211,27 @@ class SqlStore implements DurableObjectStore {
 
   // --- reads ---
 
+  private cached(instanceId: string): { record: StoredRecord; input: string | null } | null {
+    let entry = this.records.get(instanceId);
+    if (entry === undefined) {
+      const r = this.rows(
+        `SELECT s.record AS record, i.input AS input FROM steps s LEFT JOIN instances i ON i.instance_id = s.instance_id
+         WHERE s.instance_id = ? ORDER BY s.etag DESC LIMIT 1`,
+        instanceId,
+      )[0];
+      entry = r ? { record: JSON.parse(r.record as string) as StoredRecord, input: (r.input ?? null) as string | null } : null;
+      this.records.set(instanceId, entry);
+    }
+    return entry;
+  }
+
   private current(instanceId: string): StoredRecord | undefined {
-    const r = this.rows(`SELECT record FROM steps WHERE instance_id = ? ORDER BY etag DESC LIMIT 1`, instanceId)[0];
-    return r ? (JSON.parse(r.record as string) as StoredRecord) : undefined;
+    return this.cached(instanceId)?.record;
   }
 
   private input(instanceId: string): string | null | undefined {
-    const r = this.rows(`SELECT input FROM instances WHERE instance_id = ?`, instanceId)[0];
-    return r ? (r.input as string | null) : undefined;
+    const entry = this.cached(instanceId);
+    return entry ? entry.input : undefined;
   }
 
   private full(instanceId: string, record: StoredRecord): InstanceRecord {
@@ -270,7 +291,7 @@ class SqlStore implements DurableObjectStore {
       return {
         instanceId,
         instance: record && this.full(instanceId, record),
-        history: record ? this.historyFrom(instanceId, from) : [],
+        history: !record || (from > 0 && from === record.historyLength) ? [] : this.historyFrom(instanceId, from),
         historyFrom: from,
         messages: this.visibleMessages(instanceId, now),
       };
@@ -350,6 +371,7 @@ class SqlStore implements DurableObjectStore {
     } else if (current) {
       this.exec(`DELETE FROM steps WHERE instance_id = ?`, c.instanceId);
       this.exec(`DELETE FROM instances WHERE instance_id = ?`, c.instanceId);
+      this.records.set(c.instanceId, null);
       this.queueIndex(c.instanceId, null);
     }
     for (const m of c.messages) this.route(m);
@@ -472,6 +494,7 @@ class SqlStore implements DurableObjectStore {
 
   takeOutbox(now: number, limit: number): OutboxEntry[] {
     this.open();
+    if (!this.outboxMaybe) return [];
     return this.rows(`SELECT * FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`, now, limit).map((r) => {
       const kind = r.kind as OutboxEntry["kind"];
       const payload = JSON.parse(r.payload as string) as InboxMessage | IndexUpdate;
@@ -497,14 +520,20 @@ class SqlStore implements DurableObjectStore {
 
   nextOutboxAt(): number | null {
     this.open();
+    if (!this.outboxMaybe) return null;
     const r = this.rows(`SELECT MIN(due_at) AS d FROM outbox`)[0];
-    return typeof r?.d === "number" ? r.d : null;
+    if (typeof r?.d !== "number") {
+      this.outboxMaybe = false;
+      return null;
+    }
+    return r.d;
   }
 
   // --- internals (called inside a transaction) ---
 
   private writeStep(instance: InstanceRecord, firstIndex: number, events: readonly HistoryEvent[]): void {
-    const { input: _input, ...record } = instance;
+    const { input, ...record } = instance;
+    this.records.set(instance.instanceId, { record, input });
     this.exec(
       `INSERT OR REPLACE INTO steps (instance_id, etag, first_index, event_count, record, events) VALUES (?, ?, ?, ?, ?, ?)`,
       instance.instanceId,
@@ -519,6 +548,7 @@ class SqlStore implements DurableObjectStore {
   private route(m: InboxMessage): void {
     if (this.isLocal(m.instanceId)) this.appendLocal(m);
     else {
+      this.outboxMaybe = true;
       const { seq: _seq, ...message } = m;
       this.exec(
         `INSERT OR IGNORE INTO outbox (id, kind, target, payload, rev, due_at) VALUES (?, 'message', ?, ?, 0, 0)`,
@@ -583,6 +613,7 @@ class SqlStore implements DurableObjectStore {
 
   private deleteAll(instanceId: string, after: (effect: () => void) => void): void {
     for (const table of ["steps", "instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
+    this.records.set(instanceId, null);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
       for (const [id, m] of [...this.results]) if (m.instanceId === instanceId) this.results.delete(id);
@@ -597,6 +628,7 @@ class SqlStore implements DurableObjectStore {
 
   private queueIndex(instanceId: string, record: InstanceRecord | null): void {
     if (!this.indexShardOf) return;
+    this.outboxMaybe = true;
     const version = this.nextVersion();
     const update: IndexUpdate = { instanceId, version, record };
     this.exec(
