@@ -49,7 +49,7 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
 
   const body = h("tbody");
   const table = h("table", { class: "instances" },
-    h("caption", { class: "visually-hidden" }, "Orchestration instances, oldest first"),
+    h("caption", { class: "visually-hidden" }, "Orchestration instances, in the order the API pages them"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Orchestration"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col", class: "col-id" }, "Instance ID"))),
     body);
   const summary = h("p", { class: "page-info", "aria-live": "polite" });

@@ -19,7 +19,8 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
   }
   const entries = toTimeline(historyEvents, finished);
   const origin = Math.min(...entries.map((e) => e.start));
-  const last = Math.max(...entries.map((e) => e.end ?? now), finished ? 0 : now);
+  // A timer still waiting stretches the scale to its due time, so its bar shows how far along it is.
+  const last = Math.max(...entries.map((e) => (e.end === null && e.due !== undefined ? Math.max(e.due, now) : e.end ?? now)), finished ? 0 : now);
   const span = Math.max(1000, last - origin);
   const hidden = options.showAll ? 0 : Math.max(0, entries.length - TIMELINE_ROWS);
   const list = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now)));
@@ -52,7 +53,11 @@ function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLE
       e.attempt > 1 ? h("span", { class: "tl-retry" }, `retry, attempt ${e.attempt}`) : null,
       e.outcome === "pending" ? h("span", { class: "tl-pending" }, "pending") : null),
     h("div", { class: "tl-timing" }, timing),
-    h("div", { class: "tl-bar", "aria-hidden": "true" }, h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
+    h("div", { class: "tl-bar", "aria-hidden": "true" },
+      e.end === null && e.due !== undefined
+        ? h("span", { class: "planned", style: `left:${left.toFixed(2)}%;width:${Math.min(((e.due - e.start) / span) * 100, 100 - left).toFixed(2)}%` })
+        : null,
+      h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
     io ? h("div", { class: "tl-io mono" }, io) : null,
     e.failure ? h("div", { class: "tl-failure" }, e.failure) : null);
 }

@@ -26,6 +26,8 @@ export interface TimelineEntry {
   failure?: string;
   /** Extra text: a timer's fire time, a reason. */
   note?: string;
+  /** A timer's due time (epoch ms). */
+  due?: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -101,6 +103,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
           end: null,
           attempt: 1,
           note: `due ${clock(fireAt)}`,
+          due: fireAt,
         };
         openTimers.push({ entry, fireAt });
         out.push(entry);
