@@ -12,7 +12,7 @@ import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
 import { isTerminal } from "./status.ts";
 import { planFailure, planStep, type StepPlan } from "./step.ts";
-import type { ClaimedActivity, InstanceRecord, StepCommit, Store } from "./store.ts";
+import type { ClaimedActivity, CommitOutcome, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
 
 /** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
 export type FetchLike = (
@@ -249,25 +249,37 @@ class DurableRuntime implements Runtime {
       const hit = this.cache.get(instanceId);
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
-    const inputs = await this.store.loadSteps(requests, now);
-    const plans: StepPlan[] = inputs.map((input) => {
-      const hit = this.cache.get(input.instanceId);
-      const usable = hit && input.instance && input.instance.etag === hit.etag && input.historyFrom === hit.historyLength ? hit.executor : undefined;
-      this.cache.delete(input.instanceId); // an executor is reused at most once; re-added on commit
-      try {
-        return planStep(input, usable, this.env, now);
-      } catch (error) {
-        this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
-        return { commit: planFailure(input, error, now), executor: null };
-      }
-    });
-    const outcomes = await this.store.commitSteps(plans.map((p) => p.commit));
+    let plans: StepPlan[] = [];
+    const plan = (inputs: StepInput[]): StepCommit[] => {
+      plans = inputs.map((input) => this.planOne(input, now));
+      return plans.map((p) => p.commit);
+    };
+    let outcomes: CommitOutcome[];
+    if (this.store.runSteps) {
+      outcomes = await this.store.runSteps(requests, now, plan);
+    } else {
+      const commits = plan(await this.store.loadSteps(requests, now));
+      outcomes = await this.store.commitSteps(commits);
+    }
     outcomes.forEach((outcome, i) => {
       const { commit, executor } = plans[i]!;
       if (outcome !== "committed" || !commit.instance) return;
       if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
       this.emit(commit.instance);
     });
+  }
+
+  /** Plans one instance's step; never throws (a step that cannot be planned fails its instance). */
+  private planOne(input: StepInput, now: number): StepPlan {
+    const hit = this.cache.get(input.instanceId);
+    const usable = hit && input.instance && input.instance.etag === hit.etag && input.historyFrom === hit.historyLength ? hit.executor : undefined;
+    this.cache.delete(input.instanceId); // an executor is reused at most once; re-added on commit
+    try {
+      return planStep(input, usable, this.env, now);
+    } catch (error) {
+      this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
+      return { commit: planFailure(input, error, now), executor: null };
+    }
   }
 
   private remember(commit: StepCommit, executor: OrchestrationExecutor): void {

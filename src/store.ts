@@ -184,6 +184,14 @@ export interface Store {
    * `onlyIfStatus`. Returns whether it deleted anything.
    */
   purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean>;
+  /**
+   * Optional, for speed: loads the steps, calls `plan` (synchronous and pure: it never throws and
+   * does no I/O) and commits what it returns, all in ONE transaction — what `loadSteps` followed by
+   * `commitSteps` do in two. IndexedDB can keep a readwrite transaction open across a synchronous
+   * callback, and a Durable Object can run it inside one `transactionSync`. Same fencing and
+   * outcomes as `commitSteps`.
+   */
+  runSteps?(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]>;
   /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */
   close(): Promise<void>;
 }

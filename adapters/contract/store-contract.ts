@@ -322,6 +322,29 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       expect(await store.getHistory("ünïcødé-✓")).toEqual([failed]);
     });
 
+    test("runSteps (when offered) loads, plans and commits in one go, fenced like commitSteps", async () => {
+      if (!store.runSteps) return;
+      const a = row("a");
+      const b = row("b");
+      await create(a);
+      await create(b);
+      await store.appendMessages([eventMessage("a", "e1")]);
+      let seen: string[][] = [];
+      const outcomes = await store.runSteps([{ instanceId: "a" }, { instanceId: "b" }], T0, (inputs) => {
+        seen = inputs.map((i) => i.messages.map((m) => m.id));
+        return [
+          commit(inputs[0]!.instance!, { deleteMessageIds: inputs[0]!.messages.map((m) => m.id), history: { mode: "append", events: [started(T0)] }, instance: { ...a, etag: 2, runtimeStatus: "Running", historyLength: 1 } }),
+          commit({ ...b, etag: 42 }),
+        ];
+      });
+      expect(seen).toEqual([[startMessage(a).id, "e1"], [startMessage(b).id]]);
+      expect(outcomes).toEqual(["committed", "conflict"]);
+      expect(await store.getHistory("a")).toEqual([started(T0)]);
+      expect((await store.getInstance("b"))!.etag).toBe(1);
+      const [after] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(after!.messages).toEqual([]);
+    });
+
     test("a closed store refuses calls with StoreClosed", async () => {
       await store.close();
       const error = await store.getInstance("a").catch((e: unknown) => e);

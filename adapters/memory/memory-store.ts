@@ -85,6 +85,10 @@ class MemoryStore implements Store {
 
   async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
     this.assertOpen();
+    return this.load(requests, now);
+  }
+
+  private load(requests: readonly StepRequest[], now: number): StepInput[] {
     this.promote(now);
     return requests.map(({ instanceId, cached }) => {
       const row = this.instances.get(instanceId);
@@ -102,6 +106,12 @@ class MemoryStore implements Store {
         messages,
       };
     });
+  }
+
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+    this.assertOpen();
+    // No await between loading and committing: nothing else can run in between.
+    return plan(this.load(requests, now)).map((c) => this.commitOne(c));
   }
 
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
