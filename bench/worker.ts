@@ -10,7 +10,7 @@
  * Each workload runs inside the Worker (`POST /bench/run`: start, then poll every 5 ms), the same
  * way for both suites; times are wall clock around that one request.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -92,12 +92,35 @@ function rssMb(): number {
   return kb / 1024;
 }
 
+/**
+ * Bundles the bench Worker once into a temporary folder with a copy of its wrangler.toml
+ * (`no_bundle`), so edits in the working tree during the run cannot rebuild and restart it.
+ */
+async function bundleOnce(dir: string): Promise<string> {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(ROOT, "worker/bench/bench-worker.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "import"],
+    external: ["cloudflare:*", "node:*"],
+    outfile: join(dir, "bench-worker.js"),
+    logLevel: "error",
+  });
+  const config = readFileSync(join(ROOT, "worker/bench/wrangler.toml"), "utf8").replace(/^main = .*$/m, 'main = "bench-worker.js"\nno_bundle = true');
+  writeFileSync(join(dir, "wrangler.toml"), config);
+  return join(dir, "wrangler.toml");
+}
+
 async function main(): Promise<void> {
   const { unstable_startWorker } = await import("wrangler");
   const state = mkdtempSync(join(tmpdir(), "durable-edge-bench-"));
   const worker = await unstable_startWorker({
-    config: join(ROOT, "worker/bench/wrangler.toml"),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: state, watch: false, logLevel: "error" },
+    config: await bundleOnce(state),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: join(state, "state"), watch: false, logLevel: "error" },
   });
   try {
     await worker.ready;
