@@ -15,6 +15,7 @@ import {
   type ManagementUrlOptions,
 } from "./http-management.ts";
 import { validateInstanceId } from "./instance-id.ts";
+import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";
 import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus, isRuntimeStatus, RUNTIME_STATUSES } from "./status.ts";
 import { toStatus, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
@@ -148,22 +149,7 @@ export class DurableClient implements OrchestrationClient {
       etag: 1,
       historyLength: 0,
     };
-    const start: InboxMessage = {
-      id: `${instanceId}|start|${executionId}`,
-      instanceId,
-      executionId: null,
-      visibleAt: now,
-      event: {
-        EventType: "ExecutionStarted",
-        EventId: -1,
-        Timestamp: now,
-        Name: name,
-        Version: version,
-        Input: input,
-        OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId },
-        ParentInstance: null,
-      },
-    };
+    const start = startMessage({ id: messageIds.start(instanceId, executionId), instanceId, executionId, name, version, input, parent: null, now });
     await this.store.createInstance(row, start, { overwritableStatuses: TERMINAL_STATUSES });
     this.options.onWrite?.();
   }

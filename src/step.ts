@@ -22,8 +22,40 @@ export interface StepPlan {
   executor: OrchestrationExecutor | null;
 }
 
+export interface StartMessageSpec {
+  id: string;
+  instanceId: string;
+  executionId: string;
+  name: string;
+  version: string | null;
+  input: Json;
+  parent: ParentInstance | null;
+  now: number;
+}
+
+/** The message that starts an execution: a new instance, a continue-as-new, a sub-orchestration. */
+export function startMessage(spec: StartMessageSpec): InboxMessage {
+  return {
+    id: spec.id,
+    instanceId: spec.instanceId,
+    executionId: null,
+    visibleAt: spec.now,
+    event: {
+      EventType: "ExecutionStarted",
+      EventId: -1,
+      Timestamp: spec.now,
+      Name: spec.name,
+      Version: spec.version,
+      Input: spec.input,
+      OrchestrationInstance: { InstanceId: spec.instanceId, ExecutionId: spec.executionId },
+      ParentInstance: spec.parent,
+    },
+  };
+}
+
 /** Message ids are derived from what they carry, so sending one twice never delivers it twice. */
 export const messageIds = {
+  start: (instanceId: string, executionId: string) => `${instanceId}|start|${executionId}`,
   timer: (instanceId: string, executionId: string, timerId: number) => `${instanceId}|${executionId}|timer|${timerId}`,
   activity: (instanceId: string, executionId: string, taskId: number) => `${instanceId}|${executionId}|${taskId}`,
   activityResult: (activityId: string) => `${activityId}|result`,
@@ -199,22 +231,18 @@ function runExecution(
     if (outcome.preserveUnprocessedEvents) {
       for (const m of leftover) if (m.event.EventType === "EventRaised") carry.push({ name: m.event.Name, input: m.event.Input });
     }
-    out.push({
-      id: `${row.instanceId}|start|${newExecutionId}`,
-      instanceId: row.instanceId,
-      executionId: null,
-      visibleAt: now,
-      event: {
-        EventType: "ExecutionStarted",
-        EventId: -1,
-        Timestamp: now,
-        Name: row.name,
-        Version: row.version,
-        Input: outcome.input,
-        OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: newExecutionId },
-        ParentInstance: executor.parent,
-      },
-    });
+    out.push(
+      startMessage({
+        id: messageIds.start(row.instanceId, newExecutionId),
+        instanceId: row.instanceId,
+        executionId: newExecutionId,
+        name: row.name,
+        version: row.version,
+        input: outcome.input,
+        parent: executor.parent,
+        now,
+      }),
+    );
     carry.forEach((c, i) =>
       out.push({
         id: `${row.instanceId}|${newExecutionId}|carry|${i}`,
@@ -329,23 +357,18 @@ function scheduleActions(
           InstanceId: a.instanceId,
           Input: a.input,
         });
-        const childExecutionId = newInstanceId();
-        out.push({
-          id: messageIds.childStart(a.instanceId, executionId, a.id),
-          instanceId: a.instanceId,
-          executionId: null,
-          visibleAt: now,
-          event: {
-            EventType: "ExecutionStarted",
-            EventId: -1,
-            Timestamp: now,
-            Name: a.name,
-            Version: a.version,
-            Input: a.input,
-            OrchestrationInstance: { InstanceId: a.instanceId, ExecutionId: childExecutionId },
-            ParentInstance: { Name: row.name, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId }, TaskScheduleId: a.id },
-          },
-        });
+        out.push(
+          startMessage({
+            id: messageIds.childStart(a.instanceId, executionId, a.id),
+            instanceId: a.instanceId,
+            executionId: newInstanceId(),
+            name: a.name,
+            version: a.version,
+            input: a.input,
+            parent: { Name: row.name, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: executionId }, TaskScheduleId: a.id },
+            now,
+          }),
+        );
         break;
       }
     }
