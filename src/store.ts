@@ -17,6 +17,12 @@
  * - Nothing a commit writes is visible to readers before the commit resolves.
  * - Values are plain data (strings, numbers, booleans, null, arrays, plain objects): JSON payloads
  *   are already text, so what one adapter stores, another can read.
+ *
+ * Durable entities fit the same shape, with no new store methods: an entity is an instance row
+ * whose id is `@name@key` (ids users may not start with `@`), its operations and signals are inbox
+ * messages (idempotent, ordered by `seq`), and one step processes a batch of them serially and
+ * commits the new state with the fenced commit; lock requests and releases are messages between
+ * instances like sub-orchestration results.
  */
 import type { FailureDetails } from "./errors.ts";
 import type { HistoryEvent } from "./history.ts";
