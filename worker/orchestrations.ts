@@ -1,10 +1,10 @@
 /**
  * @module worker/orchestrations — what the Worker runs: every sample from `examples/`, plus a chain
- * of N activities (the benchmark's workload) and a parent that runs the tutorial as a
- * sub-orchestration (on another Durable Object).
+ * of N activities (the benchmark's workload), a parent that runs the tutorial as a
+ * sub-orchestration (on another Durable Object), and a parent waiting on a human-interaction child.
  */
 import { activity, orchestrator } from "../src/index.ts";
-import { helloSequence, samples } from "../examples/index.ts";
+import { helloSequence, humanInteraction, samples } from "../examples/index.ts";
 
 export const addOne = activity("AddOne", (n: number) => n + 1);
 
@@ -23,7 +23,13 @@ export const helloSubOrchestration = orchestrator("HelloSubOrchestration", funct
   return { childId, greetings };
 });
 
+/** Waits on a `HumanInteraction` child (id `{instanceId}:approval`): terminating it cascades to the child. */
+export const approvalParent = orchestrator("ApprovalParent", function* (ctx) {
+  const input = (ctx.getInput() ?? {}) as { timeoutSeconds?: number };
+  return yield* ctx.callSubOrchestrator(humanInteraction, input, `${ctx.instanceId}:approval`);
+});
+
 export const orchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent],
   activities: [...samples.activities, addOne],
 };

@@ -3,7 +3,7 @@
  * waiting instance, a sub-orchestration on another object, a 1,000-way fan-out, and every object
  * aborted mid-orchestration.
  */
-import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 
@@ -22,6 +22,15 @@ describe("orchestration patterns on Durable Objects", () => {
   it("delivers raiseEvent to a waiting instance (HumanInteraction approved)", async () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 });
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
+    // An alarm that fires early (or twice) finds nothing due and re-arms for the timer.
+    const stub = env.INSTANCES.get(env.INSTANCES.idFromName(started.id));
+    const timerAt = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    expect(timerAt).toBeGreaterThan(Date.now() + 500_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).toBe(timerAt);
+    expect((await pollUntil(started.statusQueryGetUri, () => true)).runtimeStatus).toBe("Running");
+    expect(await runInDurableObject(stub, (_o, state) => state.id.name)).toBe(started.id);
     const sendUrl = started.sendEventPostUri.replace("{eventName}", "Approval");
     const raised = await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ by: "alice" }) });
     expect(raised.status).toBe(202);
@@ -47,6 +56,24 @@ describe("orchestration patterns on Durable Objects", () => {
       state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM instances WHERE instance_id = ?`, childId).one().n,
     );
     expect(childRows).toBe(1);
+  });
+
+  it("cascades terminate and raiseEvent across objects: parent terminated → child terminated", async () => {
+    const started = await startOrchestration("ApprovalParent", { timeoutSeconds: 600 }, `approver-${crypto.randomUUID()}`);
+    const childUrl = `${BASE}/instances/${encodeURIComponent(`${started.id}:approval`)}`;
+    await pollUntil(childUrl, (s) => s.runtimeStatus === "Running");
+    expect((await call(`${BASE}/instances/${started.id}/terminate?reason=cancelled`, { method: "POST" })).status).toBe(202);
+    expect((await pollUntil(started.statusQueryGetUri, finished)).runtimeStatus).toBe("Terminated");
+    expect((await pollUntil(childUrl, finished)).runtimeStatus).toBe("Terminated");
+
+    const second = await startOrchestration("ApprovalParent", { timeoutSeconds: 600 }, `approver-${crypto.randomUUID()}`);
+    const secondChild = `${BASE}/instances/${encodeURIComponent(`${second.id}:approval`)}`;
+    await pollUntil(secondChild, (s) => s.runtimeStatus === "Running");
+    const raised = await call(`${secondChild}/raiseEvent/Approval`, { method: "POST", headers: { "content-type": "application/json" }, body: '"ok"' });
+    expect(raised.status).toBe(202);
+    const parent = await pollUntil(second.statusQueryGetUri, finished);
+    expect(parent.runtimeStatus).toBe("Completed");
+    expect(parent.output).toEqual({ approved: true, approval: "ok" });
   });
 
   it("completes a 1,000-way fan-out", async () => {
