@@ -155,14 +155,14 @@ async function main(): Promise<void> {
     /** Runs a workload inside the Worker; the time is measured here, around the one request. */
     const run = async (suite: Line["suite"], workload: "chain" | "fan-out", count: number, instances: number, timeoutMs = WORKLOAD_TIMEOUT_MS) => {
       const t = performance.now();
-      const r = await http<{ ms: number; ids: string[] } & { message?: string }>("/bench/run", {
+      const r = await http<{ ms: number; startMs: number; ids: string[] } & { message?: string }>("/bench/run", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ suite, workload, count, instances, timeoutMs }),
       });
       const ms = performance.now() - t;
       if (r.status !== 200) throw new Error(`${suite} ${workload}: ${r.body.message ?? r.status}`);
-      return { ms, inWorkerMs: r.body.ms, ids: r.body.ids };
+      return { ms, inWorkerMs: r.body.ms, startMs: r.body.startMs, ids: r.body.ids };
     };
 
     log(`durable-edge worker bench on Miniflare (${origin}); state in ${state}`);
@@ -189,12 +189,12 @@ async function main(): Promise<void> {
       const ours = await run("worker", w.workload, w.count, w.instances);
       const n = w.count * w.instances;
       const extra = w.instances > 1 ? { instances: w.instances, activitiesEach: w.count } : {};
-      const mine = line("worker", w.name, n, ours.ms, { ...extra, inWorkerMs: ours.inWorkerMs, ...(await perActivity(ours.ids[0]!, w.count)) });
+      const mine = line("worker", w.name, n, ours.ms, { ...extra, inWorkerMs: ours.inWorkerMs, startMs: ours.startMs, ...(await perActivity(ours.ids.at(-1)!, w.count)) });
       emit(mine);
       let theirs: Line;
       try {
         const peer = await run("workflows", w.workload, w.workflowsCount, w.instances);
-        theirs = line("workflows", w.name, w.workflowsCount * w.instances, peer.ms, { ...extra, inWorkerMs: peer.inWorkerMs });
+        theirs = line("workflows", w.name, w.workflowsCount * w.instances, peer.ms, { ...extra, inWorkerMs: peer.inWorkerMs, startMs: peer.startMs });
       } catch (error) {
         log(`workflows ${w.name} failed: ${(error as Error).message}`);
         theirs = line("workflows", w.name, w.workflowsCount * w.instances, WORKLOAD_TIMEOUT_MS, { ...extra, failed: true });

@@ -87,6 +87,8 @@ export interface RunRequest {
 export interface RunResult {
   /** Measured inside the Worker, from the first start to the poll that saw the last instance finish. */
   ms: number;
+  /** Until every start had returned. */
+  startMs: number;
   ids: string[];
 }
 
@@ -102,6 +104,7 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
     const client = new DurableObjectClient(env, registry);
     const name = r.workload === "chain" ? activityChain.name : "FanOutFanIn";
     const ids = await Promise.all(Array.from({ length: r.instances }, () => client.startNew(name, { input: { count: r.count } })));
+    const startMs = Date.now() - t0;
     for (const id of ids) {
       for (;;) {
         const status = await client.getStatus(id);
@@ -111,10 +114,11 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
         await sleep(POLL_MS);
       }
     }
-    return { ms: Date.now() - t0, ids };
+    return { ms: Date.now() - t0, startMs, ids };
   }
   const workflow = workflowOf(env, r.workload);
   const instances = await Promise.all(Array.from({ length: r.instances }, () => workflow.create({ params: { count: r.count } })));
+  const startMs = Date.now() - t0;
   for (const instance of instances) {
     for (;;) {
       const status = await instance.status();
@@ -124,7 +128,7 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
       await sleep(POLL_MS);
     }
   }
-  return { ms: Date.now() - t0, ids: instances.map((i) => i.id) };
+  return { ms: Date.now() - t0, startMs, ids: instances.map((i) => i.id) };
 }
 
 export default {
