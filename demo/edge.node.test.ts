@@ -88,10 +88,11 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(await outputOf(page)).toEqual({ count: 70, sum: 116795 });
     expect(await page.locator('label[for="fan-progress"]').textContent()).toBe("Squares done: 70 of 70");
     // 72 rows (start, 70 squares, end): the latest 60 first, all on request.
-    expect(await page.locator(".timeline-more").textContent()).toContain("Showing the latest 60 of 72 rows.");
+    await page.locator(".timeline-more", { hasText: "Showing the latest 60 of 72 rows." }).waitFor();
     expect(await page.locator(".timeline > li").count()).toBe(60);
     await page.getByRole("button", { name: "Show all 72" }).click();
-    expect(await page.locator(".timeline > li").count()).toBe(72);
+    await expect.poll(() => page.locator(".timeline > li").count()).toBe(72);
+    expect(await page.locator(".timeline-more").isVisible()).toBe(false);
     expect(await page.locator(".timeline .tl-activity.tl-ok").count()).toBe(70);
 
     await page.getByLabel("Every (s)").fill("1");

@@ -36,6 +36,13 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   const widget = h("div", { class: "widget-slot" });
   const facts = h("div", { class: "facts" });
   const timeline = h("div", { class: "timeline-slot" });
+  // Outside the re-rendered parts, so a live update never swaps the button under a click.
+  const moreText = h("span", {});
+  const moreButton = h("button", { type: "button", class: "secondary", onclick: () => {
+    showAll = true;
+    void load(true);
+  } });
+  const more = h("p", { class: "timeline-more", hidden: true }, moreText, moreButton);
 
   const reason = h("input", { id: "a-reason", type: "text", autocomplete: "off", placeholder: "optional" });
   const action = (label: string, run: (b: Backend, id: string) => Promise<string>) =>
@@ -78,7 +85,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
 
   const body = h("div", { class: "detail-body" }, header, widget, facts,
     h("div", { class: "manage" }, actions, eventForm),
-    h("section", { "aria-labelledby": "timeline-h" }, h("h3", { id: "timeline-h" }, "History"), timeline));
+    h("section", { "aria-labelledby": "timeline-h" }, h("h3", { id: "timeline-h" }, "History"), more, timeline));
   const empty = h("p", { class: "empty" }, "Start a sample or open an instance from the list to see its status and history here.");
   replace(container, empty);
 
@@ -129,7 +136,10 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     await act("approve", async (b, id) => (await b.raiseEvent(id, "Approval", { approvedBy: "the demo page", at: new Date().toISOString() }), `Approved ${id}.`));
   }
 
-  async function load(): Promise<void> {
+  /** What the view shows now; an update that changes nothing is not rendered (nothing flickers or moves). */
+  let shown = "";
+
+  async function load(force = false): Promise<void> {
     const b = backend;
     const id = instanceId;
     const mine = ++request;
@@ -137,6 +147,9 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     try {
       const status = await b.get(id);
       if (mine !== request) return;
+      const key = JSON.stringify([id, status ?? null]);
+      if (!force && key === shown) return;
+      shown = key;
       render(id, status);
     } catch (error) {
       if (mine !== request) return;
@@ -152,6 +165,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       replace(widget);
       replace(facts, h("p", {}, "There is no such instance on this side: it was purged, or it lives on the other side."));
       replace(timeline);
+      more.hidden = true;
       return;
     }
     const finished = FINISHED.has(status.runtimeStatus);
@@ -166,10 +180,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       h("dt", {}, "Output"), h("dd", {}, h("pre", { class: "json", "data-field": "output" }, json(status.output))),
       h("dt", {}, "Custom status"), h("dd", {}, h("pre", { class: "json", "data-field": "customStatus" }, json(status.customStatus))),
       status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, failure(status.failureDetails))] : null));
-    replace(timeline, renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll, onShowAll: () => {
-      showAll = true;
-      render(id, status);
-    } }));
+    const rendered = renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll });
+    replace(timeline, rendered.element);
+    moreText.textContent = `Showing the latest ${rendered.total - rendered.hidden} of ${rendered.total} rows.`;
+    moreButton.textContent = `Show all ${rendered.total}`;
+    more.hidden = rendered.hidden === 0;
     if (!eventName.value && status.name.toLowerCase() === "humaninteraction") eventName.value = "Approval";
     if (focusKey) container.querySelector<HTMLElement>(`[data-key="${focusKey}"]`)?.focus();
   }
@@ -181,6 +196,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       instanceId = id;
       if (!changed) return;
       showAll = false;
+      shown = "";
+      more.hidden = true;
       request++;
       if (!id) {
         replace(container, empty);

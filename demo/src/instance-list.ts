@@ -116,20 +116,52 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     }
   }
 
+  /**
+   * Rows are kept per instance and updated in place, never rebuilt: a live update in the middle of
+   * a click (mouse down on one button, up on its replacement) would otherwise lose the click.
+   */
+  const rowEls = new Map<string, { tr: HTMLTableRowElement; status: HTMLElement }>();
+  const emptyRow = h("tr", {}, h("td", { colspan: 4, class: "empty" }));
+
+  function rowFor(r: OrchestrationStatus): HTMLTableRowElement {
+    let el = rowEls.get(r.instanceId);
+    if (!el) {
+      const status = h("td", {});
+      const tr = h("tr", { "data-id": r.instanceId },
+        h("td", {}, h("button", { type: "button", class: "link", onclick: () => options.onOpen(r.instanceId), "aria-label": `Open ${r.name} ${r.instanceId}` }, r.name)),
+        status,
+        h("td", {}, h("time", { datetime: r.createdTime }, shortTime(r.createdTime))),
+        h("td", { class: "col-id mono" }, r.instanceId));
+      el = { tr, status };
+      rowEls.set(r.instanceId, el);
+    }
+    if (el.status.textContent !== r.runtimeStatus) replace(el.status, statusBadge(r.runtimeStatus));
+    el.tr.classList.toggle("selected", r.instanceId === selected);
+    if (r.instanceId === selected) el.tr.setAttribute("aria-current", "true");
+    else el.tr.removeAttribute("aria-current");
+    return el.tr;
+  }
+
   function render(): void {
-    const focusedId = (document.activeElement as HTMLElement | null)?.closest?.("tr")?.getAttribute("data-id") ?? null;
-    replace(
-      body,
-      rows.length === 0
-        ? h("tr", {}, h("td", { colspan: 4, class: "empty" }, pageIndex > 0 ? "No more instances." : activeFilters() > 0 ? "No instances match these filters." : "No instances yet. Start a sample above."))
-        : rows.map((r) =>
-            h("tr", { "data-id": r.instanceId, "aria-current": r.instanceId === selected ? "true" : null, class: r.instanceId === selected ? "selected" : null },
-              h("td", {}, h("button", { type: "button", class: "link", onclick: () => options.onOpen(r.instanceId), "aria-label": `Open ${r.name} ${r.instanceId}` }, r.name)),
-              h("td", {}, statusBadge(r.runtimeStatus)),
-              h("td", {}, h("time", { datetime: r.createdTime }, shortTime(r.createdTime))),
-              h("td", { class: "col-id mono" }, r.instanceId))),
-    );
-    if (focusedId) body.querySelector<HTMLButtonElement>(`tr[data-id="${CSS.escape(focusedId)}"] button`)?.focus();
+    const wanted = rows.map(rowFor);
+    const keep = new Set(rows.map((r) => r.instanceId));
+    for (const [id, el] of rowEls) {
+      if (!keep.has(id)) {
+        el.tr.remove();
+        rowEls.delete(id);
+      }
+    }
+    if (wanted.length === 0) {
+      emptyRow.firstElementChild!.textContent =
+        pageIndex > 0 ? "No more instances." : activeFilters() > 0 ? "No instances match these filters." : "No instances yet. Start a sample above.";
+      if (body.firstChild !== emptyRow || body.children.length !== 1) replace(body, emptyRow);
+    } else {
+      emptyRow.remove();
+      // Move only what is out of place, so rows (and a focused button) stay put.
+      wanted.forEach((tr, i) => {
+        if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
+      });
+    }
     summary.textContent = `Page ${pageIndex + 1} · ${rows.length} shown${nextToken ? " · more on the next page" : ""}`;
     prev.disabled = pageIndex === 0;
     next.disabled = !nextToken;

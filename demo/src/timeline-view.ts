@@ -9,13 +9,14 @@ export interface TimelineOptions {
   finished: boolean;
   now: number;
   showAll: boolean;
-  onShowAll(): void;
 }
 
-export function renderTimeline(historyEvents: readonly Record<string, unknown>[] | undefined, options: TimelineOptions): HTMLElement {
+/** The timeline, and how many of its earliest rows it left out (see `TIMELINE_ROWS`). */
+export function renderTimeline(historyEvents: readonly Record<string, unknown>[] | undefined, options: TimelineOptions): { element: HTMLElement; total: number; hidden: number } {
   const { finished, now } = options;
   if (!historyEvents || historyEvents.length === 0) {
-    return h("p", { class: "empty" }, finished ? "No history (the instance was purged or never ran)." : "No history yet: the instance has not started running.");
+    const text = finished ? "No history (the instance was purged or never ran)." : "No history yet: the instance has not started running.";
+    return { element: h("p", { class: "empty" }, text), total: 0, hidden: 0 };
   }
   const entries = toTimeline(historyEvents, finished);
   const origin = Math.min(...entries.map((e) => e.start));
@@ -23,12 +24,8 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
   const last = Math.max(...entries.map((e) => (e.end === null && e.due !== undefined ? Math.max(e.due, now) : e.end ?? now)), finished ? 0 : now);
   const span = Math.max(1000, last - origin);
   const hidden = options.showAll ? 0 : Math.max(0, entries.length - TIMELINE_ROWS);
-  const list = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now)));
-  if (hidden === 0) return list;
-  return h("div", {},
-    h("p", { class: "timeline-more" }, `Showing the latest ${entries.length - hidden} of ${entries.length} rows. `,
-      h("button", { type: "button", class: "secondary", "data-key": "timeline-all", onclick: () => options.onShowAll() }, `Show all ${entries.length}`)),
-    list);
+  const element = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now)));
+  return { element, total: entries.length, hidden };
 }
 
 function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLElement {
