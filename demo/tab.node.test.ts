@@ -75,7 +75,12 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       const progress = async () => Number(/done: (\d+) of/.exec((await label.textContent().catch(() => "")) ?? "")?.[1] ?? -1);
       await pollUntil(progress, (n) => n >= 1, 15_000, "some squares done");
       const id = await openInstanceId(page);
-      expect(await progress()).toBeLessThan(16);
+      const done = await progress();
+      expect(done).toBeLessThan(16);
+      // Live updates keep the list's row (and its button) in place rather than rebuilding it.
+      const rowButton = await page.locator(`.instances tr[data-id="${id}"] button`).elementHandle();
+      await pollUntil(progress, (n) => n > done, 10_000, "more squares done");
+      expect(await rowButton!.evaluate((el) => el.isConnected)).toBe(true);
       await screenshot(page, "tab-fan-out-progress");
 
       await page.reload();
