@@ -145,8 +145,9 @@ async function main(): Promise<void> {
       ...extra,
     });
     const perActivity = async (id: string, activities: number) => {
-      const s = (await http<{ rowsWritten: number; transactions: number; databaseSize: number }>(`/bench/stats/${encodeURIComponent(id)}`)).body;
+      const s = (await http<{ rowsWritten: number; transactions: number; databaseSize: number; runner: string }>(`/bench/stats/${encodeURIComponent(id)}`)).body;
       return {
+        runner: s.runner.replace(" ", "-"),
         rowsPerActivity: Math.round((s.rowsWritten / activities) * 100) / 100,
         commitsPerActivity: Math.round((s.transactions / activities) * 100) / 100,
         dbKb: Math.round(s.databaseSize / 1024),

@@ -8,7 +8,10 @@ export interface Env {
   INSTANCES: DurableObjectNamespace<InstanceObject>;
   /** The sharded instance index (`index-0` … `index-{N-1}`). */
   INDEX: DurableObjectNamespace<IndexShard>;
-  /** This Worker's own `ActivityRunner` entrypoint: activities run in stateless invocations. */
+  /**
+   * This Worker's own `ActivityRunner` entrypoint: activities run in stateless invocations. Used
+   * when the runtime has no `ctx.exports` loopback binding (which is preferred: it stays in-process).
+   */
   ACTIVITIES: Service<ActivityRunner>;
   /** Number of index shards (default 8). Changing it on a deployment with data re-shards nothing: keep it fixed. */
   INDEX_SHARDS?: string;

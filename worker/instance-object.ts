@@ -24,6 +24,7 @@ import {
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
 import { createBatcher } from "./batcher.ts";
 import type { Env } from "./env.ts";
+import type { ActivityRunner } from "./activity-runner.ts";
 import { orchestrations } from "./orchestrations.ts";
 import { indexShardCount, indexShardName, indexStub, instanceStub } from "./routing.ts";
 import { capture, type RpcResult } from "./rpc-result.ts";
@@ -67,6 +68,8 @@ export class InstanceObject extends DurableObject<Env> {
   private again = false;
   private resumed = false;
   private handBack: HandBack | null = null;
+  /** How activities reach `ActivityRunner`: the in-process loopback `ctx.exports` when the runtime has it, else the ACTIVITIES self binding. */
+  private readonly runnerPath: "ctx.exports" | "service binding";
   /** The alarm as this object last set or read it (undefined: not known yet). */
   private alarmAt: number | null | undefined = undefined;
 
@@ -86,7 +89,10 @@ export class InstanceObject extends DurableObject<Env> {
       const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
       this.instanceId ??= stored?.value ?? null;
     });
-    const send = createBatcher<ClaimedActivity>((items) => env.ACTIVITIES.run(items), DISPATCH_BATCH);
+    const loopback = (ctx as unknown as { exports?: { ActivityRunner?: Service<ActivityRunner> } }).exports?.ActivityRunner;
+    this.runnerPath = loopback ? "ctx.exports" : "service binding";
+    const runner = loopback ?? env.ACTIVITIES;
+    const send = createBatcher<ClaimedActivity>((items) => runner.run(items), DISPATCH_BATCH);
     const dispatch = (item: ClaimedActivity): Promise<void> => {
       const back = this.handBack;
       if (back && back.items.length < back.capacity) {
@@ -206,9 +212,9 @@ export class InstanceObject extends DurableObject<Env> {
   }
 
   /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */
-  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number }> {
+  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number; runner: string }> {
     this.bind(instanceId);
-    return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize };
+    return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize, runner: this.runnerPath };
   }
 
   override async alarm(): Promise<void> {
