@@ -285,6 +285,16 @@ class SqlStore implements DurableObjectStore {
 
   async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
     this.open();
+    return this.load(requests, now);
+  }
+
+  /** Loads, plans and commits in ONE `transactionSync` (planning is synchronous and pure). */
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+    this.open();
+    return this.transaction((after) => plan(this.load(requests, now)).map((c) => this.commitOne(c, after)));
+  }
+
+  private load(requests: readonly StepRequest[], now: number): StepInput[] {
     return requests.map(({ instanceId, cached }) => {
       const record = this.current(instanceId);
       const from = record && cached && cached.etag === record.etag ? cached.historyLength : 0;
