@@ -144,3 +144,48 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(errors).toEqual([]);
   }, 30_000);
 });
+
+describe.skipIf(!available)("demo page on a Worker that needs its management key", () => {
+  let worker: WranglerDev | undefined;
+  let browser: Browser | undefined;
+  let outDir = "";
+
+  beforeAll(async () => {
+    outDir = await buildPage();
+    worker = await startWranglerDev({ assetsDir: outDir, vars: { DURABLE_EDGE_KEY: "demo-secret" } });
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("asks for the key on a 401, refuses a wrong one, and works with the right one", async () => {
+    const context = await browser!.newContext();
+    try {
+      const page = await context.newPage();
+      const errors = pageErrors(page);
+      await page.goto(`${worker!.origin}/#/edge`);
+      await page.locator('.notice-error[data-code="Unauthorized"]').waitFor({ timeout: 15_000 });
+      const keyInput = page.getByLabel("Management key");
+      await keyInput.waitFor();
+      await keyInput.fill("wrong");
+      await page.getByRole("button", { name: "Use key" }).click();
+      await page.locator(".notice-error", { hasText: "The management key is not valid." }).waitFor({ timeout: 10_000 });
+
+      await keyInput.fill("demo-secret");
+      await page.getByRole("button", { name: "Use key" }).click();
+      await page.locator(".notice-info", { hasText: "Using the management key" }).waitFor();
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+      expect(await page.locator(".notice-error").count()).toBe(0);
+      await screenshot(page, "edge-with-key");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});

@@ -29,8 +29,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `assetsDir`: serve the page from there instead of wrangler.toml's `demo/dist`. */
-export async function startWranglerDev(options: { assetsDir?: string; readyTimeoutMs?: number } = {}): Promise<WranglerDev> {
+/** `assetsDir`: serve the page from there instead of wrangler.toml's `demo/dist`; `vars`: extra Worker variables. */
+export async function startWranglerDev(options: { assetsDir?: string; vars?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<WranglerDev> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const state = mkdtempSync(join(tmpdir(), "durable-edge-demo-state-"));
   const port = await freePort();
@@ -43,6 +43,7 @@ export async function startWranglerDev(options: { assetsDir?: string; readyTimeo
       "dev",
       ...["--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"],
       ...(options.assetsDir ? ["--assets", options.assetsDir] : []),
+      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
     { cwd: ROOT, env: { ...process.env, ...OFFLINE }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );

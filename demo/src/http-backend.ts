@@ -13,6 +13,10 @@ export interface HttpBackendOptions {
   /** How often to poll for changes (default 2,000 ms). */
   pollMs?: number;
   fetch?: typeof fetch;
+  /** The Worker's management key (`DURABLE_EDGE_KEY`), sent as `x-functions-key` when there is one. */
+  key?: () => string | null;
+  /** Called when the Worker answers 401: it wants a (different) key. */
+  onUnauthorized?: () => void;
 }
 
 const CONTINUATION = "x-ms-continuation-token";
@@ -26,6 +30,8 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
 
   async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     let response: Response;
+    const key = options.key?.();
+    if (key) headers = { ...headers, "x-functions-key": key };
     try {
       response = await doFetch(url, {
         method,
@@ -35,6 +41,7 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     } catch (error) {
       throw new BackendError("Unreachable", `The Worker did not answer (${error instanceof Error ? error.message : String(error)}). Is it running (npm start)?`);
     }
+    if (response.status === 401) options.onUnauthorized?.();
     if (!response.ok) throw await toError(response);
     return response;
   }

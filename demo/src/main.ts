@@ -15,6 +15,10 @@ import { renderSamples } from "./samples-panel.ts";
 import { openTabHost, type TabHost } from "./tab-host.ts";
 
 const notices = createNotices(byId("errors"), byId("infos"));
+const KEY_STORAGE = "durable-edge-demo:management-key";
+const keyForm = byId<HTMLFormElement>("key-form");
+const keyInput = byId<HTMLInputElement>("key-input");
+let keyWanted = false;
 const sideInfo = byId("side-info");
 const detailSection = byId("detail");
 let route: Route = readRoute(location.hash);
@@ -43,12 +47,45 @@ window.addEventListener("hashchange", () => {
 });
 void show(route);
 
+keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (key) sessionStorage.setItem(KEY_STORAGE, key);
+  else sessionStorage.removeItem(KEY_STORAGE);
+  keyInput.value = "";
+  notices.info(key ? "Using the management key for the Worker." : "Forgot the management key.");
+  showKeyForm();
+  void list.refresh();
+  void detail.refresh();
+});
+
+function storedKey(): string | null {
+  try {
+    return sessionStorage.getItem(KEY_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+/** The key form shows on the edge side once the Worker asked for a key (or one is in use). */
+function showKeyForm(): void {
+  const inUse = storedKey() !== null;
+  keyForm.hidden = !(route.side === "edge" && (keyWanted || inUse));
+  keyInput.placeholder = inUse ? "a key is in use; empty to forget it" : "";
+}
+
 async function backendFor(side: Side): Promise<Backend> {
   const existing = backends.get(side);
   if (existing) return existing;
   let created: Backend;
   if (side === "edge") {
-    created = createHttpBackend();
+    created = createHttpBackend({
+      key: storedKey,
+      onUnauthorized: () => {
+        keyWanted = true;
+        showKeyForm();
+      },
+    });
   } else {
     if (!tabHost) {
       const host = openTabHost();
@@ -73,6 +110,7 @@ async function show(next: Route): Promise<void> {
   history.replaceState(null, "", writeRoute(route));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) radio.checked = radio.value === route.side;
   document.body.dataset.side = route.side;
+  showKeyForm();
   unsubscribe?.();
   unsubscribe = null;
   sideInfo.textContent = route.side === "tab" ? "Opening this tab's store…" : "Connecting to the Worker…";
