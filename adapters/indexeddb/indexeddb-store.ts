@@ -1,9 +1,17 @@
 /**
- * The store contract on IndexedDB (through `idb`). Each call is one transaction; `commitSteps` puts
- * a whole batch of steps in one readwrite transaction (group commit) in two rounds of requests: first
- * every read the batch needs (the etag fences, the inbox seq counter), then every write, issued
- * synchronously. Creations and activity completions that arrive together share a transaction too.
- * Nothing but IndexedDB requests is awaited inside a transaction, and any failure aborts it whole.
+ * The store contract on IndexedDB (through `idb`).
+ *
+ * - A step is ONE readwrite transaction (`runSteps`): the first round reads every row the batch
+ *   needs, `plan` runs synchronously (nothing but IndexedDB requests is awaited inside, so the
+ *   transaction stays alive), then every write is issued at once. A batch holds many instances'
+ *   steps (group commit); each is fenced by its etag and applied or skipped alone. Any failure
+ *   aborts the transaction whole.
+ * - Write-behind completions: the result of an activity this store leased is held in memory and
+ *   handed to the next step as an inbox message; the commit that consumes it deletes the activity
+ *   row (see `activity-book.ts`). If the tab dies first, the activity runs again: at-least-once.
+ * - A step's commit leases the activities it queues to this store at once; `claimWork` hands them
+ *   out without a transaction. With `externalWritesSignalled`, `claimWork` and `nextWakeAt` answer
+ *   from memory while nothing else could have written (see `work-view.ts`).
  *
  * Chromium sends every request to the browser process, so requests, more than transactions, are
  * what a step costs: a step's events are one history row, and idempotent inserts are single `add`
@@ -28,10 +36,13 @@ import type {
   StepRequest,
   Store,
 } from "../../src/store.ts";
+import { ActivityBook, type HeldResult } from "./activity-book.ts";
+import { activityKey, BatchState, bySeq, instanceRange, SEQ_KEY, tolerantTransactions } from "./batch-state.ts";
 import { GroupCommitQueue, type ItemOutcome } from "./group-commit-queue.ts";
 import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
-import type { ActivityRow, DurableDb, HistoryRow, InboxRow, StoreName } from "./schema.ts";
+import { ALL_STORES, type ActivityRow, type DurableDb, type InboxRow, type StoreName } from "./schema.ts";
+import { WorkView, type Look } from "./work-view.ts";
 
 interface Completion {
   activity: ClaimedActivity;
@@ -55,6 +66,13 @@ export interface IndexedDbStoreOptions {
   blockedTimeoutMs?: number;
   /** Called once if the store closes on its own: another tab deleted or upgraded the database. */
   onClose?: (error: DurableError) => void;
+  /**
+   * Promise that whoever else writes to this database calls `invalidate()` on this store afterwards
+   * (the browser host does on every `wake` message from another tab). Then `claimWork` and
+   * `nextWakeAt` answer from memory while nothing could have changed. Default false: they always
+   * read IndexedDB.
+   */
+  externalWritesSignalled?: boolean;
 }
 
 export interface IndexedDbStore extends Store {
@@ -67,17 +85,34 @@ export interface IndexedDbStore extends Store {
    * the only leader: the previous leader's tab is gone, and so are its activities).
    */
   releaseLeases(): Promise<number>;
-  /** How many readwrite transactions committed steps, and how many steps they held (for tests and benchmarks). */
+  /** Someone else wrote to the database: the next `claimWork` reads IndexedDB. */
+  invalidate(): void;
+  /**
+   * Writes the activity results held in memory (write-behind) to IndexedDB now, each only if its
+   * lease still holds; returns how many were written. Call it before handing the work to another
+   * tab; `close()` does it too.
+   */
+  flushCompletions(): Promise<number>;
+  /** Counters for tests and benchmarks. */
   readonly stats: StoreStats;
 }
 
 export interface StoreStats {
+  /** Readwrite transactions that committed steps, and the steps they held. */
   commitTransactions: number;
   commits: number;
+  /** Transactions that stored activity results, and the completions accepted (stored or held). */
   completionTransactions: number;
   completions: number;
+  /** Completions held in memory until their step (write-behind). */
+  heldCompletions: number;
   createTransactions: number;
   creates: number;
+  /** `claimWork` calls that read IndexedDB, and those answered from memory. */
+  claimLooks: number;
+  claimsFromMemory: number;
+  /** Every transaction this store opened, readonly ones included. */
+  transactions: number;
 }
 
 export const DEFAULT_DATABASE_NAME = "durable-edge";
@@ -90,35 +125,49 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Index
 type Db = IDBPDatabase<DurableDb>;
 type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<DurableDb, S, M>;
 
-const SEQ_KEY = "seq";
-/** Every key of one instance in a store keyed by `[instanceId, …]` (arrays sort after strings and numbers). */
-const instanceRange = (instanceId: string) => IDBKeyRange.bound([instanceId], [instanceId, []]);
-/** Every activity of one execution. */
-const executionRange = (instanceId: string, executionId: string) => IDBKeyRange.bound([instanceId, executionId], [instanceId, executionId, []]);
-const activityKey = (a: { instanceId: string; executionId: string; id: string }): [string, string, string] => [a.instanceId, a.executionId, a.id];
-const bySeq = (a: InboxRow, b: InboxRow) => a.seq - b.seq;
-
 class IdbStore implements IndexedDbStore {
   readonly databaseName: string;
-  readonly stats: StoreStats = { commitTransactions: 0, commits: 0, completionTransactions: 0, completions: 0, createTransactions: 0, creates: 0 };
+  readonly stats: StoreStats = {
+    commitTransactions: 0,
+    commits: 0,
+    completionTransactions: 0,
+    completions: 0,
+    heldCompletions: 0,
+    createTransactions: 0,
+    creates: 0,
+    claimLooks: 0,
+    claimsFromMemory: 0,
+    transactions: 0,
+  };
   private readonly options: IndexedDbStoreOptions;
   private dbPromise: Promise<Db> | null = null;
   private db: Db | null = null;
   private closedError: DurableError | null = null;
   private readonly leasePrefix = Math.random().toString(36).slice(2, 10);
   private leaseCounter = 0;
-  /** A hint: this store queued activities since its last leasing claim (see `claimWork`). */
+  /** A hint: activities may be queued unleased since this store's last leasing claim (see `claimWork`). */
   private activitiesQueuedHere = true;
+  private readonly book = new ActivityBook();
+  private readonly view: WorkView;
+  /** The latest `now` the runtime passed in; a lease running past it may be trusted in memory. */
+  private latestNow = -Infinity;
+  /** From the last claim: the lease length, and how many more activities the caller could take. */
+  private claimTerms: { leaseMs: number; room: number } | null = null;
   private readonly completions = new GroupCommitQueue<Completion, boolean>((batch) => this.applyCompletions(batch));
   private readonly creations = new GroupCommitQueue<Creation, void>((batch) => this.applyCreations(batch));
 
   constructor(options: IndexedDbStoreOptions) {
     this.options = options;
     this.databaseName = options.name ?? DEFAULT_DATABASE_NAME;
+    this.view = new WorkView(options.externalWritesSignalled === true);
   }
 
   async open(): Promise<void> {
     await this.connection();
+  }
+
+  invalidate(): void {
+    this.view.invalidate();
   }
 
   // --- instances ---
@@ -130,32 +179,39 @@ class IdbStore implements IndexedDbStore {
 
   /** Creates a batch of instances in one transaction; each fails alone if a live instance has its id. */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
-    const outcomes = await this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
-      const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
-      const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
-      const current = new Map(ids.map((id, i) => [id, rows[i]]));
-      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-      const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
-        const id = instance.instanceId;
-        const existing = current.get(id);
-        if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-          return {
-            ok: false,
-            error: new DurableError(
-              "InstanceAlreadyExists",
-              `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
-            ),
-          };
-        }
-        if (existing) deleteEverythingOf(state.raw, id);
-        state.raw.objectStore("instances").put(instance);
-        state.append(start);
-        current.set(id, instance);
-        return { ok: true, value: undefined };
-      });
-      state.finish();
-      return outcomes;
-    });
+    const overwritten = new Set<string>();
+    const outcomes = await this.ownWrite(() =>
+      this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
+        const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
+        const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
+        const current = new Map(ids.map((id, i) => [id, rows[i]]));
+        const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+        const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
+          const id = instance.instanceId;
+          const existing = current.get(id);
+          if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+            return {
+              ok: false,
+              error: new DurableError(
+                "InstanceAlreadyExists",
+                `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
+              ),
+            };
+          }
+          if (existing) {
+            deleteEverythingOf(state.raw, id);
+            overwritten.add(id);
+          }
+          state.raw.objectStore("instances").put(instance);
+          state.append(start);
+          current.set(id, instance);
+          return { ok: true, value: undefined };
+        });
+        state.finish();
+        return outcomes;
+      }),
+    );
+    for (const id of overwritten) this.book.forgetInstance(id);
     this.stats.createTransactions++;
     this.stats.creates += batch.length;
     return outcomes;
@@ -204,70 +260,173 @@ class IdbStore implements IndexedDbStore {
   }
 
   async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
-    return this.write("purgeInstance", ["instances", "history", "inbox", "activities"], async (tx) => {
-      const row = await tx.objectStore("instances").get(instanceId);
-      if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
-      deleteEverythingOf(unwrap(tx), instanceId);
-      return true;
-    });
+    const purged = await this.ownWrite(() =>
+      this.write("purgeInstance", ["instances", "history", "inbox", "activities"], async (tx) => {
+        const row = await tx.objectStore("instances").get(instanceId);
+        if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
+        deleteEverythingOf(unwrap(tx), instanceId);
+        return true;
+      }),
+    );
+    if (purged) this.book.forgetInstance(instanceId);
+    return purged;
   }
 
   // --- steps ---
 
   async loadSteps(requests: readonly StepRequest[], now: number): Promise<StepInput[]> {
     if (requests.length === 0) return [];
-    return this.read("loadSteps", async (db) => {
-      const tx = db.transaction(["instances", "history", "inbox"], "readonly");
+    this.noteNow(now);
+    const held = requests.map(({ instanceId }) => this.book.heldOf(instanceId).filter((h) => h.message.visibleAt <= now));
+    const loaded = await this.read("loadSteps", async (db) => {
+      const tx = db.transaction(["instances", "history", "inbox", "activities"], "readonly");
       const instances = tx.objectStore("instances");
       const history = tx.objectStore("history");
       const inboxes = tx.objectStore("inbox");
+      const activities = tx.objectStore("activities");
       // A cached step whose etag still matches has no new history (every commit bumps the etag), so
       // its history is not read at all; everything else reads the whole history.
       const first = await Promise.all(
-        requests.map(({ instanceId, cached }) =>
-          Promise.all([instances.get(instanceId), cached ? null : history.getAll(instanceRange(instanceId)), inboxes.getAll(instanceRange(instanceId))]),
+        requests.map(({ instanceId, cached }, i) =>
+          Promise.all([
+            instances.get(instanceId),
+            cached ? null : history.getAll(instanceRange(instanceId)),
+            inboxes.getAll(instanceRange(instanceId)),
+            Promise.all(held[i]!.map(async (h) => (await activities.get(activityKey(h.activity)))?.leaseToken ?? null)),
+          ]),
         ),
       );
-      const hit = requests.map(({ cached }, i) => {
-        const row = first[i]![0];
-        return cached !== undefined && row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength;
-      });
-      // A cache that turned out stale needs the whole history: one more round, same transaction.
-      const refetched = await Promise.all(requests.map(({ instanceId, cached }, i) => (cached && !hit[i] ? history.getAll(instanceRange(instanceId)) : null)));
-      return requests.map(({ instanceId, cached }, i) => {
-        const [row, full, inbox] = first[i]!;
-        return {
-          instanceId,
-          instance: row,
-          history: hit[i] ? [] : (full ?? refetched[i] ?? []).flatMap((h) => h.events),
-          historyFrom: hit[i] ? cached!.historyLength : 0,
-          messages: inbox.filter((m) => m.visibleAt <= now).sort(bySeq),
-        };
+      const refetched = await refetchStale(requests, first, (id) => history.getAll(instanceRange(id)));
+      return requests.map((request, i) => {
+        const [row, full, inbox, tokens] = first[i]!;
+        return assembleInput(request, row, full ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
       });
     });
+    for (const { void: gone } of loaded) for (const h of gone) this.book.settle(h);
+    return loaded.map((l) => l.input);
+  }
+
+  /**
+   * Loads, plans and commits a batch of steps in ONE readwrite transaction. Held results are handed
+   * to the steps as messages (their lease is re-checked in IndexedDB only if it may have expired);
+   * the activities the commits queue are leased to this store at once when the last claim left room.
+   */
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+    if (this.closedError) throw this.closedError;
+    if (requests.length === 0) return [];
+    this.noteNow(now);
+    const held = requests.map(({ instanceId }) => this.book.heldOf(instanceId).filter((h) => h.message.visibleAt <= now));
+    const terms = this.claimTerms;
+    let room = terms ? terms.room - this.book.handoutCount : 0;
+    let settled: HeldResult[] = [];
+    let state: BatchState | null = null;
+    const outcomes = await this.write("runSteps", ALL_STORES, async (t) => {
+      const tx = t as unknown as Tx<StoreName[], "readwrite">;
+      const instances = tx.objectStore("instances");
+      const history = tx.objectStore("history");
+      const inboxes = tx.objectStore("inbox");
+      const activities = tx.objectStore("activities");
+      const first = await Promise.all(
+        requests.map(({ instanceId, cached }, i) =>
+          Promise.all([
+            instances.get(instanceId),
+            cached ? null : history.getAll(instanceRange(instanceId)),
+            inboxes.getAll(instanceRange(instanceId)),
+            // A lease still running at `now` cannot have been taken over: no need to read its row.
+            Promise.all(
+              held[i]!.map(async (h) => (h.activity.lockedUntil > now ? h.activity.leaseToken : ((await activities.get(activityKey(h.activity)))?.leaseToken ?? null))),
+            ),
+          ]),
+        ),
+      );
+      const refetched = await refetchStale(requests, first, (id) => history.getAll(instanceRange(id)));
+      const loaded = requests.map((request, i) => {
+        const [row, full, inbox, tokens] = first[i]!;
+        return assembleInput(request, row, full ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
+      });
+      const commits = plan(loaded.map((l) => l.input));
+      if (commits.length !== requests.length) throw new DurableError("InvalidState", `plan returned ${commits.length} commits for ${requests.length} steps.`);
+      // Held results a committed step does not consume are written as ordinary inbox messages.
+      const leftover = loaded.flatMap((l, i) => l.valid.filter((h) => !commits[i]!.deleteMessageIds.includes(h.message.id)));
+      const appends = leftover.length > 0 || commits.some((c) => c.messages.length > 0);
+      const seq = appends ? ((await tx.objectStore("meta").get(SEQ_KEY)) ?? 0) : 0;
+      const usable = new Map<string, HeldResult>();
+      for (const l of loaded) for (const h of l.valid) usable.set(`${h.activity.instanceId}\u0000${h.message.id}`, h);
+      state = new BatchState(unwrap(tx), seq, {
+        heldResult: (instanceId, id) => usable.get(`${instanceId}\u0000${id}`),
+        leaseFor: () => (terms && room-- > 0 ? { leaseToken: this.newLeaseToken(), lockedUntil: now + terms.leaseMs } : null),
+      });
+      requests.forEach(({ instanceId }, i) => {
+        state!.rows.set(instanceId, first[i]![0]);
+        state!.knowInbox(instanceId, first[i]![2]);
+      });
+      const outcomes = commits.map((c) => state!.apply(c));
+      for (const h of leftover) {
+        if (outcomes[requests.findIndex((r) => r.instanceId === h.activity.instanceId)] !== "committed") continue;
+        state.raw.objectStore("activities").delete(activityKey(h.activity));
+        state.append(h.message);
+        state.consumed.push(h);
+      }
+      state.finish();
+      settled = loaded.flatMap((l) => l.void);
+      return outcomes;
+    });
+    this.afterSteps(state!, settled, requests.length);
+    return outcomes;
+  }
+
+  /** Brings memory up to date with a committed `runSteps` batch: exactly what it changed. */
+  private afterSteps(state: BatchState, settled: HeldResult[], steps: number): void {
+    this.stats.commitTransactions++;
+    this.stats.commits += steps;
+    for (const h of [...settled, ...state.consumed]) this.book.settle(h);
+    this.view.committed();
+    for (const q of state.queued) {
+      if (q.added && q.row.leaseToken !== null) {
+        this.book.queuedLeased(toClaimed(q.row));
+        this.view.leaseUntil(q.row.lockedUntil);
+      } else {
+        // Queued unleased, or its id was queued already (maybe claimable): a claim must look.
+        this.activitiesQueuedHere = true;
+        this.view.queuedUnleased();
+      }
+    }
+    for (const { instanceId, executionId } of state.dropped) this.book.forgetExecution(instanceId, executionId);
+    for (const { instanceId, complete, earliest } of state.inboxSummary()) {
+      if (complete) this.view.inboxIs(instanceId, earliest);
+      else if (earliest !== null) this.view.inboxGained(instanceId, earliest);
+    }
   }
 
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
     if (commits.length === 0) return [];
-    const stores = storesTouchedBy(commits);
-    const outcomes = await this.write("commitSteps", stores, async (tx) => {
-      const t = tx as unknown as Tx<StoreName[], "readwrite">;
-      const ids = [...new Set(commits.map((c) => c.instanceId))];
-      const appends = commits.some((c) => c.messages.length > 0);
-      const drops = commits.filter((c) => c.dropExecution !== null);
-      const [rows, seq, dropped] = await Promise.all([
-        Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
-        appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
-        Promise.all(drops.map((c) => t.objectStore("inbox").getAll(instanceRange(c.instanceId)))),
-      ]);
-      const state = new BatchState(unwrap(t), seq ?? 0);
-      ids.forEach((id, i) => state.rows.set(id, rows[i]));
-      drops.forEach((c, i) => state.dropReads.set(c, dropped[i]!));
-      const outcomes = commits.map((c) => state.apply(c));
-      state.finish();
-      return outcomes;
-    });
+    const stores = storesTouchedBy(commits, this.book.heldCount > 0);
+    let consumed: HeldResult[] = [];
+    const outcomes = await this.ownWrite(() =>
+      this.write("commitSteps", stores, async (tx) => {
+        const t = tx as unknown as Tx<StoreName[], "readwrite">;
+        const ids = [...new Set(commits.map((c) => c.instanceId))];
+        const appends = commits.some((c) => c.messages.length > 0);
+        const drops = [...new Set(commits.filter((c) => c.dropExecution !== null).map((c) => c.instanceId))];
+        const [rows, seq, dropped] = await Promise.all([
+          Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
+          appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
+          Promise.all(drops.map((id) => t.objectStore("inbox").getAll(instanceRange(id)))),
+        ]);
+        const held = new Map<string, HeldResult>();
+        for (const c of commits) for (const h of this.book.heldOf(c.instanceId)) held.set(`${c.instanceId}\u0000${h.message.id}`, h);
+        const state = new BatchState(unwrap(t), seq ?? 0, { heldResult: (instanceId, id) => held.get(`${instanceId}\u0000${id}`) });
+        ids.forEach((id, i) => state.rows.set(id, rows[i]));
+        drops.forEach((id, i) => state.knowInbox(id, dropped[i]!));
+        const outcomes = commits.map((c) => state.apply(c));
+        state.finish();
+        consumed = state.consumed;
+        return outcomes;
+      }),
+    );
+    for (const h of consumed) this.book.settle(h);
     if (commits.some((c, i) => outcomes[i] === "committed" && c.activities.length > 0)) this.activitiesQueuedHere = true;
+    for (const c of commits) if (c.dropExecution !== null) this.book.forgetExecution(c.instanceId, c.dropExecution);
     this.stats.commitTransactions++;
     this.stats.commits += commits.length;
     return outcomes;
@@ -275,118 +434,234 @@ class IdbStore implements IndexedDbStore {
 
   async appendMessages(messages: readonly InboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.write("appendMessages", ["inbox", "meta"], async (tx) => {
-      const seq = await tx.objectStore("meta").get(SEQ_KEY);
-      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-      for (const m of messages) state.append(m);
-      state.finish();
-    });
+    await this.ownWrite(() =>
+      this.write("appendMessages", ["inbox", "meta"], async (tx) => {
+        const seq = await tx.objectStore("meta").get(SEQ_KEY);
+        const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+        for (const m of messages) state.append(m);
+        state.finish();
+      }),
+    );
   }
 
   // --- work ---
 
   /**
-   * When this store just queued activities, it leases them straight away in one readwrite
-   * transaction. Otherwise it looks in a readonly transaction first (cheaper, and it does not hold up
-   * writers), and opens a readwrite one only if there is something to lease. Both paths are correct
-   * for any writer; the hint only picks the faster one.
+   * Hands out the activities a step's commit leased to this store, and reads the rest: from memory
+   * when the work view can tell (see `work-view.ts`), else from IndexedDB. There, when this store
+   * just queued activities unleased, it leases them straight away in one readwrite transaction;
+   * otherwise it looks in a readonly transaction first (cheaper, and it does not hold up writers),
+   * and opens a readwrite one only if there is something to lease. Every path is correct for any
+   * writer; the hints only pick the faster one.
    */
   async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
-    const wantsActivities = options.activityLimit > 0;
-    if (wantsActivities && this.activitiesQueuedHere) return this.claimLeasing(now, options);
-    const { instanceIds, leasable } = await this.read("claimWork", async (db) => {
-      const tx = db.transaction(["inbox", "activities"], "readonly");
-      const [visible, leasable] = await Promise.all([
-        readyInstances(tx.objectStore("inbox"), now, options),
-        wantsActivities ? tx.objectStore("activities").index("byLockedUntil").count(IDBKeyRange.upperBound(now)) : 0,
-      ]);
-      return { instanceIds: visible, leasable };
-    });
-    if (leasable === 0) return { instanceIds, activities: [] };
-    return { instanceIds, activities: (await this.claimLeasing(now, { ...options, instanceLimit: 0 })).activities };
+    if (this.closedError) throw this.closedError;
+    this.noteNow(now);
+    const wanted = Math.max(0, options.activityLimit);
+    const handouts = this.book.takeHandouts(now, wanted);
+    const more = wanted - handouts.length;
+    let fromStore: string[];
+    let leased: ClaimedActivity[] = [];
+    const known = this.view.ready(now, more > 0);
+    if (known) {
+      fromStore = known;
+      this.stats.claimsFromMemory++;
+    } else {
+      ({ instanceIds: fromStore, activities: leased } = await this.look(now, { ...options, activityLimit: more }));
+    }
+    const activities = [...handouts, ...leased];
+    this.claimTerms = { leaseMs: options.leaseMs, room: wanted - activities.length };
+    const instanceIds: string[] = [];
+    const seen = new Set<string>();
+    for (const id of [...this.book.readyInstances(now), ...fromStore]) {
+      if (instanceIds.length >= options.instanceLimit) break;
+      if (seen.has(id) || options.exclude?.has(id)) continue;
+      seen.add(id);
+      instanceIds.push(id);
+    }
+    return { instanceIds, activities };
   }
 
-  private async claimLeasing(now: number, options: ClaimOptions): Promise<ClaimedWork> {
+  /** Reads IndexedDB for ready instances (all of them) and leases up to `activityLimit` activities. */
+  private async look(now: number, options: ClaimOptions): Promise<{ instanceIds: string[]; activities: ClaimedActivity[] }> {
+    this.stats.claimLooks++;
+    const token = this.view.beginLook();
+    const wants = options.activityLimit > 0;
+    let look: Look & { activities: ClaimedActivity[] };
+    if (wants && this.activitiesQueuedHere) look = await this.lookLeasing(now, options);
+    else {
+      const found = await this.read("claimWork", async (db) => {
+        const tx = db.transaction(["inbox", "activities"], "readonly");
+        const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
+        const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
+        const [visible, nextVisible, nextLease, claimable] = await Promise.all([
+          byVisibleAt.getAllKeys(IDBKeyRange.upperBound(now)),
+          byVisibleAt.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+          byLockedUntil.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+          byLockedUntil.count(IDBKeyRange.upperBound(now)),
+        ]);
+        return { visible, nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil: nextLease?.key ?? Infinity, claimable };
+      });
+      if (wants && found.claimable > 0) look = await this.lookLeasing(now, options);
+      else {
+        look = {
+          asOf: now,
+          visible: new Set(found.visible.map(([id]) => id)),
+          nextVisibleAt: found.nextVisibleAt,
+          nextLockedUntil: found.nextLockedUntil,
+          unleased: found.claimable > 0,
+          activities: [],
+        };
+      }
+    }
+    this.view.adopt(token, look);
+    return { instanceIds: [...look.visible], activities: look.activities };
+  }
+
+  private async lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
     this.activitiesQueuedHere = false;
-    return this.write("claimWork", ["inbox", "activities"], async (tx) => {
-      const [instanceIds, available] = await Promise.all([
-        readyInstances(tx.objectStore("inbox"), now, options),
-        tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.upperBound(now), options.activityLimit),
+    const look = await this.write("claimWork", ["inbox", "activities"], async (tx) => {
+      const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
+      const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
+      const [visible, nextVisible, nextLease, available] = await Promise.all([
+        byVisibleAt.getAllKeys(IDBKeyRange.upperBound(now)),
+        byVisibleAt.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+        byLockedUntil.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+        // One more than wanted tells whether some stay unleased.
+        byLockedUntil.getAll(IDBKeyRange.upperBound(now), options.activityLimit + 1),
       ]);
       const raw = unwrap(tx).objectStore("activities");
-      const activities = available.map((row) => {
+      const activities: ClaimedActivity[] = [];
+      let unleased = false;
+      for (const row of available) {
+        // An activity whose result this store holds is done; its row goes with the step that consumes it.
+        if (activities.length >= options.activityLimit || this.book.holdsResultOf(row.id)) {
+          unleased = true;
+          continue;
+        }
         const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
         raw.put(claimed);
-        return toClaimed(claimed);
-      });
-      return { instanceIds, activities };
+        activities.push(toClaimed(claimed));
+      }
+      const nextLockedUntil = Math.min(nextLease?.key ?? Infinity, activities.length > 0 ? now + options.leaseMs : Infinity);
+      return { asOf: now, visible: new Set(visible.map(([id]) => id)), nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil, unleased, activities };
     });
+    for (const a of look.activities) this.book.leased(a);
+    if (look.unleased) this.activitiesQueuedHere = true;
+    return look;
   }
 
   completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
     if (this.closedError) return Promise.reject(this.closedError);
+    const offer = this.book.offer(activity, result, this.latestNow);
+    if (offer === "duplicate") return Promise.resolve(false);
+    if (offer === "held") {
+      this.stats.completions++;
+      this.stats.heldCompletions++;
+      return Promise.resolve(true);
+    }
     return this.completions.add({ activity, result });
   }
 
   /** Applies a batch of completions in one transaction; each applies only if its lease is still held. */
   private async applyCompletions(batch: readonly Completion[]): Promise<ItemOutcome<boolean>[]> {
-    const outcomes = await this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
-      const [rows, seq] = await Promise.all([
-        Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activityKey(activity)))),
-        tx.objectStore("meta").get(SEQ_KEY),
-      ]);
-      const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-      const completed = new Set<string>();
-      const outcomes = batch.map(({ activity, result }, i): ItemOutcome<boolean> => {
-        const row = rows[i];
-        if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return { ok: true, value: false };
-        completed.add(activity.id);
-        state.raw.objectStore("activities").delete(activityKey(activity));
-        state.append(result);
-        return { ok: true, value: true };
-      });
-      state.finish();
-      return outcomes;
-    });
+    const outcomes = await this.ownWrite(() =>
+      this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
+        const [rows, seq] = await Promise.all([
+          Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activityKey(activity)))),
+          tx.objectStore("meta").get(SEQ_KEY),
+        ]);
+        const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+        const completed = new Set<string>();
+        const outcomes = batch.map(({ activity, result }, i): ItemOutcome<boolean> => {
+          const row = rows[i];
+          if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return { ok: true, value: false };
+          completed.add(activity.id);
+          state.raw.objectStore("activities").delete(activityKey(activity));
+          state.append(result);
+          return { ok: true, value: true };
+        });
+        state.finish();
+        return outcomes;
+      }),
+    );
+    for (const { activity } of batch) this.book.forgetLease(activity);
     this.stats.completionTransactions++;
-    this.stats.completions += batch.length;
+    this.stats.completions += outcomes.filter((o) => o.ok && o.value).length;
     return outcomes;
   }
 
+  async flushCompletions(): Promise<number> {
+    const held = this.book.takeHeld();
+    const written = await Promise.all(held.map((h) => this.completions.add({ activity: h.activity, result: h.message })));
+    return written.filter(Boolean).length;
+  }
+
   async nextWakeAt(): Promise<number | null> {
-    return this.read("nextWakeAt", async (db) => {
-      const tx = db.transaction(["inbox", "activities"], "readonly");
-      const [message, activity] = await Promise.all([
-        tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
-        tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
-      ]);
-      const next = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
-      return next === Infinity ? null : next;
-    });
+    if (this.closedError) throw this.closedError;
+    let next = Math.min(this.book.nextVisibleAt(), this.book.handoutCount > 0 ? 0 : Infinity);
+    const known = this.view.nextWakeAt();
+    const stored =
+      known !== undefined
+        ? known
+        : await this.read("nextWakeAt", async (db) => {
+            const tx = db.transaction(["inbox", "activities"], "readonly");
+            const [message, activity] = await Promise.all([
+              tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
+              tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
+            ]);
+            const at = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
+            return at === Infinity ? null : at;
+          });
+    if (stored !== null && stored < next) next = stored;
+    return next === Infinity ? null : next;
   }
 
   async releaseLeases(): Promise<number> {
-    return this.write("releaseLeases", ["activities"], async (tx) => {
-      const leased = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true));
-      const raw = unwrap(tx).objectStore("activities");
-      for (const row of leased) raw.put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
-      if (leased.length > 0) this.activitiesQueuedHere = true;
-      return leased.length;
-    });
+    const released = await this.ownWrite(() =>
+      this.write("releaseLeases", ["activities"], async (tx) => {
+        const leased = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true));
+        const raw = unwrap(tx).objectStore("activities");
+        for (const row of leased) raw.put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
+        return leased.length;
+      }),
+    );
+    // Every lease is void now, this store's too: its held results and pre-leased activities go.
+    this.book.clear();
+    if (released > 0) this.activitiesQueuedHere = true;
+    return released;
   }
 
   async close(): Promise<void> {
+    if (!this.closedError && this.book.heldCount > 0) {
+      // Write what activities returned, so the next leader need not run them again.
+      await this.flushCompletions().catch(() => undefined);
+    }
     this.closedError ??= new DurableError("StoreClosed", `The IndexedDB store '${this.databaseName}' is closed; create a new one.`);
     this.completions.failPending(this.closedError);
     this.creations.failPending(this.closedError);
+    this.book.clear();
     const db = this.db ?? (await this.dbPromise?.catch(() => null));
     db?.close();
   }
 
   // --- plumbing ---
 
+  private noteNow(now: number): void {
+    if (now > this.latestNow) this.latestNow = now;
+  }
+
   private newLeaseToken(): string {
     return `${this.leasePrefix}:${++this.leaseCounter}`;
+  }
+
+  /** A write of this store outside `runSteps`: the work view no longer knows what is due. */
+  private async ownWrite<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } finally {
+      this.view.invalidate();
+    }
   }
 
   private connection(): Promise<Db> {
@@ -416,11 +691,15 @@ class IdbStore implements IndexedDbStore {
     this.closedError = error;
     this.completions.failPending(error);
     this.creations.failPending(error);
+    this.book.clear();
+    this.view.invalidate();
     this.options.onClose?.(error);
   }
 
+  /** Runs `body`, which reads in one readonly transaction. */
   private async read<T>(what: string, body: (db: Db) => Promise<T>): Promise<T> {
     const db = await this.connection();
+    this.stats.transactions++;
     try {
       return await body(db);
     } catch (error) {
@@ -440,6 +719,7 @@ class IdbStore implements IndexedDbStore {
     } catch (error) {
       throw this.closedError ?? toStoreError(error, this.databaseName, what);
     }
+    this.stats.transactions++;
     const done = tx.done;
     done.catch(() => undefined); // observed below; keeps an abort from surfacing as unhandled
     try {
@@ -461,91 +741,65 @@ class IdbStore implements IndexedDbStore {
   }
 }
 
-/**
- * The writes of one batch, applied in order against what the batch's first round read, so that
- * several commits in one transaction see each other's effects exactly as separate commits would.
- */
-class BatchState {
-  readonly rows = new Map<string, InstanceRecord | undefined>();
-  /** The inbox of each instance whose execution a commit drops, read in the first round. */
-  readonly dropReads = new Map<StepCommit, InboxRow[]>();
-  /** Messages written earlier in this batch, per instance, for dropExecution. */
-  private readonly added = new Map<string, { messages: InboxMessage[] }>();
-  private readonly startSeq: number;
-
-  constructor(
-    readonly raw: IDBTransaction,
-    private seq: number,
-  ) {
-    this.startSeq = seq;
-  }
-
-  apply(c: StepCommit): CommitOutcome {
-    const current = this.rows.get(c.instanceId);
-    if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
-    for (const id of c.deleteMessageIds) this.raw.objectStore("inbox").delete([c.instanceId, id]);
-    if (c.dropExecution !== null) this.dropExecution(c, c.dropExecution);
-    const history = this.raw.objectStore("history");
-    if (c.instance) {
-      this.raw.objectStore("instances").put(c.instance);
-      let at = current?.historyLength ?? 0;
-      if (c.history.mode === "replace") {
-        history.delete(instanceRange(c.instanceId));
-        at = 0;
-      }
-      if (c.history.events.length > 0) history.put({ instanceId: c.instanceId, index: at, events: c.history.events } satisfies HistoryRow);
-    } else {
-      this.raw.objectStore("instances").delete(c.instanceId);
-      history.delete(instanceRange(c.instanceId));
-    }
-    for (const m of c.messages) this.append(m);
-    for (const a of c.activities) {
-      addIfAbsent(this.raw.objectStore("activities"), { ...a, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
-    }
-    this.rows.set(c.instanceId, c.instance ?? undefined);
-    return "committed";
-  }
-
-  /** Appends a message unless its inbox already holds one with its id. */
-  append(m: InboxMessage): void {
-    addIfAbsent(this.raw.objectStore("inbox"), { ...m, seq: ++this.seq } satisfies InboxRow);
-    this.addedTo(m.instanceId).messages.push(m);
-  }
-
-  finish(): void {
-    if (this.seq !== this.startSeq) this.raw.objectStore("meta").put(this.seq, SEQ_KEY);
-  }
-
-  private dropExecution(c: StepCommit, executionId: string): void {
-    const stored = this.dropReads.get(c) ?? [];
-    const inbox = this.raw.objectStore("inbox");
-    for (const m of [...stored, ...this.addedTo(c.instanceId).messages]) if (m.executionId === executionId) inbox.delete([m.instanceId, m.id]);
-    this.raw.objectStore("activities").delete(executionRange(c.instanceId, executionId));
-  }
-
-  private addedTo(instanceId: string) {
-    let entry = this.added.get(instanceId);
-    if (!entry) this.added.set(instanceId, (entry = { messages: [] }));
-    return entry;
-  }
+/** One step's input, and what became of the held results offered to it. */
+interface LoadedStep {
+  input: StepInput;
+  /** Held results handed to the step. */
+  valid: HeldResult[];
+  /** Held results found void (the lease was lost, or the result is in the inbox already): forgotten. */
+  void: HeldResult[];
 }
 
-/** Transactions that issued requests whose failure is expected and cancelled (see `addIfAbsent`). */
-const tolerantTransactions = new WeakSet<IDBTransaction>();
+/** Sorts held results into valid (the activity row still carries their lease) and void. */
+function sortHeld(held: readonly HeldResult[], tokens: readonly (string | null)[], inbox: readonly InboxRow[]) {
+  const stored = new Set(inbox.map((m) => m.id));
+  const valid: HeldResult[] = [];
+  const gone: HeldResult[] = [];
+  held.forEach((h, i) => (tokens[i] === h.activity.leaseToken && !stored.has(h.message.id) ? valid : gone).push(h));
+  return { valid, void: gone };
+}
 
 /**
- * Inserts `value` unless its key exists, in one request: the "already exists" error is cancelled,
- * so it neither aborts the transaction nor reaches the transaction's error listeners.
+ * A step's input: the stored inbox visible at `now` in `seq` order, then the valid held results in
+ * the order they completed (numbered after the inbox; they are never stored with that number).
  */
-function addIfAbsent(store: IDBObjectStore, value: unknown): void {
-  tolerantTransactions.add(store.transaction);
-  const request = store.add(value);
-  request.onerror = (event) => {
-    if (request.error?.name === "ConstraintError") {
-      event.preventDefault();
-      event.stopPropagation();
-    }
+function assembleInput(
+  { instanceId, cached }: StepRequest,
+  row: InstanceRecord | undefined,
+  history: { events: HistoryEvent[] }[] | null,
+  inbox: InboxRow[],
+  held: { valid: HeldResult[]; void: HeldResult[] },
+  now: number,
+): LoadedStep {
+  const hit = cached !== undefined && row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength;
+  const visible: InboxMessage[] = inbox.filter((m) => m.visibleAt <= now).sort(bySeq);
+  let seq = inbox.reduce((max, m) => Math.max(max, m.seq), 0);
+  for (const h of held.valid) visible.push({ ...h.message, seq: ++seq });
+  return {
+    input: {
+      instanceId,
+      instance: row,
+      history: hit ? [] : (history ?? []).flatMap((h) => h.events),
+      historyFrom: hit ? cached.historyLength : 0,
+      messages: visible,
+    },
+    valid: held.valid,
+    void: held.void,
   };
+}
+
+/** A cache that turned out stale needs the whole history: one more round, same transaction. */
+async function refetchStale<H>(
+  requests: readonly StepRequest[],
+  first: readonly (readonly [InstanceRecord | undefined, ...unknown[]])[],
+  read: (instanceId: string) => Promise<H>,
+): Promise<(H | null)[]> {
+  const stale = requests.map(({ cached }, i) => {
+    const row = first[i]![0];
+    return cached !== undefined && !(row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength);
+  });
+  if (!stale.includes(true)) return requests.map(() => null);
+  return Promise.all(requests.map(({ instanceId }, i) => (stale[i] ? read(instanceId) : null)));
 }
 
 /**
@@ -562,30 +816,12 @@ function commitNow(tx: { commit?: () => void }): void {
   }
 }
 
-/** Instances with a message visible at `now`, at most `instanceLimit`, leaving out `exclude`. */
-async function readyInstances(
-  inbox: { index(name: "byVisibleAt"): { getAllKeys(query: IDBKeyRange): Promise<[string, string][]> } },
-  now: number,
-  options: ClaimOptions,
-): Promise<string[]> {
-  if (options.instanceLimit <= 0) return [];
-  const visible = await inbox.index("byVisibleAt").getAllKeys(IDBKeyRange.upperBound(now));
-  const instanceIds: string[] = [];
-  const seen = new Set<string>();
-  for (const [instanceId] of visible) {
-    if (instanceIds.length >= options.instanceLimit) break;
-    if (seen.has(instanceId) || options.exclude?.has(instanceId)) continue;
-    seen.add(instanceId);
-    instanceIds.push(instanceId);
-  }
-  return instanceIds;
-}
-
-function storesTouchedBy(commits: readonly StepCommit[]): StoreName[] {
+function storesTouchedBy(commits: readonly StepCommit[], resultsHeld: boolean): StoreName[] {
   const stores = new Set<StoreName>(["instances", "history"]);
   for (const c of commits) {
     if (c.messages.length > 0) stores.add("inbox").add("meta");
     if (c.deleteMessageIds.length > 0) stores.add("inbox");
+    if (c.deleteMessageIds.length > 0 && resultsHeld) stores.add("activities");
     if (c.activities.length > 0) stores.add("activities");
     if (c.dropExecution !== null) stores.add("inbox").add("activities");
   }

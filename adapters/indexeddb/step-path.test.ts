@@ -1,0 +1,245 @@
+/**
+ * The IndexedDB step path (fake-indexeddb in Node): one transaction per group of steps
+ * (`runSteps`), write-behind activity results, activities leased by the commit that queues them,
+ * and claims answered from memory. Two store objects on one database stand for two tabs.
+ */
+import "fake-indexeddb/auto";
+import { IDBFactory } from "fake-indexeddb";
+import { afterEach, describe, expect, it } from "vitest";
+import type { HistoryEvent } from "../../src/history.ts";
+import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "../../src/store.ts";
+import { row, startMessage } from "../contract/store-contract.ts";
+import { createIndexedDbStore, type IndexedDbStore } from "./index.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+const LEASE = 1000;
+const claim = (store: IndexedDbStore, now = T0) => store.claimWork(now, { instanceLimit: 100, activityLimit: 100, leaseMs: LEASE });
+const open: IndexedDbStore[] = [];
+
+function stores(signalled = true) {
+  const factory = new IDBFactory();
+  const make = (externalWritesSignalled = signalled) => {
+    const store = createIndexedDbStore({ name: "steps", indexedDB: factory, externalWritesSignalled });
+    open.push(store);
+    return store;
+  };
+  return { make };
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+const create = (store: IndexedDbStore, r: InstanceRecord) => store.createInstance(r, startMessage(r), { overwritableStatuses: [] });
+
+function activity(r: InstanceRecord, taskId: number): ActivityWorkItem {
+  return { id: `${r.instanceId}|${r.executionId}|${taskId}`, instanceId: r.instanceId, executionId: r.executionId, taskId, name: "Work", input: `${taskId}`, enqueuedAt: T0 };
+}
+
+function resultOf(a: ClaimedActivity, at = T0): InboxMessage {
+  return {
+    id: `${a.id}|result`,
+    instanceId: a.instanceId,
+    executionId: a.executionId,
+    visibleAt: at,
+    event: { EventType: "TaskCompleted", EventId: -1, Timestamp: at, TaskScheduledId: a.taskId, Result: `"done ${a.taskId}"` },
+  };
+}
+
+/** A step that consumes every message, records them as events, and queues `activities`. */
+function stepOf(input: StepInput, changes: Partial<StepCommit> = {}): StepCommit {
+  const current = input.instance!;
+  const events: HistoryEvent[] = input.messages.map((m) => m.event);
+  return {
+    instanceId: input.instanceId,
+    expectedEtag: current.etag,
+    instance: { ...current, etag: current.etag + 1, runtimeStatus: "Running", historyLength: current.historyLength + events.length },
+    history: { mode: "append", events },
+    deleteMessageIds: input.messages.map((m) => m.id),
+    dropExecution: null,
+    messages: [],
+    activities: [],
+    ...changes,
+  };
+}
+
+/** Steps `r` once with `plan`; returns what the step was given. */
+async function step(store: IndexedDbStore, r: InstanceRecord, now: number, changes: (input: StepInput) => Partial<StepCommit> = () => ({})) {
+  let seen: StepInput | undefined;
+  const [outcome] = await store.runSteps!([{ instanceId: r.instanceId }], now, ([input]) => {
+    seen = input!;
+    return [stepOf(input!, changes(input!))];
+  });
+  return { outcome, input: seen! };
+}
+
+describe("IndexedDB step path", () => {
+  it("runSteps puts many instances' steps in one transaction, each fenced alone", async () => {
+    const store = stores().make();
+    const rows = ["a", "b", "c", "d"].map((id) => row(id));
+    for (const r of rows) await create(store, r);
+    const before = { ...store.stats };
+    const outcomes = await store.runSteps!(rows.map((r) => ({ instanceId: r.instanceId })), T0, (inputs) =>
+      inputs.map((input, i) => (i === 2 ? { ...stepOf(input), expectedEtag: 99 } : stepOf(input))),
+    );
+    expect(outcomes).toEqual(["committed", "committed", "conflict", "committed"]);
+    expect(store.stats.commitTransactions - before.commitTransactions).toBe(1);
+    expect(store.stats.transactions - before.transactions).toBe(1);
+    expect(store.stats.commits - before.commits).toBe(4);
+    expect((await store.getHistory("a")).map((e) => e.EventType)).toEqual(["ExecutionStarted"]);
+    expect(await store.getHistory("c")).toEqual([]);
+    expect((await store.getInstance("c"))!.etag).toBe(1);
+  });
+
+  it("a commit leases the activities it queues to its store; the next claim hands them out without a transaction", async () => {
+    const { make } = stores();
+    const store = make();
+    const other = make();
+    const a = row("a");
+    await create(store, a);
+    expect((await claim(store)).instanceIds).toEqual(["a"]);
+    await step(store, a, T0, () => ({ activities: [activity(a, 0), activity(a, 1)] }));
+    const before = { ...store.stats };
+    const work = await claim(store);
+    expect(work.activities.map((x) => [x.taskId, x.dequeueCount, x.lockedUntil])).toEqual([
+      [0, 1, T0 + LEASE],
+      [1, 1, T0 + LEASE],
+    ]);
+    expect(work.instanceIds).toEqual([]);
+    expect(store.stats.transactions).toBe(before.transactions); // answered from memory
+    expect(store.stats.claimsFromMemory).toBe(before.claimsFromMemory + 1);
+    // Leased in IndexedDB: another store cannot claim them before the lease runs out.
+    expect((await claim(other)).activities).toEqual([]);
+    expect((await claim(other, T0 + LEASE)).activities.map((x) => x.taskId)).toEqual([0, 1]);
+  });
+
+  it("write-behind: a result waits in memory and reaches the next step, whose commit deletes the activity row", async () => {
+    const { make } = stores();
+    const store = make();
+    const other = make();
+    const a = row("a");
+    await create(store, a);
+    await claim(store);
+    await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+    const [leased] = (await claim(store)).activities;
+    const before = { ...store.stats };
+    expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(true);
+    expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(false); // the same lease twice
+    expect(store.stats.transactions).toBe(before.transactions); // nothing written yet
+    expect(store.stats.heldCompletions).toBe(before.heldCompletions + 1);
+    const [elsewhere] = await other.loadSteps([{ instanceId: "a" }], T0);
+    expect(elsewhere!.messages).toEqual([]); // only in this store's memory
+    expect(await store.nextWakeAt()).toBe(T0);
+    expect((await claim(store)).instanceIds).toEqual(["a"]);
+
+    const { outcome, input } = await step(store, a, T0 + 1);
+    expect(outcome).toBe("committed");
+    expect(input.messages.map((m) => m.id)).toEqual([`${leased!.id}|result`]);
+    expect((await store.getHistory("a")).map((e) => e.EventType)).toEqual(["ExecutionStarted", "TaskCompleted"]);
+    // The activity row went with that commit: nobody can claim it again, even after its lease.
+    expect((await claim(other, T0 + 10 * LEASE)).activities).toEqual([]);
+    // Nothing is due (memory may still name the consumed lease's end: a harmless early look).
+    expect((await store.nextWakeAt()) ?? Infinity).toBeGreaterThan(T0 + 1);
+    store.invalidate();
+    expect(await store.nextWakeAt()).toBeNull();
+    expect(await store.flushCompletions()).toBe(0);
+  });
+
+  it("a held result lost with its tab: the activity runs again after takeover, and its result is recorded once", async () => {
+    const { make } = stores();
+    const crashed = make();
+    const a = row("a");
+    await create(crashed, a);
+    await claim(crashed);
+    await step(crashed, a, T0, () => ({ activities: [activity(a, 0)] }));
+    const [first] = (await claim(crashed)).activities;
+    expect(await crashed.completeActivity(first!, resultOf(first!))).toBe(true); // held, then the tab dies
+
+    const next = make(); // the tab that takes over
+    expect(await next.releaseLeases()).toBe(1);
+    const [again] = (await claim(next)).activities;
+    expect(again).toMatchObject({ id: first!.id, dequeueCount: 2 });
+    expect(await next.completeActivity(again!, resultOf(again!))).toBe(true);
+    expect((await claim(next)).instanceIds).toEqual(["a"]);
+    const { input } = await step(next, a, T0);
+    expect(input.messages.map((m) => m.id)).toEqual([`${first!.id}|result`]);
+    // The dead tab's result, were it written late, no longer holds its lease.
+    expect(await crashed.flushCompletions()).toBe(0);
+    expect((await next.getHistory("a")).filter((e) => e.EventType === "TaskCompleted")).toHaveLength(1);
+  });
+
+  it("closing writes held results, so the next store steps them without running the activity again", async () => {
+    const { make } = stores();
+    const first = make();
+    const a = row("a");
+    await create(first, a);
+    await claim(first);
+    await step(first, a, T0, () => ({ activities: [activity(a, 0)] }));
+    const [leased] = (await claim(first)).activities;
+    await first.completeActivity(leased!, resultOf(leased!));
+    await first.close();
+
+    const next = make();
+    expect(await next.releaseLeases()).toBe(0);
+    const work = await claim(next);
+    expect(work).toEqual({ instanceIds: ["a"], activities: [] });
+    const [input] = await next.loadSteps([{ instanceId: "a" }], T0);
+    expect(input!.messages.map((m) => m.id)).toEqual([`${leased!.id}|result`]);
+  });
+
+  it("a held result whose lease expired and was taken by another store is dropped, not delivered twice", async () => {
+    const { make } = stores();
+    const slow = make();
+    const other = make();
+    const a = row("a");
+    await create(slow, a);
+    await claim(slow);
+    await step(slow, a, T0, () => ({ activities: [activity(a, 0)] }));
+    const [mine] = (await claim(slow)).activities;
+    expect(await slow.completeActivity(mine!, resultOf(mine!))).toBe(true);
+    const [theirs] = (await claim(other, T0 + LEASE)).activities; // the lease ran out: taken over
+    expect(theirs!.leaseToken).not.toBe(mine!.leaseToken);
+    const { input } = await step(slow, a, T0 + LEASE);
+    expect(input.messages).toEqual([]); // the row no longer carries this store's lease
+    expect(await other.completeActivity(theirs!, resultOf(theirs!, T0 + LEASE))).toBe(true);
+    const [later] = await other.loadSteps([{ instanceId: "a" }], T0 + LEASE);
+    expect(later!.messages.map((m) => m.id)).toEqual([`${mine!.id}|result`]);
+  });
+
+  it("claims answer from memory until another writer signals, and look again when a timer comes due", async () => {
+    const { make } = stores();
+    const store = make();
+    const other = make(false);
+    const a = row("a");
+    await create(store, a);
+    expect((await claim(store)).instanceIds).toEqual(["a"]);
+    const looks = store.stats.claimLooks;
+    await step(store, a, T0, (input) => ({
+      messages: [{ id: "timer", instanceId: "a", executionId: input.instance!.executionId, visibleAt: T0 + 60_000, event: { EventType: "TimerFired", EventId: -1, Timestamp: T0 + 60_000, TimerId: 0, FireAt: T0 + 60_000 } }],
+    }));
+    expect(await claim(store)).toEqual({ instanceIds: [], activities: [] });
+    expect(await store.nextWakeAt()).toBe(T0 + 60_000);
+    expect(store.stats.claimLooks).toBe(looks); // both from memory
+
+    // Another tab writes: unseen until it signals (the host calls invalidate() on its `wake`).
+    await other.appendMessages([{ id: "e1", instanceId: "b", executionId: null, visibleAt: T0, event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null } }]);
+    expect((await claim(store)).instanceIds).toEqual([]);
+    store.invalidate();
+    expect((await claim(store)).instanceIds).toEqual(["b"]);
+    expect(store.stats.claimLooks).toBe(looks + 1);
+
+    expect((await claim(store, T0 + 59_999)).instanceIds).toEqual(["b"]);
+    expect((await claim(store, T0 + 60_000)).instanceIds.sort()).toEqual(["a", "b"]);
+  });
+
+  it("without the promise of signalled writes, every claim reads IndexedDB", async () => {
+    const { make } = stores(false);
+    const store = make();
+    const other = make();
+    await create(store, row("a"));
+    expect((await claim(store)).instanceIds).toEqual(["a"]);
+    await create(other, row("b"));
+    expect((await claim(store)).instanceIds.sort()).toEqual(["a", "b"]);
+    expect(store.stats.claimsFromMemory).toBe(0);
+  });
+});
