@@ -17,7 +17,7 @@ import { createRuntime, type FetchLike, type Runtime } from "../../src/runtime.t
 import type { InstanceRecord } from "../../src/store.ts";
 import { createIndexedDbStore, DEFAULT_DATABASE_NAME, type IndexedDbStore } from "./indexeddb-store.ts";
 import { assertLocks, defaultLocks, electLeader, type Leadership } from "./leadership.ts";
-import { openTabChannel, type TabChannel } from "./tab-channel.ts";
+import { broadcastChannelClass, openTabChannel, type TabChannel } from "./tab-channel.ts";
 
 export interface BrowserRuntimeOptions {
   /** The IndexedDB database (default "durable-edge"); tabs using the same name share the work. */
@@ -113,6 +113,9 @@ class TabRuntime implements BrowserRuntime {
       indexedDB: options.indexedDB,
       durability: options.durability,
       onClose: (error) => this.storeLost(error),
+      // Other tabs write to the database directly and then post `wake` (handled below), so the
+      // store may answer claims from memory in between. Without a channel it must always look.
+      externalWritesSignalled: broadcastChannelClass(options.BroadcastChannel) !== undefined,
     });
     this.runtime = createRuntime({
       store: this.store,
@@ -128,6 +131,7 @@ class TabRuntime implements BrowserRuntime {
     });
     this.channel = openTabChannel(tabCoordinationName(dbName), options.BroadcastChannel, {
       onWake: () => {
+        this.store.invalidate(); // another tab wrote: the next claim reads IndexedDB
         if (this.leader) this.runtime.wake();
       },
       onChanges: (rows) => {
@@ -159,6 +163,8 @@ class TabRuntime implements BrowserRuntime {
       onReleasing: async () => {
         this.leader = false;
         await this.runtime.stop();
+        // Results still held in memory are written before the next leader starts, so it need not run them again.
+        await this.store.flushCompletions().catch((error: unknown) => logger.warn("durable-edge: could not write held activity results; they run again.", error));
         this.leaderChanges.emit(false);
       },
       onError: (error) => this.errors.emit(error),

@@ -18,8 +18,13 @@ export interface TabChannelHandlers {
   onChanges(instances: InstanceRecord[]): void;
 }
 
+/** The BroadcastChannel to use: the one given, else the global one, else none. */
+export function broadcastChannelClass(Channel: typeof BroadcastChannel | undefined): typeof BroadcastChannel | undefined {
+  return Channel ?? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel;
+}
+
 export function openTabChannel(name: string, Channel: typeof BroadcastChannel | undefined, handlers: TabChannelHandlers): TabChannel {
-  const Ctor = Channel ?? (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel;
+  const Ctor = broadcastChannelClass(Channel);
   if (!Ctor) return { wakeLeader() {}, publishChange() {}, close() {} };
   const channel = new Ctor(name);
   channel.onmessage = (event: MessageEvent<TabMessage>) => {
