@@ -46,6 +46,11 @@ export interface RunResult {
   commitTransactions: number;
   completions: number;
   completionTransactions: number;
+  /** Completions held in memory until their step consumed them (write-behind). */
+  heldCompletions: number;
+  /** Every IndexedDB transaction the store opened (readonly ones included), and the claims that read IndexedDB. */
+  transactions: number;
+  claimLooks: number;
 }
 
 /** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
@@ -64,8 +69,8 @@ async function runOrchestrations(name: string, input: number, instances: number)
     await Promise.all(Array.from({ length: instances }, (_, i) => runtime.client.startNew(name, { input, instanceId: `i${i}` })));
     await done;
     const ms = performance.now() - started;
-    const { commits, commitTransactions, completions, completionTransactions } = runtime.store.stats;
-    return { ms, commits, commitTransactions, completions, completionTransactions };
+    const { commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks } = runtime.store.stats;
+    return { ms, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks };
   } finally {
     await runtime.close();
   }

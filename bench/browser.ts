@@ -33,7 +33,9 @@ try {
   };
   const groupCommit = (workload: string, r: RunResult) =>
     notes.push(
-      `${workload}: ${r.commits} steps in ${r.commitTransactions} transactions, ${r.completions} activity results in ${r.completionTransactions} (${(r.commits / r.commitTransactions).toFixed(1)} and ${(r.completions / r.completionTransactions).toFixed(1)} per transaction)`,
+      `${workload}: ${r.commits} steps in ${r.commitTransactions} transactions (${(r.commits / r.commitTransactions).toFixed(1)} per transaction); ` +
+        `${r.completions} activity results, ${r.heldCompletions} held in memory until their step, ${r.completions - r.heldCompletions} stored in ${r.completionTransactions} transactions; ` +
+        `${r.transactions} IndexedDB transactions in all (${(r.transactions / r.commits).toFixed(2)} per step), ${r.claimLooks} of them claims`,
     );
 
   await page.evaluate(() => window.bench.chain(50)); // warm up: JIT, IndexedDB backend
