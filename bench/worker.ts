@@ -20,6 +20,8 @@ const JSON_OUT = process.argv.includes("--json");
 const ROOT = resolve(import.meta.dirname, "..");
 const BASE = "/runtime/webhooks/durabletask";
 const WORKLOAD_TIMEOUT_MS = 120_000;
+/** No request may hang the bench: each gives up this long after it was sent. */
+const REQUEST_TIMEOUT_MS = WORKLOAD_TIMEOUT_MS + 30_000;
 /**
  * The Workflows chain runs 200 steps, not 1,000: locally its cost per step grows with the number of
  * steps already done (10 → 5.5 s cold, 50 → 0.8 s, 100 → 4.9 s), so 1,000 would not finish in the
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
     await worker.ready;
     const origin = (await worker.url).origin;
     const http = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
-      const response = await fetch(origin + path, init);
+      const response = await fetch(origin + path, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const text = await response.text();
       try {
         return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
