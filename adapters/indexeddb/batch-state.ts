@@ -21,6 +21,11 @@ export interface BatchHooks {
   heldResult?(instanceId: string, id: string): HeldResult | undefined;
   /** The lease to queue a new activity with (leased to this store at once), or null to queue it unleased. */
   leaseFor?(activity: ActivityWorkItem): { leaseToken: string; lockedUntil: number } | null;
+  /**
+   * The ids (and executions) of every activity stored for `instanceId`, when the first round read
+   * them: new ones are then plain `put`s, and the transaction needs no add-if-absent request.
+   */
+  activityIds?(instanceId: string): Map<string, string> | undefined;
 }
 
 /** An activity a commit queued; `added` turns true once IndexedDB inserted it (false: its id was queued already). */
@@ -92,11 +97,17 @@ export class BatchState {
     return "committed";
   }
 
-  /** Appends a message unless its inbox already holds one with its id. */
+  /**
+   * Appends a message unless its inbox already holds one with its id: a plain `put` when the batch
+   * knows that whole inbox, else an add-if-absent.
+   */
   append(m: InboxMessage): void {
-    addIfAbsent(this.raw.objectStore("inbox"), { ...m, seq: ++this.seq } satisfies InboxRow);
-    const mirror = this.inbox(m.instanceId).messages;
-    if (!mirror.has(m.id)) mirror.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
+    const inbox = this.inbox(m.instanceId);
+    if (inbox.complete && inbox.messages.has(m.id)) return;
+    const row = { ...m, seq: ++this.seq } satisfies InboxRow;
+    if (inbox.complete) this.raw.objectStore("inbox").put(row);
+    else addIfAbsent(this.raw.objectStore("inbox"), row);
+    if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
   }
 
   finish(): void {
@@ -120,7 +131,11 @@ export class BatchState {
     const row: ActivityRow = { ...a, leaseToken: lease?.leaseToken ?? null, lockedUntil: lease?.lockedUntil ?? 0, dequeueCount: lease ? 1 : 0 };
     const queued: QueuedActivity = { row, added: false };
     this.queued.push(queued);
-    addIfAbsent(this.raw.objectStore("activities"), row).addEventListener("success", () => (queued.added = true));
+    const stored = this.hooks.activityIds?.(a.instanceId);
+    if (stored?.has(a.id)) return; // queued already: left as it is
+    const request = stored ? this.raw.objectStore("activities").put(row) : addIfAbsent(this.raw.objectStore("activities"), row);
+    stored?.set(a.id, a.executionId);
+    request.addEventListener("success", () => (queued.added = true));
   }
 
   private dropExecution(instanceId: string, executionId: string): void {
@@ -132,6 +147,8 @@ export class BatchState {
       mirror.delete(id);
     }
     this.raw.objectStore("activities").delete(executionRange(instanceId, executionId));
+    const stored = this.hooks.activityIds?.(instanceId);
+    if (stored) for (const [id, execution] of [...stored]) if (execution === executionId) stored.delete(id);
     this.dropped.push({ instanceId, executionId });
   }
 

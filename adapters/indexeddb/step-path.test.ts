@@ -16,10 +16,14 @@ const LEASE = 1000;
 const claim = (store: IndexedDbStore, now = T0) => store.claimWork(now, { instanceLimit: 100, activityLimit: 100, leaseMs: LEASE });
 const open: IndexedDbStore[] = [];
 
+const factories = new WeakMap<IndexedDbStore, IDBFactory>();
+const factoryOf = (store: IndexedDbStore) => factories.get(store)!;
+
 function stores(signalled = true) {
   const factory = new IDBFactory();
   const make = (externalWritesSignalled = signalled) => {
     const store = createIndexedDbStore({ name: "steps", indexedDB: factory, externalWritesSignalled });
+    factories.set(store, factory);
     open.push(store);
     return store;
   };
@@ -230,6 +234,35 @@ describe("IndexedDB step path", () => {
 
     expect((await claim(store, T0 + 59_999)).instanceIds).toEqual(["b"]);
     expect((await claim(store, T0 + 60_000)).instanceIds.sort()).toEqual(["a", "b"]);
+  });
+
+  it.each([1, 12])("a message or activity queued again is left as it was (batch of %i steps)", async (size) => {
+    const store = stores().make();
+    const rows = Array.from({ length: size }, (_, i) => row(`i${i}`));
+    for (const r of rows) await create(store, r);
+    await claim(store);
+    const timer = (r: InstanceRecord, at: number): InboxMessage => ({
+      id: "timer",
+      instanceId: r.instanceId,
+      executionId: r.executionId,
+      visibleAt: at,
+      event: { EventType: "TimerFired", EventId: -1, Timestamp: at, TimerId: 0, FireAt: at },
+    });
+    const stepAll = (now: number, at: number) =>
+      store.runSteps!(rows.map((r) => ({ instanceId: r.instanceId })), now, (inputs) =>
+        inputs.map((input, i) => stepOf(input, { activities: [activity(rows[i]!, 0)], messages: [timer(rows[i]!, at)] })),
+      );
+    expect(await stepAll(T0, T0 + 5000)).toEqual(rows.map(() => "committed"));
+    expect((await claim(store)).activities).toHaveLength(size);
+    expect(await stepAll(T0 + 1, T0 + 9000)).toEqual(rows.map(() => "committed"));
+    expect((await claim(store, T0 + 1)).activities).toEqual([]);
+    // One row per activity, still under its first lease (which ends at T0 + LEASE, not later).
+    const other = createIndexedDbStore({ name: "steps", indexedDB: factoryOf(store) });
+    open.push(other);
+    const again = (await claim(other, T0 + LEASE)).activities;
+    expect(again.map((a) => `${a.instanceId}:${a.dequeueCount}`).sort()).toEqual(rows.map((r) => `${r.instanceId}:2`).sort());
+    // The timers kept their first time.
+    expect((await claim(other, T0 + 5000)).instanceIds).toHaveLength(size);
   });
 
   it("without the promise of signalled writes, every claim reads IndexedDB", async () => {
