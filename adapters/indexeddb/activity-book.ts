@@ -24,6 +24,8 @@ export class ActivityBook {
   private readonly held = new Map<string, HeldResult>();
   /** Leased to this store by a step's commit, not handed out yet, by activity id. */
   private readonly handouts = new Map<string, ClaimedActivity>();
+  /** The ids of the activities above, by instance (so forgetting an instance's does not scan them all). */
+  private readonly byInstance = new Map<string, Set<string>>();
 
   get heldCount(): number {
     return this.held.size;
@@ -36,12 +38,14 @@ export class ActivityBook {
   leased(activity: ClaimedActivity): void {
     this.leases.set(activity.id, activity);
     this.handouts.delete(activity.id);
+    this.index(activity);
   }
 
   /** Leased by a step's commit: handed out by the next claims. */
   queuedLeased(activity: ClaimedActivity): void {
     this.leases.set(activity.id, activity);
     this.handouts.set(activity.id, activity);
+    this.index(activity);
   }
 
   /**
@@ -75,6 +79,7 @@ export class ActivityBook {
     if (held) return held.activity.leaseToken === activity.leaseToken ? "duplicate" : "unknown";
     if (lease.lockedUntil <= latestNow || result.instanceId !== activity.instanceId) return "unknown";
     this.held.set(activity.id, { activity: lease, message: result });
+    this.index(lease);
     return "held";
   }
 
@@ -84,7 +89,10 @@ export class ActivityBook {
 
   heldOf(instanceId: string): HeldResult[] {
     const out: HeldResult[] = [];
-    for (const h of this.held.values()) if (h.activity.instanceId === instanceId) out.push(h);
+    for (const id of this.byInstance.get(instanceId) ?? []) {
+      const h = this.held.get(id);
+      if (h) out.push(h);
+    }
     return out;
   }
 
@@ -110,6 +118,7 @@ export class ActivityBook {
   /** The activity was completed in IndexedDB (or found gone): forget this lease on it. */
   forgetLease(activity: ClaimedActivity): void {
     if (this.leases.get(activity.id)?.leaseToken === activity.leaseToken) this.leases.delete(activity.id);
+    this.prune(activity);
   }
 
   /** Takes every held result out (to write them before closing). */
@@ -120,20 +129,47 @@ export class ActivityBook {
   }
 
   forgetExecution(instanceId: string, executionId: string): void {
-    this.forgetWhere((a) => a.instanceId === instanceId && a.executionId === executionId);
+    this.forgetOf(instanceId, (a) => a.executionId === executionId);
   }
 
   forgetInstance(instanceId: string): void {
-    this.forgetWhere((a) => a.instanceId === instanceId);
+    this.forgetOf(instanceId, () => true);
   }
 
   clear(): void {
-    this.forgetWhere(() => true);
+    this.leases.clear();
+    this.held.clear();
+    this.handouts.clear();
+    this.byInstance.clear();
   }
 
-  private forgetWhere(match: (a: ClaimedActivity) => boolean): void {
-    for (const [id, a] of [...this.leases]) if (match(a)) this.leases.delete(id);
-    for (const [id, h] of [...this.held]) if (match(h.activity)) this.held.delete(id);
-    for (const [id, a] of [...this.handouts]) if (match(a)) this.handouts.delete(id);
+  /** Drops the activity from the instance index once no map holds it. */
+  private prune(activity: ClaimedActivity): void {
+    const { id, instanceId } = activity;
+    if (this.leases.has(id) || this.held.has(id) || this.handouts.has(id)) return;
+    const ids = this.byInstance.get(instanceId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byInstance.delete(instanceId);
+  }
+
+  private index(activity: ClaimedActivity): void {
+    let ids = this.byInstance.get(activity.instanceId);
+    if (!ids) this.byInstance.set(activity.instanceId, (ids = new Set()));
+    ids.add(activity.id);
+  }
+
+  /** Forgets the matching activities of one instance. */
+  private forgetOf(instanceId: string, match: (a: ClaimedActivity) => boolean): void {
+    const ids = this.byInstance.get(instanceId);
+    if (!ids) return;
+    for (const id of [...ids]) {
+      const a = this.leases.get(id) ?? this.held.get(id)?.activity ?? this.handouts.get(id);
+      if (a && !match(a)) continue;
+      this.leases.delete(id);
+      this.held.delete(id);
+      this.handouts.delete(id);
+      ids.delete(id);
+    }
+    if (ids.size === 0) this.byInstance.delete(instanceId);
   }
 }

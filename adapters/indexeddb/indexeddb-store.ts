@@ -151,6 +151,8 @@ class IdbStore implements IndexedDbStore {
   private activitiesQueuedHere = true;
   private readonly book = new ActivityBook();
   private readonly view: WorkView;
+  /** Writes of this store outside `runSteps` not settled yet (see `ownWrite`). */
+  private ownWritesInFlight = 0;
   /** The latest `now` the runtime passed in; a lease running past it may be trusted in memory. */
   private latestNow = -Infinity;
   /** From the last claim: the lease length, and how many more activities the caller could take. */
@@ -327,6 +329,8 @@ class IdbStore implements IndexedDbStore {
     // add-if-absent results. A big batch is bound by requests: it skips that read.
     const knowActivities = requests.length <= SMALL_BATCH;
     const outcomes = await this.write("runSteps", ALL_STORES, async (t) => {
+      // Decided as the transaction starts: a write of this store still in flight may be ordered before it.
+      const skipInbox = requests.map(({ instanceId }) => this.ownWritesInFlight === 0 && this.view.knowsEmpty(instanceId));
       const tx = t as unknown as Tx<StoreName[], "readwrite">;
       const instances = tx.objectStore("instances");
       const history = tx.objectStore("history");
@@ -337,7 +341,8 @@ class IdbStore implements IndexedDbStore {
           Promise.all([
             instances.get(instanceId),
             cached ? null : history.getAll(instanceRange(instanceId)),
-            inboxes.getAll(instanceRange(instanceId)),
+            // An inbox this store's own last commit left empty, with no write since, is still empty.
+            skipInbox[i] ? [] : inboxes.getAll(instanceRange(instanceId)),
             // A lease still running at `now` cannot have been taken over: no need to read its row.
             Promise.all(
               held[i]!.map(async (h) => (h.activity.lockedUntil > now ? h.activity.leaseToken : ((await activities.get(activityKey(h.activity)))?.leaseToken ?? null))),
@@ -671,10 +676,12 @@ class IdbStore implements IndexedDbStore {
 
   /** A write of this store outside `runSteps`: the work view no longer knows what is due. */
   private async ownWrite<T>(body: () => Promise<T>): Promise<T> {
+    this.ownWritesInFlight++;
     try {
       return await body();
     } finally {
       this.view.invalidate();
+      this.ownWritesInFlight--;
     }
   }
 

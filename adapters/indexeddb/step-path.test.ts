@@ -265,6 +265,27 @@ describe("IndexedDB step path", () => {
     expect((await claim(other, T0 + 5000)).instanceIds).toHaveLength(size);
   });
 
+  it("an inbox its own last commit left empty is not read again until another writer signals", async () => {
+    const { make } = stores();
+    const store = make();
+    const other = make(false);
+    const a = row("a");
+    await create(store, a);
+    await claim(store);
+    await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+    const [leased] = (await claim(store)).activities;
+    await store.completeActivity(leased!, resultOf(leased!));
+    const event: InboxMessage = { id: "e1", instanceId: "a", executionId: null, visibleAt: T0, event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null } };
+    await other.appendMessages([event]); // another tab, whose `wake` has not arrived yet
+    const { input } = await step(store, a, T0, () => ({ activities: [activity(a, 1)] }));
+    expect(input.messages.map((m) => m.id)).toEqual([`${leased!.id}|result`]);
+    store.invalidate(); // the `wake`
+    const [next] = (await claim(store)).activities;
+    await store.completeActivity(next!, resultOf(next!));
+    const later = await step(store, a, T0);
+    expect(later.input.messages.map((m) => m.id)).toEqual(["e1", `${next!.id}|result`]);
+  });
+
   it("without the promise of signalled writes, every claim reads IndexedDB", async () => {
     const { make } = stores(false);
     const store = make();
