@@ -37,6 +37,8 @@ export interface QueuedActivity {
 interface MirroredInbox {
   /** True when it started from the instance's whole stored inbox; false: only what this batch added. */
   complete: boolean;
+  /** True when that inbox was read in this transaction (not only known from memory): appends may `put`. */
+  read: boolean;
   messages: Map<string, { visibleAt: number; executionId: string | null }>;
 }
 
@@ -58,10 +60,13 @@ export class BatchState {
     this.startSeq = seq;
   }
 
-  /** Tells the batch an instance's whole stored inbox (read in the first round). */
-  knowInbox(instanceId: string, stored: readonly InboxRow[]): void {
+  /**
+   * Tells the batch an instance's whole stored inbox: read in the first round, or (`read` false)
+   * known from memory to be as given.
+   */
+  knowInbox(instanceId: string, stored: readonly InboxRow[], read = true): void {
     const messages = new Map(stored.map((m) => [m.id, { visibleAt: m.visibleAt, executionId: m.executionId }] as const));
-    this.inboxes.set(instanceId, { complete: true, messages });
+    this.inboxes.set(instanceId, { complete: true, read, messages });
   }
 
   apply(c: StepCommit): CommitOutcome {
@@ -98,14 +103,14 @@ export class BatchState {
   }
 
   /**
-   * Appends a message unless its inbox already holds one with its id: a plain `put` when the batch
-   * knows that whole inbox, else an add-if-absent.
+   * Appends a message unless its inbox already holds one with its id: a plain `put` when this
+   * transaction read that whole inbox, else an add-if-absent.
    */
   append(m: InboxMessage): void {
     const inbox = this.inbox(m.instanceId);
     if (inbox.complete && inbox.messages.has(m.id)) return;
     const row = { ...m, seq: ++this.seq } satisfies InboxRow;
-    if (inbox.complete) this.raw.objectStore("inbox").put(row);
+    if (inbox.read) this.raw.objectStore("inbox").put(row);
     else addIfAbsent(this.raw.objectStore("inbox"), row);
     if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
   }
@@ -154,7 +159,7 @@ export class BatchState {
 
   private inbox(instanceId: string): MirroredInbox {
     let entry = this.inboxes.get(instanceId);
-    if (!entry) this.inboxes.set(instanceId, (entry = { complete: false, messages: new Map() }));
+    if (!entry) this.inboxes.set(instanceId, (entry = { complete: false, read: false, messages: new Map() }));
     return entry;
   }
 }

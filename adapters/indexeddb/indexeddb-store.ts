@@ -377,7 +377,7 @@ class IdbStore implements IndexedDbStore {
       });
       requests.forEach(({ instanceId }, i) => {
         state!.rows.set(instanceId, first[i]![0]);
-        state!.knowInbox(instanceId, first[i]![2]);
+        state!.knowInbox(instanceId, first[i]![2], !skipInbox[i]);
       });
       const outcomes = commits.map((c) => state!.apply(c));
       for (const h of leftover) {
