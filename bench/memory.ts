@@ -37,7 +37,13 @@ function newRuntime(): Runtime {
 
 const rssMb = () => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
 
+/** Collects the previous run's garbage first, so one run does not pay for another (needs --expose-gc). */
+function settleHeap(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function runOne(name: string, input: number): Promise<number> {
+  settleHeap();
   const runtime = newRuntime();
   const t0 = performance.now();
   const id = await runtime.client.startNew(name, { input });
@@ -70,6 +76,7 @@ export async function runMemorySuite(): Promise<BenchResult[]> {
   }
   {
     const n = 10_000;
+    settleHeap();
     const runtime = newRuntime();
     const t0 = performance.now();
     for (let i = 0; i < n; i++) await runtime.client.startNew("FiveSteps", { instanceId: `five-${i}` });
