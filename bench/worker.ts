@@ -22,15 +22,6 @@ const BASE = "/runtime/webhooks/durabletask";
 const WORKLOAD_TIMEOUT_MS = 120_000;
 /** No request may hang the bench: each gives up this long after it was sent. */
 const REQUEST_TIMEOUT_MS = WORKLOAD_TIMEOUT_MS + 30_000;
-/**
- * The Workflows chain runs 200 steps, not 1,000: locally its cost per step grows with the number of
- * steps already done (10 → 5.5 s cold, 50 → 0.8 s, 100 → 4.9 s), so 1,000 would not finish in the
- * bench's time. Comparing our 1,000 with its 200 understates the ratio.
- */
-const WORKFLOWS_CHAIN_N = 200;
-/** The Workflows chain is also tried at 1,000 steps, last, with this time limit. */
-const WORKFLOWS_CHAIN_1000_TIMEOUT_MS = 90_000;
-
 interface Line {
   suite: "worker" | "workflows";
   workload: string;
@@ -119,10 +110,13 @@ async function bundleOnce(dir: string): Promise<string> {
 
 async function main(): Promise<void> {
   const { unstable_startWorker } = await import("wrangler");
-  const state = mkdtempSync(join(tmpdir(), "durable-edge-bench-"));
+  // Two folders: wrangler watches the folder of a no_bundle main module, so the SQLite files must
+  // live elsewhere or every write would reload the Worker.
+  const bundle = mkdtempSync(join(tmpdir(), "durable-edge-bench-worker-"));
+  const state = mkdtempSync(join(tmpdir(), "durable-edge-bench-state-"));
   const worker = await unstable_startWorker({
-    config: await bundleOnce(state),
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: join(state, "state"), watch: false, logLevel: "error" },
+    config: await bundleOnce(bundle),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist: state, watch: false, logLevel: "error" },
   });
   try {
     await worker.ready;
@@ -147,9 +141,8 @@ async function main(): Promise<void> {
       ...extra,
     });
     const perActivity = async (id: string, activities: number) => {
-      const s = (await http<{ rowsWritten: number; transactions: number; databaseSize: number; runner: string }>(`/bench/stats/${encodeURIComponent(id)}`)).body;
+      const s = (await http<{ rowsWritten: number; transactions: number; databaseSize: number }>(`/bench/stats/${encodeURIComponent(id)}`)).body;
       return {
-        runner: s.runner.replace(" ", "-"),
         rowsPerActivity: Math.round((s.rowsWritten / activities) * 100) / 100,
         commitsPerActivity: Math.round((s.transactions / activities) * 100) / 100,
         dbKb: Math.round(s.databaseSize / 1024),
@@ -183,9 +176,9 @@ async function main(): Promise<void> {
     }
 
     const workloads = [
-      { name: "chain", workload: "chain" as const, count: 1000, instances: 1, workflowsCount: WORKFLOWS_CHAIN_N, target: 10 },
-      { name: "fan-out", workload: "fan-out" as const, count: 1000, instances: 1, workflowsCount: 1000, target: 10 },
-      { name: "instances", workload: "chain" as const, count: 5, instances: 200, workflowsCount: 5, target: 3 },
+      { name: "chain", workload: "chain" as const, count: 1000, instances: 1, target: 10 },
+      { name: "fan-out", workload: "fan-out" as const, count: 1000, instances: 1, target: 10 },
+      { name: "instances", workload: "chain" as const, count: 5, instances: 200, target: 3 },
     ];
     const ratios: string[] = [];
     for (const w of workloads) {
@@ -196,35 +189,21 @@ async function main(): Promise<void> {
       emit(mine);
       let theirs: Line;
       try {
-        const peer = await run("workflows", w.workload, w.workflowsCount, w.instances);
-        theirs = line("workflows", w.name, w.workflowsCount * w.instances, peer.ms, { ...extra, inWorkerMs: peer.inWorkerMs, startMs: peer.startMs });
+        const peer = await run("workflows", w.workload, w.count, w.instances);
+        theirs = line("workflows", w.name, w.count * w.instances, peer.ms, { ...extra, inWorkerMs: peer.inWorkerMs, startMs: peer.startMs });
       } catch (error) {
         log(`workflows ${w.name} failed: ${(error as Error).message}`);
-        theirs = line("workflows", w.name, w.workflowsCount * w.instances, WORKLOAD_TIMEOUT_MS, { ...extra, failed: true });
+        theirs = line("workflows", w.name, w.count * w.instances, WORKLOAD_TIMEOUT_MS, { ...extra, failed: true });
       }
       emit(theirs);
       const ratio = mine.opsPerSec / theirs.opsPerSec;
-      ratios.push(`${w.name}: ${ratio.toFixed(1)}× Workflows' throughput (target ≥ ${w.target}×)${theirs.failed ? " — Workflows did not finish; a lower bound" : ""}${theirs.n !== n ? ` — Workflows ran n=${theirs.n} (its per-step cost grows with the chain's length)` : ""}`);
-    }
-    // Last (it may leave the Workflows engine busy): the Workflows chain at the full 1,000 steps.
-    {
-      const n = 1000;
-      let theirs: Line;
-      try {
-        const peer = await run("workflows", "chain", n, 1, WORKFLOWS_CHAIN_1000_TIMEOUT_MS);
-        theirs = line("workflows", "chain", n, peer.ms, { inWorkerMs: peer.inWorkerMs });
-      } catch (error) {
-        log(`workflows chain n=${n}: ${(error as Error).message}`);
-        theirs = line("workflows", "chain", n, WORKFLOWS_CHAIN_1000_TIMEOUT_MS, { failed: true, timedOutAfterMs: WORKFLOWS_CHAIN_1000_TIMEOUT_MS });
-      }
-      emit(theirs);
-      const mine = lines.find((l) => l.suite === "worker" && l.workload === "chain")!;
-      ratios.push(`chain (both n=1000): ${(mine.opsPerSec / theirs.opsPerSec).toFixed(1)}× Workflows' throughput${theirs.failed ? " — Workflows did not finish in time; a lower bound" : ""}`);
+      ratios.push(`${w.name}: ${ratio.toFixed(1)}× Workflows' throughput (target ≥ ${w.target}×)${theirs.failed ? " — Workflows did not finish; a lower bound" : ""}`);
     }
     for (const r of ratios) log(r);
   } finally {
     await worker.dispose();
     rmSync(state, { recursive: true, force: true });
+    rmSync(bundle, { recursive: true, force: true });
   }
 }
 

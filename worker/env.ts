@@ -1,5 +1,4 @@
 /** @module worker/env — the bindings the Worker is configured with (see `wrangler.toml`). */
-import type { ActivityRunner } from "./activity-runner.ts";
 import type { IndexShard } from "./index-shard.ts";
 import type { InstanceObject } from "./instance-object.ts";
 
@@ -8,11 +7,6 @@ export interface Env {
   INSTANCES: DurableObjectNamespace<InstanceObject>;
   /** The sharded instance index (`index-0` … `index-{N-1}`). */
   INDEX: DurableObjectNamespace<IndexShard>;
-  /**
-   * This Worker's own `ActivityRunner` entrypoint: activities run in stateless invocations. Used
-   * when the runtime has no `ctx.exports` loopback binding (which is preferred: it stays in-process).
-   */
-  ACTIVITIES: Service<ActivityRunner>;
   /** Number of index shards (default 8). Changing it on a deployment with data re-shards nothing: keep it fixed. */
   INDEX_SHARDS?: string;
   /** When set, the management API requires this key (`Authorization: Bearer`, `x-functions-key` or `?code=`). */

@@ -68,8 +68,6 @@ export class InstanceObject extends DurableObject<Env> {
   private again = false;
   private resumed = false;
   private handBack: HandBack | null = null;
-  /** How activities reach `ActivityRunner`: the in-process loopback `ctx.exports` when the runtime has it, else the ACTIVITIES self binding. */
-  private readonly runnerPath: "ctx.exports" | "service binding";
   /** The alarm as this object last set or read it (undefined: not known yet). */
   private alarmAt: number | null | undefined = undefined;
 
@@ -89,9 +87,7 @@ export class InstanceObject extends DurableObject<Env> {
       const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
       this.instanceId ??= stored?.value ?? null;
     });
-    const loopback = (ctx as unknown as { exports?: { ActivityRunner?: Service<ActivityRunner> } }).exports?.ActivityRunner;
-    this.runnerPath = loopback ? "ctx.exports" : "service binding";
-    const runner = loopback ?? env.ACTIVITIES;
+    const runner = activityRunnerOf(ctx);
     const send = createBatcher<ClaimedActivity>((items) => runner.run(items), DISPATCH_BATCH);
     const dispatch = (item: ClaimedActivity): Promise<void> => {
       const back = this.handBack;
@@ -212,9 +208,9 @@ export class InstanceObject extends DurableObject<Env> {
   }
 
   /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */
-  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number; runner: string }> {
+  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number }> {
     this.bind(instanceId);
-    return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize, runner: this.runnerPath };
+    return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize };
   }
 
   override async alarm(): Promise<void> {
@@ -315,4 +311,21 @@ export class InstanceObject extends DurableObject<Env> {
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
+}
+
+/**
+ * The loopback binding of this Worker's `ActivityRunner` entrypoint (`ctx.exports`, on by default
+ * from compatibility date 2025-11-17). A service binding of the Worker to itself would do the same, but under
+ * `wrangler dev` it goes through the dev registry and reloads the Worker whenever another local
+ * dev session starts or stops.
+ */
+function activityRunnerOf(ctx: DurableObjectState): Pick<Service<ActivityRunner>, "run"> {
+  const runner = (ctx as unknown as { exports?: { ActivityRunner?: Service<ActivityRunner> } }).exports?.ActivityRunner;
+  if (!runner) {
+    throw new Error(
+      "durable-edge: ctx.exports.ActivityRunner is missing. Use a compatibility date of 2025-11-17 or later " +
+        "(or the 'enable_ctx_exports' flag) and export ActivityRunner from the Worker's main module.",
+    );
+  }
+  return runner;
 }
