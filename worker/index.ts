@@ -3,7 +3,7 @@
  * in Durable Objects, the tutorial's HTTP starter, and the static demo page (`demo/dist`).
  *
  * Exports the Durable Object classes (`InstanceObject`, `IndexShard`) and the `ActivityRunner`
- * entrypoint that the Worker's service binding to itself (`ACTIVITIES`) calls.
+ * entrypoint that instance objects reach through `ctx.exports.ActivityRunner`.
  */
 import { Registry } from "../src/index.ts";
 import { createManagementApp } from "./http/index.ts";
