@@ -3,8 +3,8 @@
  * wrangler.toml, offline, state in a temporary directory) and walks the tutorial over HTTP.
  * The server runs in its own process group and is always stopped, whatever the outcome.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,6 +40,10 @@ describe("wrangler dev serves the tutorial", () => {
   const state = mkdtempSync(join(tmpdir(), "durable-edge-smoke-"));
 
   beforeAll(async () => {
+    // wrangler.toml serves the demo page from demo/dist; `npm start` builds it first, and so do we.
+    if (!existsSync(join(ROOT, "demo/dist/index.html"))) {
+      execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build", "demo", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit", timeout: 120_000 });
+    }
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     server = spawn(
@@ -55,7 +59,7 @@ describe("wrangler dev serves the tutorial", () => {
       if (Date.now() > deadline) throw new Error(`wrangler dev was not ready after 90 s:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-  }, 100_000);
+  }, 220_000);
 
   afterAll(async () => {
     if (server) await stop(server);
