@@ -32,6 +32,7 @@ export const HTTP_ACTIVITY = "BuiltIn::HttpActivity";
 export const MAX_ACTIONS_PER_EXECUTION = 100_000;
 export const MAX_CUSTOM_STATUS_BYTES = 16 * 1024;
 const NONDETERMINISM = "Non-Deterministic workflow detected: ";
+const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
 export type Action =
   | { kind: "ScheduleTask"; id: number; name: string; input: Json }
@@ -187,16 +188,19 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   }
 
   /** The actions produced since the last call, by sequence id; the caller commits them. */
-  takeActions(): Action[] {
-    if (this.pendingActions.size === 0) return [];
-    const actions = [...this.pendingActions.values()].sort((a, b) => a.id - b.id);
+  takeActions(): readonly Action[] {
+    const size = this.pendingActions.size;
+    if (size === 0) return NO_ACTIONS;
+    const actions = [...this.pendingActions.values()];
+    if (size > 1) actions.sort((a, b) => a.id - b.id);
     this.pendingActions.clear();
     return actions;
   }
 
   /** Ids of already-committed timers cancelled since the last call (their messages can be deleted). */
-  takeCancelledTimerIds(): number[] {
+  takeCancelledTimerIds(): readonly number[] {
     const ids = this.cancelledTimerIds;
+    if (ids.length === 0) return ids;
     this.cancelledTimerIds = [];
     return ids;
   }

@@ -313,7 +313,7 @@ function runExecution(
 }
 
 function scheduleActions(
-  actions: Action[],
+  actions: readonly Action[],
   row: InstanceRecord,
   now: number,
   events: HistoryEvent[],
