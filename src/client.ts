@@ -17,7 +17,8 @@ import {
 import { validateInstanceId } from "./instance-id.ts";
 import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";
-import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus, isRuntimeStatus, RUNTIME_STATUSES } from "./status.ts";
+import { encodeContinuationToken, toInstanceQuery, toPurgeQuery, type ListFilter } from "./list-query.ts";
+import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus } from "./status.ts";
 import { toStatus, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
 import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
 
@@ -28,14 +29,7 @@ export interface StartOptions<I = unknown> {
   version?: string;
 }
 
-export interface ListQuery {
-  runtimeStatus?: readonly RuntimeStatus[];
-  createdTimeFrom?: Date | number;
-  createdTimeTo?: Date | number;
-  instanceIdPrefix?: string;
-  /** Default 100, at most 1,000. */
-  pageSize?: number;
-  continuationToken?: string | null;
+export interface ListQuery extends ListFilter {
   /** Default true. */
   showInput?: boolean;
 }
@@ -74,8 +68,6 @@ export interface ClientOptions {
   /** Subscribes to instance changes (lets `waitForCompletion` react at once instead of polling). */
   subscribe?: (listener: (instance: InstanceRecord) => void) => () => void;
 }
-
-const MAX_PAGE_SIZE = 1000;
 
 /**
  * What hosts and the HTTP router need from a client. `DurableClient` implements it over one store;
@@ -169,24 +161,10 @@ export class DurableClient implements OrchestrationClient {
   }
 
   async listInstances(query: ListQuery = {}): Promise<ListResult> {
-    const pageSize = query.pageSize ?? 100;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new DurableError("InvalidArgument", `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
-    }
-    for (const s of query.runtimeStatus ?? []) {
-      if (!isRuntimeStatus(s)) throw new DurableError("InvalidArgument", `Unknown runtime status '${s}'. Use one of ${RUNTIME_STATUSES.join(", ")}.`);
-    }
-    const page = await this.store.listInstances({
-      runtimeStatus: query.runtimeStatus && query.runtimeStatus.length > 0 ? query.runtimeStatus : undefined,
-      createdFrom: toMs(query.createdTimeFrom, "createdTimeFrom"),
-      createdTo: toMs(query.createdTimeTo, "createdTimeTo"),
-      instanceIdPrefix: query.instanceIdPrefix || undefined,
-      limit: pageSize,
-      after: query.continuationToken ? decodeToken(query.continuationToken) : undefined,
-    });
+    const page = await this.store.listInstances(toInstanceQuery(query));
     return {
       instances: page.items.map((r) => toStatus(r, { showInput: query.showInput !== false })),
-      continuationToken: page.next ? encodeToken(page.next) : null,
+      continuationToken: page.next ? encodeContinuationToken(page.next) : null,
     };
   }
 
@@ -271,21 +249,14 @@ export class DurableClient implements OrchestrationClient {
 
   /** Deletes every finished instance that matches the filter. */
   async purgeBy(filter: PurgeFilter = {}): Promise<PurgeResult> {
-    const statuses = (filter.runtimeStatus ?? TERMINAL_STATUSES).filter(isTerminal);
-    if (statuses.length === 0) return { instancesDeleted: 0 };
+    const query = toPurgeQuery(filter, 500);
+    if (query.runtimeStatus!.length === 0) return { instancesDeleted: 0 };
     let deleted = 0;
-    let after: { createdAt: number; instanceId: string } | undefined;
     for (;;) {
-      const page = await this.store.listInstances({
-        runtimeStatus: statuses,
-        createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"),
-        createdTo: toMs(filter.createdTimeTo, "createdTimeTo"),
-        limit: 500,
-        after,
-      });
-      for (const row of page.items) if (await this.store.purgeInstance(row.instanceId, statuses)) deleted++;
+      const page = await this.store.listInstances(query);
+      for (const row of page.items) if (await this.store.purgeInstance(row.instanceId, query.runtimeStatus!)) deleted++;
       if (!page.next) break;
-      after = page.next;
+      query.after = page.next;
     }
     return { instancesDeleted: deleted };
   }
@@ -357,30 +328,4 @@ export class DurableClient implements OrchestrationClient {
     ]);
     this.options.onWrite?.();
   }
-}
-
-function toMs(value: Date | number | undefined, what: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = typeof value === "number" ? value : value.getTime();
-  if (!Number.isFinite(ms)) throw new DurableError("InvalidArgument", `${what} is not a valid date.`);
-  return ms;
-}
-
-function encodeToken(position: { createdAt: number; instanceId: string }): string {
-  return `${position.createdAt.toString(36)}.${encodeURIComponent(position.instanceId)}`;
-}
-
-function decodeToken(token: string): { createdAt: number; instanceId: string } {
-  const dot = token.indexOf(".");
-  const createdAt = dot > 0 ? parseInt(token.slice(0, dot), 36) : NaN;
-  let instanceId = "";
-  try {
-    instanceId = decodeURIComponent(token.slice(dot + 1));
-  } catch {
-    instanceId = "";
-  }
-  if (!Number.isFinite(createdAt) || instanceId === "") {
-    throw new DurableError("InvalidArgument", "The continuation token is not valid; pass back the token a previous page returned.");
-  }
-  return { createdAt, instanceId };
 }

@@ -58,6 +58,7 @@ export {
   type ManagementUrlOptions,
 } from "./http-management.ts";
 export { validateInstanceId, MAX_INSTANCE_ID_LENGTH } from "./instance-id.ts";
+export { toInstanceQuery, toPurgeQuery, encodeContinuationToken, decodeContinuationToken, MAX_PAGE_SIZE, type ListFilter, type ListPosition } from "./list-query.ts";
 export { toJson, fromJson, type Json } from "./json.ts";
 export { newInstanceId, uuidV5 } from "./guid.ts";
 export { OrchestrationExecutor, HTTP_ACTIVITY, type Action, type Outcome, type ExecutorEnvironment } from "./executor.ts";

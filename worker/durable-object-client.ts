@@ -5,12 +5,12 @@
  */
 import {
   DurableError,
-  isRuntimeStatus,
+  encodeContinuationToken,
   isTerminal,
   newInstanceId,
-  RUNTIME_STATUSES,
-  TERMINAL_STATUSES,
+  toInstanceQuery,
   toJson,
+  toPurgeQuery,
   toStatus,
   validateInstanceId,
   type InstanceQuery,
@@ -28,12 +28,10 @@ import {
   type WaitOptions,
 } from "../src/index.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
-import { decodeContinuationToken, encodeContinuationToken } from "./continuation-token.ts";
 import type { Env } from "./env.ts";
 import { indexShardCount, indexStub, instanceStub } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";
 
-const MAX_PAGE_SIZE = 1000;
 const PURGE_PAGE = 200;
 
 export class DurableObjectClient implements OrchestrationClient {
@@ -98,36 +96,20 @@ export class DurableObjectClient implements OrchestrationClient {
   }
 
   async purgeBy(filter: PurgeFilter = {}): Promise<PurgeResult> {
-    const statuses = (filter.runtimeStatus ?? TERMINAL_STATUSES).filter(isTerminal);
-    if (statuses.length === 0) return { instancesDeleted: 0 };
-    const base = { runtimeStatus: statuses, createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"), createdTo: toMs(filter.createdTimeTo, "createdTimeTo") };
+    const query = toPurgeQuery(filter, PURGE_PAGE);
+    if (query.runtimeStatus!.length === 0) return { instancesDeleted: 0 };
     let deleted = 0;
-    let after: InstanceQuery["after"];
     for (;;) {
-      const page = await this.readIndex({ ...base, limit: PURGE_PAGE, after });
+      const page = await this.readIndex(query);
       const counts = await Promise.all(page.items.map(async (r) => unwrap(await this.stub(r.instanceId).purge(r.instanceId)).valueOf()));
       deleted += counts.reduce((a, b) => a + b, 0);
       if (!page.next) return { instancesDeleted: deleted };
-      after = page.next;
+      query.after = page.next;
     }
   }
 
   async listInstances(query: ListQuery = {}): Promise<ListResult> {
-    const pageSize = query.pageSize ?? 100;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new DurableError("InvalidArgument", `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${String(pageSize)}.`);
-    }
-    for (const s of query.runtimeStatus ?? []) {
-      if (!isRuntimeStatus(s)) throw new DurableError("InvalidArgument", `Unknown runtime status '${s}'. Use one of ${RUNTIME_STATUSES.join(", ")}.`);
-    }
-    const page = await this.readIndex({
-      runtimeStatus: query.runtimeStatus && query.runtimeStatus.length > 0 ? query.runtimeStatus : undefined,
-      createdFrom: toMs(query.createdTimeFrom, "createdTimeFrom"),
-      createdTo: toMs(query.createdTimeTo, "createdTimeTo"),
-      instanceIdPrefix: query.instanceIdPrefix || undefined,
-      limit: pageSize,
-      after: query.continuationToken ? decodeContinuationToken(query.continuationToken) : undefined,
-    });
+    const page = await this.readIndex(toInstanceQuery(query));
     const showInput = query.showInput !== false;
     // The index is updated on status changes; a running instance's custom status and last update
     // move between them, so those are read fresh from their objects.
@@ -172,9 +154,3 @@ export class DurableObjectClient implements OrchestrationClient {
   }
 }
 
-function toMs(value: Date | number | undefined, what: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = typeof value === "number" ? value : value.getTime();
-  if (!Number.isFinite(ms)) throw new DurableError("InvalidArgument", `${what} is not a valid date.`);
-  return ms;
-}
