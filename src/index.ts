@@ -48,7 +48,7 @@ export {
 } from "./client.ts";
 export { ManualClock, systemClock, type Clock } from "./clock.ts";
 export { RUNTIME_STATUSES, TERMINAL_STATUSES, isTerminal, isRuntimeStatus, type RuntimeStatus } from "./status.ts";
-export { toStatus, toHistoryEvents, formatTime, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
+export { toStatus, toHistoryEvents, formatTime, type OrchestrationStatus, type StatusOptions, type HistoryRenderOptions } from "./status-payload.ts";
 export {
   createCheckStatusResponse,
   createHttpManagementPayload,

@@ -31,6 +31,16 @@ export interface StatusOptions {
   showInput?: boolean;
 }
 
+export interface HistoryRenderOptions extends StatusOptions {
+  /** How times are written (default: Durable Functions' second-precision UTC string). */
+  time?: (ms: number) => string | number;
+  /**
+   * Also list tasks still running, as their `TaskScheduled` / `SubOrchestrationInstanceCreated`
+   * row, in place until the completion replaces it (default false, as Durable Functions).
+   */
+  showUnfinished?: boolean;
+}
+
 /** Durable Functions' time format: second precision, UTC. */
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -57,10 +67,12 @@ export function toStatus(row: InstanceRecord, options: StatusOptions = {}, histo
  * events are removed, each completion gains `FunctionName`, `ScheduledTime` (and `Input`), times
  * are ISO strings, results appear only with `showHistoryOutput`, inputs only with `showInput`.
  */
-export function toHistoryEvents(history: readonly HistoryEvent[], options: StatusOptions = {}): Record<string, unknown>[] {
+export function toHistoryEvents(history: readonly HistoryEvent[], options: HistoryRenderOptions = {}): Record<string, unknown>[] {
   const showInput = options.showInput !== false;
   const showOutput = options.showHistoryOutput === true;
-  const scheduled = new Map<number, { name: string; time: number; input: string | null }>();
+  const time = options.time ?? formatTime;
+  const instant = options.time ?? formatIso;
+  const scheduled = new Map<number, { name: string; time: number; input: string | null; row: Record<string, unknown> | null }>();
   const out: Record<string, unknown>[] = [];
   for (const e of history) {
     switch (e.EventType) {
@@ -68,17 +80,25 @@ export function toHistoryEvents(history: readonly HistoryEvent[], options: Statu
       case "OrchestratorCompleted":
         break;
       case "TaskScheduled":
-      case "SubOrchestrationInstanceCreated":
-        scheduled.set(e.EventId, { name: e.Name, time: e.Timestamp, input: e.Input });
+      case "SubOrchestrationInstanceCreated": {
+        let row: Record<string, unknown> | null = null;
+        if (options.showUnfinished) {
+          row = { EventType: e.EventType, FunctionName: e.Name, ScheduledTime: time(e.Timestamp) };
+          if (showInput) row.Input = fromJson(e.Input);
+          row.Timestamp = time(e.Timestamp);
+          out.push(row);
+        }
+        scheduled.set(e.EventId, { name: e.Name, time: e.Timestamp, input: e.Input, row });
         break;
+      }
       case "ExecutionStarted": {
-        const r: Record<string, unknown> = { EventType: e.EventType, FunctionName: e.Name, Timestamp: formatTime(e.Timestamp) };
+        const r: Record<string, unknown> = { EventType: e.EventType, FunctionName: e.Name, Timestamp: time(e.Timestamp) };
         if (showInput) r.Input = fromJson(e.Input);
         out.push(r);
         break;
       }
       case "ExecutionCompleted": {
-        const r: Record<string, unknown> = { EventType: e.EventType, OrchestrationStatus: e.OrchestrationStatus, Timestamp: formatTime(e.Timestamp) };
+        const r: Record<string, unknown> = { EventType: e.EventType, OrchestrationStatus: e.OrchestrationStatus, Timestamp: time(e.Timestamp) };
         if (showOutput) r.Result = fromJson(e.Result);
         if (e.FailureDetails) r.FailureDetails = e.FailureDetails;
         out.push(r);
@@ -91,8 +111,10 @@ export function toHistoryEvents(history: readonly HistoryEvent[], options: Statu
         const s = scheduled.get(e.TaskScheduledId);
         const r: Record<string, unknown> = { EventType: e.EventType };
         if (s) {
+          scheduled.delete(e.TaskScheduledId);
+          if (s.row) out.splice(out.lastIndexOf(s.row), 1);
           r.FunctionName = s.name;
-          r.ScheduledTime = formatTime(s.time);
+          r.ScheduledTime = time(s.time);
           if (showInput) r.Input = fromJson(s.input);
         }
         if (e.EventType === "TaskCompleted" || e.EventType === "SubOrchestrationInstanceCompleted") {
@@ -102,24 +124,22 @@ export function toHistoryEvents(history: readonly HistoryEvent[], options: Statu
           r.Details = e.Details;
           r.FailureDetails = e.FailureDetails;
         }
-        r.Timestamp = formatTime(e.Timestamp);
+        r.Timestamp = time(e.Timestamp);
         out.push(r);
         break;
       }
       case "TimerCreated":
-        out.push({ EventType: e.EventType, FireAt: formatIso(e.FireAt), Timestamp: formatTime(e.Timestamp) });
-        break;
       case "TimerFired":
-        out.push({ EventType: e.EventType, FireAt: formatIso(e.FireAt), Timestamp: formatTime(e.Timestamp) });
+        out.push({ EventType: e.EventType, FireAt: instant(e.FireAt), Timestamp: time(e.Timestamp) });
         break;
       case "EventRaised": {
-        const r: Record<string, unknown> = { EventType: e.EventType, Name: e.Name, Timestamp: formatTime(e.Timestamp) };
+        const r: Record<string, unknown> = { EventType: e.EventType, Name: e.Name, Timestamp: time(e.Timestamp) };
         if (showInput) r.Input = fromJson(e.Input);
         out.push(r);
         break;
       }
       case "ExecutionTerminated": {
-        const r: Record<string, unknown> = { EventType: e.EventType, Timestamp: formatTime(e.Timestamp) };
+        const r: Record<string, unknown> = { EventType: e.EventType, Timestamp: time(e.Timestamp) };
         if (showInput) r.Input = fromJson(e.Input);
         out.push(r);
         break;
@@ -127,13 +147,13 @@ export function toHistoryEvents(history: readonly HistoryEvent[], options: Statu
       case "ExecutionSuspended":
       case "ExecutionResumed":
       case "ExecutionRewound":
-        out.push({ EventType: e.EventType, Reason: e.Reason, Timestamp: formatTime(e.Timestamp) });
+        out.push({ EventType: e.EventType, Reason: e.Reason, Timestamp: time(e.Timestamp) });
         break;
       case "EventSent":
-        out.push({ EventType: e.EventType, InstanceId: e.InstanceId, Name: e.Name, Timestamp: formatTime(e.Timestamp) });
+        out.push({ EventType: e.EventType, InstanceId: e.InstanceId, Name: e.Name, Timestamp: time(e.Timestamp) });
         break;
       case "GenericEvent":
-        out.push({ EventType: e.EventType, Data: e.Data, Timestamp: formatTime(e.Timestamp) });
+        out.push({ EventType: e.EventType, Data: e.Data, Timestamp: time(e.Timestamp) });
         break;
     }
   }
