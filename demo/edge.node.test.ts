@@ -12,7 +12,7 @@ import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
-import { startWranglerDev, type WranglerDev } from "./e2e/wrangler-dev.ts";
+import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
 const available = chromiumAvailable();
 

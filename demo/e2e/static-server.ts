@@ -1,8 +1,7 @@
 /** A tiny static file server on 127.0.0.1 for the built page. */
 import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
+import { listenLocal, type LocalServer } from "../../test/support/local-server.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -13,13 +12,10 @@ const TYPES: Record<string, string> = {
   ".map": "application/json",
 };
 
-export interface StaticServer {
-  url: string;
-  close(): Promise<void>;
-}
+export type StaticServer = LocalServer;
 
-export async function serveStatic(dir: string): Promise<StaticServer> {
-  const server: Server = createServer(async (req, res) => {
+export function serveStatic(dir: string): Promise<StaticServer> {
+  return listenLocal(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const file = normalize(join(dir, path.endsWith("/") ? `${path}index.html` : path));
     if (!file.startsWith(dir)) {
@@ -33,14 +29,4 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }

@@ -3,26 +3,13 @@
  * esbuild, serves it from 127.0.0.1 on a random port, and launches /usr/bin/chromium through
  * playwright-core. Shared by the Chromium tests and the browser benchmark.
  */
-import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import { chromiumInstalled, launchChromium } from "../../../test/support/chromium.ts";
+import { listenLocal, type LocalServer } from "../../../test/support/local-server.ts";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
-
-export const chromiumAvailable = () => existsSync(CHROMIUM_PATH);
+export { CHROMIUM_PATH, launchChromium } from "../../../test/support/chromium.ts";
+export const chromiumAvailable = chromiumInstalled;
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -41,16 +28,12 @@ export async function bundlePage(entry: string): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-export interface PageServer {
-  /** The page's address; add `?db=…` etc. */
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type PageServer = LocalServer;
 
 /** Serves an HTML page that loads `script` as a module, at `/`. */
-export async function servePage(script: string): Promise<PageServer> {
+export function servePage(script: string): Promise<PageServer> {
   const html = `<!doctype html><meta charset="utf-8"><title>durable-edge test page</title><script type="module" src="/page.js"></script>`;
-  const server: Server = createServer((req, res) => {
+  return listenLocal((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/page.js") {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
@@ -62,18 +45,4 @@ export async function servePage(script: string): Promise<PageServer> {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }

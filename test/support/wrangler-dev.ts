@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DEMO_DIR } from "./build-page.ts";
 
-const ROOT = resolve(DEMO_DIR, "..");
+const ROOT = resolve(import.meta.dirname, "../..");
 const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
 
 export interface WranglerDev {
@@ -32,7 +31,7 @@ function freePort(): Promise<number> {
 /** `assetsDir`: serve the page from there instead of wrangler.toml's `demo/dist`; `vars`: extra Worker variables. */
 export async function startWranglerDev(options: { assetsDir?: string; vars?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<WranglerDev> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
-  const state = mkdtempSync(join(tmpdir(), "durable-edge-demo-state-"));
+  const state = mkdtempSync(join(tmpdir(), "durable-edge-wrangler-state-"));
   const port = await freePort();
   const inspector = await freePort();
   let log = "";
