@@ -72,7 +72,8 @@ function activityItem(r: InstanceRecord, taskId: number): ActivityWorkItem {
   };
 }
 
-function commit(r: InstanceRecord, changes: Partial<StepCommit> = {}): StepCommit {
+/** A commit that moves `r` on by one etag to Running, with `changes` on top. */
+export function commit(r: InstanceRecord, changes: Partial<StepCommit> = {}): StepCommit {
   return {
     instanceId: r.instanceId,
     expectedEtag: r.etag,

@@ -3,26 +3,11 @@ import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
 import { DurableError } from "../../src/errors.ts";
-import type { InstanceRecord, StepCommit } from "../../src/store.ts";
-import { row, startMessage } from "../contract/store-contract.ts";
+import { commit, row, startMessage } from "../contract/store-contract.ts";
 import { toStoreError } from "./errors.ts";
 import { createIndexedDbStore, SCHEMA_VERSION } from "./index.ts";
 
 const TERMINAL = ["Completed", "Failed", "Terminated"] as const;
-
-function commitOf(r: InstanceRecord, changes: Partial<StepCommit> = {}): StepCommit {
-  return {
-    instanceId: r.instanceId,
-    expectedEtag: r.etag,
-    instance: { ...r, etag: r.etag + 1, runtimeStatus: "Running" },
-    history: { mode: "append", events: [] },
-    deleteMessageIds: [],
-    dropExecution: null,
-    messages: [],
-    activities: [],
-    ...changes,
-  };
-}
 
 async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   const error = await promise.then(
@@ -55,7 +40,7 @@ describe("IndexedDB failure modes", () => {
     await store.createInstance(b, startMessage(b), { overwritableStatuses: TERMINAL });
     const bad = { ...b, etag: 2, customStatus: (() => 1) as unknown as string };
     const { code, message } = await codeOf(
-      store.commitSteps([commitOf(a, { deleteMessageIds: [startMessage(a).id] }), commitOf(b, { instance: bad })]),
+      store.commitSteps([commit(a, { deleteMessageIds: [startMessage(a).id] }), commit(b, { instance: bad })]),
     );
     expect(code).toBe("InvalidInput");
     expect(message).toMatch(/cannot be stored/);
