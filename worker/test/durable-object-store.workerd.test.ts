@@ -6,6 +6,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDurableObjectStore, migrate, SCHEMA_VERSION, type DurableObjectStoreOptions } from "../../adapters/durable-object/index.ts";
 import type { ClaimedActivity, InboxMessage, InstanceRecord, StepCommit } from "../../src/index.ts";
+import { row, startMessage } from "../../adapters/contract/store-contract.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -14,33 +15,10 @@ function inFreshObject<R>(fn: (state: DurableObjectState) => R | Promise<R>): Pr
 }
 
 function record(etag: number, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
-  return {
-    instanceId: "i",
-    name: "ActivityChain",
-    version: null,
-    executionId: "e",
-    runtimeStatus: "Running",
-    input: '{"count":3}',
-    output: null,
-    customStatus: null,
-    failureDetails: null,
-    parentInstanceId: null,
-    createdAt: T0,
-    lastUpdatedAt: T0,
-    completedAt: null,
-    etag,
-    historyLength: etag - 1,
-    ...overrides,
-  };
+  return row("i", { name: "ActivityChain", executionId: "e", runtimeStatus: "Running", input: '{"count":3}', etag, historyLength: etag - 1, ...overrides });
 }
 
-const start: InboxMessage = {
-  id: "i|start|e",
-  instanceId: "i",
-  executionId: null,
-  visibleAt: T0,
-  event: { EventType: "ExecutionStarted", EventId: -1, Timestamp: T0, Name: "ActivityChain", Version: null, Input: "{}", OrchestrationInstance: { InstanceId: "i", ExecutionId: "e" }, ParentInstance: null },
-};
+const start: InboxMessage = startMessage(record(1));
 
 const activity = (taskId: number) => ({ id: `i|e|${taskId}`, instanceId: "i", executionId: "e", taskId, name: "AddOne", input: String(taskId), enqueuedAt: T0 });
 
