@@ -144,7 +144,7 @@ function dropAll(input: StepInput, consumed: string[]): StepCommit {
   return {
     instanceId: input.instanceId,
     expectedEtag: row ? row.etag : null,
-    instance: row ? { ...row, etag: row.etag + 1 } : null,
+    instance: row ? recordWith(row, { etag: row.etag + 1 }) : null,
     history: { mode: "append", events: [] },
     deleteMessageIds: consumed,
     dropExecution: null,
@@ -492,8 +492,7 @@ function planRewind(
     commit: {
       instanceId: row.instanceId,
       expectedEtag: row.etag,
-      instance: {
-        ...row,
+      instance: recordWith(row, {
         runtimeStatus: "Running",
         output: null,
         failureDetails: null,
@@ -501,7 +500,7 @@ function planRewind(
         lastUpdatedAt: now,
         etag: row.etag + 1,
         historyLength: events.length,
-      },
+      }),
       history: { mode: "replace", events },
       deleteMessageIds: consumed,
       dropExecution: null,
@@ -543,7 +542,7 @@ export function planFailure(input: StepInput, error: unknown, now: number): Step
   return {
     instanceId: row.instanceId,
     expectedEtag: row.etag,
-    instance: { ...finished(row, now, "Failed", output, failure, row.customStatus), historyLength: row.historyLength + 3 },
+    instance: recordWith(finished(row, now, "Failed", output, failure, row.customStatus), { historyLength: row.historyLength + 3 }),
     history: {
       mode: "append",
       events: [
