@@ -51,6 +51,9 @@ export interface RunResult {
   /** Every IndexedDB transaction the store opened (readonly ones included), and the claims that read IndexedDB. */
   transactions: number;
   claimLooks: number;
+  /** Steps planned from memory with no read, and those found stale and run again from IndexedDB. */
+  stepsFromMemory: number;
+  staleMemorySteps: number;
 }
 
 /** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
@@ -69,8 +72,8 @@ async function runOrchestrations(name: string, input: number, instances: number)
     await Promise.all(Array.from({ length: instances }, (_, i) => runtime.client.startNew(name, { input, instanceId: `i${i}` })));
     await done;
     const ms = performance.now() - started;
-    const { commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks } = runtime.store.stats;
-    return { ms, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks };
+    const { commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps } = runtime.store.stats;
+    return { ms, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps };
   } finally {
     await runtime.close();
   }

@@ -35,7 +35,8 @@ try {
     notes.push(
       `${workload}: ${r.commits} steps in ${r.commitTransactions} transactions (${(r.commits / r.commitTransactions).toFixed(1)} per transaction); ` +
         `${r.completions} activity results, ${r.heldCompletions} held in memory until their step, ${r.completions - r.heldCompletions} stored in ${r.completionTransactions} transactions; ` +
-        `${r.transactions} IndexedDB transactions in all (${(r.transactions / r.commits).toFixed(2)} per step), ${r.claimLooks} of them claims`,
+        `${r.transactions} IndexedDB transactions in all (${(r.transactions / r.commits).toFixed(2)} per step), ${r.claimLooks} of them claims; ` +
+        `${r.stepsFromMemory} steps planned from memory with no read, ${r.staleMemorySteps} found stale`,
     );
 
   await page.evaluate(() => window.bench.chain(50)); // warm up: JIT, IndexedDB backend

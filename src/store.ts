@@ -195,7 +195,9 @@ export interface Store {
    * does no I/O) and commits what it returns, all in ONE transaction — what `loadSteps` followed by
    * `commitSteps` do in two. IndexedDB can keep a readwrite transaction open across a synchronous
    * callback, and a Durable Object can run it inside one `transactionSync`. Same fencing and
-   * outcomes as `commitSteps`.
+   * outcomes as `commitSteps`. A store may call `plan` more than once (say, after finding that what
+   * it planned from was stale); only the last call's commits count, and its inputs carry every
+   * instance's whole history (`historyFrom` 0).
    */
   runSteps?(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]>;
   /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */

@@ -75,8 +75,7 @@ export class BatchState {
     for (const id of c.deleteMessageIds) {
       const held = this.hooks.heldResult?.(c.instanceId, id);
       if (held) {
-        this.raw.objectStore("activities").delete(activityKey(held.activity));
-        this.consumed.push(held);
+        this.consumeHeld(held);
       } else {
         this.raw.objectStore("inbox").delete([c.instanceId, id]);
         this.inbox(c.instanceId).messages.delete(id);
@@ -113,6 +112,18 @@ export class BatchState {
     if (inbox.read) this.raw.objectStore("inbox").put(row);
     else addIfAbsent(this.raw.objectStore("inbox"), row);
     if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
+  }
+
+  /** Deletes the activity row of a held result that a committed step consumes. */
+  consumeHeld(held: HeldResult): void {
+    this.raw.objectStore("activities").delete(activityKey(held.activity));
+    this.hooks.activityIds?.(held.activity.instanceId)?.delete(held.activity.id);
+    this.consumed.push(held);
+  }
+
+  /** The inbox sequence counter after this batch's appends. */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   finish(): void {

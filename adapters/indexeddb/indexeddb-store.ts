@@ -43,6 +43,7 @@ import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
 import { ALL_STORES, type ActivityRow, type DurableDb, type InboxRow, type StoreName } from "./schema.ts";
 import { WorkView, type Look } from "./work-view.ts";
+import { newWriteToken, StepMemory, WRITE_TOKEN_KEY, type KnownInstance } from "./step-memory.ts";
 
 interface Completion {
   activity: ClaimedActivity;
@@ -111,6 +112,9 @@ export interface StoreStats {
   /** `claimWork` calls that read IndexedDB, and those answered from memory. */
   claimLooks: number;
   claimsFromMemory: number;
+  /** Steps planned from memory with no read (see `step-memory.ts`), and those found stale and run again. */
+  stepsFromMemory: number;
+  staleMemorySteps: number;
   /** Every transaction this store opened, readonly ones included. */
   transactions: number;
 }
@@ -123,8 +127,6 @@ export function createIndexedDbStore(options: IndexedDbStoreOptions = {}): Index
 }
 
 type Db = IDBPDatabase<DurableDb>;
-/** Batches of at most this many steps read their instances' activity ids (see `runSteps`). */
-const SMALL_BATCH = 8;
 type Tx<S extends StoreName[], M extends IDBTransactionMode> = IDBPTransaction<DurableDb, S, M>;
 
 class IdbStore implements IndexedDbStore {
@@ -139,6 +141,8 @@ class IdbStore implements IndexedDbStore {
     creates: 0,
     claimLooks: 0,
     claimsFromMemory: 0,
+    stepsFromMemory: 0,
+    staleMemorySteps: 0,
     transactions: 0,
   };
   private readonly options: IndexedDbStoreOptions;
@@ -151,6 +155,7 @@ class IdbStore implements IndexedDbStore {
   private activitiesQueuedHere = true;
   private readonly book = new ActivityBook();
   private readonly view: WorkView;
+  private readonly memory = new StepMemory();
   /** Writes of this store outside `runSteps` not settled yet (see `ownWrite`). */
   private ownWritesInFlight = 0;
   /** The latest `now` the runtime passed in; a lease running past it may be trusted in memory. */
@@ -172,6 +177,7 @@ class IdbStore implements IndexedDbStore {
 
   invalidate(): void {
     this.view.invalidate();
+    this.memory.forget();
   }
 
   // --- instances ---
@@ -300,7 +306,11 @@ class IdbStore implements IndexedDbStore {
           ]),
         ),
       );
-      const refetched = await refetchStale(requests, first, (id) => history.getAll(instanceRange(id)));
+      const refetched = await refetchStale(
+        requests,
+        first.map(([row]) => ({ row })),
+        (id) => history.getAll(instanceRange(id)),
+      );
       return requests.map((request, i) => {
         const [row, full, inbox, tokens] = first[i]!;
         return assembleInput(request, row, full ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
@@ -314,90 +324,191 @@ class IdbStore implements IndexedDbStore {
    * Loads, plans and commits a batch of steps in ONE readwrite transaction. Held results are handed
    * to the steps as messages (their lease is re-checked in IndexedDB only if it may have expired);
    * the activities the commits queue are leased to this store at once when the last claim left room.
+   *
+   * When memory knows every instance of the batch as this store's last step left it (see
+   * `step-memory.ts`), the transaction reads nothing but the write token, and issues its writes
+   * without waiting for it; if the token shows that something else wrote since, the transaction
+   * aborts and the batch runs again from what IndexedDB holds.
    */
   async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
     if (this.closedError) throw this.closedError;
     if (requests.length === 0) return [];
     this.noteNow(now);
     const held = requests.map(({ instanceId }) => this.book.heldOf(instanceId).filter((h) => h.message.visibleAt <= now));
+    const known = this.knownSteps(requests, held, now);
+    if (known) {
+      const outcomes = await this.stepBatch(requests, held, now, plan, known);
+      if (outcomes) return outcomes;
+      this.stats.staleMemorySteps += requests.length;
+      // The caller's executors went into the aborted plan: the retry hands over whole histories.
+      requests = requests.map(({ instanceId }) => ({ instanceId }));
+    }
+    return (await this.stepBatch(requests, held, now, plan, null))!;
+  }
+
+  /** What memory knows of every instance of the batch, or null if it does not know them all. */
+  private knownSteps(requests: readonly StepRequest[], held: readonly HeldResult[][], now: number): KnownInstance[] | null {
+    const known: KnownInstance[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      const k = this.memory.lookup(requests[i]!);
+      if (!k || !held[i]!.every((h) => h.activity.lockedUntil > now)) return null;
+      known.push(k);
+    }
+    return known;
+  }
+
+  /**
+   * One attempt at `runSteps`: from memory (`known`), or reading IndexedDB (`known` null). Resolves
+   * null when memory turned out stale (the transaction aborted, nothing was written).
+   */
+  private async stepBatch(
+    requests: readonly StepRequest[],
+    held: readonly HeldResult[][],
+    now: number,
+    plan: (inputs: StepInput[]) => StepCommit[],
+    known: KnownInstance[] | null,
+  ): Promise<CommitOutcome[] | null> {
     const terms = this.claimTerms;
     let room = terms ? terms.room - this.book.handoutCount : 0;
     let settled: HeldResult[] = [];
     let state: BatchState | null = null;
-    // A small batch is bound by round trips: knowing the instances' activity ids lets it queue new
-    // ones with plain puts, so it can commit explicitly instead of waiting one more round trip for
-    // add-if-absent results. A big batch is bound by requests: it skips that read.
-    const knowActivities = requests.length <= SMALL_BATCH;
-    const outcomes = await this.write("runSteps", ALL_STORES, async (t) => {
-      // Decided as the transaction starts: a write of this store still in flight may be ordered before it.
-      const skipInbox = requests.map(({ instanceId }) => this.ownWritesInFlight === 0 && this.view.knowsEmpty(instanceId));
-      const tx = t as unknown as Tx<StoreName[], "readwrite">;
-      const instances = tx.objectStore("instances");
-      const history = tx.objectStore("history");
-      const inboxes = tx.objectStore("inbox");
-      const activities = tx.objectStore("activities");
-      const first = await Promise.all(
-        requests.map(({ instanceId, cached }, i) =>
-          Promise.all([
-            instances.get(instanceId),
-            cached ? null : history.getAll(instanceRange(instanceId)),
-            // An inbox this store's own last commit left empty, with no write since, is still empty.
-            skipInbox[i] ? [] : inboxes.getAll(instanceRange(instanceId)),
-            // A lease still running at `now` cannot have been taken over: no need to read its row.
-            Promise.all(
-              held[i]!.map(async (h) => (h.activity.lockedUntil > now ? h.activity.leaseToken : ((await activities.get(activityKey(h.activity)))?.leaseToken ?? null))),
-            ),
-            knowActivities ? activities.getAllKeys(instanceRange(instanceId)) : null,
-          ]),
-        ),
+    let tokenRead: Promise<number | undefined> | null = null;
+    let readToken: number | undefined | null = null;
+    let stale = false;
+    const activityIds = new Map<string, Map<string, string>>();
+    const token = newWriteToken();
+    const stores = ALL_STORES;
+    // The token as found, read before this transaction writes its own.
+    const before = (tx: Tx<typeof stores, "readwrite">) => {
+      tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
+      tokenRead.catch(() => undefined); // awaited below, unless the transaction fails first
+    };
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = await this.write(
+        "runSteps",
+        stores,
+        async (tx) => {
+          let first: FirstRead[];
+          let seq: number;
+          if (known) {
+            // Not awaited before planning: checked before the commit (below).
+            readToken = this.memory.token;
+            seq = this.memory.lastSeq;
+            first = requests.map((_, i) => ({
+              row: known[i]!.row,
+              history: null,
+              inbox: [],
+              // Known whole (and empty) as surely as by a read: the write token fences it.
+              inboxRead: true,
+              tokens: held[i]!.map((h) => h.activity.leaseToken),
+              activityIds: new Map(known[i]!.activityIds),
+            }));
+          } else {
+            let storedSeq: number | undefined;
+            [first, readToken, storedSeq] = await Promise.all([
+              this.readSteps(tx, requests, held, now),
+              tokenRead!,
+              tx.objectStore("meta").get(SEQ_KEY),
+            ]);
+            seq = storedSeq ?? 0;
+          }
+          const refetched = await refetchStale(requests, first, (id) => tx.objectStore("history").getAll(instanceRange(id)));
+          const loaded = requests.map((request, i) => {
+            const { row, history, inbox, tokens } = first[i]!;
+            return assembleInput(request, row, history ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
+          });
+          const commits = plan(loaded.map((l) => l.input));
+          if (commits.length !== requests.length) throw new DurableError("InvalidState", `plan returned ${commits.length} commits for ${requests.length} steps.`);
+          // Held results a committed step does not consume are written as ordinary inbox messages.
+          const leftover = loaded.flatMap((l, i) => l.valid.filter((h) => !commits[i]!.deleteMessageIds.includes(h.message.id)));
+          const usable = new Map<string, HeldResult>();
+          for (const l of loaded) for (const h of l.valid) usable.set(`${h.activity.instanceId}\u0000${h.message.id}`, h);
+          requests.forEach(({ instanceId }, i) => activityIds.set(instanceId, first[i]!.activityIds));
+          state = new BatchState(unwrap(tx), seq, {
+            activityIds: (instanceId) => activityIds.get(instanceId),
+            heldResult: (instanceId, id) => usable.get(`${instanceId}\u0000${id}`),
+            leaseFor: () => (terms && room-- > 0 ? { leaseToken: this.newLeaseToken(), lockedUntil: now + terms.leaseMs } : null),
+          });
+          requests.forEach(({ instanceId }, i) => {
+            state!.rows.set(instanceId, first[i]!.row);
+            state!.knowInbox(instanceId, first[i]!.inbox, first[i]!.inboxRead);
+          });
+          const outcomes = commits.map((c) => state!.apply(c));
+          for (const h of leftover) {
+            if (outcomes[requests.findIndex((r) => r.instanceId === h.activity.instanceId)] !== "committed") continue;
+            state.consumeHeld(h);
+            state.append(h.message);
+          }
+          state.finish();
+          settled = loaded.flatMap((l) => l.void);
+          if (known && (await tokenRead!) !== readToken) {
+            stale = true;
+            throw new DurableError("InvalidState", "Step memory was stale; the batch runs again from IndexedDB.");
+          }
+          return outcomes;
+        },
+        { token, before },
       );
-      const refetched = await refetchStale(requests, first, (id) => history.getAll(instanceRange(id)));
-      const loaded = requests.map((request, i) => {
-        const [row, full, inbox, tokens] = first[i]!;
-        return assembleInput(request, row, full ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
-      });
-      const commits = plan(loaded.map((l) => l.input));
-      if (commits.length !== requests.length) throw new DurableError("InvalidState", `plan returned ${commits.length} commits for ${requests.length} steps.`);
-      // Held results a committed step does not consume are written as ordinary inbox messages.
-      const leftover = loaded.flatMap((l, i) => l.valid.filter((h) => !commits[i]!.deleteMessageIds.includes(h.message.id)));
-      const appends = leftover.length > 0 || commits.some((c) => c.messages.length > 0);
-      const seq = appends ? ((await tx.objectStore("meta").get(SEQ_KEY)) ?? 0) : 0;
-      const usable = new Map<string, HeldResult>();
-      for (const l of loaded) for (const h of l.valid) usable.set(`${h.activity.instanceId}\u0000${h.message.id}`, h);
-      const activityIds = new Map(
-        requests.flatMap(({ instanceId }, i) => {
-          const keys = first[i]![4];
-          return keys ? [[instanceId, new Map(keys.map(([, executionId, id]) => [id, executionId]))] as const] : [];
-        }),
-      );
-      state = new BatchState(unwrap(tx), seq, {
-        activityIds: (instanceId) => activityIds.get(instanceId),
-        heldResult: (instanceId, id) => usable.get(`${instanceId}\u0000${id}`),
-        leaseFor: () => (terms && room-- > 0 ? { leaseToken: this.newLeaseToken(), lockedUntil: now + terms.leaseMs } : null),
-      });
-      requests.forEach(({ instanceId }, i) => {
-        state!.rows.set(instanceId, first[i]![0]);
-        state!.knowInbox(instanceId, first[i]![2], !skipInbox[i]);
-      });
-      const outcomes = commits.map((c) => state!.apply(c));
-      for (const h of leftover) {
-        if (outcomes[requests.findIndex((r) => r.instanceId === h.activity.instanceId)] !== "committed") continue;
-        state.raw.objectStore("activities").delete(activityKey(h.activity));
-        state.append(h.message);
-        state.consumed.push(h);
-      }
-      state.finish();
-      settled = loaded.flatMap((l) => l.void);
-      return outcomes;
-    });
-    this.afterSteps(state!, settled, requests.length);
+    } catch (error) {
+      if (!stale) throw error;
+      // Something wrote that no signal announced (yet): what the work view knows is suspect too.
+      this.memory.forget();
+      this.view.invalidate();
+      return null;
+    }
+    this.afterSteps(state!, settled, requests.length, known !== null);
+    this.memory.committed(readToken, token, state!.lastSeq, this.knownAfter(state!, requests, outcomes, activityIds));
     return outcomes;
   }
 
+  /** The first round of a read-path step: each instance's row, history, inbox, held leases and activity ids. */
+  private readSteps(tx: Tx<StoreName[], "readwrite">, requests: readonly StepRequest[], held: readonly HeldResult[][], now: number): Promise<FirstRead[]> {
+    // Decided as the transaction starts: a write of this store still in flight may be ordered before it.
+    const skipInbox = requests.map(({ instanceId }) => this.ownWritesInFlight === 0 && this.view.knowsEmpty(instanceId));
+    const instances = tx.objectStore("instances");
+    const history = tx.objectStore("history");
+    const inboxes = tx.objectStore("inbox");
+    const activities = tx.objectStore("activities");
+    return Promise.all(
+      requests.map(async ({ instanceId, cached }, i): Promise<FirstRead> => {
+        const [row, full, inbox, tokens, keys] = await Promise.all([
+          instances.get(instanceId),
+          cached ? null : history.getAll(instanceRange(instanceId)),
+          // An inbox this store's own last commit left empty, with no write since, is still empty.
+          skipInbox[i] ? [] : inboxes.getAll(instanceRange(instanceId)),
+          // A lease still running at `now` cannot have been taken over: no need to read its row.
+          Promise.all(held[i]!.map(async (h) => (h.activity.lockedUntil > now ? h.activity.leaseToken : ((await activities.get(activityKey(h.activity)))?.leaseToken ?? null)))),
+          // Knowing the ids lets new activities be plain puts (and the transaction commit explicitly).
+          activities.getAllKeys(instanceRange(instanceId)),
+        ]);
+        return { row, history: full, inbox, inboxRead: !skipInbox[i], tokens, activityIds: new Map(keys.map(([, executionId, id]) => [id, executionId])) };
+      }),
+    );
+  }
+
+  /** What memory knows after a committed batch: each instance whose inbox it left empty, as it left it. */
+  private knownAfter(state: BatchState, requests: readonly StepRequest[], outcomes: readonly CommitOutcome[], activityIds: ReadonlyMap<string, Map<string, string>>) {
+    const empty = new Set<string>();
+    const changes: [string, KnownInstance | null][] = [];
+    for (const { instanceId, complete, earliest } of state.inboxSummary()) {
+      if (complete && earliest === null) empty.add(instanceId);
+      else changes.push([instanceId, null]);
+    }
+    requests.forEach(({ instanceId }, i) => {
+      const row = state.rows.get(instanceId);
+      const ids = activityIds.get(instanceId);
+      const usable = outcomes[i] === "committed" && row !== undefined && ids !== undefined && empty.has(instanceId);
+      changes.push([instanceId, usable ? { row, activityIds: ids } : null]);
+    });
+    return changes;
+  }
+
   /** Brings memory up to date with a committed `runSteps` batch: exactly what it changed. */
-  private afterSteps(state: BatchState, settled: HeldResult[], steps: number): void {
+  private afterSteps(state: BatchState, settled: HeldResult[], steps: number, fromMemory: boolean): void {
     this.stats.commitTransactions++;
     this.stats.commits += steps;
+    if (fromMemory) this.stats.stepsFromMemory += steps;
     for (const h of [...settled, ...state.consumed]) this.book.settle(h);
     this.view.committed();
     for (const q of state.queued) {
@@ -681,6 +792,7 @@ class IdbStore implements IndexedDbStore {
       return await body();
     } finally {
       this.view.invalidate();
+      this.memory.forget();
       this.ownWritesInFlight--;
     }
   }
@@ -714,6 +826,7 @@ class IdbStore implements IndexedDbStore {
     this.creations.failPending(error);
     this.book.clear();
     this.view.invalidate();
+    this.memory.forget();
     this.options.onClose?.(error);
   }
 
@@ -731,12 +844,22 @@ class IdbStore implements IndexedDbStore {
   /**
    * Runs `body` in one readwrite transaction and resolves once it committed. `body` may await only
    * requests of `tx`. If it throws, or the transaction fails, the transaction aborts whole.
+   *
+   * Every readwrite transaction writes a fresh write token (`token`, or a new one) to `meta`, first
+   * thing after the requests `before` issues: that is how step memory tells that something wrote
+   * (see `step-memory.ts`).
    */
-  private async write<S extends StoreName[], T>(what: string, stores: S, body: (tx: Tx<S, "readwrite">) => Promise<T>): Promise<T> {
+  private async write<S extends StoreName[], T>(
+    what: string,
+    stores: S,
+    body: (tx: Tx<S, "readwrite">) => Promise<T>,
+    { token = newWriteToken(), before }: { token?: number; before?: (tx: Tx<S, "readwrite">) => void } = {},
+  ): Promise<T> {
     const db = await this.connection();
+    const scope = (stores.includes("meta") ? stores : [...stores, "meta"]) as S;
     let tx: Tx<S, "readwrite">;
     try {
-      tx = db.transaction(stores, "readwrite", this.options.durability ? { durability: this.options.durability } : undefined);
+      tx = db.transaction(scope, "readwrite", this.options.durability ? { durability: this.options.durability } : undefined);
     } catch (error) {
       throw this.closedError ?? toStoreError(error, this.databaseName, what);
     }
@@ -744,6 +867,8 @@ class IdbStore implements IndexedDbStore {
     const done = tx.done;
     done.catch(() => undefined); // observed below; keeps an abort from surfacing as unhandled
     try {
+      before?.(tx);
+      unwrap(tx).objectStore("meta").put(token, WRITE_TOKEN_KEY);
       const result = await body(tx);
       // An explicit commit turns any later request error into an abort, even a cancelled one, so
       // transactions with add-if-absent requests wait for the automatic commit.
@@ -760,6 +885,20 @@ class IdbStore implements IndexedDbStore {
       throw this.closedError ?? toStoreError(cause, this.databaseName, what);
     }
   }
+}
+
+/** What a step's transaction knows of one instance before planning: read in its first round, or from memory. */
+interface FirstRead {
+  row: InstanceRecord | undefined;
+  /** The whole history, or null when the caller's executor has it. */
+  history: { events: HistoryEvent[] }[] | null;
+  inbox: InboxRow[];
+  /** Whether `inbox` is the whole stored inbox as surely as a read in this transaction (appends may `put`). */
+  inboxRead: boolean;
+  /** The lease token each held result's activity row carries (null: the row is gone). */
+  tokens: (string | null)[];
+  /** Activity id → execution id, of every activity row of the instance. */
+  activityIds: Map<string, string>;
 }
 
 /** One step's input, and what became of the held results offered to it. */
@@ -812,11 +951,11 @@ function assembleInput(
 /** A cache that turned out stale needs the whole history: one more round, same transaction. */
 async function refetchStale<H>(
   requests: readonly StepRequest[],
-  first: readonly (readonly [InstanceRecord | undefined, ...unknown[]])[],
+  first: readonly { row: InstanceRecord | undefined }[],
   read: (instanceId: string) => Promise<H>,
 ): Promise<(H | null)[]> {
   const stale = requests.map(({ cached }, i) => {
-    const row = first[i]![0];
+    const row = first[i]!.row;
     return cached !== undefined && !(row !== undefined && row.etag === cached.etag && row.historyLength === cached.historyLength);
   });
   if (!stale.includes(true)) return requests.map(() => null);

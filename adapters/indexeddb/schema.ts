@@ -9,7 +9,7 @@ import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { ActivityWorkItem, InboxMessage, InstanceRecord } from "../../src/store.ts";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * The events one commit appended, stored together (one write per step, not one per event). The key
@@ -59,7 +59,10 @@ export interface DurableDb extends DBSchema {
     value: ActivityRow;
     indexes: { byLockedUntil: number };
   };
-  /** Counters: `seq` orders inbox messages across the whole database. */
+  /**
+   * Counters: `seq` orders inbox messages across the whole database; `writeToken` changes with
+   * every readwrite transaction (see `step-memory.ts`).
+   */
   meta: {
     key: string;
     value: number;
@@ -85,4 +88,7 @@ export function upgradeSchema(
     activities.createIndex("byLockedUntil", "lockedUntil");
     db.createObjectStore("meta");
   }
+  // Version 2 changes no store: from it on, every readwrite transaction writes a fresh write token
+  // to `meta` (see `step-memory.ts`). The version moves so that tabs still running version-1 code,
+  // which would write without one, close their connection instead.
 }

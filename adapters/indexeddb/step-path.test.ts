@@ -286,6 +286,86 @@ describe("IndexedDB step path", () => {
     expect(later.input.messages.map((m) => m.id)).toEqual(["e1", `${next!.id}|result`]);
   });
 
+  describe("steps planned from memory", () => {
+    /** Steps `r` as a runtime holding its executor would: the request names the row it last committed. */
+    async function stepCached(store: IndexedDbStore, r: InstanceRecord, now: number, changes: (input: StepInput) => Partial<StepCommit> = () => ({})) {
+      const calls: StepInput[] = [];
+      const [outcome] = await store.runSteps!([{ instanceId: r.instanceId, cached: { etag: r.etag, historyLength: r.historyLength } }], now, ([input]) => {
+        calls.push(input!);
+        return [stepOf(input!, changes(input!))];
+      });
+      return { outcome, calls };
+    }
+
+    /** Creates `a`, steps it once (queueing activity 0) and returns its row and the held result of that activity. */
+    async function startedWithHeldResult(store: IndexedDbStore) {
+      await create(store, row("a"));
+      await claim(store);
+      await step(store, row("a"), T0, () => ({ activities: [activity(row("a"), 0)] }));
+      const [leased] = (await claim(store)).activities;
+      expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(true);
+      return { a: (await store.getInstance("a"))!, leased: leased! };
+    }
+
+    it("a step of an instance this store's last step left reads nothing, and commits the same as a read step", async () => {
+      const store = stores().make();
+      const { a, leased } = await startedWithHeldResult(store);
+      const before = { ...store.stats };
+      const { outcome, calls } = await stepCached(store, a, T0 + 1, () => ({ activities: [activity(a, 1)] }));
+      expect(outcome).toBe("committed");
+      expect(store.stats.stepsFromMemory - before.stepsFromMemory).toBe(1);
+      expect(store.stats.transactions - before.transactions).toBe(1);
+      const after = (await store.getInstance("a"))!;
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!).toMatchObject({ history: [], historyFrom: a.historyLength, instance: a });
+      expect(calls[0]!.messages.map((m) => m.id)).toEqual([`${leased.id}|result`]);
+      expect(after).toMatchObject({ etag: a.etag + 1, historyLength: a.historyLength + 1 });
+      expect((await store.getHistory("a")).map((e) => e.EventType)).toEqual(["ExecutionStarted", "TaskCompleted"]);
+      // The consumed activity's row is gone and the new one is queued, leased to this store.
+      const other = createIndexedDbStore({ name: "steps", indexedDB: factoryOf(store) });
+      open.push(other);
+      expect((await claim(other, T0 + 10 * LEASE)).activities.map((x) => x.taskId)).toEqual([1]);
+    });
+
+    it("another tab wrote in between: the step aborts before committing and runs again from IndexedDB", async () => {
+      const { make } = stores();
+      const store = make();
+      const other = make(false);
+      const { a, leased } = await startedWithHeldResult(store);
+      const event: InboxMessage = { id: "e1", instanceId: "a", executionId: null, visibleAt: T0, event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null } };
+      await other.appendMessages([event]); // its `wake` has not arrived: only the write token tells
+      const { outcome, calls } = await stepCached(store, a, T0 + 1);
+      expect(outcome).toBe("committed");
+      expect(store.stats.staleMemorySteps).toBe(1);
+      const after = (await store.getInstance("a"))!;
+      expect(calls).toHaveLength(2);
+      expect(calls[1]!.historyFrom).toBe(0); // the retry hands over the whole history
+      expect(calls[1]!.messages.map((m) => m.id)).toEqual(["e1", `${leased.id}|result`]);
+      expect(after.etag).toBe(a.etag + 1);
+      expect((await store.getHistory("a")).map((e) => e.EventType)).toEqual(["ExecutionStarted", "EventRaised", "TaskCompleted"]);
+    });
+
+    it("an instance purged and created again by another tab is not overwritten by a step planned from memory", async () => {
+      const { make } = stores();
+      const store = make();
+      const other = make(false);
+      const { a } = await startedWithHeldResult(store);
+      await other.purgeInstance("a", ["Running", "Pending"]);
+      const fresh = { ...row("a"), executionId: "second", input: '"again"' };
+      await create(other, fresh);
+      const { outcome, calls } = await stepCached(store, a, T0 + 1);
+      expect(calls).toHaveLength(2);
+      // The retry saw the new instance (its start message, not the old result) and stepped it.
+      expect(outcome).toBe("committed");
+      expect(calls[1]!.instance).toMatchObject({ executionId: "second", input: '"again"' });
+      // (The old execution's held result comes along too; the planner drops messages of other executions.)
+      expect(calls[1]!.messages.map((m) => [m.event.EventType, m.executionId])).toContainEqual(["ExecutionStarted", null]);
+      const history = await store.getHistory("a");
+      expect(history[0]).toMatchObject({ EventType: "ExecutionStarted", OrchestrationInstance: { ExecutionId: "second" } });
+      expect((await store.getInstance("a"))!).toMatchObject({ executionId: "second", etag: fresh.etag + 1 });
+    });
+  });
+
   it("without the promise of signalled writes, every claim reads IndexedDB", async () => {
     const { make } = stores(false);
     const store = make();
