@@ -18,6 +18,7 @@ export default defineConfig({
         },
       },
       "./worker/vitest.config.{ts,mts}",
+      "./worker/vitest.per-instance.config.ts",
       "./adapters/*/vitest.config.{ts,mts}",
     ],
   },

@@ -3,7 +3,7 @@
  * batch of claimed activities to this entrypoint (a service binding of the Worker to itself); each
  * batch is a separate Worker invocation, so a large fan-out spreads over invocations instead of
  * queueing behind the orchestrating object. Results go back to the instance object, grouped per
- * tick; a result whose lease was lost is dropped there (the activity has been handed out again).
+ * object and tick; a result whose lease was lost is dropped there (the activity has been handed out again).
  * The answer to a report may hand the instance's next activities back to the same invocation.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
@@ -12,7 +12,7 @@ import { createBatcher } from "./batcher.ts";
 import type { Env } from "./env.ts";
 import type { ActivityCompletion } from "./instance-object.ts";
 import { orchestrations } from "./orchestrations.ts";
-import { instanceStub } from "./routing.ts";
+import { instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
 import { DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
 
 const registry = new Registry(orchestrations.orchestrators, [...orchestrations.activities, httpActivity(undefined)]);
@@ -25,7 +25,7 @@ export class ActivityRunner extends WorkerEntrypoint<Env> {
 }
 
 /**
- * Runs the items, reports each result (grouped per instance and tick), and runs whatever the
+ * Runs the items, reports each result (grouped per object and tick), and runs whatever the
  * instance hands back with its answer, until it hands back nothing or this invocation's budget
  * (`RUNNER_MAX_HAND_BACKS`, `RUNNER_BUDGET_MS`) is spent; after that, results are reported
  * without taking more, and the instance dispatches its next activities to a new invocation.
@@ -38,18 +38,21 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     running.add(work);
     void work.finally(() => running.delete(work));
   };
+  const partitions = instancePartitionCount(env);
   const report = createBatcher<ActivityCompletion>(async (batch) => {
-    const byInstance = new Map<string, ActivityCompletion[]>();
+    // One report per object: with partitions, results of several instances travel together.
+    const byObject = new Map<string, ActivityCompletion[]>();
     for (const c of batch) {
-      const list = byInstance.get(c.item.instanceId);
+      const name = instanceObjectName(c.item.instanceId, partitions);
+      const list = byObject.get(name);
       if (list) list.push(c);
-      else byInstance.set(c.item.instanceId, [c]);
+      else byObject.set(name, [c]);
     }
     await Promise.all(
-      [...byInstance].map(async ([id, list]) => {
+      [...byObject.values()].map(async (list) => {
         const capacity = handBacks > 0 && Date.now() < deadline ? DISPATCH_BATCH : 0;
         if (capacity > 0) handBacks--;
-        const { next } = await instanceStub(env, id).completeActivities(id, list, capacity);
+        const { next } = await instanceStub(env, list[0]!.item.instanceId).completeActivities(list, capacity);
         if (next.length > 0) track(runAll(next));
       }),
     );

@@ -3,8 +3,14 @@ import type { IndexShard } from "./index-shard.ts";
 import type { InstanceObject } from "./instance-object.ts";
 
 export interface Env {
-  /** One Durable Object per orchestration instance, named by the instance id. */
+  /** The objects that hold orchestration instances: one per instance (named by its id), or per partition. */
   INSTANCES: DurableObjectNamespace<InstanceObject>;
+  /**
+   * Unset or "0": one Durable Object per instance. N (1 to 4096): instances spread over N partition
+   * objects by a hash of their id, so that steps of many instances share objects and commits.
+   * Changing it on a deployment with data moves nothing: keep it fixed.
+   */
+  INSTANCE_PARTITIONS?: string;
   /** The sharded instance index (`index-0` … `index-{N-1}`). */
   INDEX: DurableObjectNamespace<IndexShard>;
   /** Number of index shards (default 8). Changing it on a deployment with data re-shards nothing: keep it fixed. */

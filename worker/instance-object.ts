@@ -1,7 +1,8 @@
 /**
  * @module worker/instance-object — the Durable Object that owns one orchestration instance (named by
- * its id): its SQLite store, a runtime that steps it, the outbox it delivers to other objects, and
- * the alarm that wakes it for timers, expired leases and outbox retries.
+ * its id), or every instance of one partition (with `INSTANCE_PARTITIONS`): its SQLite store, a
+ * runtime that steps its instances (many in one commit), the outbox it delivers to other objects,
+ * and the alarm that wakes it for timers, expired leases and outbox retries.
  *
  * Activities do not run here: the runtime hands claimed items to the Worker's `ActivityRunner`
  * entrypoint (stateless invocations), which reports results back through `completeActivities`.
@@ -26,7 +27,7 @@ import { createBatcher } from "./batcher.ts";
 import type { Env } from "./env.ts";
 import type { ActivityRunner } from "./activity-runner.ts";
 import { orchestrations } from "./orchestrations.ts";
-import { indexShardCount, indexShardName, indexStub, instanceStub } from "./routing.ts";
+import { indexShardCount, indexShardName, indexStub, instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
 import { capture, type RpcResult } from "./rpc-result.ts";
 import { ACTIVITY_LEASE_MS, DISPATCH_BATCH } from "./limits.ts";
 
@@ -63,7 +64,9 @@ export class InstanceObject extends DurableObject<Env> {
   private readonly store: DurableObjectStore;
   private readonly runtime: Runtime;
   private readonly client: DurableClient;
-  private instanceId: string | null;
+  /** The name this object is routed by: an instance id, or a partition's name (null: nothing routed here yet). */
+  private objectName: string | null;
+  private readonly partitions: number;
   private pumping: Promise<void> | null = null;
   private again = false;
   private resumed = false;
@@ -74,18 +77,20 @@ export class InstanceObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const shards = indexShardCount(env);
-    this.instanceId = ctx.id.name ?? null;
+    this.partitions = instancePartitionCount(env);
+    this.objectName = ctx.id.name ?? null;
     this.store = createDurableObjectStore(ctx.storage, {
       name: `instance object ${ctx.id.toString()}`,
-      isLocal: (id) => id === this.instanceId,
+      isLocal: (id) => instanceObjectName(id, this.partitions) === this.objectName,
       indexShardOf: (id) => indexShardName(id, shards),
       completions: "write-behind",
     });
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS object_meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+      // 'instance_id': the name this object was first routed by (an instance id, or a partition's name).
       const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
-      this.instanceId ??= stored?.value ?? null;
+      this.objectName ??= stored?.value ?? null;
     });
     const runner = activityRunnerOf(ctx);
     const send = createBatcher<ClaimedActivity>((items) => runner.run(items), DISPATCH_BATCH);
@@ -188,8 +193,8 @@ export class InstanceObject extends DurableObject<Env> {
    * results are stepped, and takes back up to `capacity` of the activities that step scheduled:
    * a chain then costs one RPC per step instead of a dispatch and a report.
    */
-  async completeActivities(instanceId: string, completions: ActivityCompletion[], capacity = 0): Promise<CompletionReceipt> {
-    this.bind(instanceId);
+  async completeActivities(completions: ActivityCompletion[], capacity = 0): Promise<CompletionReceipt> {
+    for (const { item } of completions) this.bind(item.instanceId);
     let accepted = 0;
     for (const { item, result } of completions) if (await this.store.completeActivity(item, result)) accepted++;
     if (accepted === 0) return { accepted, next: [] };
@@ -208,8 +213,7 @@ export class InstanceObject extends DurableObject<Env> {
   }
 
   /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */
-  async storeStats(instanceId: string): Promise<{ rowsWritten: number; transactions: number; databaseSize: number }> {
-    this.bind(instanceId);
+  async storeStats(): Promise<{ rowsWritten: number; transactions: number; databaseSize: number }> {
     return { ...this.store.stats(), databaseSize: this.ctx.storage.sql.databaseSize };
   }
 
@@ -221,13 +225,16 @@ export class InstanceObject extends DurableObject<Env> {
 
   // --- internals ---
 
-  /** Learns (once) which instance this object holds, and resumes work after a restart. */
+  /** Learns (once) which instance or partition this object holds, and resumes work after a restart. */
   private bind(instanceId: string): void {
-    if (this.instanceId === null) {
-      this.instanceId = instanceId;
-      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, instanceId);
-    } else if (this.instanceId !== instanceId) {
-      throw new TypeError(`This object holds instance '${this.instanceId}', not '${instanceId}'.`);
+    const name = instanceObjectName(instanceId, this.partitions);
+    if (this.objectName === null) {
+      this.objectName = name;
+      this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, name);
+    } else if (this.objectName !== name) {
+      throw new TypeError(
+        `This object holds '${this.objectName}', and instance '${instanceId}' belongs in '${name}'. Was INSTANCE_PARTITIONS changed on a deployment with data?`,
+      );
     }
     if (!this.resumed) {
       this.resumed = true;
@@ -253,12 +260,12 @@ export class InstanceObject extends DurableObject<Env> {
     try {
       do {
         this.again = false;
-        if (this.instanceId === null) return; // nothing was ever routed here
+        if (this.objectName === null) return; // nothing was ever routed here
         await this.runtime.drain();
         await this.flushOutbox();
       } while (this.again);
     } catch (error) {
-      console.error(`durable-edge: processing instance '${this.instanceId}' failed; retrying on the alarm.`, error);
+      console.error(`durable-edge: processing '${this.objectName}' failed; retrying on the alarm.`, error);
       await this.setAlarm(Date.now() + RETRY_MIN_MS);
       return;
     }

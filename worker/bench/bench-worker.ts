@@ -9,7 +9,7 @@
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import worker from "../index.ts";
 import type { Env as WorkerEnv } from "../env.ts";
-import { instanceStub } from "../routing.ts";
+import { instanceObjectName, instancePartitionCount } from "../routing.ts";
 import { DurableObjectClient } from "../durable-object-client.ts";
 import { activityChain, orchestrations } from "../orchestrations.ts";
 import { isTerminal, Registry } from "../../src/index.ts";
@@ -92,6 +92,27 @@ export interface RunResult {
   ids: string[];
 }
 
+interface ObjectStats {
+  rowsWritten: number;
+  transactions: number;
+}
+
+/**
+ * The names of the objects a workload over `ids` uses: every partition (they are long-lived, and
+ * warmed up before the timed runs), or with one object per instance, the instances' own (new).
+ */
+function objectNames(env: BenchEnv, ids: readonly string[]): string[] {
+  const partitions = instancePartitionCount(env);
+  if (partitions > 0) return Array.from({ length: partitions }, (_, k) => `partition-${k}`);
+  return [...new Set(ids.map((id) => instanceObjectName(id, 0)))];
+}
+
+async function statsOf(env: BenchEnv, names: readonly string[]): Promise<ObjectStats & { objects: number }> {
+  const all = await Promise.all(names.map((name) => env.INSTANCES.get(env.INSTANCES.idFromName(name)).storeStats()));
+  const sum = all.reduce((acc, s) => ({ rowsWritten: acc.rowsWritten + s.rowsWritten, transactions: acc.transactions + s.transactions }), { rowsWritten: 0, transactions: 0 });
+  return { ...sum, objects: names.length };
+}
+
 const POLL_MS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const registry = new Registry(orchestrations.orchestrators, orchestrations.activities);
@@ -142,7 +163,11 @@ export default {
         const stub = env.RAW.get(env.RAW.idFromName(crypto.randomUUID()));
         return Response.json(await stub.run(n));
       }
-      if (parts[1] === "stats" && parts[2]) return Response.json(await instanceStub(env, parts[2]).storeStats(parts[2]));
+      // Counters summed over the objects a workload over `ids` uses (every partition, or the instances' own).
+      if (parts[1] === "stats" && request.method === "POST") {
+        const { ids } = (await request.json()) as { ids: string[] };
+        return Response.json(await statsOf(env, objectNames(env, ids)));
+      }
       if (parts[1] === "run" && request.method === "POST") return Response.json(await run(env, (await request.json()) as RunRequest));
     } catch (error) {
       return Response.json({ code: "BenchFailed", message: error instanceof Error ? error.message : String(error) }, { status: 500 });

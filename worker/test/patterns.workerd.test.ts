@@ -6,13 +6,18 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { instanceObjectName, instancePartitionCount } from "../routing.ts";
+
+/** The name of the object that holds an instance (itself, or its partition), as the Worker routes it. */
+const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));
+const objectOf = (instanceId: string) => env.INSTANCES.get(env.INSTANCES.idFromName(objectNameOf(instanceId)));
 
 describe("orchestration patterns on Durable Objects", () => {
   it("fires a durable timer through the object's alarm (HumanInteraction times out)", async () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 1 });
     const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
-    const alarm = await runInDurableObject(env.INSTANCES.get(env.INSTANCES.idFromName(started.id)), (_o, state) => state.storage.getAlarm());
+    const alarm = await runInDurableObject(objectOf(started.id), (_o, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     const done = await pollUntil(started.statusQueryGetUri, finished, 15_000);
     expect(done.runtimeStatus).toBe("Completed");
@@ -23,14 +28,14 @@ describe("orchestration patterns on Durable Objects", () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 });
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     // An alarm that fires early (or twice) finds nothing due and re-arms for the timer.
-    const stub = env.INSTANCES.get(env.INSTANCES.idFromName(started.id));
+    const stub = objectOf(started.id);
     const timerAt = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
     expect(timerAt).toBeGreaterThan(Date.now() + 500_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).toBe(timerAt);
     expect((await pollUntil(started.statusQueryGetUri, () => true)).runtimeStatus).toBe("Running");
-    expect(await runInDurableObject(stub, (_o, state) => state.id.name)).toBe(started.id);
+    expect(await runInDurableObject(stub, (_o, state) => state.id.name)).toBe(objectNameOf(started.id));
     const sendUrl = started.sendEventPostUri.replace("{eventName}", "Approval");
     const raised = await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ by: "alice" }) });
     expect(raised.status).toBe(202);
@@ -42,20 +47,41 @@ describe("orchestration patterns on Durable Objects", () => {
   });
 
   it("runs a sub-orchestration on another object and hands its result back", async () => {
-    const started = await startOrchestration("HelloSubOrchestration", null, `parent-${crypto.randomUUID()}`);
+    // A parent whose child lives in another object (with partitions, another partition).
+    let parentId: string;
+    do parentId = `parent-${crypto.randomUUID()}`;
+    while (objectNameOf(parentId) === objectNameOf(`${parentId}:child`));
+    const started = await startOrchestration("HelloSubOrchestration", null, parentId);
     const done = await pollUntil(started.statusQueryGetUri, finished);
     expect(done.runtimeStatus).toBe("Completed");
     const childId = `${started.id}:child`;
     expect(done.output).toEqual({ childId, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
     const child = (await (await call(`${BASE}/instances/${encodeURIComponent(childId)}`)).json()) as Status;
     expect(child.runtimeStatus).toBe("Completed");
-    const parentObject = env.INSTANCES.idFromName(started.id);
-    const childObject = env.INSTANCES.idFromName(childId);
+    const parentObject = env.INSTANCES.idFromName(objectNameOf(started.id));
+    const childObject = env.INSTANCES.idFromName(objectNameOf(childId));
     expect(parentObject.equals(childObject)).toBe(false);
     const childRows = await runInDurableObject(env.INSTANCES.get(childObject), (_o, state) =>
       state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM instances WHERE instance_id = ?`, childId).one().n,
     );
     expect(childRows).toBe(1);
+  });
+
+  it.runIf(instancePartitionCount(env) > 0)("runs a sub-orchestration in its parent's partition: one object steps both", async () => {
+    let parentId: string;
+    do parentId = `parent-${crypto.randomUUID()}`;
+    while (objectNameOf(parentId) !== objectNameOf(`${parentId}:child`));
+    const started = await startOrchestration("HelloSubOrchestration", null, parentId);
+    const done = await pollUntil(started.statusQueryGetUri, finished);
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.output).toEqual({ childId: `${parentId}:child`, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
+    const rows = await runInDurableObject(objectOf(parentId), (_o, state) =>
+      state.storage.sql
+        .exec<{ instance_id: string }>(`SELECT instance_id FROM instances WHERE instance_id IN (?, ?) ORDER BY instance_id`, parentId, `${parentId}:child`)
+        .toArray()
+        .map((r) => r.instance_id),
+    );
+    expect(rows).toEqual([parentId, `${parentId}:child`]);
   });
 
   it("cascades terminate and raiseEvent across objects: parent terminated → child terminated", async () => {

@@ -1,0 +1,17 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" })) process.env[k] ??= v;
+
+/**
+ * The orchestration patterns and the tutorial again inside workerd, with one Durable Object per
+ * instance (`INSTANCE_PARTITIONS` "0") instead of the partitions `wrangler.toml` configures.
+ */
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: "../wrangler.toml" }, miniflare: { bindings: { INSTANCE_PARTITIONS: "0" } } })],
+  test: {
+    name: "workerd-per-instance",
+    include: ["test/patterns.workerd.test.ts", "test/tutorial.workerd.test.ts"],
+    testTimeout: 60_000,
+  },
+});
