@@ -1,6 +1,6 @@
 /** Where instances live: one object per instance, or a partition chosen by a stable hash of the id. */
 import { describe, expect, it } from "vitest";
-import { hashId, instanceObjectName, instancePartitionCount, MAX_INSTANCE_PARTITIONS } from "./routing.ts";
+import { hashId, instanceObjectName, instancePartitionCount, MAX_INSTANCE_PARTITIONS } from "../routing.ts";
 
 describe("instance routing", () => {
   it("without INSTANCE_PARTITIONS (or with 0), each instance has its own object, named by its id", () => {
