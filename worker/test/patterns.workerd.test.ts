@@ -67,23 +67,6 @@ describe("orchestration patterns on Durable Objects", () => {
     expect(childRows).toBe(1);
   });
 
-  it.runIf(instancePartitionCount(env) > 0)("runs a sub-orchestration in its parent's partition: one object steps both", async () => {
-    let parentId: string;
-    do parentId = `parent-${crypto.randomUUID()}`;
-    while (objectNameOf(parentId) !== objectNameOf(`${parentId}:child`));
-    const started = await startOrchestration("HelloSubOrchestration", null, parentId);
-    const done = await pollUntil(started.statusQueryGetUri, finished);
-    expect(done.runtimeStatus).toBe("Completed");
-    expect(done.output).toEqual({ childId: `${parentId}:child`, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
-    const rows = await runInDurableObject(objectOf(parentId), (_o, state) =>
-      state.storage.sql
-        .exec<{ instance_id: string }>(`SELECT instance_id FROM instances WHERE instance_id IN (?, ?) ORDER BY instance_id`, parentId, `${parentId}:child`)
-        .toArray()
-        .map((r) => r.instance_id),
-    );
-    expect(rows).toEqual([parentId, `${parentId}:child`]);
-  });
-
   it("cascades terminate and raiseEvent across objects: parent terminated → child terminated", async () => {
     const started = await startOrchestration("ApprovalParent", { timeoutSeconds: 600 }, `approver-${crypto.randomUUID()}`);
     const childUrl = `${BASE}/instances/${encodeURIComponent(`${started.id}:approval`)}`;
