@@ -31,5 +31,4 @@ describe("instance partitions", () => {
     );
     expect(rows).toEqual([parentId, `${parentId}:child`]);
   });
-
 });
