@@ -6,7 +6,8 @@
  */
 import type { ActivityWorkItem, CommitOutcome, InboxMessage, InstanceRecord, StepCommit } from "../../src/store.ts";
 import type { HeldResult } from "./activity-book.ts";
-import type { ActivityRow, HistoryRow, InboxRow } from "./schema.ts";
+import type { HistoryEvent } from "../../src/history.ts";
+import { HISTORY_TAIL, INLINE_ACTIVITIES, type ActivityRow, type HistoryRow, type InboxRow, type StoredInstance } from "./schema.ts";
 
 export const SEQ_KEY = "seq";
 /** Every key of one instance in a store keyed by `[instanceId, …]` (arrays sort after strings and numbers). */
@@ -42,14 +43,56 @@ interface MirroredInbox {
   messages: Map<string, { visibleAt: number; executionId: string | null }>;
 }
 
+/**
+ * `row` as stored, with `inline` as its inline activities (`activityDue` is their earliest
+ * `lockedUntil`) and `tail` as its history tail; fields with nothing in them are left out.
+ */
+export function storedRow(row: InstanceRecord, inline: readonly ActivityRow[], tail: readonly HistoryEvent[], activitiesStored: boolean): StoredInstance {
+  const stored: StoredInstance = recordOf(row);
+  if (tail.length > 0) stored.historyTail = [...tail];
+  if (activitiesStored) stored.activitiesStored = true;
+  if (inline.length > 0) {
+    let due = Infinity;
+    for (const a of inline) if (a.lockedUntil < due) due = a.lockedUntil;
+    stored.inlineActivities = [...inline];
+    stored.activityDue = due;
+  }
+  return stored;
+}
+
+/** `row` with new inline activities, the rest as it is. */
+export function withInline(row: StoredInstance, inline: readonly ActivityRow[]): StoredInstance {
+  return storedRow(row, inline, row.historyTail ?? [], row.activitiesStored === true);
+}
+
+/** The instance record alone (a copy), as the store contract returns it: the rest is the store's own. */
+export function recordOf(row: StoredInstance): InstanceRecord {
+  const { inlineActivities: _a, activityDue: _d, historyTail: _t, activitiesStored: _s, ...record } = row;
+  return record;
+}
+
+/** An instance's whole history: its history rows, then its row's tail. */
+export function historyOf(rows: readonly HistoryRow[], row: StoredInstance | undefined): HistoryEvent[] {
+  const events = rows.flatMap((r) => r.events);
+  if (row?.historyTail) events.push(...row.historyTail);
+  return events;
+}
+
 export class BatchState {
-  readonly rows = new Map<string, InstanceRecord | undefined>();
+  /** Each instance as the batch has it so far (stored rows carry their inline activities). */
+  readonly rows = new Map<string, StoredInstance | undefined>();
   /** Held results that committed steps consumed (their activity rows are deleted). */
   readonly consumed: HeldResult[] = [];
   readonly queued: QueuedActivity[] = [];
   /** Executions whose inbox messages and activities a committed step dropped. */
   readonly dropped: { instanceId: string; executionId: string }[] = [];
   private readonly inboxes = new Map<string, MirroredInbox>();
+  /** Inline activities of the instances the batch touched, as it left them; their rows are put by `finish`. */
+  private readonly inline = new Map<string, ActivityRow[]>();
+  private readonly tails = new Map<string, HistoryEvent[]>();
+  /** Instances the batch queued activities for in the `activities` store. */
+  private readonly spilled = new Set<string>();
+  private readonly dirty = new Set<string>();
   private readonly startSeq: number;
 
   constructor(
@@ -72,6 +115,9 @@ export class BatchState {
   apply(c: StepCommit): CommitOutcome {
     const current = this.rows.get(c.instanceId);
     if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
+    // Taken from the current row before the commit replaces it.
+    this.inlineOf(c.instanceId);
+    const tail = this.tailOf(c.instanceId);
     for (const id of c.deleteMessageIds) {
       const held = this.hooks.heldResult?.(c.instanceId, id);
       if (held) {
@@ -84,20 +130,35 @@ export class BatchState {
     if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution);
     const history = this.raw.objectStore("history");
     if (c.instance) {
-      this.raw.objectStore("instances").put(c.instance);
-      let at = current?.historyLength ?? 0;
+      this.rows.set(c.instanceId, c.instance);
+      this.dirty.add(c.instanceId);
+      let length = current?.historyLength ?? 0;
       if (c.history.mode === "replace") {
         history.delete(instanceRange(c.instanceId));
-        at = 0;
+        tail.length = 0;
+        length = 0;
       }
-      if (c.history.events.length > 0) history.put({ instanceId: c.instanceId, index: at, events: c.history.events } satisfies HistoryRow);
+      // New events join the row's tail; a tail grown past its bound moves to a history row.
+      for (const e of c.history.events) tail.push(e);
+      length += c.history.events.length;
+      if (tail.length > HISTORY_TAIL) {
+        history.put({ instanceId: c.instanceId, index: length - tail.length, events: [...tail] } satisfies HistoryRow);
+        tail.length = 0;
+      }
     } else {
       this.raw.objectStore("instances").delete(c.instanceId);
       history.delete(instanceRange(c.instanceId));
+      this.rows.set(c.instanceId, undefined);
+      this.dirty.delete(c.instanceId);
+      this.inline.delete(c.instanceId);
+      this.tails.delete(c.instanceId);
     }
     for (const m of c.messages) this.append(m);
-    for (const a of c.activities) this.queue(a);
-    this.rows.set(c.instanceId, c.instance ?? undefined);
+    // A commit's activities go inline together when they fit (and the batch knows the instance's
+    // activity ids, so that an id queued already is recognised), else to the activities store.
+    const inline = c.instance && this.hooks.activityIds?.(c.instanceId) ? this.inlineOf(c.instanceId) : null;
+    const fits = inline !== null && inline.length + c.activities.length <= INLINE_ACTIVITIES;
+    for (const a of c.activities) this.queue(a, fits ? inline : null);
     return "committed";
   }
 
@@ -114,11 +175,28 @@ export class BatchState {
     if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
   }
 
-  /** Deletes the activity row of a held result that a committed step consumes. */
+  /** Deletes the activity of a held result that a committed step consumes. */
   consumeHeld(held: HeldResult): void {
-    this.raw.objectStore("activities").delete(activityKey(held.activity));
-    this.hooks.activityIds?.(held.activity.instanceId)?.delete(held.activity.id);
+    this.removeActivity(held.activity);
     this.consumed.push(held);
+  }
+
+  /** Removes a queued activity: from its instance row's inline ones, or its row in `activities`. */
+  removeActivity(a: { instanceId: string; executionId: string; id: string }): void {
+    const inline = this.rows.get(a.instanceId) ? this.inlineOf(a.instanceId) : null;
+    const at = inline ? inline.findIndex((x) => x.id === a.id) : -1;
+    if (at >= 0) {
+      inline!.splice(at, 1);
+      this.dirty.add(a.instanceId);
+    } else {
+      this.raw.objectStore("activities").delete(activityKey(a));
+    }
+    this.hooks.activityIds?.(a.instanceId)?.delete(a.id);
+  }
+
+  /** The inline activity `id` of an instance the batch has, if it is inline. */
+  inlineActivity(instanceId: string, id: string): ActivityRow | undefined {
+    return this.rows.get(instanceId) ? this.inlineOf(instanceId).find((a) => a.id === id) : undefined;
   }
 
   /** The inbox sequence counter after this batch's appends. */
@@ -126,7 +204,17 @@ export class BatchState {
     return this.seq;
   }
 
+  /** Issues what the batch left for last: the rows it changed (with their inline activities), and `seq`. */
   finish(): void {
+    for (const id of this.dirty) {
+      const row = this.rows.get(id);
+      if (!row) continue;
+      const inline = this.inline.get(id) ?? (row as StoredInstance).inlineActivities ?? [];
+      const stored = storedRow(row, inline, this.tails.get(id) ?? (row as StoredInstance).historyTail ?? [], this.activitiesStored(id, row, inline));
+      this.raw.objectStore("instances").put(stored);
+      this.rows.set(id, stored);
+    }
+    this.dirty.clear();
     if (this.seq !== this.startSeq) this.raw.objectStore("meta").put(this.seq, SEQ_KEY);
   }
 
@@ -142,19 +230,62 @@ export class BatchState {
     });
   }
 
-  private queue(a: ActivityWorkItem): void {
+  private queue(a: ActivityWorkItem, inline: ActivityRow[] | null): void {
     const lease = this.hooks.leaseFor?.(a) ?? null;
     const row: ActivityRow = { ...a, leaseToken: lease?.leaseToken ?? null, lockedUntil: lease?.lockedUntil ?? 0, dequeueCount: lease ? 1 : 0 };
     const queued: QueuedActivity = { row, added: false };
     this.queued.push(queued);
     const stored = this.hooks.activityIds?.(a.instanceId);
     if (stored?.has(a.id)) return; // queued already: left as it is
+    if (inline) {
+      inline.push(row);
+      stored!.set(a.id, a.executionId);
+      this.dirty.add(a.instanceId);
+      queued.added = true; // with the row, when the transaction commits
+      return;
+    }
     const request = stored ? this.raw.objectStore("activities").put(row) : addIfAbsent(this.raw.objectStore("activities"), row);
     stored?.set(a.id, a.executionId);
+    this.spilled.add(a.instanceId);
     request.addEventListener("success", () => (queued.added = true));
   }
 
+  /**
+   * Whether the instance may have rows in `activities`: exactly, when the batch knows its activity
+   * ids; else if it had or got some.
+   */
+  private activitiesStored(instanceId: string, row: StoredInstance, inline: readonly ActivityRow[]): boolean {
+    const ids = this.hooks.activityIds?.(instanceId);
+    if (!ids) return this.spilled.has(instanceId) || row.activitiesStored === true;
+    if (ids.size === 0) return false;
+    const inlineIds = new Set(inline.map((a) => a.id));
+    for (const id of ids.keys()) if (!inlineIds.has(id)) return true;
+    return false;
+  }
+
+  /** The batch's (mutable) history tail of an instance, from its row the first time. */
+  private tailOf(instanceId: string): HistoryEvent[] {
+    let tail = this.tails.get(instanceId);
+    if (!tail) this.tails.set(instanceId, (tail = [...(this.rows.get(instanceId)?.historyTail ?? [])]));
+    return tail;
+  }
+
+  /** The batch's (mutable) list of an instance's inline activities, from its row the first time. */
+  private inlineOf(instanceId: string): ActivityRow[] {
+    let list = this.inline.get(instanceId);
+    if (!list) this.inline.set(instanceId, (list = [...(this.rows.get(instanceId)?.inlineActivities ?? [])]));
+    return list;
+  }
+
   private dropExecution(instanceId: string, executionId: string): void {
+    const inline = this.inlineOf(instanceId);
+    const wasInline = new Set<string>();
+    for (let i = inline.length - 1; i >= 0; i--) {
+      if (inline[i]!.executionId !== executionId) continue;
+      wasInline.add(inline[i]!.id);
+      inline.splice(i, 1);
+      this.dirty.add(instanceId);
+    }
     const inbox = this.raw.objectStore("inbox");
     const mirror = this.inbox(instanceId).messages;
     for (const [id, m] of [...mirror]) {
@@ -162,9 +293,17 @@ export class BatchState {
       inbox.delete([instanceId, id]);
       mirror.delete(id);
     }
-    this.raw.objectStore("activities").delete(executionRange(instanceId, executionId));
     const stored = this.hooks.activityIds?.(instanceId);
-    if (stored) for (const [id, execution] of [...stored]) if (execution === executionId) stored.delete(id);
+    // Known ids tell whether the execution has rows in `activities` at all (a chain's are all inline).
+    let rows = stored === undefined;
+    if (stored) {
+      for (const [id, execution] of [...stored]) {
+        if (execution !== executionId) continue;
+        if (!wasInline.has(id)) rows = true;
+        stored.delete(id);
+      }
+    }
+    if (rows) this.raw.objectStore("activities").delete(executionRange(instanceId, executionId));
     this.dropped.push({ instanceId, executionId });
   }
 

@@ -37,11 +37,11 @@ import type {
   Store,
 } from "../../src/store.ts";
 import { ActivityBook, type HeldResult } from "./activity-book.ts";
-import { activityKey, BatchState, bySeq, instanceRange, SEQ_KEY, tolerantTransactions } from "./batch-state.ts";
+import { activityKey, BatchState, bySeq, historyOf, instanceRange, recordOf, SEQ_KEY, tolerantTransactions, withInline } from "./batch-state.ts";
 import { GroupCommitQueue, type ItemOutcome } from "./group-commit-queue.ts";
 import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
-import { ALL_STORES, type ActivityRow, type DurableDb, type InboxRow, type StoreName } from "./schema.ts";
+import { ALL_STORES, type ActivityRow, type DurableDb, type HistoryRow, type InboxRow, type StoredInstance, type StoreName } from "./schema.ts";
 import { WorkView, type Look } from "./work-view.ts";
 import { newWriteToken, StepMemory, WRITE_TOKEN_KEY, type KnownInstance } from "./step-memory.ts";
 
@@ -228,11 +228,18 @@ class IdbStore implements IndexedDbStore {
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    return this.read("getInstance", async (db) => db.get("instances", instanceId));
+    return this.read("getInstance", async (db) => {
+      const row = await db.get("instances", instanceId);
+      return row && recordOf(row);
+    });
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
-    return this.read("getHistory", async (db) => (await db.getAll("history", instanceRange(instanceId))).flatMap((r) => r.events));
+    return this.read("getHistory", async (db) => {
+      const tx = db.transaction(["history", "instances"], "readonly");
+      const [rows, row] = await Promise.all([tx.objectStore("history").getAll(instanceRange(instanceId)), tx.objectStore("instances").get(instanceId)]);
+      return historyOf(rows, row);
+    });
   }
 
   async listInstances(query: InstanceQuery): Promise<InstancePage> {
@@ -263,7 +270,7 @@ class IdbStore implements IndexedDbStore {
         lower = [last.createdAt, last.instanceId];
         lowerOpen = true;
       }
-      const items = matches.slice(0, query.limit);
+      const items = matches.slice(0, query.limit).map(recordOf);
       const end = items[items.length - 1];
       return { items, next: matches.length > query.limit && end ? { createdAt: end.createdAt, instanceId: end.instanceId } : null };
     });
@@ -302,7 +309,7 @@ class IdbStore implements IndexedDbStore {
             instances.get(instanceId),
             cached ? null : history.getAll(instanceRange(instanceId)),
             inboxes.getAll(instanceRange(instanceId)),
-            Promise.all(held[i]!.map(async (h) => (await activities.get(activityKey(h.activity)))?.leaseToken ?? null)),
+            Promise.all(held[i]!.map((h) => activities.get(activityKey(h.activity)))),
           ]),
         ),
       );
@@ -312,7 +319,8 @@ class IdbStore implements IndexedDbStore {
         (id) => history.getAll(instanceRange(id)),
       );
       return requests.map((request, i) => {
-        const [row, full, inbox, tokens] = first[i]!;
+        const [row, full, inbox, stored] = first[i]!;
+        const tokens = held[i]!.map((h, k) => leaseTokenOf(h.activity, row, stored[k]));
         return assembleInput(request, row, full ?? refetched[i] ?? null, inbox, sortHeld(held[i]!, tokens, inbox), now);
       });
     });
@@ -472,17 +480,24 @@ class IdbStore implements IndexedDbStore {
     const activities = tx.objectStore("activities");
     return Promise.all(
       requests.map(async ({ instanceId, cached }, i): Promise<FirstRead> => {
-        const [row, full, inbox, tokens, keys] = await Promise.all([
+        const [row, inbox, stored] = await Promise.all([
           instances.get(instanceId),
-          cached ? null : history.getAll(instanceRange(instanceId)),
           // An inbox this store's own last commit left empty, with no write since, is still empty.
           skipInbox[i] ? [] : inboxes.getAll(instanceRange(instanceId)),
           // A lease still running at `now` cannot have been taken over: no need to read its row.
-          Promise.all(held[i]!.map(async (h) => (h.activity.lockedUntil > now ? h.activity.leaseToken : ((await activities.get(activityKey(h.activity)))?.leaseToken ?? null)))),
-          // Knowing the ids lets new activities be plain puts (and the transaction commit explicitly).
-          activities.getAllKeys(instanceRange(instanceId)),
+          Promise.all(held[i]!.map((h) => (h.activity.lockedUntil > now ? null : activities.get(activityKey(h.activity))))),
         ]);
-        return { row, history: full, inbox, inboxRead: !skipInbox[i], tokens, activityIds: new Map(keys.map(([, executionId, id]) => [id, executionId])) };
+        // The row tells whether there is more to read: history rows before its tail (an instance
+        // with a short history has none), activities beyond its inline ones. Only then a second round.
+        const [full, keys] = await Promise.all([
+          cached ? null : row && row.historyLength > (row.historyTail?.length ?? 0) ? history.getAll(instanceRange(instanceId)) : [],
+          // Knowing the ids lets new activities be plain puts (and the transaction commit explicitly).
+          row?.activitiesStored ? activities.getAllKeys(instanceRange(instanceId)) : [],
+        ]);
+        const tokens = held[i]!.map((h, k) => (h.activity.lockedUntil > now ? h.activity.leaseToken : leaseTokenOf(h.activity, row, stored[k] ?? undefined)));
+        const activityIds = new Map(keys.map(([, executionId, id]) => [id, executionId]));
+        for (const a of row?.inlineActivities ?? []) activityIds.set(a.id, a.executionId);
+        return { row, history: full, inbox, inboxRead: !skipInbox[i], tokens, activityIds };
       }),
     );
   }
@@ -621,16 +636,24 @@ class IdbStore implements IndexedDbStore {
     if (wants && this.activitiesQueuedHere) look = await this.lookLeasing(now, options);
     else {
       const found = await this.read("claimWork", async (db) => {
-        const tx = db.transaction(["inbox", "activities"], "readonly");
+        const tx = db.transaction(["inbox", "activities", "instances"], "readonly");
         const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
         const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
-        const [visible, nextVisible, nextLease, claimable] = await Promise.all([
+        const byActivityDue = tx.objectStore("instances").index("byActivityDue");
+        const [visible, nextVisible, nextLease, nextInlineLease, claimable, claimableInline] = await Promise.all([
           byVisibleAt.getAllKeys(IDBKeyRange.upperBound(now)),
           byVisibleAt.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
           byLockedUntil.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+          byActivityDue.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
           byLockedUntil.count(IDBKeyRange.upperBound(now)),
+          byActivityDue.count(IDBKeyRange.upperBound(now)),
         ]);
-        return { visible, nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil: nextLease?.key ?? Infinity, claimable };
+        return {
+          visible,
+          nextVisibleAt: nextVisible?.key ?? Infinity,
+          nextLockedUntil: Math.min(nextLease?.key ?? Infinity, nextInlineLease?.key ?? Infinity),
+          claimable: claimable + claimableInline,
+        };
       });
       if (wants && found.claimable > 0) look = await this.lookLeasing(now, options);
       else {
@@ -650,30 +673,51 @@ class IdbStore implements IndexedDbStore {
 
   private async lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
     this.activitiesQueuedHere = false;
-    const look = await this.write("claimWork", ["inbox", "activities"], async (tx) => {
+    const look = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx) => {
       const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
       const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
-      const [visible, nextVisible, nextLease, available] = await Promise.all([
+      const byActivityDue = tx.objectStore("instances").index("byActivityDue");
+      const [visible, nextVisible, nextLease, nextInlineLease, available, rows] = await Promise.all([
         byVisibleAt.getAllKeys(IDBKeyRange.upperBound(now)),
         byVisibleAt.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
         byLockedUntil.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
+        byActivityDue.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
         // One more than wanted tells whether some stay unleased.
         byLockedUntil.getAll(IDBKeyRange.upperBound(now), options.activityLimit + 1),
+        byActivityDue.getAll(IDBKeyRange.upperBound(now), options.activityLimit + 1),
       ]);
-      const raw = unwrap(tx).objectStore("activities");
+      const raw = unwrap(tx);
       const activities: ClaimedActivity[] = [];
       let unleased = false;
-      for (const row of available) {
-        // An activity whose result this store holds is done; its row goes with the step that consumes it.
+      let nextLockedUntil = Math.min(nextLease?.key ?? Infinity, nextInlineLease?.key ?? Infinity);
+      /** Leases `row` if it is claimable and there is room; returns the leased row, or null. */
+      const lease = (row: ActivityRow): ActivityRow | null => {
+        if (row.lockedUntil > now) return null;
+        // An activity whose result this store holds is done; it goes with the step that consumes it.
         if (activities.length >= options.activityLimit || this.book.holdsResultOf(row.id)) {
           unleased = true;
-          continue;
+          return null;
         }
         const claimed: ActivityRow = { ...row, leaseToken: this.newLeaseToken(), lockedUntil: now + options.leaseMs, dequeueCount: row.dequeueCount + 1 };
-        raw.put(claimed);
         activities.push(toClaimed(claimed));
+        nextLockedUntil = Math.min(nextLockedUntil, claimed.lockedUntil);
+        return claimed;
+      };
+      for (const row of available) {
+        const claimed = lease(row);
+        if (claimed) raw.objectStore("activities").put(claimed);
       }
-      const nextLockedUntil = Math.min(nextLease?.key ?? Infinity, activities.length > 0 ? now + options.leaseMs : Infinity);
+      for (const row of rows) {
+        let changed = false;
+        const inline = row.inlineActivities!.map((a) => {
+          const claimed = lease(a);
+          if (claimed) changed = true;
+          else if (a.lockedUntil > now) nextLockedUntil = Math.min(nextLockedUntil, a.lockedUntil); // not in the cursor's range
+          return claimed ?? a;
+        });
+        // Leasing rewrites the row with the same etag: the instance itself did not change.
+        if (changed) raw.objectStore("instances").put(withInline(row, inline));
+      }
       return { asOf: now, visible: new Set(visible.map(([id]) => id)), nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil, unleased, activities };
     });
     for (const a of look.activities) this.book.leased(a);
@@ -696,18 +740,22 @@ class IdbStore implements IndexedDbStore {
   /** Applies a batch of completions in one transaction; each applies only if its lease is still held. */
   private async applyCompletions(batch: readonly Completion[]): Promise<ItemOutcome<boolean>[]> {
     const outcomes = await this.ownWrite(() =>
-      this.write("completeActivity", ["activities", "inbox", "meta"], async (tx) => {
-        const [rows, seq] = await Promise.all([
+      this.write("completeActivity", ["activities", "inbox", "instances", "meta"], async (tx) => {
+        const ids = [...new Set(batch.map(({ activity }) => activity.instanceId))];
+        const [rows, instances, seq] = await Promise.all([
           Promise.all(batch.map(({ activity }) => tx.objectStore("activities").get(activityKey(activity)))),
+          Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
           tx.objectStore("meta").get(SEQ_KEY),
         ]);
         const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+        ids.forEach((id, i) => state.rows.set(id, instances[i]));
         const completed = new Set<string>();
         const outcomes = batch.map(({ activity, result }, i): ItemOutcome<boolean> => {
-          const row = rows[i];
+          const row = state.inlineActivity(activity.instanceId, activity.id) ?? rows[i];
           if (!row || row.leaseToken !== activity.leaseToken || completed.has(activity.id)) return { ok: true, value: false };
           completed.add(activity.id);
-          state.raw.objectStore("activities").delete(activityKey(activity));
+          // An inline activity leaves its instance row, which keeps its etag.
+          state.removeActivity(activity);
           state.append(result);
           return { ok: true, value: true };
         });
@@ -735,12 +783,13 @@ class IdbStore implements IndexedDbStore {
       known !== undefined
         ? known
         : await this.read("nextWakeAt", async (db) => {
-            const tx = db.transaction(["inbox", "activities"], "readonly");
-            const [message, activity] = await Promise.all([
+            const tx = db.transaction(["inbox", "activities", "instances"], "readonly");
+            const [message, activity, inline] = await Promise.all([
               tx.objectStore("inbox").index("byVisibleAt").openKeyCursor(),
               tx.objectStore("activities").index("byLockedUntil").openKeyCursor(),
+              tx.objectStore("instances").index("byActivityDue").openKeyCursor(),
             ]);
-            const at = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity);
+            const at = Math.min(message ? message.key : Infinity, activity ? activity.key : Infinity, inline ? inline.key : Infinity);
             return at === Infinity ? null : at;
           });
     if (stored !== null && stored < next) next = stored;
@@ -749,11 +798,19 @@ class IdbStore implements IndexedDbStore {
 
   async releaseLeases(): Promise<number> {
     const released = await this.ownWrite(() =>
-      this.write("releaseLeases", ["activities"], async (tx) => {
-        const leased = await tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true));
-        const raw = unwrap(tx).objectStore("activities");
-        for (const row of leased) raw.put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
-        return leased.length;
+      this.write("releaseLeases", ["activities", "instances"], async (tx) => {
+        const [leased, rows] = await Promise.all([
+          tx.objectStore("activities").index("byLockedUntil").getAll(IDBKeyRange.lowerBound(0, true)),
+          tx.objectStore("instances").index("byActivityDue").getAll(IDBKeyRange.lowerBound(0, true)),
+        ]);
+        const raw = unwrap(tx);
+        for (const row of leased) raw.objectStore("activities").put({ ...row, lockedUntil: 0 } satisfies ActivityRow);
+        let inline = 0;
+        for (const row of rows) {
+          inline += row.inlineActivities!.filter((a) => a.lockedUntil > 0).length;
+          raw.objectStore("instances").put(withInline(row, row.inlineActivities!.map((a) => ({ ...a, lockedUntil: 0 }))));
+        }
+        return leased.length + inline;
       }),
     );
     // Every lease is void now, this store's too: its held results and pre-leased activities go.
@@ -889,9 +946,9 @@ class IdbStore implements IndexedDbStore {
 
 /** What a step's transaction knows of one instance before planning: read in its first round, or from memory. */
 interface FirstRead {
-  row: InstanceRecord | undefined;
-  /** The whole history, or null when the caller's executor has it. */
-  history: { events: HistoryEvent[] }[] | null;
+  row: StoredInstance | undefined;
+  /** The history rows (the row has the tail), or null when the caller's executor has the history. */
+  history: HistoryRow[] | null;
   inbox: InboxRow[];
   /** Whether `inbox` is the whole stored inbox as surely as a read in this transaction (appends may `put`). */
   inboxRead: boolean;
@@ -910,6 +967,12 @@ interface LoadedStep {
   void: HeldResult[];
 }
 
+/** The lease token the activity carries now: inline in its instance row, or in its own row (null: gone). */
+function leaseTokenOf(activity: { id: string }, row: StoredInstance | undefined, stored: ActivityRow | undefined): string | null {
+  const inline = row?.inlineActivities?.find((a) => a.id === activity.id);
+  return inline ? inline.leaseToken : (stored?.leaseToken ?? null);
+}
+
 /** Sorts held results into valid (the activity row still carries their lease) and void. */
 function sortHeld(held: readonly HeldResult[], tokens: readonly (string | null)[], inbox: readonly InboxRow[]) {
   const stored = new Set(inbox.map((m) => m.id));
@@ -925,8 +988,8 @@ function sortHeld(held: readonly HeldResult[], tokens: readonly (string | null)[
  */
 function assembleInput(
   { instanceId, cached }: StepRequest,
-  row: InstanceRecord | undefined,
-  history: { events: HistoryEvent[] }[] | null,
+  row: StoredInstance | undefined,
+  history: HistoryRow[] | null,
   inbox: InboxRow[],
   held: { valid: HeldResult[]; void: HeldResult[] },
   now: number,
@@ -938,8 +1001,8 @@ function assembleInput(
   return {
     input: {
       instanceId,
-      instance: row,
-      history: hit ? [] : (history ?? []).flatMap((h) => h.events),
+      instance: row && recordOf(row),
+      history: hit ? [] : historyOf(history ?? [], row),
       historyFrom: hit ? cached.historyLength : 0,
       messages: visible,
     },

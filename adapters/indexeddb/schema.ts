@@ -39,11 +39,37 @@ export interface ActivityRow extends ActivityWorkItem {
   dequeueCount: number;
 }
 
+/** At most this many activities of an instance live inline in its row (see `StoredInstance`). */
+export const INLINE_ACTIVITIES = 8;
+/** Once an instance row's history tail holds more events than this, they move to a history row. */
+export const HISTORY_TAIL = 24;
+
+/**
+ * An instance row as stored: the record, its latest history events, and its first few queued activities inline
+ * (a chain's next activity, a small fan-out). A step rewrites the row anyway, so queueing and
+ * consuming an inline activity costs no request of its own; bigger fan-outs go to `activities`.
+ * `activityDue` is the earliest `lockedUntil` among the inline activities (absent when there are
+ * none): the `byActivityDue` index finds rows with claimable ones, as `byLockedUntil` does for
+ * `activities`. Leasing or completing an inline activity rewrites the row without changing its etag.
+ */
+export interface StoredInstance extends InstanceRecord {
+  inlineActivities?: ActivityRow[];
+  activityDue?: number;
+  /**
+   * The instance's latest history events, after those in `history` rows: a step appends its events
+   * here, in the row it writes anyway, and moves the tail to a history row once it grows past
+   * `HISTORY_TAIL`. The whole history is the history rows, then the tail.
+   */
+  historyTail?: HistoryEvent[];
+  /** True when the instance may have rows in `activities` (it spilled over its inline ones). */
+  activitiesStored?: true;
+}
+
 export interface DurableDb extends DBSchema {
   instances: {
     key: string;
-    value: InstanceRecord;
-    indexes: { byCreated: [number, string] };
+    value: StoredInstance;
+    indexes: { byCreated: [number, string]; byActivityDue: number };
   };
   history: {
     key: [string, number];
@@ -76,7 +102,7 @@ export const ALL_STORES: StoreName[] = ["instances", "history", "inbox", "activi
 export function upgradeSchema(
   db: IDBPDatabase<DurableDb>,
   oldVersion: number,
-  _tx: IDBPTransaction<DurableDb, StoreName[], "versionchange">,
+  tx: IDBPTransaction<DurableDb, StoreName[], "versionchange">,
 ): void {
   if (oldVersion < 1) {
     const instances = db.createObjectStore("instances", { keyPath: "instanceId" });
@@ -88,7 +114,10 @@ export function upgradeSchema(
     activities.createIndex("byLockedUntil", "lockedUntil");
     db.createObjectStore("meta");
   }
-  // Version 2 changes no store: from it on, every readwrite transaction writes a fresh write token
-  // to `meta` (see `step-memory.ts`). The version moves so that tabs still running version-1 code,
-  // which would write without one, close their connection instead.
+  if (oldVersion < 2) {
+    // Instance rows may carry their history tail and inline activities (see `StoredInstance`);
+    // version-1 rows, without them, read as they are. Every readwrite transaction writes a fresh
+    // write token to `meta` (see `step-memory.ts`). Tabs still running version-1 code close.
+    tx.objectStore("instances").createIndex("byActivityDue", "activityDue");
+  }
 }

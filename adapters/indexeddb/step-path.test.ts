@@ -10,6 +10,7 @@ import type { HistoryEvent } from "../../src/history.ts";
 import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "../../src/store.ts";
 import { row, startMessage } from "../contract/store-contract.ts";
 import { createIndexedDbStore, type IndexedDbStore } from "./index.ts";
+import { HISTORY_TAIL, INLINE_ACTIVITIES, type StoredInstance } from "./schema.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 1000;
@@ -363,6 +364,156 @@ describe("IndexedDB step path", () => {
       const history = await store.getHistory("a");
       expect(history[0]).toMatchObject({ EventType: "ExecutionStarted", OrchestrationInstance: { ExecutionId: "second" } });
       expect((await store.getInstance("a"))!).toMatchObject({ executionId: "second", etag: fresh.etag + 1 });
+    });
+  });
+
+  describe("instance rows carry their history tail and first activities", () => {
+    /** The database as stored, read raw: the instance row and the rows of `activities` and `history`. */
+    async function raw(store: IndexedDbStore, instanceId: string) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = factoryOf(store).open("steps");
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const get = <T>(name: string, query: IDBValidKey | IDBKeyRange, all: boolean) =>
+        new Promise<T>((resolve, reject) => {
+          const os = db.transaction(name, "readonly").objectStore(name);
+          const request = all ? os.getAll(query) : os.get(query);
+          request.onsuccess = () => resolve(request.result as T);
+          request.onerror = () => reject(request.error);
+        });
+      const range = IDBKeyRange.bound([instanceId], [instanceId, []]);
+      const result = {
+        row: await get<StoredInstance>("instances", instanceId, false),
+        activities: await get<unknown[]>("activities", range, true),
+        history: await get<{ index: number; events: HistoryEvent[] }[]>("history", range, true),
+      };
+      db.close();
+      return result;
+    }
+
+    const event = (i: number): HistoryEvent => ({ EventType: "EventRaised", EventId: -1, Timestamp: T0 + i, Name: `e${i}`, Input: null });
+
+    it("a step's few activities live inline in its row; more than fit go to the activities store", async () => {
+      const store = stores().make();
+      const a = row("a");
+      await create(store, a);
+      await claim(store);
+      await step(store, a, T0, () => ({ activities: [activity(a, 0), activity(a, 1)] }));
+      let stored = await raw(store, "a");
+      expect(stored.row.inlineActivities!.map((x) => x.taskId)).toEqual([0, 1]);
+      expect(stored.row.activityDue).toBe(T0 + LEASE); // leased to this store by the commit
+      expect(stored.activities).toEqual([]);
+      expect(await store.getInstance("a")).not.toHaveProperty("inlineActivities"); // the store's own
+
+      const many = Array.from({ length: INLINE_ACTIVITIES }, (_, i) => activity(a, 10 + i));
+      await step(store, (await store.getInstance("a"))!, T0, () => ({ activities: many }));
+      stored = await raw(store, "a");
+      expect(stored.row.inlineActivities!.map((x) => x.taskId)).toEqual([0, 1]);
+      expect(stored.activities).toHaveLength(INLINE_ACTIVITIES);
+      expect(stored.row.activitiesStored).toBe(true);
+      // Claimed from both places by another store once the leases ran out.
+      const other = createIndexedDbStore({ name: "steps", indexedDB: factoryOf(store) });
+      open.push(other);
+      const claimed = (await claim(other, T0 + LEASE)).activities.map((x) => x.taskId).sort((x, y) => x - y);
+      expect(claimed).toEqual([0, 1, ...many.map((x) => x.taskId)]);
+    });
+
+    it("an inline activity claimed and completed by another store: its row keeps its etag, the result reaches the step", async () => {
+      const { make } = stores();
+      const store = make();
+      const other = make(false);
+      const a = row("a");
+      await create(store, a);
+      await claim(store);
+      await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+      const before = (await store.getInstance("a"))!;
+      const [taken] = (await claim(other, T0 + LEASE)).activities; // the lease ran out
+      expect(taken).toMatchObject({ taskId: 0, dequeueCount: 2 });
+      expect((await store.getInstance("a"))!.etag).toBe(before.etag);
+      expect(await other.completeActivity(taken!, resultOf(taken!, T0 + LEASE))).toBe(true);
+      expect(await other.completeActivity(taken!, resultOf(taken!, T0 + LEASE))).toBe(false); // once
+      expect(await other.flushCompletions()).toBe(1); // held in its memory until now
+      const stored = await raw(store, "a");
+      expect(stored.row.inlineActivities).toBeUndefined();
+      expect(stored.row.etag).toBe(before.etag);
+      store.invalidate();
+      const { input } = await step(store, before, T0 + LEASE);
+      expect(input.messages.map((m) => m.id)).toEqual([`${taken!.id}|result`]);
+    });
+
+    it("releasing leases makes inline activities claimable at once", async () => {
+      const { make } = stores();
+      const store = make();
+      const a = row("a");
+      await create(store, a);
+      await claim(store);
+      await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+      const next = make(); // the tab that takes over
+      expect(await next.releaseLeases()).toBe(1);
+      expect((await raw(next, "a")).row.activityDue).toBe(0);
+      expect((await claim(next, T0)).activities.map((x) => x.taskId)).toEqual([0]);
+    });
+
+    it("history: a step's events join the row's tail, which moves to a history row once it outgrows its bound", async () => {
+      const store = stores().make();
+      let a = row("a");
+      await create(store, a);
+      await claim(store);
+      const events: HistoryEvent[] = [];
+      for (let i = 0; events.length <= HISTORY_TAIL + 5; i++) {
+        const mine = [event(2 * i), event(2 * i + 1)];
+        await step(store, a, T0, (input) => {
+          events.push(...input.messages.map((m) => m.event), ...mine);
+          return { history: { mode: "append", events: [...input.messages.map((m) => m.event), ...mine] }, instance: { ...input.instance!, etag: input.instance!.etag + 1, historyLength: input.instance!.historyLength + input.messages.length + 2 } };
+        });
+        a = (await store.getInstance("a"))!;
+        const stored = await raw(store, "a");
+        const inRows = stored.history.flatMap((r) => r.events).length;
+        expect(inRows + (stored.row.historyTail?.length ?? 0)).toBe(events.length);
+        expect(stored.row.historyTail?.length ?? 0).toBeLessThanOrEqual(HISTORY_TAIL);
+      }
+      const stored = await raw(store, "a");
+      expect(stored.history.length).toBeGreaterThan(0);
+      expect(stored.history[0]!.index).toBe(0);
+      expect(await store.getHistory("a")).toEqual(events);
+      // A step without the executor (history read whole) sees it all, in order.
+      const [input] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(input!.history).toEqual(events);
+    });
+
+    it("a database of schema version 1 upgrades in place: its rows read as they are", async () => {
+      const factory = new IDBFactory();
+      const old = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = factory.open("steps", 1);
+        request.onupgradeneeded = () => {
+          const db = request.result;
+          db.createObjectStore("instances", { keyPath: "instanceId" }).createIndex("byCreated", ["createdAt", "instanceId"]);
+          db.createObjectStore("history", { keyPath: ["instanceId", "index"] });
+          db.createObjectStore("inbox", { keyPath: ["instanceId", "id"] }).createIndex("byVisibleAt", "visibleAt");
+          db.createObjectStore("activities", { keyPath: ["instanceId", "executionId", "id"] }).createIndex("byLockedUntil", "lockedUntil");
+          db.createObjectStore("meta");
+          const v1 = row("a", { runtimeStatus: "Running", etag: 3, historyLength: 2 });
+          request.transaction!.objectStore("instances").put(v1);
+          request.transaction!.objectStore("history").put({ instanceId: "a", index: 0, events: [event(0), event(1)] });
+          request.transaction!.objectStore("activities").put({ ...activity(v1, 0), leaseToken: null, lockedUntil: 0, dequeueCount: 0 });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      old.close();
+      const store = createIndexedDbStore({ name: "steps", indexedDB: factory });
+      open.push(store);
+      expect(await store.getHistory("a")).toEqual([event(0), event(1)]);
+      expect((await store.getInstance("a"))!.etag).toBe(3);
+      const [leased] = (await claim(store)).activities;
+      expect(leased).toMatchObject({ taskId: 0, dequeueCount: 1 });
+      expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(true);
+      const a = (await store.getInstance("a"))!;
+      const { input, outcome } = await step(store, a, T0);
+      expect(outcome).toBe("committed");
+      expect(input.history).toEqual([event(0), event(1)]);
+      expect(input.messages.map((m) => m.event.EventType)).toEqual(["TaskCompleted"]);
     });
   });
 
