@@ -23,6 +23,15 @@ const fanOut = orchestrator("BenchFanOut", function* (ctx) {
 let databases = 0;
 const freshName = (what: string) => `bench-${what}-${Date.now()}-${++databases}`;
 
+/** Deletes a database once its workload is measured, so that the next one starts on a clean backend. */
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}
+
 function openRaw(name: string): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const request = indexedDB.open(name, 1);
@@ -58,7 +67,8 @@ export interface RunResult {
 
 /** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
 async function runOrchestrations(name: string, input: number, instances: number): Promise<RunResult> {
-  const runtime = createBrowserRuntime({ dbName: freshName(name), orchestrators: [chain, fanOut], activities: [noop], maxBatchSize: 500 });
+  const dbName = freshName(name);
+  const runtime = createBrowserRuntime({ dbName, orchestrators: [chain, fanOut], activities: [noop], maxBatchSize: 500 });
   try {
     await runtime.whenLeader();
     let left = instances;
@@ -76,6 +86,7 @@ async function runOrchestrations(name: string, input: number, instances: number)
     return { ms, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps };
   } finally {
     await runtime.close();
+    await deleteDatabase(dbName);
   }
 }
 
@@ -86,7 +97,8 @@ const api = {
   },
   /** n sequential readwrite transactions, one small put each. */
   async rawTransactionPerWrite(n: number): Promise<number> {
-    const db = await openRaw(freshName("raw"));
+    const name = freshName("raw");
+    const db = await openRaw(name);
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       const tx = db.transaction("kv", "readwrite");
@@ -95,11 +107,13 @@ const api = {
     }
     const ms = performance.now() - started;
     db.close();
+    await deleteDatabase(name);
     return ms;
   },
   /** n small puts in one readwrite transaction. */
   async rawWritesInOneTransaction(n: number): Promise<number> {
-    const db = await openRaw(freshName("raw"));
+    const name = freshName("raw");
+    const db = await openRaw(name);
     const started = performance.now();
     const tx = db.transaction("kv", "readwrite");
     const store = tx.objectStore("kv");
@@ -107,6 +121,7 @@ const api = {
     await commitOf(tx);
     const ms = performance.now() - started;
     db.close();
+    await deleteDatabase(name);
     return ms;
   },
   chain: (n: number) => runOrchestrations("BenchChain", n, 1),

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:browser` — the IndexedDB store and the browser runtime in headless Chromium
  * (Debian's /usr/bin/chromium). Raw IndexedDB first, as the floor; then a chain of 1,000
- * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain. `--json` prints one
+ * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain; each the median of
+ * three trials on fresh databases. `--json` prints one
  * JSON object per line and nothing else on stdout. `rssMb` is the page's JS heap where Chromium
  * reports it (performance.memory).
  */
@@ -11,6 +12,8 @@ import { printResults, type BenchResult } from "./report.ts";
 
 const json = process.argv.includes("--json");
 const N = 1000;
+/** Each workload runs this many times; the median is reported (the machine is shared and noisy). */
+const TRIALS = 3;
 
 if (!chromiumAvailable()) {
   console.error(`No Chromium at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH).`);
@@ -39,18 +42,26 @@ try {
         `${r.stepsFromMemory} steps planned from memory with no read, ${r.staleMemorySteps} found stale`,
     );
 
+  /** Runs a workload `TRIALS` times (each on a fresh database) and keeps the median trial. */
+  const median = async <T>(trial: () => Promise<T>, ms: (t: T) => number): Promise<T> => {
+    const trials: T[] = [];
+    for (let i = 0; i < TRIALS; i++) trials.push(await trial());
+    return trials.sort((a, b) => ms(a) - ms(b))[Math.floor(TRIALS / 2)]!;
+  };
+  const same = (ms: number) => ms;
+
   await page.evaluate(() => window.bench.chain(50)); // warm up: JIT, IndexedDB backend
-  const rawPerTx = await page.evaluate((n) => window.bench.rawTransactionPerWrite(n), N);
+  const rawPerTx = await median(() => page.evaluate((n) => window.bench.rawTransactionPerWrite(n), N), same);
   await record("raw-tx-per-write", N, N, N, rawPerTx);
-  const rawOneTx = await page.evaluate((n) => window.bench.rawWritesInOneTransaction(n), N);
+  const rawOneTx = await median(() => page.evaluate((n) => window.bench.rawWritesInOneTransaction(n), N), same);
   await record("raw-one-tx", N, N, N, rawOneTx);
-  const chain = await page.evaluate((n) => window.bench.chain(n), N);
+  const chain = await median(() => page.evaluate((n) => window.bench.chain(n), N), (r) => r.ms);
   await record("chain", N, N, N, chain.ms);
   groupCommit("chain", chain);
-  const fanOut = await page.evaluate((n) => window.bench.fanOut(n), N);
+  const fanOut = await median(() => page.evaluate((n) => window.bench.fanOut(n), N), (r) => r.ms);
   await record("fan-out", N, N, N, fanOut.ms);
   groupCommit("fan-out", fanOut);
-  const many = await page.evaluate((n) => window.bench.manyChains(n, 5), N);
+  const many = await median(() => page.evaluate((n) => window.bench.manyChains(n, 5), N), (r) => r.ms);
   await record("many-chains-5", N, N * 5, N, many.ms);
   groupCommit("many-chains-5", many);
 } finally {

@@ -66,13 +66,11 @@ describe("WorkView", () => {
     view.inboxIs("a", null);
     view.inboxGained("b", T0 + 50);
     expect(view.ready(T0 + 50, true)).toEqual(["b"]);
-    expect(view.knowsEmpty("a")).toBe(true);
     view.queuedUnleased();
     expect(view.ready(T0, false)).toEqual([]);
     expect(view.ready(T0, true)).toBeNull();
     view.invalidate();
     expect(view.ready(T0, false)).toBeNull();
-    expect(view.knowsEmpty("a")).toBe(false);
   });
 
   it("does not adopt a look that a write overtook, nor any look when disabled", () => {

@@ -167,15 +167,16 @@ export class BatchState {
 
   /**
    * Appends a message unless its inbox already holds one with its id: a plain `put` when this
-   * transaction read that whole inbox, else an add-if-absent.
+   * transaction read that whole inbox, else an add-if-absent. Returns the row, unless skipped.
    */
-  append(m: InboxMessage): void {
+  append(m: InboxMessage): InboxRow | undefined {
     const inbox = this.inbox(m.instanceId);
-    if (inbox.complete && inbox.messages.has(m.id)) return;
+    if (inbox.complete && inbox.messages.has(m.id)) return undefined;
     const row = { ...m, seq: ++this.seq } satisfies InboxRow;
     if (inbox.read) this.raw.objectStore("inbox").put(row);
     else addIfAbsent(this.raw.objectStore("inbox"), row);
     if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
+    return row;
   }
 
   /** Deletes the activity of a held result that a committed step consumes. */

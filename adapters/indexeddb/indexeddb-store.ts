@@ -187,15 +187,35 @@ class IdbStore implements IndexedDbStore {
     return this.creations.add({ instance, start, options });
   }
 
-  /** Creates a batch of instances in one transaction; each fails alone if a live instance has its id. */
+  /**
+   * Creates a batch of instances in one transaction; each fails alone if a live instance has its id.
+   * It reads each instance's inbox too, so memory knows the new instances whole: their first step
+   * reads nothing (see `step-memory.ts`).
+   */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
     const overwritten = new Set<string>();
-    const outcomes = await this.ownWrite(() =>
-      this.write("createInstance", ["instances", "history", "inbox", "activities", "meta"], async (tx) => {
-        const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
-        const [rows, seq] = await Promise.all([Promise.all(ids.map((id) => tx.objectStore("instances").get(id))), tx.objectStore("meta").get(SEQ_KEY)]);
-        const current = new Map(ids.map((id, i) => [id, rows[i]]));
-        const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+    const token = newWriteToken();
+    let tokenRead: Promise<number | undefined> | null = null;
+    let readToken: number | undefined;
+    let lastSeq = 0;
+    const created: KnownInstance[] = [];
+    const outcomes = await this.ownWrite(
+      () =>
+        this.write(
+          "createInstance",
+          ["instances", "history", "inbox", "activities", "meta"],
+          async (tx) => {
+            const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
+            const [rows, inboxes, seq] = await Promise.all([
+              Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
+              Promise.all(ids.map((id) => tx.objectStore("inbox").getAll(instanceRange(id)))),
+              tx.objectStore("meta").get(SEQ_KEY),
+            ]);
+            readToken = await tokenRead!;
+            const current = new Map(ids.map((id, i) => [id, rows[i]]));
+            const inboxOf = new Map(ids.map((id, i) => [id, inboxes[i]!]));
+            const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
+            ids.forEach((id) => state.knowInbox(id, inboxOf.get(id)!));
         const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
           const id = instance.instanceId;
           const existing = current.get(id);
@@ -210,17 +230,32 @@ class IdbStore implements IndexedDbStore {
           }
           if (existing) {
             deleteEverythingOf(state.raw, id);
+            state.knowInbox(id, []);
+            inboxOf.set(id, []);
             overwritten.add(id);
           }
           state.raw.objectStore("instances").put(instance);
-          state.append(start);
+          const appended = state.append(start);
+          if (appended) inboxOf.get(id)!.push(appended);
           current.set(id, instance);
+          created.push({ row: instance, activityIds: new Map(), inbox: inboxOf.get(id)! });
           return { ok: true, value: undefined };
         });
         state.finish();
+        lastSeq = state.lastSeq;
         return outcomes;
-      }),
+          },
+          {
+            token,
+            before: (tx) => {
+              tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
+            },
+          },
+        ),
+      { keepsMemory: true },
     );
+    // An instance created twice in the batch is known as its last creation left it.
+    this.memory.committed(readToken, token, lastSeq, created.map((k) => [k.row.instanceId, k] as const));
     for (const id of overwritten) this.book.forgetInstance(id);
     this.stats.createTransactions++;
     this.stats.creates += batch.length;
@@ -403,11 +438,12 @@ class IdbStore implements IndexedDbStore {
             // Not awaited before planning: checked before the commit (below).
             readToken = this.memory.token;
             seq = this.memory.lastSeq;
-            first = requests.map((_, i) => ({
+            first = requests.map(({ cached }, i) => ({
               row: known[i]!.row,
-              history: null,
-              inbox: [],
-              // Known whole (and empty) as surely as by a read: the write token fences it.
+              // Without the caller's executor, the row's tail is the whole history (see `lookup`).
+              history: cached ? null : [],
+              inbox: [...known[i]!.inbox],
+              // Known whole as surely as by a read: the write token fences it.
               inboxRead: true,
               tokens: held[i]!.map((h) => h.activity.leaseToken),
               activityIds: new Map(known[i]!.activityIds),
@@ -472,8 +508,6 @@ class IdbStore implements IndexedDbStore {
 
   /** The first round of a read-path step: each instance's row, history, inbox, held leases and activity ids. */
   private readSteps(tx: Tx<StoreName[], "readwrite">, requests: readonly StepRequest[], held: readonly HeldResult[][], now: number): Promise<FirstRead[]> {
-    // Decided as the transaction starts: a write of this store still in flight may be ordered before it.
-    const skipInbox = requests.map(({ instanceId }) => this.ownWritesInFlight === 0 && this.view.knowsEmpty(instanceId));
     const instances = tx.objectStore("instances");
     const history = tx.objectStore("history");
     const inboxes = tx.objectStore("inbox");
@@ -482,8 +516,7 @@ class IdbStore implements IndexedDbStore {
       requests.map(async ({ instanceId, cached }, i): Promise<FirstRead> => {
         const [row, inbox, stored] = await Promise.all([
           instances.get(instanceId),
-          // An inbox this store's own last commit left empty, with no write since, is still empty.
-          skipInbox[i] ? [] : inboxes.getAll(instanceRange(instanceId)),
+          inboxes.getAll(instanceRange(instanceId)),
           // A lease still running at `now` cannot have been taken over: no need to read its row.
           Promise.all(held[i]!.map((h) => (h.activity.lockedUntil > now ? null : activities.get(activityKey(h.activity))))),
         ]);
@@ -497,7 +530,7 @@ class IdbStore implements IndexedDbStore {
         const tokens = held[i]!.map((h, k) => (h.activity.lockedUntil > now ? h.activity.leaseToken : leaseTokenOf(h.activity, row, stored[k] ?? undefined)));
         const activityIds = new Map(keys.map(([, executionId, id]) => [id, executionId]));
         for (const a of row?.inlineActivities ?? []) activityIds.set(a.id, a.executionId);
-        return { row, history: full, inbox, inboxRead: !skipInbox[i], tokens, activityIds };
+        return { row, history: full, inbox, inboxRead: true, tokens, activityIds };
       }),
     );
   }
@@ -514,7 +547,7 @@ class IdbStore implements IndexedDbStore {
       const row = state.rows.get(instanceId);
       const ids = activityIds.get(instanceId);
       const usable = outcomes[i] === "committed" && row !== undefined && ids !== undefined && empty.has(instanceId);
-      changes.push([instanceId, usable ? { row, activityIds: ids } : null]);
+      changes.push([instanceId, usable ? { row, activityIds: ids, inbox: [] } : null]);
     });
     return changes;
   }
@@ -673,6 +706,15 @@ class IdbStore implements IndexedDbStore {
 
   private async lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
     this.activitiesQueuedHere = false;
+    // Leasing changes no inbox and no activity id: step memory stays good, but for the rows it rewrites.
+    const token = newWriteToken();
+    let tokenRead: Promise<number | undefined> | null = null;
+    const rewritten: string[] = [];
+    const before = (tx: Tx<StoreName[], "readwrite">) => {
+      tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
+      tokenRead.catch(() => undefined);
+    };
+    let readToken: number | undefined;
     const look = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx) => {
       const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
       const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
@@ -716,10 +758,15 @@ class IdbStore implements IndexedDbStore {
           return claimed ?? a;
         });
         // Leasing rewrites the row with the same etag: the instance itself did not change.
-        if (changed) raw.objectStore("instances").put(withInline(row, inline));
+        if (changed) {
+          raw.objectStore("instances").put(withInline(row, inline));
+          rewritten.push(row.instanceId);
+        }
       }
+      readToken = await tokenRead!;
       return { asOf: now, visible: new Set(visible.map(([id]) => id)), nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil, unleased, activities };
-    });
+    }, { token, before });
+    this.memory.committed(readToken, token, this.memory.lastSeq, rewritten.map((id) => [id, null] as const));
     for (const a of look.activities) this.book.leased(a);
     if (look.unleased) this.activitiesQueuedHere = true;
     return look;
@@ -842,14 +889,20 @@ class IdbStore implements IndexedDbStore {
     return `${this.leasePrefix}:${++this.leaseCounter}`;
   }
 
-  /** A write of this store outside `runSteps`: the work view no longer knows what is due. */
-  private async ownWrite<T>(body: () => Promise<T>): Promise<T> {
+  /**
+   * A write of this store outside `runSteps`: the work view no longer knows what is due, nor step
+   * memory what is stored (unless the write brings it up to date itself: `keepsMemory`).
+   */
+  private async ownWrite<T>(body: () => Promise<T>, { keepsMemory = false } = {}): Promise<T> {
     this.ownWritesInFlight++;
     try {
       return await body();
+    } catch (error) {
+      this.memory.forget();
+      throw error;
     } finally {
       this.view.invalidate();
-      this.memory.forget();
+      if (!keepsMemory) this.memory.forget();
       this.ownWritesInFlight--;
     }
   }

@@ -11,17 +11,21 @@
  * this store, got in between. The step then runs again from what IndexedDB holds. A read-path step
  * reads the token with its other reads, which tells whether older entries are still good.
  *
- * An instance is known only in the state a step of this store left it: its row, and its stored
- * activity ids; its inbox was read (or known) whole and left empty.
+ * An instance is known only as a step or a creation of this store left it: its row, its activity
+ * ids, and its whole inbox (read or known in that transaction).
  */
-import type { InstanceRecord, StepRequest } from "../../src/store.ts";
+import type { StepRequest } from "../../src/store.ts";
+import type { InboxRow, StoredInstance } from "./schema.ts";
 
 export const WRITE_TOKEN_KEY = "writeToken";
 
 export interface KnownInstance {
-  row: InstanceRecord;
-  /** Activity id → execution id, of every activity row the instance has. */
+  /** The row as stored (history tail and inline activities included). */
+  row: StoredInstance;
+  /** Activity id → execution id, of every activity the instance has (inline or in `activities`). */
   activityIds: ReadonlyMap<string, string>;
+  /** The whole stored inbox (empty after a step; the start message after a creation). */
+  inbox: readonly InboxRow[];
 }
 
 /** A fresh write token: random, so that tokens of different tabs and sessions do not collide. */
@@ -51,19 +55,21 @@ export class StepMemory {
   }
 
   /**
-   * The instance as this store's last step left it, when the step's caller holds the matching
-   * executor (so its history need not be read either).
+   * The instance as this store last left it, when its history need not be read either: the
+   * step's caller holds the matching executor, or the row holds the whole history (a new instance).
    */
   lookup({ instanceId, cached }: StepRequest): KnownInstance | undefined {
-    if (this.writeToken === null || cached === undefined) return undefined;
+    if (this.writeToken === null) return undefined;
     const known = this.instances.get(instanceId);
-    if (!known || known.row.etag !== cached.etag || known.row.historyLength !== cached.historyLength) return undefined;
-    return known;
+    if (!known) return undefined;
+    const { row } = known;
+    if (cached === undefined) return row.historyLength === (row.historyTail?.length ?? 0) ? known : undefined;
+    return row.etag === cached.etag && row.historyLength === cached.historyLength ? known : undefined;
   }
 
   /**
-   * After a step transaction committed. `readToken` is the token it found (read path), or the one
-   * memory had (memory path); `written` the one it wrote. Entries older than this transaction stay
+   * After a step (or creation) transaction committed. `readToken` is the token it found (read
+   * path), or the one memory had (memory path); `written` the one it wrote. Entries older than this transaction stay
    * only if nothing wrote between (`readToken` is the memory's own token).
    */
   committed(readToken: number | null | undefined, written: number, seq: number, changes: Iterable<readonly [string, KnownInstance | null]>): void {

@@ -266,27 +266,6 @@ describe("IndexedDB step path", () => {
     expect((await claim(other, T0 + 5000)).instanceIds).toHaveLength(size);
   });
 
-  it("an inbox its own last commit left empty is not read again until another writer signals", async () => {
-    const { make } = stores();
-    const store = make();
-    const other = make(false);
-    const a = row("a");
-    await create(store, a);
-    await claim(store);
-    await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
-    const [leased] = (await claim(store)).activities;
-    await store.completeActivity(leased!, resultOf(leased!));
-    const event: InboxMessage = { id: "e1", instanceId: "a", executionId: null, visibleAt: T0, event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null } };
-    await other.appendMessages([event]); // another tab, whose `wake` has not arrived yet
-    const { input } = await step(store, a, T0, () => ({ activities: [activity(a, 1)] }));
-    expect(input.messages.map((m) => m.id)).toEqual([`${leased!.id}|result`]);
-    store.invalidate(); // the `wake`
-    const [next] = (await claim(store)).activities;
-    await store.completeActivity(next!, resultOf(next!));
-    const later = await step(store, a, T0);
-    expect(later.input.messages.map((m) => m.id)).toEqual(["e1", `${next!.id}|result`]);
-  });
-
   describe("steps planned from memory", () => {
     /** Steps `r` as a runtime holding its executor would: the request names the row it last committed. */
     async function stepCached(store: IndexedDbStore, r: InstanceRecord, now: number, changes: (input: StepInput) => Partial<StepCommit> = () => ({})) {
@@ -326,6 +305,23 @@ describe("IndexedDB step path", () => {
       const other = createIndexedDbStore({ name: "steps", indexedDB: factoryOf(store) });
       open.push(other);
       expect((await claim(other, T0 + 10 * LEASE)).activities.map((x) => x.taskId)).toEqual([1]);
+    });
+
+    it("a new instance's first step reads nothing: its creation read its inbox and left it known", async () => {
+      const store = stores().make();
+      const early: InboxMessage = { id: "early", instanceId: "a", executionId: null, visibleAt: T0, event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null } };
+      await store.appendMessages([early]); // waiting for an instance not created yet
+      const a = row("a");
+      await create(store, a);
+      expect((await claim(store)).instanceIds).toEqual(["a"]);
+      const before = { ...store.stats };
+      const { outcome, input } = await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+      expect(outcome).toBe("committed");
+      expect(store.stats.stepsFromMemory - before.stepsFromMemory).toBe(1);
+      expect(store.stats.staleMemorySteps).toBe(0);
+      expect(input.messages.map((m) => m.id).sort()).toEqual(["a|start|exec-a", "early"]);
+      expect(input).toMatchObject({ history: [], historyFrom: 0 });
+      expect((await store.getHistory("a")).map((e) => e.EventType).sort()).toEqual(["EventRaised", "ExecutionStarted"]);
     });
 
     it("another tab wrote in between: the step aborts before committing and runs again from IndexedDB", async () => {

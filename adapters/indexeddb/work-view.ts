@@ -29,8 +29,6 @@ interface Known {
   /** Before this time nothing becomes due that `earliest` does not show. */
   horizon: number;
   unleased: boolean;
-  /** Instances whose whole inbox a commit of this store read and left empty. */
-  empty: Set<string>;
 }
 
 export class WorkView {
@@ -58,7 +56,6 @@ export class WorkView {
       earliest: new Map([...look.visible].map((id) => [id, look.asOf])),
       horizon: Math.min(look.nextVisibleAt, look.nextLockedUntil),
       unleased: look.unleased,
-      empty: new Set(),
     };
   }
 
@@ -88,27 +85,16 @@ export class WorkView {
     this.generation++;
   }
 
-  /** Whether the instance's inbox is known to be empty (no message at all, delayed ones included). */
-  knowsEmpty(instanceId: string): boolean {
-    return this.known?.empty.has(instanceId) ?? false;
-  }
-
   /** The instance's whole inbox after a commit: its earliest message, or null when empty. */
   inboxIs(instanceId: string, earliest: number | null): void {
     if (!this.known) return;
-    if (earliest === null) {
-      this.known.earliest.delete(instanceId);
-      this.known.empty.add(instanceId);
-    } else {
-      this.known.earliest.set(instanceId, earliest);
-      this.known.empty.delete(instanceId);
-    }
+    if (earliest === null) this.known.earliest.delete(instanceId);
+    else this.known.earliest.set(instanceId, earliest);
   }
 
   /** Messages were added to an inbox (whose other messages are as known). */
   inboxGained(instanceId: string, earliest: number): void {
     if (!this.known) return;
-    this.known.empty.delete(instanceId);
     const at = this.known.earliest.get(instanceId);
     if (at === undefined || earliest < at) this.known.earliest.set(instanceId, earliest);
   }
