@@ -4,51 +4,71 @@
  * purged; listing reads every shard and merges by (createdAt, instanceId).
  *
  * Updates carry a version that increases per instance, so a late or repeated update never
- * overwrites a newer one; a purge leaves a tombstone for the same reason.
+ * overwrites a newer one; a purge leaves a tombstone for the same reason, pruned after
+ * `TOMBSTONE_RETENTION_MS` (a late update is retried within minutes, not days).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { IndexUpdate } from "../adapters/durable-object/index.ts";
+import { runMigrations, type IndexUpdate } from "../adapters/durable-object/index.ts";
 import type { InstancePage, InstanceQuery, InstanceRecord } from "../src/index.ts";
 import type { Env } from "./env.ts";
 
-const DDL = [
-  `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS entries (
-     instance_id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, created_at INTEGER NOT NULL,
-     runtime_status TEXT NOT NULL, record TEXT) WITHOUT ROWID`,
-  `CREATE INDEX IF NOT EXISTS entries_by_created ON entries (created_at, instance_id)`,
-  `INSERT OR IGNORE INTO schema_version (version) VALUES (1)`,
+const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE IF NOT EXISTS entries (
+       instance_id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, created_at INTEGER NOT NULL,
+       runtime_status TEXT NOT NULL, record TEXT) WITHOUT ROWID`,
+    `CREATE INDEX IF NOT EXISTS entries_by_created ON entries (created_at, instance_id)`,
+  ],
+  // Tombstones remember when they were laid, so that they can be pruned.
+  [`ALTER TABLE entries ADD COLUMN purged_at INTEGER`, `CREATE INDEX IF NOT EXISTS entries_by_purged ON entries (purged_at) WHERE purged_at IS NOT NULL`],
 ];
+
+export const TOMBSTONE_RETENTION_MS = 7 * 24 * 60 * 60_000;
+/** Tombstones are pruned at most this often, at most `PRUNE_BATCH` at a time. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 1000;
 
 export class IndexShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.transactionSync(() => {
-        for (const ddl of DDL) ctx.storage.sql.exec(ddl);
-      });
+      runMigrations(ctx.storage, MIGRATIONS);
     });
   }
 
-  /** Applies updates newer than what the shard holds; returns how many changed something. */
-  async apply(updates: IndexUpdate[]): Promise<number> {
+  private prunedAt = -Infinity;
+
+  /**
+   * Applies updates newer than what the shard holds; returns how many changed something. `now`
+   * (default the clock) dates tombstones and prunes those older than the retention.
+   */
+  async apply(updates: IndexUpdate[], now: number = Date.now()): Promise<number> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       let changed = 0;
       for (const u of updates) {
         const cursor = sql.exec(
-          `INSERT INTO entries (instance_id, version, created_at, runtime_status, record) VALUES (?, ?, ?, ?, ?)
+          `INSERT INTO entries (instance_id, version, created_at, runtime_status, record, purged_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (instance_id) DO UPDATE SET version = excluded.version, created_at = excluded.created_at,
-             runtime_status = excluded.runtime_status, record = excluded.record
+             runtime_status = excluded.runtime_status, record = excluded.record, purged_at = excluded.purged_at
            WHERE excluded.version > entries.version`,
           u.instanceId,
           u.version,
           u.record?.createdAt ?? 0,
           u.record?.runtimeStatus ?? "",
           u.record ? JSON.stringify(u.record) : null,
+          u.record ? null : now,
         );
         cursor.toArray();
         if (cursor.rowsWritten > 0) changed++;
+      }
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        sql.exec(
+          `DELETE FROM entries WHERE instance_id IN (SELECT instance_id FROM entries WHERE purged_at < ? ORDER BY purged_at LIMIT ?)`,
+          now - TOMBSTONE_RETENTION_MS,
+          PRUNE_BATCH,
+        );
       }
       return changed;
     });

@@ -52,7 +52,18 @@ export interface DurableObjectStoreOptions {
    * "write-behind": the result stays in memory until the step that consumes it commits (see above).
    */
   completions?: "durable" | "write-behind";
+  /**
+   * How long the ids of messages received from other objects are kept to drop redeliveries
+   * (default 7 days). A sender retries an unacknowledged delivery within minutes; older ids are
+   * pruned, a batch at a time, as new messages arrive.
+   */
+  receivedRetentionMs?: number;
 }
+
+export const DEFAULT_RECEIVED_RETENTION_MS = 7 * 24 * 60 * 60_000;
+/** Pruning of received ids runs at most this often, and deletes at most `PRUNE_BATCH` ids at a time. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_BATCH = 1000;
 
 /** A message or index update waiting to leave this object. */
 export interface OutboxEntry {
@@ -125,6 +136,8 @@ class SqlStore implements DurableObjectStore {
   /** Write-behind results by activity id, until the step consuming them commits. */
   private readonly results = new Map<string, InboxMessage>();
   private readonly writeBehind: boolean;
+  private readonly receivedRetentionMs: number;
+  private prunedAt = -Infinity;
   private readonly dequeues = new Map<string, number>();
   private rowsWritten = 0;
   private transactions = 0;
@@ -145,6 +158,7 @@ class SqlStore implements DurableObjectStore {
     this.indexShardOf = options.indexShardOf;
     this.clockNow = options.now ?? Date.now;
     this.writeBehind = options.completions === "write-behind";
+    this.receivedRetentionMs = options.receivedRetentionMs ?? DEFAULT_RECEIVED_RETENTION_MS;
   }
 
   // --- lifecycle ---
@@ -405,6 +419,14 @@ class SqlStore implements DurableObjectStore {
         if (this.exec(`INSERT OR IGNORE INTO received (id, at) VALUES (?, ?)`, `${m.instanceId}\u0000${m.id}`, now) === 0) continue;
         this.route(m);
         appended++;
+      }
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        this.exec(
+          `DELETE FROM received WHERE id IN (SELECT id FROM received WHERE at < ? ORDER BY at LIMIT ?)`,
+          now - this.receivedRetentionMs,
+          PRUNE_BATCH,
+        );
       }
       return appended;
     });

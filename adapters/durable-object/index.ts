@@ -8,5 +8,5 @@ export {
   type OutboxEntry,
   type StoreStats,
 } from "./durable-object-store.ts";
-export { migrate, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
+export { migrate, MIGRATIONS, runMigrations, SCHEMA_VERSION } from "./schema.ts";
 export type { DurableObjectStorageLike, SqlCursorLike, SqlStorageLike, SqlValue } from "./sql.ts";

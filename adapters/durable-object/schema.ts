@@ -2,7 +2,7 @@
  * @module schema — the SQLite schema of the Durable Object store and its migrations. Each migration
  * runs once, in order, inside one `transactionSync`, and records its number in `schema_version`.
  *
- * Tables (all `WITHOUT ROWID`, no secondary indexes: every extra index is an extra row written):
+ * Tables (all `WITHOUT ROWID`; one secondary index, on `received`: every index is an extra row written):
  * - `instances`  one row per instance: the input (written at creation, and when a new execution starts).
  * - `steps`      one row per commit: the instance record (without input) as of that commit and the
  *                history events it appended. The row with the highest etag is the current record,
@@ -12,7 +12,8 @@
  *                result message (`result`), so completing one rewrites one row.
  * - `outbox`     messages for other objects and index updates, written in the same transaction as
  *                the commit that produced them and deleted once delivered.
- * - `received`   ids of messages delivered from other objects, so a redelivery is a no-op.
+ * - `received`   ids of messages delivered from other objects, so a redelivery is a no-op; kept
+ *                for a retention period (index `received_by_at`, version 2, to prune them).
  */
 import type { DurableObjectStorageLike } from "./sql.ts";
 
@@ -34,12 +35,22 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        rev INTEGER NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
     `CREATE TABLE IF NOT EXISTS received (id TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
   ],
+  [`CREATE INDEX IF NOT EXISTS received_by_at ON received (at)`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the schema up to date. Idempotent; safe to call on every construction. */
+/** Brings the store's schema up to date. Idempotent; safe to call on every construction. */
 export function migrate(storage: DurableObjectStorageLike): number {
+  return runMigrations(storage, MIGRATIONS);
+}
+
+/**
+ * Runs the `migrations` not yet recorded in `schema_version`, in order, in one `transactionSync`;
+ * returns the version reached. Refuses storage written by a newer schema.
+ */
+export function runMigrations(storage: DurableObjectStorageLike, migrations: readonly (readonly string[])[]): number {
+  const SCHEMA_VERSION = migrations.length;
   return storage.transactionSync(() => {
     storage.sql.exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY) WITHOUT ROWID`);
     const row = storage.sql.exec(`SELECT MAX(version) AS v FROM schema_version`).toArray()[0];
@@ -51,7 +62,7 @@ export function migrate(storage: DurableObjectStorageLike): number {
       );
     }
     for (let v = current; v < SCHEMA_VERSION; v++) {
-      for (const ddl of MIGRATIONS[v]!) storage.sql.exec(ddl);
+      for (const ddl of migrations[v]!) storage.sql.exec(ddl);
       storage.sql.exec(`INSERT INTO schema_version (version) VALUES (?)`, v + 1);
     }
     return SCHEMA_VERSION;

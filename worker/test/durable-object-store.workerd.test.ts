@@ -140,4 +140,20 @@ describe("Durable Object store", () => {
       expect(store.receiveMessages([{ ...start, id: "event-1" }], T0)).toBe(0);
     });
   });
+
+  it("keeps received ids for the retention period to drop redeliveries, then prunes them", async () => {
+    await inFreshObject(async (state) => {
+      const DAY = 24 * 60 * 60_000;
+      const store = createDurableObjectStore(state.storage, { receivedRetentionMs: 7 * DAY });
+      const event = (id: string): InboxMessage => ({ ...start, id, instanceId: "other" });
+      const ids = () => state.storage.sql.exec<{ id: string }>(`SELECT id FROM received ORDER BY id`).toArray().map((r) => r.id.split("\u0000")[1]);
+      expect(store.receiveMessages([event("old")], T0)).toBe(1);
+      expect(store.receiveMessages([event("old")], T0 + 6 * DAY)).toBe(0); // within the retention: dropped
+      expect(ids()).toEqual(["old"]);
+      expect(store.receiveMessages([event("new")], T0 + 7 * DAY + 1)).toBe(1); // prunes what is older
+      expect(ids()).toEqual(["new"]);
+      expect(store.receiveMessages([event("newer")], T0 + 7 * DAY + 2)).toBe(1); // pruned at most every 10 minutes
+      expect(ids()).toEqual(["new", "newer"]);
+    });
+  });
 });
