@@ -214,8 +214,8 @@ export class BatchState {
     for (const id of this.dirty) {
       const row = this.rows.get(id);
       if (!row) continue;
-      const inline = this.inline.get(id) ?? (row as StoredInstance).inlineActivities ?? [];
-      const stored = storedRow(row, inline, this.tails.get(id) ?? (row as StoredInstance).historyTail ?? [], this.activitiesStored(id, row, inline));
+      const inline = this.inline.get(id) ?? row.inlineActivities ?? [];
+      const stored = storedRow(row, inline, this.tails.get(id) ?? row.historyTail ?? [], this.activitiesStored(id, row, inline));
       instances!.put(stored);
       this.rows.set(id, stored);
     }

@@ -78,6 +78,13 @@ async function step(store: IndexedDbStore, r: InstanceRecord, now: number, chang
   return { outcome, input: seen! };
 }
 
+/** Creates `r` and steps it once, queueing activity 0 (leased to `store` by that commit). */
+async function startWithActivity(store: IndexedDbStore, r: InstanceRecord) {
+  await create(store, r);
+  await claim(store);
+  await step(store, r, T0, () => ({ activities: [activity(r, 0)] }));
+}
+
 describe("IndexedDB step path", () => {
   it("runSteps puts many instances' steps in one transaction, each fenced alone", async () => {
     const store = stores().make();
@@ -123,9 +130,7 @@ describe("IndexedDB step path", () => {
     const store = make();
     const other = make();
     const a = row("a");
-    await create(store, a);
-    await claim(store);
-    await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+    await startWithActivity(store, a);
     const [leased] = (await claim(store)).activities;
     const before = { ...store.stats };
     expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(true);
@@ -154,9 +159,7 @@ describe("IndexedDB step path", () => {
     const { make } = stores();
     const crashed = make();
     const a = row("a");
-    await create(crashed, a);
-    await claim(crashed);
-    await step(crashed, a, T0, () => ({ activities: [activity(a, 0)] }));
+    await startWithActivity(crashed, a);
     const [first] = (await claim(crashed)).activities;
     expect(await crashed.completeActivity(first!, resultOf(first!))).toBe(true); // held, then the tab dies
 
@@ -177,9 +180,7 @@ describe("IndexedDB step path", () => {
     const { make } = stores();
     const first = make();
     const a = row("a");
-    await create(first, a);
-    await claim(first);
-    await step(first, a, T0, () => ({ activities: [activity(a, 0)] }));
+    await startWithActivity(first, a);
     const [leased] = (await claim(first)).activities;
     await first.completeActivity(leased!, resultOf(leased!));
     await first.close();
@@ -197,9 +198,7 @@ describe("IndexedDB step path", () => {
     const slow = make();
     const other = make();
     const a = row("a");
-    await create(slow, a);
-    await claim(slow);
-    await step(slow, a, T0, () => ({ activities: [activity(a, 0)] }));
+    await startWithActivity(slow, a);
     const [mine] = (await claim(slow)).activities;
     expect(await slow.completeActivity(mine!, resultOf(mine!))).toBe(true);
     const [theirs] = (await claim(other, T0 + LEASE)).activities; // the lease ran out: taken over
@@ -279,9 +278,7 @@ describe("IndexedDB step path", () => {
 
     /** Creates `a`, steps it once (queueing activity 0) and returns its row and the held result of that activity. */
     async function startedWithHeldResult(store: IndexedDbStore) {
-      await create(store, row("a"));
-      await claim(store);
-      await step(store, row("a"), T0, () => ({ activities: [activity(row("a"), 0)] }));
+      await startWithActivity(store, row("a"));
       const [leased] = (await claim(store)).activities;
       expect(await store.completeActivity(leased!, resultOf(leased!))).toBe(true);
       return { a: (await store.getInstance("a"))!, leased: leased! };
@@ -420,9 +417,7 @@ describe("IndexedDB step path", () => {
       const store = make();
       const other = make(false);
       const a = row("a");
-      await create(store, a);
-      await claim(store);
-      await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+      await startWithActivity(store, a);
       const before = (await store.getInstance("a"))!;
       const [taken] = (await claim(other, T0 + LEASE)).activities; // the lease ran out
       expect(taken).toMatchObject({ taskId: 0, dequeueCount: 2 });
@@ -441,10 +436,7 @@ describe("IndexedDB step path", () => {
     it("releasing leases makes inline activities claimable at once", async () => {
       const { make } = stores();
       const store = make();
-      const a = row("a");
-      await create(store, a);
-      await claim(store);
-      await step(store, a, T0, () => ({ activities: [activity(a, 0)] }));
+      await startWithActivity(store, row("a"));
       const next = make(); // the tab that takes over
       expect(await next.releaseLeases()).toBe(1);
       expect((await raw(next, "a")).row.activityDue).toBe(0);
