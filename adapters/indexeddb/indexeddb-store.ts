@@ -194,9 +194,7 @@ class IdbStore implements IndexedDbStore {
    */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
     const overwritten = new Set<string>();
-    const token = newWriteToken();
-    let tokenRead: Promise<number | undefined> | null = null;
-    let readToken: number | undefined;
+    let tokens: { found: number | undefined; written: number } | null = null;
     let lastSeq = 0;
     const created: KnownInstance[] = [];
     const outcomes = await this.ownWrite(
@@ -204,14 +202,14 @@ class IdbStore implements IndexedDbStore {
         this.write(
           "createInstance",
           ["instances", "history", "inbox", "activities", "meta"],
-          async (tx) => {
+          async (tx, { found, written }) => {
             const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
             const [rows, inboxes, seq] = await Promise.all([
               Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
               Promise.all(ids.map((id) => tx.objectStore("inbox").getAll(instanceRange(id)))),
               tx.objectStore("meta").get(SEQ_KEY),
             ]);
-            readToken = await tokenRead!;
+            tokens = { found: await found, written };
             const current = new Map(ids.map((id, i) => [id, rows[i]]));
             const inboxOf = new Map(ids.map((id, i) => [id, inboxes[i]!]));
             const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
@@ -245,17 +243,11 @@ class IdbStore implements IndexedDbStore {
         lastSeq = state.lastSeq;
         return outcomes;
           },
-          {
-            token,
-            before: (tx) => {
-              tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
-            },
-          },
         ),
       { keepsMemory: true },
     );
     // An instance created twice in the batch is known as its last creation left it.
-    this.memory.committed(readToken, token, lastSeq, created.map((k) => [k.row.instanceId, k] as const));
+    this.memory.committed(tokens!.found, tokens!.written, lastSeq, created.map((k) => [k.row.instanceId, k] as const));
     for (const id of overwritten) this.book.forgetInstance(id);
     this.stats.createTransactions++;
     this.stats.creates += batch.length;
@@ -415,23 +407,17 @@ class IdbStore implements IndexedDbStore {
     let room = terms ? terms.room - this.book.handoutCount : 0;
     let settled: HeldResult[] = [];
     let state: BatchState | null = null;
-    let tokenRead: Promise<number | undefined> | null = null;
     let readToken: number | undefined | null = null;
+    let written = 0;
     let stale = false;
     const activityIds = new Map<string, Map<string, string>>();
-    const token = newWriteToken();
-    const stores = ALL_STORES;
-    // The token as found, read before this transaction writes its own.
-    const before = (tx: Tx<typeof stores, "readwrite">) => {
-      tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
-      tokenRead.catch(() => undefined); // awaited below, unless the transaction fails first
-    };
     let outcomes: CommitOutcome[];
     try {
       outcomes = await this.write(
         "runSteps",
-        stores,
-        async (tx) => {
+        ALL_STORES,
+        async (tx, tokens) => {
+          written = tokens.written;
           let first: FirstRead[];
           let seq: number;
           if (known) {
@@ -452,7 +438,7 @@ class IdbStore implements IndexedDbStore {
             let storedSeq: number | undefined;
             [first, readToken, storedSeq] = await Promise.all([
               this.readSteps(tx, requests, held, now),
-              tokenRead!,
+              tokens.found,
               tx.objectStore("meta").get(SEQ_KEY),
             ]);
             seq = storedSeq ?? 0;
@@ -486,13 +472,12 @@ class IdbStore implements IndexedDbStore {
           }
           state.finish();
           settled = loaded.flatMap((l) => l.void);
-          if (known && (await tokenRead!) !== readToken) {
+          if (known && (await tokens.found) !== readToken) {
             stale = true;
             throw new DurableError("InvalidState", "Step memory was stale; the batch runs again from IndexedDB.");
           }
           return outcomes;
         },
-        { token, before },
       );
     } catch (error) {
       if (!stale) throw error;
@@ -502,7 +487,7 @@ class IdbStore implements IndexedDbStore {
       return null;
     }
     this.afterSteps(state!, settled, requests.length, known !== null);
-    this.memory.committed(readToken, token, state!.lastSeq, this.knownAfter(state!, requests, outcomes, activityIds));
+    this.memory.committed(readToken, written, state!.lastSeq, this.knownAfter(state!, requests, outcomes, activityIds));
     return outcomes;
   }
 
@@ -707,15 +692,9 @@ class IdbStore implements IndexedDbStore {
   private async lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
     this.activitiesQueuedHere = false;
     // Leasing changes no inbox and no activity id: step memory stays good, but for the rows it rewrites.
-    const token = newWriteToken();
-    let tokenRead: Promise<number | undefined> | null = null;
     const rewritten: string[] = [];
-    const before = (tx: Tx<StoreName[], "readwrite">) => {
-      tokenRead = tx.objectStore("meta").get(WRITE_TOKEN_KEY);
-      tokenRead.catch(() => undefined);
-    };
-    let readToken: number | undefined;
-    const look = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx) => {
+    let tokens: { found: number | undefined; written: number } | null = null;
+    const look = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx, { found, written }) => {
       const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
       const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
       const byActivityDue = tx.objectStore("instances").index("byActivityDue");
@@ -763,10 +742,10 @@ class IdbStore implements IndexedDbStore {
           rewritten.push(row.instanceId);
         }
       }
-      readToken = await tokenRead!;
+      tokens = { found: await found, written };
       return { asOf: now, visible: new Set(visible.map(([id]) => id)), nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil, unleased, activities };
-    }, { token, before });
-    this.memory.committed(readToken, token, this.memory.lastSeq, rewritten.map((id) => [id, null] as const));
+    });
+    this.memory.committed(tokens!.found, tokens!.written, this.memory.lastSeq, rewritten.map((id) => [id, null] as const));
     for (const a of look.activities) this.book.leased(a);
     if (look.unleased) this.activitiesQueuedHere = true;
     return look;
@@ -955,16 +934,11 @@ class IdbStore implements IndexedDbStore {
    * Runs `body` in one readwrite transaction and resolves once it committed. `body` may await only
    * requests of `tx`. If it throws, or the transaction fails, the transaction aborts whole.
    *
-   * Every readwrite transaction writes a fresh write token (`token`, or a new one) to `meta`, first
-   * thing after the requests `before` issues: that is how step memory tells that something wrote
-   * (see `step-memory.ts`).
+   * Every readwrite transaction reads the write token and replaces it with a fresh one, first thing:
+   * that is how step memory tells that something wrote (see `step-memory.ts`). `body` gets both,
+   * and may await `tokens.found` (a request of `tx`) whenever it likes.
    */
-  private async write<S extends StoreName[], T>(
-    what: string,
-    stores: S,
-    body: (tx: Tx<S, "readwrite">) => Promise<T>,
-    { token = newWriteToken(), before }: { token?: number; before?: (tx: Tx<S, "readwrite">) => void } = {},
-  ): Promise<T> {
+  private async write<S extends StoreName[], T>(what: string, stores: S, body: (tx: Tx<S, "readwrite">, tokens: WriteTokens) => Promise<T>): Promise<T> {
     const db = await this.connection();
     const scope = (stores.includes("meta") ? stores : [...stores, "meta"]) as S;
     let tx: Tx<S, "readwrite">;
@@ -977,9 +951,11 @@ class IdbStore implements IndexedDbStore {
     const done = tx.done;
     done.catch(() => undefined); // observed below; keeps an abort from surfacing as unhandled
     try {
-      before?.(tx);
-      unwrap(tx).objectStore("meta").put(token, WRITE_TOKEN_KEY);
-      const result = await body(tx);
+      const meta = (tx as unknown as Tx<StoreName[], "readwrite">).objectStore("meta");
+      const tokens: WriteTokens = { found: meta.get(WRITE_TOKEN_KEY), written: newWriteToken() };
+      tokens.found.catch(() => undefined); // observed by the body, or by the transaction's failure
+      unwrap(tx).objectStore("meta").put(tokens.written, WRITE_TOKEN_KEY);
+      const result = await body(tx, tokens);
       // An explicit commit turns any later request error into an abort, even a cancelled one, so
       // transactions with add-if-absent requests wait for the automatic commit.
       if (!tolerantTransactions.has(unwrap(tx))) commitNow(tx);
@@ -995,6 +971,12 @@ class IdbStore implements IndexedDbStore {
       throw this.closedError ?? toStoreError(cause, this.databaseName, what);
     }
   }
+}
+
+/** The write token a readwrite transaction found (a pending request of it) and the one it wrote. */
+interface WriteTokens {
+  found: Promise<number | undefined>;
+  written: number;
 }
 
 /** What a step's transaction knows of one instance before planning: read in its first round, or from memory. */
