@@ -91,6 +91,8 @@ export class InstanceObject extends DurableObject<Env> {
       // 'instance_id': the name this object was first routed by (an instance id, or a partition's name).
       const stored = ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray()[0];
       this.objectName ??= stored?.value ?? null;
+      // Kept, so that an alarm that wakes the object without its name still knows what it holds.
+      if (!stored && this.objectName !== null) ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, this.objectName);
     });
     const runner = activityRunnerOf(ctx);
     const send = createBatcher<ClaimedActivity>((items) => runner.run(items), DISPATCH_BATCH);

@@ -19,6 +19,11 @@ describe("orchestration patterns on Durable Objects", () => {
     expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
     const alarm = await runInDurableObject(objectOf(started.id), (_o, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
+    // The object keeps its name, for an alarm that wakes it without one.
+    const kept = await runInDurableObject(objectOf(started.id), (_o, state) =>
+      state.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray().map((r) => r.value),
+    );
+    expect(kept).toEqual([objectNameOf(started.id)]);
     const done = await pollUntil(started.statusQueryGetUri, finished, 15_000);
     expect(done.runtimeStatus).toBe("Completed");
     expect(done.output).toEqual({ approved: false, timedOut: true });
