@@ -41,8 +41,9 @@ export interface RuntimeOptions {
   /**
    * Run claimed activities somewhere else instead of in this runtime (the Worker runs them in
    * stateless invocations). Whoever runs one calls `executeActivity` and then
-   * `store.completeActivity(item, result)`. Resolve once handed off; a rejection leaves the item
-   * to be retried when its lease expires.
+   * `store.completeActivity(item, result)`. Resolve once handed off, or once done (until then the
+   * item counts against `maxConcurrentActivities`); a rejection leaves the item to be retried when
+   * its lease expires.
    */
   dispatchActivity?: (item: ClaimedActivity) => Promise<void>;
 }
@@ -61,6 +62,12 @@ export interface Runtime {
    * activity is running. With a `ManualClock`, advance the clock then drain.
    */
   drain(): Promise<void>;
+  /**
+   * Processes everything that is due now (steps, and claiming activities, which start running)
+   * and returns, without waiting for running activities. For hosts that are told when results
+   * arrive (the Worker's instance objects); `drain` is for tests and scripts.
+   */
+  runDue(): Promise<void>;
   /** Wakes the runtime (call after writing to the store from elsewhere, e.g. another tab). */
   wake(): void;
   /** Called after every committed change to an instance. Returns an unsubscribe function. */
@@ -147,6 +154,10 @@ class DurableRuntime implements Runtime {
         if (!this.again) return;
       }
     }
+  }
+
+  runDue(): Promise<void> {
+    return this.pump();
   }
 
   wake(): void {

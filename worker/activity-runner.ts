@@ -1,8 +1,8 @@
 /**
  * @module worker/activity-runner — the stateless side of activities. An instance object hands a
- * batch of claimed activities to this entrypoint (a service binding of the Worker to itself); each
- * batch is a separate Worker invocation, so a large fan-out spreads over invocations instead of
- * queueing behind the orchestrating object. Results go back to the instance object, grouped per
+ * batch of claimed activities to this entrypoint (a loopback binding of the Worker to itself); each
+ * batch is a separate Worker invocation, open until its results are reported, so a large fan-out
+ * spreads over invocations instead of queueing behind the orchestrating object. Results go back to the instance object, grouped per
  * object and tick; a result whose lease was lost is dropped there (the activity has been handed out again).
  * The answer to a report may hand the instance's next activities back to the same invocation.
  */
@@ -18,9 +18,13 @@ import { DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limit
 const registry = new Registry(orchestrations.orchestrators, [...orchestrations.activities, httpActivity(undefined)]);
 
 export class ActivityRunner extends WorkerEntrypoint<Env> {
-  /** Accepts the batch and returns at once; the activities run in this invocation's `waitUntil`. */
+  /**
+   * Runs the batch (and what the instance hands back) and answers once every result is reported.
+   * The instance object awaits the answer without blocking on it, so the activities run while
+   * this call is open, not in a `waitUntil` that the platform would cut 30 s after an early answer.
+   */
   async run(items: ClaimedActivity[]): Promise<void> {
-    this.ctx.waitUntil(runActivities(this.env, items));
+    await runActivities(this.env, items);
   }
 }
 

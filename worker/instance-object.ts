@@ -263,7 +263,8 @@ export class InstanceObject extends DurableObject<Env> {
       do {
         this.again = false;
         if (this.objectName === null) return; // nothing was ever routed here
-        await this.runtime.drain();
+        // Not `drain`: that would wait for running activities, whose results arrive here.
+        await this.runtime.runDue();
         await this.flushOutbox();
       } while (this.again);
     } catch (error) {

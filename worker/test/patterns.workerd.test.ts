@@ -17,7 +17,12 @@ describe("orchestration patterns on Durable Objects", () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 1 });
     const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
-    const alarm = await runInDurableObject(objectOf(started.id), (_o, state) => state.storage.getAlarm());
+    // Armed once the object finished its round (after delivering its outbox), not with the commit.
+    let alarm: number | null = null;
+    for (const deadline = Date.now() + 5000; alarm === null && Date.now() < deadline; ) {
+      alarm = await runInDurableObject(objectOf(started.id), (_o, state) => state.storage.getAlarm());
+      if (alarm === null) await new Promise((r) => setTimeout(r, 20));
+    }
     expect(alarm).not.toBeNull();
     // The object keeps its name, for an alarm that wakes it without one.
     const kept = await runInDurableObject(objectOf(started.id), (_o, state) =>
