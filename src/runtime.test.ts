@@ -398,6 +398,30 @@ describe("at-least-once work", () => {
     expect(history.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(3);
   });
 
+  it("runDue steps what is due and returns while dispatched activities still run; their results step on later", async () => {
+    const dispatched: ClaimedActivity[] = [];
+    const finish: (() => void)[] = [];
+    // A host whose dispatch stays pending until the activity is done, as the Worker's does.
+    const { runtime, client, store, clock } = setup({
+      dispatchActivity: (item) => {
+        dispatched.push(item);
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+    });
+    const id = await client.startNew("HelloCities");
+    await runtime.runDue();
+    expect(dispatched.map((a) => a.name)).toEqual(["SayHello"]);
+    expect((await client.getStatus(id))?.runtimeStatus).toBe("Running");
+    // The result arrives on its own (the runner reports it), then the host asks for what is due.
+    const a = dispatched[0]!;
+    const result = { id: `${a.id}|result`, instanceId: id, executionId: a.executionId, visibleAt: clock.now(), event: { EventType: "TaskCompleted", EventId: -1, Timestamp: clock.now(), TaskScheduledId: a.taskId, Result: '"Hello Tokyo!"' } as HistoryEvent };
+    expect(await store.completeActivity(a, result)).toBe(true);
+    finish.shift()!();
+    await runtime.runDue();
+    expect(dispatched.map((x) => x.input)).toEqual(['"Tokyo"', '"Seattle"']);
+    expect((await store.getHistory(id)).filter((e) => e.EventType === "TaskCompleted")).toHaveLength(1);
+  });
+
   it("replays from cold exactly as the live cache runs (same history)", async () => {
     const run = async (cacheSize: number) => {
       const { runtime, client, clock } = setup({ cacheSize });
