@@ -37,10 +37,11 @@ export interface QueuedActivity {
 }
 
 interface MirroredInbox {
-  /** True when it started from the instance's whole stored inbox; false: only what this batch added. */
+  /**
+   * True when it started from the instance's whole stored inbox (read in this transaction, or
+   * known from memory under the write token): appends may `put`. False: only what this batch added.
+   */
   complete: boolean;
-  /** True when that inbox was read in this transaction (not only known from memory): appends may `put`. */
-  read: boolean;
   messages: Map<string, { visibleAt: number; executionId: string | null }>;
 }
 
@@ -106,13 +107,10 @@ export class BatchState {
     this.startSeq = seq;
   }
 
-  /**
-   * Tells the batch an instance's whole stored inbox: read in the first round, or (`read` false)
-   * known from memory to be as given.
-   */
-  knowInbox(instanceId: string, stored: readonly InboxRow[], read = true): void {
+  /** Tells the batch an instance's whole stored inbox: read in this transaction, or known from memory. */
+  knowInbox(instanceId: string, stored: readonly InboxRow[]): void {
     const messages = new Map(stored.map((m) => [m.id, { visibleAt: m.visibleAt, executionId: m.executionId }] as const));
-    this.inboxes.set(instanceId, { complete: true, read, messages });
+    this.inboxes.set(instanceId, { complete: true, messages });
   }
 
   apply(c: StepCommit): CommitOutcome {
@@ -166,14 +164,14 @@ export class BatchState {
   }
 
   /**
-   * Appends a message unless its inbox already holds one with its id: a plain `put` when this
-   * transaction read that whole inbox, else an add-if-absent. Returns the row, unless skipped.
+   * Appends a message unless its inbox already holds one with its id: a plain `put` when the batch
+   * knows that whole inbox, else an add-if-absent. Returns the row, unless skipped.
    */
   append(m: InboxMessage): InboxRow | undefined {
     const inbox = this.inbox(m.instanceId);
     if (inbox.complete && inbox.messages.has(m.id)) return undefined;
     const row = { ...m, seq: ++this.seq } satisfies InboxRow;
-    if (inbox.read) this.raw.objectStore("inbox").put(row);
+    if (inbox.complete) this.raw.objectStore("inbox").put(row);
     else addIfAbsent(this.raw.objectStore("inbox"), row);
     if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
     return row;
@@ -314,7 +312,7 @@ export class BatchState {
 
   private inbox(instanceId: string): MirroredInbox {
     let entry = this.inboxes.get(instanceId);
-    if (!entry) this.inboxes.set(instanceId, (entry = { complete: false, read: false, messages: new Map() }));
+    if (!entry) this.inboxes.set(instanceId, (entry = { complete: false, messages: new Map() }));
     return entry;
   }
 }

@@ -156,8 +156,6 @@ class IdbStore implements IndexedDbStore {
   private readonly book = new ActivityBook();
   private readonly view: WorkView;
   private readonly memory = new StepMemory();
-  /** Writes of this store outside `runSteps` not settled yet (see `ownWrite`). */
-  private ownWritesInFlight = 0;
   /** The latest `now` the runtime passed in; a lease running past it may be trusted in memory. */
   private latestNow = -Infinity;
   /** From the last claim: the lease length, and how many more activities the caller could take. */
@@ -428,9 +426,8 @@ class IdbStore implements IndexedDbStore {
               row: known[i]!.row,
               // Without the caller's executor, the row's tail is the whole history (see `lookup`).
               history: cached ? null : [],
-              inbox: [...known[i]!.inbox],
               // Known whole as surely as by a read: the write token fences it.
-              inboxRead: true,
+              inbox: [...known[i]!.inbox],
               tokens: held[i]!.map((h) => h.activity.leaseToken),
               activityIds: new Map(known[i]!.activityIds),
             }));
@@ -462,7 +459,7 @@ class IdbStore implements IndexedDbStore {
           });
           requests.forEach(({ instanceId }, i) => {
             state!.rows.set(instanceId, first[i]!.row);
-            state!.knowInbox(instanceId, first[i]!.inbox, first[i]!.inboxRead);
+            state!.knowInbox(instanceId, first[i]!.inbox);
           });
           const outcomes = commits.map((c) => state!.apply(c));
           for (const h of leftover) {
@@ -515,7 +512,7 @@ class IdbStore implements IndexedDbStore {
         const tokens = held[i]!.map((h, k) => (h.activity.lockedUntil > now ? h.activity.leaseToken : leaseTokenOf(h.activity, row, stored[k] ?? undefined)));
         const activityIds = new Map(keys.map(([, executionId, id]) => [id, executionId]));
         for (const a of row?.inlineActivities ?? []) activityIds.set(a.id, a.executionId);
-        return { row, history: full, inbox, inboxRead: true, tokens, activityIds };
+        return { row, history: full, inbox, tokens, activityIds };
       }),
     );
   }
@@ -873,7 +870,6 @@ class IdbStore implements IndexedDbStore {
    * memory what is stored (unless the write brings it up to date itself: `keepsMemory`).
    */
   private async ownWrite<T>(body: () => Promise<T>, { keepsMemory = false } = {}): Promise<T> {
-    this.ownWritesInFlight++;
     try {
       return await body();
     } catch (error) {
@@ -882,7 +878,6 @@ class IdbStore implements IndexedDbStore {
     } finally {
       this.view.invalidate();
       if (!keepsMemory) this.memory.forget();
-      this.ownWritesInFlight--;
     }
   }
 
@@ -984,9 +979,8 @@ interface FirstRead {
   row: StoredInstance | undefined;
   /** The history rows (the row has the tail), or null when the caller's executor has the history. */
   history: HistoryRow[] | null;
+  /** The whole stored inbox: read in this transaction, or known from memory (fenced by the write token). */
   inbox: InboxRow[];
-  /** Whether `inbox` is the whole stored inbox as surely as a read in this transaction (appends may `put`). */
-  inboxRead: boolean;
   /** The lease token each held result's activity row carries (null: the row is gone). */
   tokens: (string | null)[];
   /** Activity id → execution id, of every activity row of the instance. */
