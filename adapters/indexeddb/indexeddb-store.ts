@@ -191,65 +191,60 @@ class IdbStore implements IndexedDbStore {
    * reads nothing (see `step-memory.ts`).
    */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
-    const overwritten = new Set<string>();
-    let tokens: { found: number | undefined; written: number } | null = null;
-    let lastSeq = 0;
-    const created: KnownInstance[] = [];
-    const outcomes = await this.ownWrite(
-      () =>
-        this.write(
-          "createInstance",
-          ["instances", "history", "inbox", "activities", "meta"],
-          async (tx, { found, written }) => {
-            const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
-            const [rows, inboxes, seq] = await Promise.all([
-              Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
-              Promise.all(ids.map((id) => tx.objectStore("inbox").getAll(instanceRange(id)))),
-              tx.objectStore("meta").get(SEQ_KEY),
-            ]);
-            tokens = { found: await found, written };
-            const current = new Map(ids.map((id, i) => [id, rows[i]]));
-            const inboxOf = new Map(ids.map((id, i) => [id, inboxes[i]!]));
-            const state = new BatchState(unwrap(tx as unknown as Tx<StoreName[], "readwrite">), seq ?? 0);
-            ids.forEach((id) => state.knowInbox(id, inboxOf.get(id)!));
-        const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
-          const id = instance.instanceId;
-          const existing = current.get(id);
-          if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-            return {
-              ok: false,
-              error: new DurableError(
-                "InstanceAlreadyExists",
-                `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
-              ),
-            };
-          }
-          if (existing) {
-            deleteEverythingOf(state.raw, id);
-            state.knowInbox(id, []);
-            inboxOf.set(id, []);
-            overwritten.add(id);
-          }
-          state.raw.objectStore("instances").put(instance);
-          const appended = state.append(start);
-          if (appended) inboxOf.get(id)!.push(appended);
-          current.set(id, instance);
-          created.push({ row: instance, activityIds: new Map(), inbox: inboxOf.get(id)! });
-          return { ok: true, value: undefined };
-        });
-        state.finish();
-        lastSeq = state.lastSeq;
-        return outcomes;
-          },
-        ),
+    const done = await this.ownWrite(
+      () => this.write("createInstance", ALL_STORES, (tx, tokens) => this.createInTransaction(tx, tokens, batch)),
       { keepsMemory: true },
     );
     // An instance created twice in the batch is known as its last creation left it.
-    this.memory.committed(tokens!.found, tokens!.written, lastSeq, created.map((k) => [k.row.instanceId, k] as const));
-    for (const id of overwritten) this.book.forgetInstance(id);
+    this.memory.committed(done.tokenFound, done.tokenWritten, done.lastSeq, done.created.map((k) => [k.row.instanceId, k] as const));
+    for (const id of done.overwritten) this.book.forgetInstance(id);
     this.stats.createTransactions++;
     this.stats.creates += batch.length;
-    return outcomes;
+    return done.outcomes;
+  }
+
+  /** The body of a creations transaction: what it decided, and what memory may keep of it. */
+  private async createInTransaction(tx: Tx<StoreName[], "readwrite">, { found, written }: WriteTokens, batch: readonly Creation[]) {
+    const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
+    const [rows, inboxes, seq, tokenFound] = await Promise.all([
+      Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
+      Promise.all(ids.map((id) => tx.objectStore("inbox").getAll(instanceRange(id)))),
+      tx.objectStore("meta").get(SEQ_KEY),
+      found,
+    ]);
+    const current = new Map(ids.map((id, i) => [id, rows[i]]));
+    const inboxOf = new Map(ids.map((id, i) => [id, inboxes[i]!]));
+    const state = new BatchState(unwrap(tx), seq ?? 0);
+    ids.forEach((id) => state.knowInbox(id, inboxOf.get(id)!));
+    const overwritten = new Set<string>();
+    const created: KnownInstance[] = [];
+    const outcomes = batch.map(({ instance, start, options }): ItemOutcome<void> => {
+      const id = instance.instanceId;
+      const existing = current.get(id);
+      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+        return {
+          ok: false,
+          error: new DurableError(
+            "InstanceAlreadyExists",
+            `An instance with ID '${id}' already exists and is ${existing.runtimeStatus}. Wait for it to finish, terminate it, or start with another instance ID.`,
+          ),
+        };
+      }
+      if (existing) {
+        deleteEverythingOf(state.raw, id);
+        state.knowInbox(id, []);
+        inboxOf.set(id, []);
+        overwritten.add(id);
+      }
+      state.raw.objectStore("instances").put(instance);
+      const appended = state.append(start);
+      if (appended) inboxOf.get(id)!.push(appended);
+      current.set(id, instance);
+      created.push({ row: instance, activityIds: new Map(), inbox: inboxOf.get(id)! });
+      return { ok: true, value: undefined };
+    });
+    state.finish();
+    return { outcomes, overwritten, created, lastSeq: state.lastSeq, tokenFound, tokenWritten: written };
   }
 
   async getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
@@ -690,12 +685,11 @@ class IdbStore implements IndexedDbStore {
     this.activitiesQueuedHere = false;
     // Leasing changes no inbox and no activity id: step memory stays good, but for the rows it rewrites.
     const rewritten: string[] = [];
-    let tokens: { found: number | undefined; written: number } | null = null;
-    const look = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx, { found, written }) => {
+    const { tokenFound, tokenWritten, ...look } = await this.write("claimWork", ["inbox", "activities", "instances"], async (tx, { found, written }) => {
       const byVisibleAt = tx.objectStore("inbox").index("byVisibleAt");
       const byLockedUntil = tx.objectStore("activities").index("byLockedUntil");
       const byActivityDue = tx.objectStore("instances").index("byActivityDue");
-      const [visible, nextVisible, nextLease, nextInlineLease, available, rows] = await Promise.all([
+      const [visible, nextVisible, nextLease, nextInlineLease, available, rows, tokenFound] = await Promise.all([
         byVisibleAt.getAllKeys(IDBKeyRange.upperBound(now)),
         byVisibleAt.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
         byLockedUntil.openKeyCursor(IDBKeyRange.lowerBound(now, true)),
@@ -703,6 +697,7 @@ class IdbStore implements IndexedDbStore {
         // One more than wanted tells whether some stay unleased.
         byLockedUntil.getAll(IDBKeyRange.upperBound(now), options.activityLimit + 1),
         byActivityDue.getAll(IDBKeyRange.upperBound(now), options.activityLimit + 1),
+        found,
       ]);
       const raw = unwrap(tx);
       const activities: ClaimedActivity[] = [];
@@ -739,10 +734,18 @@ class IdbStore implements IndexedDbStore {
           rewritten.push(row.instanceId);
         }
       }
-      tokens = { found: await found, written };
-      return { asOf: now, visible: new Set(visible.map(([id]) => id)), nextVisibleAt: nextVisible?.key ?? Infinity, nextLockedUntil, unleased, activities };
+      return {
+        asOf: now,
+        visible: new Set(visible.map(([id]) => id)),
+        nextVisibleAt: nextVisible?.key ?? Infinity,
+        nextLockedUntil,
+        unleased,
+        activities,
+        tokenFound,
+        tokenWritten: written,
+      };
     });
-    this.memory.committed(tokens!.found, tokens!.written, this.memory.lastSeq, rewritten.map((id) => [id, null] as const));
+    this.memory.committed(tokenFound, tokenWritten, this.memory.lastSeq, rewritten.map((id) => [id, null] as const));
     for (const a of look.activities) this.book.leased(a);
     if (look.unleased) this.activitiesQueuedHere = true;
     return look;
