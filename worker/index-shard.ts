@@ -4,11 +4,11 @@
  * purged; listing reads every shard and merges by (createdAt, instanceId).
  *
  * Updates carry a version that increases per instance, so a late or repeated update never
- * overwrites a newer one; a purge leaves a tombstone for the same reason, pruned after
- * `TOMBSTONE_RETENTION_MS` (a late update is retried within minutes, not days).
+ * overwrites a newer one; a purge leaves a tombstone for the same reason, pruned after the
+ * retention period (`DEFAULT_RETENTION_MS`: a late update is retried within minutes, not days).
  */
 import { DurableObject } from "cloudflare:workers";
-import { runMigrations, type IndexUpdate } from "../adapters/durable-object/index.ts";
+import { Pruner, runMigrations, type IndexUpdate } from "../adapters/durable-object/index.ts";
 import type { InstancePage, InstanceQuery, InstanceRecord } from "../src/index.ts";
 import type { Env } from "./env.ts";
 
@@ -23,10 +23,6 @@ const MIGRATIONS: readonly (readonly string[])[] = [
   [`ALTER TABLE entries ADD COLUMN purged_at INTEGER`, `CREATE INDEX IF NOT EXISTS entries_by_purged ON entries (purged_at) WHERE purged_at IS NOT NULL`],
 ];
 
-export const TOMBSTONE_RETENTION_MS = 7 * 24 * 60 * 60_000;
-/** Tombstones are pruned at most this often, at most `PRUNE_BATCH` at a time. */
-const PRUNE_EVERY_MS = 10 * 60_000;
-const PRUNE_BATCH = 1000;
 
 export class IndexShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -36,7 +32,7 @@ export class IndexShard extends DurableObject<Env> {
     });
   }
 
-  private prunedAt = -Infinity;
+  private readonly tombstones = new Pruner("entries", "instance_id", "purged_at");
 
   /**
    * Applies updates newer than what the shard holds; returns how many changed something. `now`
@@ -62,14 +58,7 @@ export class IndexShard extends DurableObject<Env> {
         cursor.toArray();
         if (cursor.rowsWritten > 0) changed++;
       }
-      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
-        this.prunedAt = now;
-        sql.exec(
-          `DELETE FROM entries WHERE instance_id IN (SELECT instance_id FROM entries WHERE purged_at < ? ORDER BY purged_at LIMIT ?)`,
-          now - TOMBSTONE_RETENTION_MS,
-          PRUNE_BATCH,
-        );
-      }
+      this.tombstones.prune((query, ...bindings) => sql.exec(query, ...bindings), now);
       return changed;
     });
   }

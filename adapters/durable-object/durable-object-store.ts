@@ -36,6 +36,7 @@ import type {
   Store,
 } from "../../src/store.ts";
 import { migrate } from "./schema.ts";
+import { Pruner } from "./pruner.ts";
 import type { DurableObjectStorageLike, SqlValue } from "./sql.ts";
 
 export interface DurableObjectStoreOptions {
@@ -60,10 +61,6 @@ export interface DurableObjectStoreOptions {
   receivedRetentionMs?: number;
 }
 
-export const DEFAULT_RECEIVED_RETENTION_MS = 7 * 24 * 60 * 60_000;
-/** Pruning of received ids runs at most this often, and deletes at most `PRUNE_BATCH` ids at a time. */
-const PRUNE_EVERY_MS = 10 * 60_000;
-const PRUNE_BATCH = 1000;
 
 /** A message or index update waiting to leave this object. */
 export interface OutboxEntry {
@@ -136,8 +133,7 @@ class SqlStore implements DurableObjectStore {
   /** Write-behind results by activity id, until the step consuming them commits. */
   private readonly results = new Map<string, InboxMessage>();
   private readonly writeBehind: boolean;
-  private readonly receivedRetentionMs: number;
-  private prunedAt = -Infinity;
+  private readonly receivedPruner: Pruner;
   private readonly dequeues = new Map<string, number>();
   private rowsWritten = 0;
   private transactions = 0;
@@ -158,7 +154,7 @@ class SqlStore implements DurableObjectStore {
     this.indexShardOf = options.indexShardOf;
     this.clockNow = options.now ?? Date.now;
     this.writeBehind = options.completions === "write-behind";
-    this.receivedRetentionMs = options.receivedRetentionMs ?? DEFAULT_RECEIVED_RETENTION_MS;
+    this.receivedPruner = new Pruner("received", "id", "at", options.receivedRetentionMs);
   }
 
   // --- lifecycle ---
@@ -420,14 +416,7 @@ class SqlStore implements DurableObjectStore {
         this.route(m);
         appended++;
       }
-      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
-        this.prunedAt = now;
-        this.exec(
-          `DELETE FROM received WHERE id IN (SELECT id FROM received WHERE at < ? ORDER BY at LIMIT ?)`,
-          now - this.receivedRetentionMs,
-          PRUNE_BATCH,
-        );
-      }
+      this.receivedPruner.prune((query, ...bindings) => this.exec(query, ...bindings), now);
       return appended;
     });
   }

@@ -37,7 +37,8 @@ import type {
   Store,
 } from "../../src/store.ts";
 import { ActivityBook, type HeldResult } from "./activity-book.ts";
-import { activityKey, BatchState, bySeq, historyOf, instanceRange, recordOf, SEQ_KEY, tolerantTransactions, withInline } from "./batch-state.ts";
+import { activityKey, BatchState, bySeq, instanceRange, SEQ_KEY, tolerantTransactions } from "./batch-state.ts";
+import { historyOf, recordOf, withInline } from "./stored-instance.ts";
 import { GroupCommitQueue, type ItemOutcome } from "./group-commit-queue.ts";
 import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
@@ -986,7 +987,7 @@ interface FirstRead {
   inbox: InboxRow[];
   /** The lease token each held result's activity row carries (null: the row is gone). */
   tokens: (string | null)[];
-  /** Activity id → execution id, of every activity row of the instance. */
+  /** Activity id → execution id, of every activity of the instance (inline or in `activities`). */
   activityIds: Map<string, string>;
 }
 

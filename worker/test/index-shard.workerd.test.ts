@@ -2,7 +2,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { row } from "../../adapters/contract/store-contract.ts";
-import { TOMBSTONE_RETENTION_MS } from "../index-shard.ts";
+import { DEFAULT_RETENTION_MS } from "../../adapters/durable-object/index.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -20,7 +20,7 @@ describe("index shard", () => {
       expect(await s.apply([{ instanceId: "a", version: 1, record: row("a") }], T0 + 2)).toBe(0); // a late update stays out
       expect(entries()).toEqual([["a", "tombstone"]]);
       expect((await s.list({ limit: 10 })).items).toEqual([]);
-      expect(await s.apply([{ instanceId: "b", version: 3, record: row("b") }], T0 + 1 + TOMBSTONE_RETENTION_MS + 1)).toBe(1);
+      expect(await s.apply([{ instanceId: "b", version: 3, record: row("b") }], T0 + 1 + DEFAULT_RETENTION_MS + 1)).toBe(1);
       expect(entries()).toEqual([["b", "entry"]]);
     });
   });
