@@ -1,6 +1,7 @@
 /** Helpers for the workerd tests: requests to the Worker and polling its status URLs. */
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { instanceObjectName, instancePartitionCount } from "../routing.ts";
 
 export const ORIGIN = "http://durable-edge.test";
 export const BASE = `${ORIGIN}/runtime/webhooks/durabletask`;
@@ -55,3 +56,6 @@ export async function pollUntil(url: string, done: (s: Status) => boolean, timeo
 }
 
 export const finished = (s: Status) => ["Completed", "Failed", "Terminated"].includes(s.runtimeStatus);
+
+/** The name of the object that holds an instance (itself, or its partition), as the Worker routes it. */
+export const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));

@@ -4,11 +4,8 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { finished, pollUntil, startOrchestration } from "./helpers.ts";
-import { instanceObjectName, instancePartitionCount } from "../routing.ts";
-
-const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));
-const objectOf = (instanceId: string) => env.INSTANCES.get(env.INSTANCES.idFromName(objectNameOf(instanceId)));
+import { finished, objectNameOf, pollUntil, startOrchestration } from "./helpers.ts";
+import { instancePartitionCount, instanceStub } from "../routing.ts";
 
 describe("instance partitions", () => {
   it("the Worker is configured with partitions", () => {
@@ -23,7 +20,7 @@ describe("instance partitions", () => {
     const done = await pollUntil(started.statusQueryGetUri, finished);
     expect(done.runtimeStatus).toBe("Completed");
     expect(done.output).toEqual({ childId: `${parentId}:child`, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
-    const rows = await runInDurableObject(objectOf(parentId), (_o, state) =>
+    const rows = await runInDurableObject(instanceStub(env, parentId), (_o, state) =>
       state.storage.sql
         .exec<{ instance_id: string }>(`SELECT instance_id FROM instances WHERE instance_id IN (?, ?) ORDER BY instance_id`, parentId, `${parentId}:child`)
         .toArray()

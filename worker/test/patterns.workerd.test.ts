@@ -5,12 +5,8 @@
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
-import { instanceObjectName, instancePartitionCount } from "../routing.ts";
-
-/** The name of the object that holds an instance (itself, or its partition), as the Worker routes it. */
-const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));
-const objectOf = (instanceId: string) => env.INSTANCES.get(env.INSTANCES.idFromName(objectNameOf(instanceId)));
+import { BASE, call, finished, objectNameOf, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { instanceStub } from "../routing.ts";
 
 describe("orchestration patterns on Durable Objects", () => {
   it("fires a durable timer through the object's alarm (HumanInteraction times out)", async () => {
@@ -20,12 +16,12 @@ describe("orchestration patterns on Durable Objects", () => {
     // Armed once the object finished its round (after delivering its outbox), not with the commit.
     let alarm: number | null = null;
     for (const deadline = Date.now() + 5000; alarm === null && Date.now() < deadline; ) {
-      alarm = await runInDurableObject(objectOf(started.id), (_o, state) => state.storage.getAlarm());
+      alarm = await runInDurableObject(instanceStub(env, started.id), (_o, state) => state.storage.getAlarm());
       if (alarm === null) await new Promise((r) => setTimeout(r, 20));
     }
     expect(alarm).not.toBeNull();
     // The object keeps its name, for an alarm that wakes it without one.
-    const kept = await runInDurableObject(objectOf(started.id), (_o, state) =>
+    const kept = await runInDurableObject(instanceStub(env, started.id), (_o, state) =>
       state.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray().map((r) => r.value),
     );
     expect(kept).toEqual([objectNameOf(started.id)]);
@@ -38,7 +34,7 @@ describe("orchestration patterns on Durable Objects", () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 });
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     // An alarm that fires early (or twice) finds nothing due and re-arms for the timer.
-    const stub = objectOf(started.id);
+    const stub = instanceStub(env, started.id);
     const timerAt = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
     expect(timerAt).toBeGreaterThan(Date.now() + 500_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
