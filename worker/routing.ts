@@ -29,7 +29,12 @@ export function instancePartitionCount(env: Pick<Env, "INSTANCE_PARTITIONS">): n
 
 /** The name of the Durable Object that holds `instanceId`. */
 export function instanceObjectName(instanceId: string, partitions: number): string {
-  return partitions === 0 ? instanceId : `partition-${hashId(instanceId) % partitions}`;
+  return partitions === 0 ? instanceId : partitionName(hashId(instanceId) % partitions);
+}
+
+/** The name of partition object `k`. */
+export function partitionName(k: number): string {
+  return `partition-${k}`;
 }
 
 /** FNV-1a over the UTF-16 code units: stable across isolates and deployments. */

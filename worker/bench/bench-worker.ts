@@ -9,7 +9,7 @@
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import worker from "../index.ts";
 import type { Env as WorkerEnv } from "../env.ts";
-import { instanceObjectName, instancePartitionCount } from "../routing.ts";
+import { instanceObjectName, instancePartitionCount, partitionName } from "../routing.ts";
 import { DurableObjectClient } from "../durable-object-client.ts";
 import { activityChain, orchestrations } from "../orchestrations.ts";
 import { isTerminal, Registry } from "../../src/index.ts";
@@ -103,7 +103,7 @@ interface ObjectStats {
  */
 function objectNames(env: BenchEnv, ids: readonly string[]): string[] {
   const partitions = instancePartitionCount(env);
-  if (partitions > 0) return Array.from({ length: partitions }, (_, k) => `partition-${k}`);
+  if (partitions > 0) return Array.from({ length: partitions }, (_, k) => partitionName(k));
   return [...new Set(ids.map((id) => instanceObjectName(id, 0)))];
 }
 
