@@ -1,15 +1,15 @@
 /**
- * What this store's own step commits left in IndexedDB, kept in memory so that the next step of the
- * same instances needs no read at all: its transaction issues its writes at once, and a chain step
- * costs one round trip instead of two.
+ * What this store's own writes (steps, creations) left in IndexedDB, kept in memory so that the
+ * next step of the same instances needs no read at all: its transaction issues its writes at once,
+ * and a chain step costs one round trip instead of two.
  *
  * Memory is only as good as "nothing else wrote since". Every readwrite transaction of every store
- * writes a fresh write token to `meta` (see `IndexedDbStore`'s `write`), and the memory records
- * the token of the step transaction that produced it. A step planned from memory reads the token as
- * the first request of its own transaction (without waiting for it before planning) and aborts
- * before committing if the token is not the one it remembered: another tab, or another write of
- * this store, got in between. The step then runs again from what IndexedDB holds. A read-path step
- * reads the token with its other reads, which tells whether older entries are still good.
+ * reads the write token in `meta` and writes a fresh one (see `IndexedDbStore`'s `write`); memory
+ * records the token of the transaction it was taken from. A step planned from memory checks, before
+ * committing, that the token its transaction found is the one memory has, and aborts otherwise:
+ * another tab, or another write of this store, got in between. It then runs again from what
+ * IndexedDB holds. Any other transaction that reports to memory tells, by the token it found,
+ * whether older entries are still good.
  *
  * An instance is known only as a step or a creation of this store left it: its row, its activity
  * ids, and its whole inbox (read or known in that transaction).
@@ -68,9 +68,10 @@ export class StepMemory {
   }
 
   /**
-   * After a step (or creation) transaction committed. `readToken` is the token it found (read
-   * path), or the one memory had (memory path); `written` the one it wrote. Entries older than this transaction stay
-   * only if nothing wrote between (`readToken` is the memory's own token).
+   * After a transaction of this store committed (a step, a creation, a leasing claim). `readToken`
+   * is the token it found (for a step from memory: the one memory had, which it checked), `written`
+   * the one it wrote, `changes` what memory now knows or must forget of each instance it touched.
+   * Older entries stay only if nothing wrote in between (`readToken` is memory's own token).
    */
   committed(readToken: number | null | undefined, written: number, seq: number, changes: Iterable<readonly [string, KnownInstance | null]>): void {
     if (readToken !== this.writeToken) this.instances.clear();
