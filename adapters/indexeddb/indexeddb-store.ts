@@ -2,20 +2,23 @@
  * The store contract on IndexedDB (through `idb`).
  *
  * - A step is ONE readwrite transaction (`runSteps`): the first round reads every row the batch
- *   needs, `plan` runs synchronously (nothing but IndexedDB requests is awaited inside, so the
- *   transaction stays alive), then every write is issued at once. A batch holds many instances'
- *   steps (group commit); each is fenced by its etag and applied or skipped alone. Any failure
- *   aborts the transaction whole.
+ *   needs (none, when step memory knows the batch: see `step-memory.ts`), `plan` runs
+ *   synchronously (nothing but IndexedDB requests is awaited inside, so the transaction stays
+ *   alive), then every write is issued at once. A batch holds many instances' steps (group commit);
+ *   each is fenced by its etag and applied or skipped alone. Any failure aborts the transaction whole.
+ * - An instance row carries its history tail and first few activities (see `StoredInstance`), so a
+ *   chain step writes one row.
  * - Write-behind completions: the result of an activity this store leased is held in memory and
- *   handed to the next step as an inbox message; the commit that consumes it deletes the activity
- *   row (see `activity-book.ts`). If the tab dies first, the activity runs again: at-least-once.
+ *   handed to the next step as an inbox message; the commit that consumes it removes the activity
+ *   (see `activity-book.ts`). If the tab dies first, the activity runs again: at-least-once.
  * - A step's commit leases the activities it queues to this store at once; `claimWork` hands them
  *   out without a transaction. With `externalWritesSignalled`, `claimWork` and `nextWakeAt` answer
  *   from memory while nothing else could have written (see `work-view.ts`).
  *
  * Chromium sends every request to the browser process, so requests, more than transactions, are
- * what a step costs: a step's events are one history row, and idempotent inserts are single `add`
- * requests whose "already there" error is swallowed instead of a read before each write.
+ * what a step costs: a step's events and activities ride in the row it writes anyway, and
+ * idempotent inserts are single `add` requests whose "already there" error is swallowed instead of
+ * a read before each write.
  */
 import { unwrap, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { DurableError } from "../../src/errors.ts";

@@ -1,8 +1,8 @@
 /**
- * The IndexedDB schema of the store. Few indexes on purpose: each one costs every write to its
- * store; an instance's inbox, history and activities are key ranges instead., typed for `idb`. Every value is plain data (strings, numbers,
- * null, arrays, plain objects): JSON payloads are already text, so a later schema version (or another
- * adapter) can read what this one wrote. Bump `SCHEMA_VERSION` and add a step to `upgradeSchema`
+ * The IndexedDB schema of the store, typed for `idb`. Few indexes on purpose: each one costs every
+ * write to its store; an instance's inbox, history and activities are key ranges instead. Every
+ * value is plain data (strings, numbers, null, arrays, plain objects): JSON payloads are already
+ * text, so a later schema version (or another adapter) can read what this one wrote. Bump `SCHEMA_VERSION` and add a step to `upgradeSchema`
  * for every change; never edit a step that shipped.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
