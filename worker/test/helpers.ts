@@ -1,5 +1,5 @@
 /** Helpers for the workerd tests: requests to the Worker and polling its status URLs. */
-import { env, SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import { instanceObjectName, instancePartitionCount } from "../routing.ts";
 
@@ -59,3 +59,23 @@ export const finished = (s: Status) => ["Completed", "Failed", "Terminated"].inc
 
 /** The name of the object that holds an instance (itself, or its partition), as the Worker routes it. */
 export const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));
+
+/**
+ * The time the object's alarm is set for, once `armed(time)` holds. An object arms its alarm when it
+ * finishes a round (after delivering its outbox), which can come a moment after the status shows the
+ * step, so a test that reads the alarm right away races the object.
+ */
+export async function alarmOnceArmed(
+  stub: DurableObjectStub,
+  armed: (at: number) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let at: number | null = null;
+  while (Date.now() < deadline) {
+    at = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
+    if (at !== null && armed(at)) return at;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`The object's alarm was not armed as expected within ${timeoutMs} ms (last: ${at === null ? "none" : new Date(at).toISOString()})`);
+}

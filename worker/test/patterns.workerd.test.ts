@@ -5,7 +5,7 @@
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BASE, call, finished, objectNameOf, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { alarmOnceArmed, BASE, call, finished, objectNameOf, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { instanceStub } from "../routing.ts";
 
 describe("orchestration patterns on Durable Objects", () => {
@@ -14,12 +14,7 @@ describe("orchestration patterns on Durable Objects", () => {
     const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
     // Armed once the object finished its round (after delivering its outbox), not with the commit.
-    let alarm: number | null = null;
-    for (const deadline = Date.now() + 5000; alarm === null && Date.now() < deadline; ) {
-      alarm = await runInDurableObject(instanceStub(env, started.id), (_o, state) => state.storage.getAlarm());
-      if (alarm === null) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(alarm).not.toBeNull();
+    await alarmOnceArmed(instanceStub(env, started.id));
     // The object keeps its name, for an alarm that wakes it without one.
     const kept = await runInDurableObject(instanceStub(env, started.id), (_o, state) =>
       state.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray().map((r) => r.value),
@@ -35,8 +30,7 @@ describe("orchestration patterns on Durable Objects", () => {
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     // An alarm that fires early (or twice) finds nothing due and re-arms for the timer.
     const stub = instanceStub(env, started.id);
-    const timerAt = await runInDurableObject(stub, (_o, state) => state.storage.getAlarm());
-    expect(timerAt).toBeGreaterThan(Date.now() + 500_000);
+    const timerAt = await alarmOnceArmed(stub, (at) => at > Date.now() + 500_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runInDurableObject(stub, (_o, state) => state.storage.getAlarm())).toBe(timerAt);
