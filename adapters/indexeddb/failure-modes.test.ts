@@ -6,6 +6,7 @@ import { DurableError } from "../../src/errors.ts";
 import { commit, row, startMessage } from "../contract/store-contract.ts";
 import { toStoreError } from "./errors.ts";
 import { createIndexedDbStore, SCHEMA_VERSION } from "./index.ts";
+import { openVersion1Database } from "./schema-v1.fixture.ts";
 
 const TERMINAL = ["Completed", "Failed", "Terminated"] as const;
 
@@ -89,6 +90,19 @@ describe("IndexedDB failure modes", () => {
     const reopened = await codeOf(older.getInstance("a"));
     expect(reopened.code).toBe("StoreUnavailable");
     expect(reopened.message).toMatch(/newer schema/);
+  });
+
+  it("an older tab that keeps the database open and ignores versionchange: opening is blocked, StoreUnavailable, and works once it closes", async () => {
+    const factory = new IDBFactory();
+    const olderTab = await openVersion1Database(factory, "shared"); // no versionchange handler: it never lets go
+    const store = createIndexedDbStore({ name: "shared", indexedDB: factory, blockedTimeoutMs: 50 });
+    const blocked = await codeOf(store.getInstance("a"));
+    expect(blocked.code).toBe("StoreUnavailable");
+    expect(blocked.message).toMatch(/blocked: another tab keeps an older version open.*Close or reload the other tabs/);
+    olderTab.close();
+    await store.createInstance(row("a"), startMessage(row("a")), { overwritableStatuses: TERMINAL });
+    expect((await store.getInstance("a"))?.instanceId).toBe("a");
+    await store.close();
   });
 
   it("maps IndexedDB's DOMExceptions to typed errors", () => {

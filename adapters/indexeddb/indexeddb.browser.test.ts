@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createHash } from "node:crypto";
 import type { HistoryEvent } from "../../src/history.ts";
+import { SCHEMA_VERSION } from "./schema.ts";
 import { bundlePage, chromiumAvailable, CHROMIUM_PATH, launchChromium, servePage, type PageServer } from "./browser-tests/harness.ts";
 
 const available = chromiumAvailable();
@@ -23,7 +25,10 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
   let server: PageServer;
 
   beforeAll(async () => {
-    server = await servePage(await bundlePage("./page.ts"));
+    server = await servePage(await bundlePage("./page.ts"), {
+      "/api/greeting": (url) => ({ body: { greeting: `Hello ${url.searchParams.get("name")}!` } }),
+      "/api/broken": () => ({ status: 503, body: { error: "down for maintenance" } }),
+    });
     browser = await launchChromium();
   }, 60_000);
 
@@ -200,6 +205,62 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(error!.message).toMatch(/deleted by another tab/);
       const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
       expect(call).toBe("StoreClosed");
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("activities use the page's APIs: fetch from its server, Web Crypto; a failed request reaches the orchestrator as TaskFailedError", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "apis");
+      const id = await start(page, "BrowserApis", { name: "Zürich" });
+      const status = await waitForCompletion(page, id);
+      expect(status.runtimeStatus).toBe("Completed");
+      const digest = createHash("sha256").update("Hello Zürich!").digest("hex");
+      expect(status.output).toEqual({ greeting: "Hello Zürich!", digest, failure: 'GET /api/broken answered 503: {"error":"down for maintenance"}' });
+      const failed = (await history(page, id)).filter((e) => e.EventType === "TaskFailed");
+      expect(failed).toHaveLength(1);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("the database upgraded by a newer release in another tab: the host lets go at once (not blocked), steps down with StoreClosed; the old release reloaded reports StoreUnavailable", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "outgrown");
+      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
+      const newer = await open(context);
+      expect(await newer.evaluate((v) => window.durableTest.upgradeDatabase("outgrown", v), SCHEMA_VERSION + 1)).toBe(`upgraded to ${SCHEMA_VERSION + 1}`);
+      await page.waitForFunction(() => window.durableTest.errors.length > 0 && !window.durableTest.runtime!.isLeader());
+      const [lost] = await page.evaluate(() => window.durableTest.errors);
+      expect(lost).toMatchObject({ code: "StoreClosed" });
+      expect(lost!.message).toContain(`upgraded to schema version ${SCHEMA_VERSION + 1} by another tab`);
+
+      await page.reload();
+      await page.waitForFunction(() => window.durableTest?.errors.length > 0);
+      const [refused] = await page.evaluate(() => window.durableTest.errors);
+      expect(refused).toMatchObject({ code: "StoreUnavailable" });
+      expect(refused!.message).toMatch(/newer schema/);
+      const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
+      expect(call).toBe("StoreUnavailable");
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("an old tab that holds the database open and ignores versionchange: opening is blocked with StoreUnavailable, and works once that tab lets go", async () => {
+    const context = await browser.newContext();
+    try {
+      const old = await open(context);
+      expect(await old.evaluate(() => window.durableTest.holdVersion1("held"))).toBe(1);
+      const page = await open(context);
+      const first = await page.evaluate(() => window.durableTest.openWhileBlocked("held", 300));
+      expect(first).toMatch(/^StoreUnavailable: .*blocked: another tab keeps an older version open/);
+      await old.evaluate(() => window.durableTest.releaseHeld());
+      expect(await page.evaluate(() => window.durableTest.useOnceUnblocked())).toBe("after");
     } finally {
       await context.close();
     }

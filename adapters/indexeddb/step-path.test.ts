@@ -11,6 +11,7 @@ import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, S
 import { row, startMessage } from "../contract/store-contract.ts";
 import { createIndexedDbStore, type IndexedDbStore } from "./index.ts";
 import { HISTORY_TAIL, INLINE_ACTIVITIES, type StoredInstance } from "./schema.ts";
+import { openVersion1Database } from "./schema-v1.fixture.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE = 1000;
@@ -472,22 +473,11 @@ describe("IndexedDB step path", () => {
 
     it("a database of schema version 1 upgrades in place: its rows read as they are", async () => {
       const factory = new IDBFactory();
-      const old = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = factory.open("steps", 1);
-        request.onupgradeneeded = () => {
-          const db = request.result;
-          db.createObjectStore("instances", { keyPath: "instanceId" }).createIndex("byCreated", ["createdAt", "instanceId"]);
-          db.createObjectStore("history", { keyPath: ["instanceId", "index"] });
-          db.createObjectStore("inbox", { keyPath: ["instanceId", "id"] }).createIndex("byVisibleAt", "visibleAt");
-          db.createObjectStore("activities", { keyPath: ["instanceId", "executionId", "id"] }).createIndex("byLockedUntil", "lockedUntil");
-          db.createObjectStore("meta");
-          const v1 = row("a", { runtimeStatus: "Running", etag: 3, historyLength: 2 });
-          request.transaction!.objectStore("instances").put(v1);
-          request.transaction!.objectStore("history").put({ instanceId: "a", index: 0, events: [event(0), event(1)] });
-          request.transaction!.objectStore("activities").put({ ...activity(v1, 0), leaseToken: null, lockedUntil: 0, dequeueCount: 0 });
-        };
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
+      const old = await openVersion1Database(factory, "steps", (tx) => {
+        const v1 = row("a", { runtimeStatus: "Running", etag: 3, historyLength: 2 });
+        tx.objectStore("instances").put(v1);
+        tx.objectStore("history").put({ instanceId: "a", index: 0, events: [event(0), event(1)] });
+        tx.objectStore("activities").put({ ...activity(v1, 0), leaseToken: null, lockedUntil: 0, dequeueCount: 0 });
       });
       old.close();
       const store = createIndexedDbStore({ name: "steps", indexedDB: factory });

@@ -30,12 +30,24 @@ export async function bundlePage(entry: string): Promise<string> {
 
 export type PageServer = LocalServer;
 
-/** Serves an HTML page that loads `script` as a module, at `/`. */
-export function servePage(script: string): Promise<PageServer> {
+/** Answers a JSON route of the test server: the value to send, with status 200, or a `status` of its own. */
+export type JsonRoute = (url: URL) => { status?: number; body: unknown };
+
+/**
+ * Serves an HTML page that loads `script` as a module, at `/`, and each of `routes` (path → JSON
+ * answer) for activities that call `fetch`.
+ */
+export function servePage(script: string, routes: Record<string, JsonRoute> = {}): Promise<PageServer> {
   const html = `<!doctype html><meta charset="utf-8"><title>durable-edge test page</title><script type="module" src="/page.js"></script>`;
   return listenLocal((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/page.js") {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route) {
+      const { status = 200, body } = route(url);
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(body));
+    } else if (path === "/page.js") {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
       res.end(script);
     } else if (path === "/") {

@@ -8,7 +8,8 @@ import { describeStoreContract, row, startMessage } from "../../contract/store-c
 import { DurableError } from "../../../src/errors.ts";
 import type { InstanceRecord } from "../../../src/store.ts";
 import { createBrowserRuntime, type BrowserRuntime } from "../browser.ts";
-import { createIndexedDbStore } from "../indexeddb-store.ts";
+import { createIndexedDbStore, type IndexedDbStore } from "../indexeddb-store.ts";
+import { openVersion1Database } from "../schema-v1.fixture.ts";
 import { testActivities, testOrchestrators } from "./test-orchestrations.ts";
 import { runRegisteredCases } from "./vitest-shim.ts";
 
@@ -32,6 +33,12 @@ if (dbName) {
 }
 
 let contractDbs = 0;
+/** A connection this tab holds open at schema version 1, as an old release of the app that never lets go. */
+let heldOpen: IDBDatabase | null = null;
+/** A store opened while another tab blocked its upgrade, kept to show it works once unblocked. */
+let blockedStore: IndexedDbStore | null = null;
+const describeError = (e: unknown) => (DurableError.is(e) ? `${e.code}: ${e.message}` : `untyped: ${String(e)}`);
+
 const api = {
   runtime,
   seen,
@@ -42,16 +49,15 @@ const api = {
    */
   async quotaProbe(name: string) {
     const store = createIndexedDbStore({ name });
-    const codeOf = (e: unknown) => (DurableError.is(e) ? `${e.code}: ${e.message}` : `untyped: ${String(e)}`);
     try {
       const small = row("small");
       await store.createInstance(small, startMessage(small), { overwritableStatuses: [] });
       const big = row("big", { input: JSON.stringify("x".repeat(1_000_000)) });
-      const created = await store.createInstance(big, startMessage(big), { overwritableStatuses: [] }).then(() => "stored", codeOf);
+      const created = await store.createInstance(big, startMessage(big), { overwritableStatuses: [] }).then(() => "stored", describeError);
       const grown = { ...small, etag: 2, runtimeStatus: "Running" as const, customStatus: JSON.stringify("y".repeat(1_000_000)), historyLength: 0 };
       const committed = await store
         .commitSteps([{ instanceId: "small", expectedEtag: 1, instance: grown, history: { mode: "append", events: [] }, deleteMessageIds: [startMessage(small).id], dropExecution: null, messages: [], activities: [] }])
-        .then((o) => o.join(","), codeOf);
+        .then((o) => o.join(","), describeError);
       const [step] = await store.loadSteps([{ instanceId: "small" }], Date.UTC(2026, 0, 1));
       return {
         created,
@@ -64,6 +70,42 @@ const api = {
     } finally {
       await store.close();
     }
+  },
+  /** Opens `name` at schema version 1 and keeps it open, ignoring `versionchange` (an old app). */
+  async holdVersion1(name: string) {
+    heldOpen = await openVersion1Database(indexedDB, name);
+    return heldOpen.version;
+  },
+  releaseHeld() {
+    heldOpen?.close();
+    heldOpen = null;
+  },
+  /** Opens a store on `name` that gives up on a blocked upgrade after `blockedTimeoutMs`; its first read's outcome. */
+  async openWhileBlocked(name: string, blockedTimeoutMs: number) {
+    blockedStore = createIndexedDbStore({ name, blockedTimeoutMs });
+    return blockedStore.getInstance("x").then(() => "read", describeError);
+  },
+  /** The store of `openWhileBlocked`, used again: creates an instance and reads it back. */
+  async useOnceUnblocked() {
+    const store = blockedStore!;
+    try {
+      await store.createInstance(row("after"), startMessage(row("after")), { overwritableStatuses: [] });
+      return (await store.getInstance("after"))?.instanceId ?? null;
+    } finally {
+      await store.close();
+    }
+  },
+  /** Opens `name` at `version` (a newer release of the app upgrading it), then closes it. */
+  upgradeDatabase(name: string, version: number) {
+    return new Promise<string>((resolve) => {
+      const request = indexedDB.open(name, version);
+      request.onsuccess = () => {
+        request.result.close();
+        resolve(`upgraded to ${request.result.version}`);
+      };
+      request.onerror = () => resolve(`error: ${request.error?.name}`);
+      request.onblocked = () => resolve("blocked");
+    });
   },
   deleteDatabase(name: string) {
     return new Promise<string>((resolve) => {

@@ -1,9 +1,10 @@
 /**
  * Orchestrations for the Chromium tests: a chain and a fan-out of slow steps (so a page can be
- * reloaded mid-way) and a sleeper (a durable timer). Every run of `Step` is counted in
- * localStorage, shared by the tabs of the origin, so a test can check that each step ran once.
+ * reloaded mid-way), a sleeper (a durable timer), and activities that use the page's own APIs
+ * (fetch, Web Crypto). Every run of `Step` is counted in localStorage, shared by the tabs of the
+ * origin, so a test can check that each step ran once.
  */
-import { activity, orchestrator, Task } from "../../../src/index.ts";
+import { activity, orchestrator, Task, TaskFailedError } from "../../../src/index.ts";
 
 export interface StepInput {
   i: number;
@@ -46,5 +47,35 @@ export const sleeper = orchestrator("Sleeper", function* (ctx) {
   return { fireAt, wokeAt: ctx.currentUtcDateTime.getTime() };
 });
 
-export const testOrchestrators = [chain, fanOutSteps, sleeper];
-export const testActivities = [step];
+/** Fetches a JSON route of the page's own server; a status other than 2xx fails the activity. */
+export const fetchJson = activity("FetchJson", async (path: string) => {
+  const response = await fetch(new URL(path, location.href));
+  if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as unknown;
+});
+
+/** The SHA-256 of a string, hex, through Web Crypto. */
+export const sha256 = activity("Sha256", async (text: string) => {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+});
+
+/**
+ * Greets through the page's server, hashes the greeting, and reports how a failing request
+ * reached the orchestrator (as a TaskFailedError carrying the activity's message).
+ */
+export const browserApis = orchestrator("BrowserApis", function* (ctx) {
+  const { name } = ctx.getInput() as { name: string };
+  const greeting = (yield* ctx.callActivity(fetchJson, `/api/greeting?name=${encodeURIComponent(name)}`)) as { greeting: string };
+  const digest = yield* ctx.callActivity(sha256, greeting.greeting);
+  let failure: string | null = null;
+  try {
+    yield* ctx.callActivity(fetchJson, "/api/broken");
+  } catch (error) {
+    failure = error instanceof TaskFailedError ? error.failureDetails.ErrorMessage : `unexpected: ${String(error)}`;
+  }
+  return { greeting: greeting.greeting, digest, failure };
+});
+
+export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis];
+export const testActivities = [step, fetchJson, sha256];
