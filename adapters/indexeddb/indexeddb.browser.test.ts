@@ -37,10 +37,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     await server?.close();
   });
 
-  async function open(context: BrowserContext, db?: string): Promise<Page> {
+  async function open(context: BrowserContext, db?: string, leaseMs?: number): Promise<Page> {
     const page = await context.newPage();
     page.on("pageerror", (error) => console.error("page error:", error));
-    await page.goto(db ? `${server.url}?db=${db}` : server.url);
+    const query = new URLSearchParams({ ...(db && { db }), ...(leaseMs && { leaseMs: String(leaseMs) }) }).toString();
+    await page.goto(query ? `${server.url}?${query}` : server.url);
     await page.waitForFunction(() => window.durableTest !== undefined);
     return page;
   }
@@ -221,6 +222,21 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(status.output).toEqual({ greeting: "Hello Zürich!", digest, failure: 'GET /api/broken answered 503: {"error":"down for maintenance"}' });
       const failed = (await history(page, id)).filter((e) => e.EventType === "TaskFailed");
       expect(failed).toHaveLength(1);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("an activity that hangs is handed out again in the same tab once its lease expires; its result is recorded once", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, "hung", 1000);
+      const id = await start(page, "Patient", null);
+      const status = await waitForCompletion(page, id);
+      expect(status.output).toBe("answered on attempt 2");
+      const events = (await history(page, id)).map((e) => e.EventType);
+      expect(events.filter((t) => t === "TaskScheduled")).toHaveLength(1);
+      expect(events.filter((t) => t === "TaskCompleted")).toHaveLength(1);
     } finally {
       await context.close();
     }

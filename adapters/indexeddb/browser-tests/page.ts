@@ -1,6 +1,7 @@
 /**
  * The page the Chromium tests load. `?db=<name>` starts a browser runtime on that database at once
- * (as an app would on load); without it, the page only exposes the helpers. Tests drive it through
+ * (as an app would on load), with activity leases of `?leaseMs=` if given; without `db`, the page
+ * only exposes the helpers. Tests drive it through
  * `window.durableTest`.
  */
 import { samples } from "../../../examples/index.ts";
@@ -25,6 +26,7 @@ let runtime: BrowserRuntime | null = null;
 if (dbName) {
   runtime = createBrowserRuntime({
     dbName,
+    leaseMs: params.has("leaseMs") ? Number(params.get("leaseMs")) : undefined,
     orchestrators: [...samples.orchestrators, ...testOrchestrators],
     activities: [...samples.activities, ...testActivities],
   });

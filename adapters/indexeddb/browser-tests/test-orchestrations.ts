@@ -77,5 +77,14 @@ export const browserApis = orchestrator("BrowserApis", function* (ctx) {
   return { greeting: greeting.greeting, digest, failure };
 });
 
-export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis];
-export const testActivities = [step, fetchJson, sha256];
+/** Hangs forever on its first attempt (a stuck request); answers on the next one. */
+export const hangOnce = activity("HangOnce", (_input: null, ctx) =>
+  ctx.dequeueCount === 1 ? new Promise<string>(() => undefined) : `answered on attempt ${ctx.dequeueCount}`,
+);
+
+export const patient = orchestrator("Patient", function* (ctx) {
+  return yield* ctx.callActivity(hangOnce, null);
+});
+
+export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient];
+export const testActivities = [step, fetchJson, sha256, hangOnce];
