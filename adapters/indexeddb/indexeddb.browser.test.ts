@@ -175,6 +175,68 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     }
   }, 60_000);
 
+  it("three tabs while the leading tab is reloaded, closed and crashed in turn: every instance completes, each activity recorded once, results right", async () => {
+    const context = await browser.newContext();
+    try {
+      let tabs = [await open(context, "chaos"), await open(context, "chaos"), await open(context, "chaos")];
+      const expectedOutput = new Map<string, number>();
+      const sumOfSteps = (count: number) => (10 * count * (count - 1)) / 2;
+      for (let i = 0; i < 12; i++) {
+        const [name, count] = i % 3 === 2 ? ["FanOutSteps", 16] : ["Chain", 10];
+        const id = await start(tabs[i % 3]!, name, { count, delayMs: 120, stagger: name === "FanOutSteps" ? 60 : 0 }, `chaos-${i}`);
+        expectedOutput.set(id, sumOfSteps(count));
+      }
+      /** The tab leading now; after an interruption another must take over within seconds. */
+      const leaderOf = async () => {
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+          for (const tab of tabs) if (await tab.evaluate(() => window.durableTest.runtime!.isLeader())) return tab;
+        }
+        throw new Error("No tab took over within 10 s");
+      };
+      // Interrupt whichever tab leads, in each of the ways a tab ends, while the work runs.
+      const interrupted: string[] = [];
+      for (const how of ["reload", "close", "crash", "reload", "close", "crash"] as const) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const leader = await leaderOf();
+        const running = await leader.evaluate(
+          async (ids) => (await Promise.all(ids.map((id) => window.durableTest.runtime!.client.getStatus(id)))).filter((s) => s?.runtimeStatus === "Running").length,
+          [...expectedOutput.keys()],
+        );
+        if (running === 0) break;
+        if (how === "reload") {
+          interrupted.push(how);
+          await leader.reload();
+          await leader.waitForFunction(() => window.durableTest !== undefined);
+          continue;
+        }
+        if (how === "crash") {
+          const crashed = new Promise((resolve) => leader.once("crash", resolve));
+          await leader.goto("chrome://crash").catch(() => undefined); // its renderer dies mid-flight
+          await crashed;
+        }
+        interrupted.push(how);
+        await leader.close();
+        tabs = [...tabs.filter((t) => t !== leader), await open(context, "chaos")];
+      }
+      const observer = tabs[0]!;
+      for (const [id, output] of expectedOutput) {
+        const status = await waitForCompletion(observer, id);
+        expect(status.runtimeStatus, id).toBe("Completed");
+        expect(status.output, id).toBe(output);
+        const events = await history(observer, id);
+        const scheduled = events.filter((e) => e.EventType === "TaskScheduled").map((e) => e.EventId);
+        const completed = events.filter((e) => e.EventType === "TaskCompleted").map((e) => (e as { TaskScheduledId: number }).TaskScheduledId);
+        expect(new Set(scheduled).size, `${id}: duplicated TaskScheduled`).toBe(scheduled.length);
+        expect([...completed].sort((a, b) => a - b), `${id}: completions`).toEqual([...scheduled].sort((a, b) => a - b));
+        expect(events.filter((e) => e.EventType === "ExecutionStarted")).toHaveLength(1);
+        expect(events.filter((e) => e.EventType === "ExecutionCompleted")).toHaveLength(1);
+      }
+      expect(interrupted).toEqual(expect.arrayContaining(["reload", "close", "crash"]));
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it("storage quota exceeded: a typed error, and nothing half-written", async () => {
     const context = await browser.newContext();
     try {
