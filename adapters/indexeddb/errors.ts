@@ -14,7 +14,8 @@ function domName(error: unknown): string | undefined {
 export function toStoreError(error: unknown, db: string, what: string): DurableError {
   if (DurableError.is(error)) return error;
   const name = domName(error);
-  const detail = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as { message: unknown }).message) : String(error);
+  const message = error instanceof Error || (typeof error === "object" && error !== null && "message" in error) ? String((error as { message: unknown }).message) : String(error);
+  const detail = message.replace(/\.$/, ""); // it goes mid-sentence
   switch (name) {
     case "QuotaExceededError":
       return new DurableError(
@@ -34,6 +35,12 @@ export function toStoreError(error: unknown, db: string, what: string): DurableE
       return new DurableError(
         "StoreUnavailable",
         `IndexedDB database '${db}' was upgraded to a newer schema by a newer version of this app (${what}). Reload the page to run the newer version.`,
+        { cause: error },
+      );
+    case "SecurityError":
+      return new DurableError(
+        "StoreUnavailable",
+        `The browser denies IndexedDB here, so database '${db}' cannot be used (${what}): ${detail}. This happens in a sandboxed frame without allow-same-origin, on a data: or file: URL, or when the user blocks site data for this site. Run the app in a top-level page of its own origin.`,
         { cause: error },
       );
     default:

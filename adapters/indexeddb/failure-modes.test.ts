@@ -112,6 +112,9 @@ describe("IndexedDB failure modes", () => {
     expect(toStoreError(new DOMException("x", "DataCloneError"), "db", "put").code).toBe("InvalidInput");
     expect(toStoreError(new DOMException("x", "InvalidStateError"), "db", "get").code).toBe("StoreClosed");
     expect(toStoreError(new DOMException("x", "UnknownError"), "db", "get").code).toBe("StoreUnavailable");
+    const denied = toStoreError(new DOMException("Access to the Indexed Database API is denied in this context.", "SecurityError"), "db", "open");
+    expect(denied.code).toBe("StoreUnavailable");
+    expect(denied.message).toMatch(/denies IndexedDB here.*denied in this context\. This happens in a sandboxed frame/);
     const passThrough = new DurableError("InstanceAlreadyExists", "x");
     expect(toStoreError(passThrough, "db", "create")).toBe(passThrough);
   });

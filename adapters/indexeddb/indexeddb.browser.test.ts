@@ -344,6 +344,22 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     }
   }, 60_000);
 
+  it("a page where the browser denies storage (opaque origin, as in a sandboxed frame): StoreUnavailable from the host and from every call, saying why", async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}sandboxed?db=denied`);
+      await page.waitForFunction(() => window.durableTest?.errors.length > 0);
+      const [locks] = await page.evaluate(() => window.durableTest.errors);
+      expect(locks).toMatchObject({ code: "StoreUnavailable" });
+      expect(locks!.message).toMatch(/denies Web Locks here.*sandboxed frame/);
+      const call = await page.evaluate(() => window.durableTest.runtime!.client.startNew("OrchestratorFunction").then(() => "started", (e: { code?: string; message: string }) => `${e.code}: ${e.message}`));
+      expect(call).toMatch(/^StoreUnavailable: The browser denies IndexedDB here, so database 'denied' cannot be used/);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it("a timer that came due while no tab was open fires on the next load", async () => {
     const context = await browser.newContext();
     try {

@@ -35,6 +35,15 @@ export function assertLocks(locks: LockManager | undefined): asserts locks is Lo
   }
 }
 
+/** Web Locks exist but the browser refuses them here (an opaque origin: a sandboxed frame, a data: URL). */
+function locksDenied(error: unknown): DurableError {
+  return new DurableError(
+    "StoreUnavailable",
+    `The browser denies Web Locks here (${String((error as { message?: unknown }).message ?? error)}), so this tab cannot take part in running orchestrations. This happens in a sandboxed frame without allow-same-origin or on a data: URL. Run the app in a top-level page of its own origin.`,
+    { cause: error },
+  );
+}
+
 export function electLeader(options: LeadershipOptions): Leadership {
   const { locks, lockName } = options;
   assertLocks(locks);
@@ -57,7 +66,9 @@ export function electLeader(options: LeadershipOptions): Leadership {
       await held.catch((error: unknown) => options.onError(error));
     })
     .catch((error: unknown) => {
-      if ((error as { name?: string } | null)?.name !== "AbortError") options.onError(error);
+      const name = (error as { name?: string } | null)?.name;
+      if (name === "AbortError") return; // resigned while waiting
+      options.onError(name === "SecurityError" ? locksDenied(error) : error);
     });
 
   return {

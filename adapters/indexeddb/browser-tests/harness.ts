@@ -35,7 +35,8 @@ export type JsonRoute = (url: URL) => { status?: number; body: unknown };
 
 /**
  * Serves an HTML page that loads `script` as a module, at `/`, and each of `routes` (path → JSON
- * answer) for activities that call `fetch`.
+ * answer) for activities that call `fetch`. `/sandboxed` is the same page in a sandbox without
+ * `allow-same-origin` (an opaque origin, where the browser denies storage), as in a sandboxed frame.
  */
 export function servePage(script: string, routes: Record<string, JsonRoute> = {}): Promise<PageServer> {
   const html = `<!doctype html><meta charset="utf-8"><title>durable-edge test page</title><script type="module" src="/page.js"></script>`;
@@ -48,10 +49,12 @@ export function servePage(script: string, routes: Record<string, JsonRoute> = {}
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(body));
     } else if (path === "/page.js") {
-      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
+      // An opaque origin loads its module script in CORS mode.
+      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store", "access-control-allow-origin": "*" });
       res.end(script);
-    } else if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    } else if (path === "/" || path === "/sandboxed") {
+      const sandbox = path === "/sandboxed" ? { "content-security-policy": "sandbox allow-scripts" } : {};
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...sandbox });
       res.end(html);
     } else {
       res.writeHead(404).end();
