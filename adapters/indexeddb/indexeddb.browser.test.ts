@@ -37,6 +37,16 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     await server?.close();
   });
 
+  /** Runs `use` in a fresh browser context (its own storage, like another browser profile), closed afterwards. */
+  async function inNewContext<T>(use: (context: BrowserContext) => Promise<T>): Promise<T> {
+    const context = await browser.newContext();
+    try {
+      return await use(context);
+    } finally {
+      await context.close();
+    }
+  }
+
   async function open(context: BrowserContext, db?: string, leaseMs?: number): Promise<Page> {
     const page = await context.newPage();
     page.on("pageerror", (error) => console.error("page error:", error));
@@ -62,21 +72,17 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
   }
 
   it("passes the shared store contract on real IndexedDB", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context);
       const results = await page.evaluate(() => window.durableTest.runContract());
       const failed = results.filter((r) => r.status === "failed");
       expect(failed, failed.map((f) => `${f.name}: ${f.error}`).join("\n\n")).toEqual([]);
       expect(results.filter((r) => r.status === "passed").length).toBeGreaterThanOrEqual(16);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("runs the tutorial's orchestration in a tab", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "tutorial");
       const id = await start(page, "OrchestratorFunction", null);
       const status = await waitForCompletion(page, id);
@@ -84,9 +90,7 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(status.output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
       const parallel = await waitForCompletion(page, await start(page, "OrchestratorFunction_Parallel", null));
       expect(parallel.output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   /** What must match between runs: each event's type, name, ids and result; not timestamps. */
@@ -98,8 +102,7 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
 
   /** Runs `name` once uninterrupted and once with a reload after `after` completions; returns both histories. */
   async function runWithAndWithoutReload(name: string, input: unknown, after: number) {
-    const context = await browser.newContext();
-    try {
+    return inNewContext(async (context) => {
       const reference = await open(context, `${name}-reference`);
       await start(reference, name, input, "job");
       expect((await waitForCompletion(reference, "job")).runtimeStatus).toBe("Completed");
@@ -116,9 +119,7 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       const status = await waitForCompletion(page, "job");
       expect(status.runtimeStatus).toBe("Completed");
       return { expected, actual: await history(page, "job"), counts: await page.evaluate(() => window.durableTest.runCounts()) };
-    } finally {
-      await context.close();
-    }
+    });
   }
 
   it("a page reloaded in the middle of a chain completes with the same history as an uninterrupted run", async () => {
@@ -143,8 +144,7 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
   }, 60_000);
 
   it("two tabs on one database: one leads, every step runs once, both see the final status, the other takes over", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const a = await open(context, "two-tabs");
       const b = await open(context, "two-tabs");
       await a.waitForFunction(() => window.durableTest.runtime!.isLeader());
@@ -170,14 +170,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       await b.waitForFunction(() => window.durableTest.runtime!.isLeader(), undefined, { timeout: 10_000 });
       const late = await start(b, "OrchestratorFunction", null);
       expect((await waitForCompletion(b, late)).output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("three tabs while the leading tab is reloaded, closed and crashed in turn: every instance completes, each activity recorded once, results right", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       let tabs = [await open(context, "chaos"), await open(context, "chaos"), await open(context, "chaos")];
       const expectedOutput = new Map<string, number>();
       const sumOfSteps = (count: number) => (10 * count * (count - 1)) / 2;
@@ -232,14 +229,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
         expect(events.filter((e) => e.EventType === "ExecutionCompleted")).toHaveLength(1);
       }
       expect(interrupted).toEqual(expect.arrayContaining(["reload", "close", "crash"]));
-    } finally {
-      await context.close();
-    }
+    });
   }, 120_000);
 
   it("storage quota exceeded: a typed error, and nothing half-written", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context);
       const cdp = await context.newCDPSession(page);
       await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(server.url).origin, quotaSize: 400_000 });
@@ -249,14 +243,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(probe.bigStored).toBe(false);
       expect(probe.smallAfter).toEqual(probe.smallExpected); // the failed commit changed nothing
       expect(probe.smallMessages).toBe(1); // its start message is still there
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("the database deleted by another tab: the host closes, steps down and reports StoreClosed", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "doomed");
       await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
       await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
@@ -268,14 +259,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(error!.message).toMatch(/deleted by another tab/);
       const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
       expect(call).toBe("StoreClosed");
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("activities use the page's APIs: fetch from its server, Web Crypto; a failed request reaches the orchestrator as TaskFailedError", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "apis");
       const id = await start(page, "BrowserApis", { name: "Zürich" });
       const status = await waitForCompletion(page, id);
@@ -284,14 +272,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(status.output).toEqual({ greeting: "Hello Zürich!", digest, failure: 'GET /api/broken answered 503: {"error":"down for maintenance"}' });
       const failed = (await history(page, id)).filter((e) => e.EventType === "TaskFailed");
       expect(failed).toHaveLength(1);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("an activity that hangs is handed out again in the same tab once its lease expires; its result is recorded once", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "hung", 1000);
       const id = await start(page, "Patient", null);
       const status = await waitForCompletion(page, id);
@@ -299,14 +284,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       const events = (await history(page, id)).map((e) => e.EventType);
       expect(events.filter((t) => t === "TaskScheduled")).toHaveLength(1);
       expect(events.filter((t) => t === "TaskCompleted")).toHaveLength(1);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("the database upgraded by a newer release in another tab: the host lets go at once (not blocked), steps down with StoreClosed; the old release reloaded reports StoreUnavailable", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "outgrown");
       await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
       await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
@@ -324,14 +306,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(refused!.message).toMatch(/newer schema/);
       const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
       expect(call).toBe("StoreUnavailable");
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("an old tab that holds the database open and ignores versionchange: opening is blocked with StoreUnavailable, and works once that tab lets go", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const old = await open(context);
       expect(await old.evaluate(() => window.durableTest.holdVersion1("held"))).toBe(1);
       const page = await open(context);
@@ -339,14 +318,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(first).toMatch(/^StoreUnavailable: .*blocked: another tab keeps an older version open/);
       await old.evaluate(() => window.durableTest.releaseHeld());
       expect(await page.evaluate(() => window.durableTest.useOnceUnblocked())).toBe("after");
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("a page where the browser denies storage (opaque origin, as in a sandboxed frame): StoreUnavailable from the host and from every call, saying why", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await context.newPage();
       await page.goto(`${server.url}sandboxed?db=denied`);
       await page.waitForFunction(() => window.durableTest?.errors.length > 0);
@@ -355,14 +331,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(locks!.message).toMatch(/denies Web Locks here.*sandboxed frame/);
       const call = await page.evaluate(() => window.durableTest.runtime!.client.startNew("OrchestratorFunction").then(() => "started", (e: { code?: string; message: string }) => `${e.code}: ${e.message}`));
       expect(call).toMatch(/^StoreUnavailable: The browser denies IndexedDB here, so database 'denied' cannot be used/);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 
   it("a timer that came due while no tab was open fires on the next load", async () => {
-    const context = await browser.newContext();
-    try {
+    await inNewContext(async (context) => {
       const page = await open(context, "timers");
       await start(page, "Sleeper", { seconds: 1.5 }, "sleeper");
       await waitForEvents(page, "sleeper", "TimerCreated", 1);
@@ -380,8 +353,6 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
       expect(status.runtimeStatus).toBe("Completed");
       const { fireAt, wokeAt } = status.output as { fireAt: number; wokeAt: number };
       expect(wokeAt).toBeGreaterThanOrEqual(fireAt);
-    } finally {
-      await context.close();
-    }
+    });
   }, 60_000);
 });
