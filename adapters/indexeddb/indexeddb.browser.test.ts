@@ -246,17 +246,27 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     });
   }, 60_000);
 
+  /**
+   * A tab that leads on `db` and has run the tutorial, while another tab does `toTheDatabase`
+   * (deletes it, upgrades it): the tab once it stepped down, and the first error its host reported.
+   */
+  async function leaderLosingItsDatabase(context: BrowserContext, db: string, toTheDatabase: (other: Page) => Promise<void>) {
+    const page = await open(context, db);
+    await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+    await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
+    await toTheDatabase(await open(context));
+    await page.waitForFunction(() => window.durableTest.errors.length > 0 && !window.durableTest.runtime!.isLeader());
+    const [error] = await page.evaluate(() => window.durableTest.errors);
+    return { page, error: error! };
+  }
+
   it("the database deleted by another tab: the host closes, steps down and reports StoreClosed", async () => {
     await inNewContext(async (context) => {
-      const page = await open(context, "doomed");
-      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
-      await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
-      const other = await open(context);
-      expect(await other.evaluate(() => window.durableTest.deleteDatabase("doomed"))).toBe("deleted"); // not blocked
-      await page.waitForFunction(() => window.durableTest.errors.length > 0 && !window.durableTest.runtime!.isLeader());
-      const [error] = await page.evaluate(() => window.durableTest.errors);
+      const { page, error } = await leaderLosingItsDatabase(context, "doomed", async (other) => {
+        expect(await other.evaluate(() => window.durableTest.deleteDatabase("doomed"))).toBe("deleted"); // not blocked
+      });
       expect(error).toMatchObject({ code: "StoreClosed" });
-      expect(error!.message).toMatch(/deleted by another tab/);
+      expect(error.message).toMatch(/deleted by another tab/);
       const call = await page.evaluate(() => window.durableTest.runtime!.client.getStatus("x").then(() => "ok", (e: { code?: string }) => e.code));
       expect(call).toBe("StoreClosed");
     });
@@ -289,15 +299,11 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
 
   it("the database upgraded by a newer release in another tab: the host lets go at once (not blocked), steps down with StoreClosed; the old release reloaded reports StoreUnavailable", async () => {
     await inNewContext(async (context) => {
-      const page = await open(context, "outgrown");
-      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
-      await waitForCompletion(page, await start(page, "OrchestratorFunction", null));
-      const newer = await open(context);
-      expect(await newer.evaluate((v) => window.durableTest.upgradeDatabase("outgrown", v), SCHEMA_VERSION + 1)).toBe(`upgraded to ${SCHEMA_VERSION + 1}`);
-      await page.waitForFunction(() => window.durableTest.errors.length > 0 && !window.durableTest.runtime!.isLeader());
-      const [lost] = await page.evaluate(() => window.durableTest.errors);
+      const { page, error: lost } = await leaderLosingItsDatabase(context, "outgrown", async (newer) => {
+        expect(await newer.evaluate((v) => window.durableTest.upgradeDatabase("outgrown", v), SCHEMA_VERSION + 1)).toBe(`upgraded to ${SCHEMA_VERSION + 1}`);
+      });
       expect(lost).toMatchObject({ code: "StoreClosed" });
-      expect(lost!.message).toContain(`upgraded to schema version ${SCHEMA_VERSION + 1} by another tab`);
+      expect(lost.message).toContain(`upgraded to schema version ${SCHEMA_VERSION + 1} by another tab`);
 
       await page.reload();
       await page.waitForFunction(() => window.durableTest?.errors.length > 0);
