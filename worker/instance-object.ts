@@ -34,6 +34,11 @@ import { ACTIVITY_LEASE_MS, DISPATCH_BATCH } from "./limits.ts";
 const OUTBOX_BATCH = 500;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
+/**
+ * How soon an object that died mid-round wakes to resume, through the fallback alarm armed with
+ * every commit that leaves work (see `armFallback`).
+ */
+export const RESUME_AFTER_MS = 30_000;
 
 export interface ActivityCompletion {
   item: ClaimedActivity;
@@ -84,6 +89,7 @@ export class InstanceObject extends DurableObject<Env> {
       isLocal: (id) => instanceObjectName(id, this.partitions) === this.objectName,
       indexShardOf: (id) => indexShardName(id, shards),
       completions: "write-behind",
+      onWork: (dueAt) => this.armFallback(dueAt),
     });
     void ctx.blockConcurrencyWhile(async () => {
       this.store.migrate();
@@ -93,6 +99,7 @@ export class InstanceObject extends DurableObject<Env> {
       this.objectName ??= stored?.value ?? null;
       // Kept, so that an alarm that wakes the object without its name still knows what it holds.
       if (!stored && this.objectName !== null) ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, this.objectName);
+      this.alarmAt = await ctx.storage.getAlarm();
     });
     const runner = activityRunnerOf(ctx);
     const send = createBatcher<ClaimedActivity>((items) => runner.run(items), DISPATCH_BATCH);
@@ -305,6 +312,21 @@ export class InstanceObject extends DurableObject<Env> {
       this.store.settleOutbox(delivered, failed, Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempts));
       if (failed.length > 0 || entries.length < OUTBOX_BATCH) return;
     }
+  }
+
+  /**
+   * Called right after a commit that left work, in the same turn (no await in between, so the
+   * alarm is written with the commit). The round arms the exact wake-up only at its end, after
+   * delivering the outbox; if the object dies before that (a deploy, a crash), nothing but an
+   * alarm would ever wake it, and a timer or queued activity would wait for the next request.
+   * This alarm, at most `RESUME_AFTER_MS` away, resumes it. Only moves the alarm earlier, so a busy
+   * object writes it about once per `RESUME_AFTER_MS`.
+   */
+  private armFallback(dueAt: number): void {
+    const at = Math.max(dueAt, Date.now() + RESUME_AFTER_MS);
+    if (this.alarmAt === undefined || (this.alarmAt !== null && this.alarmAt <= at)) return;
+    this.alarmAt = at;
+    this.ctx.storage.setAlarm(at).catch((error: unknown) => console.error(`durable-edge: could not arm the fallback alarm of '${this.objectName}'.`, error));
   }
 
   /** The alarm only ever moves earlier; one that fires early finds nothing due and re-arms. */

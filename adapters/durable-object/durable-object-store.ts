@@ -59,6 +59,14 @@ export interface DurableObjectStoreOptions {
    * pruned, a batch at a time, as new messages arrive.
    */
   receivedRetentionMs?: number;
+  /**
+   * Called right after a transaction that left work this object must come back to (a message, an
+   * activity, an outbox entry), with the earliest time that work falls due (0: at once), in the
+   * same turn as the commit. A host that arms its wake-up only at the end of its round would sleep
+   * forever if it died in between (a deploy, a crash), since leases and held results live in memory:
+   * it arms a fallback alarm here.
+   */
+  onWork?: (dueAt: number) => void;
 }
 
 
@@ -144,6 +152,9 @@ class SqlStore implements DurableObjectStore {
   private readonly records = new Map<string, { record: StoredRecord; input: string | null } | null>();
   /** False once the outbox was seen empty and nothing was queued since. */
   private outboxMaybe = true;
+  /** The earliest due time of the work the running transaction left (Infinity: none). */
+  private workDueAt = Infinity;
+  private readonly onWork: ((dueAt: number) => void) | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorageLike,
@@ -155,6 +166,7 @@ class SqlStore implements DurableObjectStore {
     this.clockNow = options.now ?? Date.now;
     this.writeBehind = options.completions === "write-behind";
     this.receivedPruner = new Pruner("received", "id", "at", options.receivedRetentionMs);
+    this.onWork = options.onWork;
   }
 
   // --- lifecycle ---
@@ -201,6 +213,7 @@ class SqlStore implements DurableObjectStore {
   private transaction<T>(fn: (after: (effect: () => void) => void) => T): T {
     const effects: (() => void)[] = [];
     const seqBefore = this.seq;
+    this.workDueAt = Infinity;
     let result: T;
     try {
       result = this.storage.transactionSync(() => fn((e) => effects.push(e)));
@@ -211,6 +224,7 @@ class SqlStore implements DurableObjectStore {
     }
     this.transactions++;
     for (const e of effects) e();
+    if (this.workDueAt !== Infinity) this.onWork?.(this.workDueAt);
     return result;
   }
 
@@ -536,6 +550,7 @@ class SqlStore implements DurableObjectStore {
     this.transaction(() => {
       for (const e of delivered) this.exec(`DELETE FROM outbox WHERE id = ? AND rev = ?`, e.id, e.rev);
       for (const e of failed) this.exec(`UPDATE outbox SET due_at = ?, attempts = attempts + 1 WHERE id = ? AND rev = ?`, retryAt, e.id, e.rev);
+      if (failed.length > 0) this.workDueAt = retryAt;
     });
   }
 
@@ -570,6 +585,7 @@ class SqlStore implements DurableObjectStore {
     if (this.isLocal(m.instanceId)) this.appendLocal(m);
     else {
       this.outboxMaybe = true;
+      this.workDueAt = 0;
       const { seq: _seq, ...message } = m;
       this.exec(
         `INSERT OR IGNORE INTO outbox (id, kind, target, payload, rev, due_at) VALUES (?, 'message', ?, ?, 0, 0)`,
@@ -591,7 +607,10 @@ class SqlStore implements DurableObjectStore {
       m.visibleAt,
       JSON.stringify(m.event),
     );
-    if (written > 0) this.seq = seq;
+    if (written > 0) {
+      this.seq = seq;
+      this.workDueAt = Math.min(this.workDueAt, m.visibleAt);
+    }
   }
 
   /** The activity whose result message `id` is (held in memory or stored in its row), or null. */
@@ -620,6 +639,7 @@ class SqlStore implements DurableObjectStore {
       );
     }
     const item = { ...a, seq };
+    this.workDueAt = 0;
     after(() => this.queue.set(item.id, item));
   }
 
@@ -650,6 +670,7 @@ class SqlStore implements DurableObjectStore {
   private queueIndex(instanceId: string, record: InstanceRecord | null): void {
     if (!this.indexShardOf) return;
     this.outboxMaybe = true;
+    this.workDueAt = 0;
     const version = this.nextVersion();
     const update: IndexUpdate = { instanceId, version, record };
     this.exec(

@@ -86,6 +86,26 @@ describe("Durable Object store", () => {
     });
   });
 
+  it("reports the work a transaction left, with when it falls due, right after the commit; nothing for reads, writes that leave none, or a failed transaction", async () => {
+    await inFreshObject(async (state) => {
+      const reported: number[] = [];
+      const store = createDurableObjectStore(state.storage, { ...writeBehind, onWork: (dueAt) => reported.push(dueAt) });
+      await store.createInstance(record(1, { runtimeStatus: "Pending", historyLength: 0 }), start, { overwritableStatuses: [] });
+      expect(reported).toEqual([start.visibleAt]); // the start message
+      const timer: InboxMessage = { ...start, id: "timer", visibleAt: T0 + 60_000, event: { EventType: "TimerFired", EventId: -1, Timestamp: T0, TimerId: 0, FireAt: T0 + 60_000 } };
+      await store.commitSteps([commit(1, { deleteMessageIds: [start.id], messages: [timer] })]);
+      expect(reported.at(-1)).toBe(T0 + 60_000);
+      await store.commitSteps([commit(2, { activities: [activity(0)] })]);
+      expect(reported.at(-1)).toBe(0); // a queued activity: due at once
+      const count = reported.length;
+      await store.loadSteps([{ instanceId: "i" }], T0);
+      await store.getInstance("i");
+      await store.commitSteps([commit(3, {})]); // a step that leaves nothing new
+      await expect(store.createInstance(record(1), start, { overwritableStatuses: [] })).rejects.toThrow(/already exists/);
+      expect(reported).toHaveLength(count);
+    });
+  });
+
   it("loses an uncommitted write-behind result on restart and hands the activity out again; a completion from before the restart still applies", async () => {
     await inFreshObject(async (state) => {
       const first = createDurableObjectStore(state.storage, writeBehind);

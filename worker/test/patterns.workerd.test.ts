@@ -7,6 +7,7 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject 
 import { describe, expect, it } from "vitest";
 import { alarmOnceArmed, BASE, call, finished, objectNameOf, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { instanceStub } from "../routing.ts";
+import { RESUME_AFTER_MS } from "../instance-object.ts";
 
 describe("orchestration patterns on Durable Objects", () => {
   it("fires a durable timer through the object's alarm (HumanInteraction times out)", async () => {
@@ -28,8 +29,11 @@ describe("orchestration patterns on Durable Objects", () => {
   it("delivers raiseEvent to a waiting instance (HumanInteraction approved)", async () => {
     const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 });
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
-    // An alarm that fires early (or twice) finds nothing due and re-arms for the timer.
+    // The commit armed a fallback alarm (RESUME_AFTER_MS away). An alarm that fires early (or
+    // twice) finds nothing due and arms the timer's own.
     const stub = instanceStub(env, started.id);
+    await alarmOnceArmed(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
     const timerAt = await alarmOnceArmed(stub, (at) => at > Date.now() + 500_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -44,6 +48,30 @@ describe("orchestration patterns on Durable Objects", () => {
     expect(done.output).toEqual({ approved: true, approval: { by: "alice" } });
     const late = await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(late.status).toBe(410);
+  });
+
+  it("an object that dies after a commit, before its round arms the alarm, wakes through the fallback alarm and re-arms its timer", async () => {
+    const id = `fallback-${crypto.randomUUID()}`;
+    const stub = instanceStub(env, id);
+    // This object's rounds end before arming the alarm, as if a deploy cut each one short after its commit.
+    await runInDurableObject(stub, (object) => {
+      (object as unknown as { armAlarm: () => Promise<void> }).armAlarm = async () => undefined;
+    });
+    const started = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 }, id);
+    const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
+    expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
+    const fallback = await alarmOnceArmed(stub);
+    expect(fallback).toBeLessThanOrEqual(Date.now() + RESUME_AFTER_MS);
+
+    await abortAllDurableObjects(); // it dies, and no request comes to wake it
+    const revived = instanceStub(env, id); // (stubs from before the abort are broken)
+    expect(await runDurableObjectAlarm(revived)).toBe(true); // the fallback alarm wakes a fresh object
+    const timerAt = await alarmOnceArmed(revived, (at) => at > Date.now() + 500_000); // which arms the timer's own alarm
+    expect(timerAt).toBeLessThanOrEqual(Date.now() + 600_000);
+    const sendUrl = started.sendEventPostUri.replace("{eventName}", "Approval");
+    expect((await call(sendUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ by: "bob" }) })).status).toBe(202);
+    const done = await pollUntil(started.statusQueryGetUri, finished);
+    expect(done.output).toEqual({ approved: true, approval: { by: "bob" } });
   });
 
   it("runs a sub-orchestration on another object and hands its result back", async () => {
