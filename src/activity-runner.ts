@@ -11,9 +11,19 @@ import { fromJson, toJson } from "./json.ts";
 import { messageIds } from "./step.ts";
 import type { ClaimedActivity, InboxMessage } from "./store.ts";
 
-export async function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock): Promise<InboxMessage> {
+export interface ExecuteActivityOptions {
+  /**
+   * Give up on an activity that runs longer than this: its result is a `TaskFailed` with a
+   * `Timeout` error, returned at once. The activity's own promise cannot be cancelled and is
+   * abandoned (as Durable Functions does when a function times out).
+   */
+  timeoutMs?: number;
+}
+
+export async function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
   const definition = registry.activity(item.name);
   let event: HistoryEvent;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     if (!definition) {
       throw new DurableError(
@@ -21,14 +31,35 @@ export async function executeActivity(item: ClaimedActivity, registry: Registry,
         `No activity named '${item.name}' is registered with this runtime. Register it in createRuntime({ activities }).`,
       );
     }
-    const output = await definition.fn(fromJson(item.input), {
-      instanceId: item.instanceId,
-      executionId: item.executionId,
-      name: item.name,
-      taskId: item.taskId,
-      idempotencyKey: item.id,
-      dequeueCount: item.dequeueCount,
-    });
+    const running = Promise.resolve(
+      definition.fn(fromJson(item.input), {
+        instanceId: item.instanceId,
+        executionId: item.executionId,
+        name: item.name,
+        taskId: item.taskId,
+        idempotencyKey: item.id,
+        dequeueCount: item.dequeueCount,
+      }),
+    );
+    const { timeoutMs } = options;
+    const output =
+      timeoutMs === undefined
+        ? await running
+        : await Promise.race([
+            running,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () =>
+                  reject(
+                    new DurableError(
+                      "Timeout",
+                      `Activity '${item.name}' ran longer than ${timeoutMs} ms, the host's limit for one activity, and was abandoned (it may still be running). Split it into shorter activities, or raise the limit.`,
+                    ),
+                  ),
+                timeoutMs,
+              );
+            }),
+          ]);
     const result = toJson(output, `The output of activity '${item.name}'`);
     event = { EventType: "TaskCompleted", EventId: -1, Timestamp: clock.now(), TaskScheduledId: item.taskId, Result: result };
   } catch (error) {
@@ -42,6 +73,8 @@ export async function executeActivity(item: ClaimedActivity, registry: Registry,
       Details: failure.StackTrace,
       FailureDetails: failure,
     };
+  } finally {
+    clearTimeout(timer);
   }
   return {
     id: messageIds.activityResult(item.id),

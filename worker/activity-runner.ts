@@ -13,7 +13,8 @@ import type { Env } from "./env.ts";
 import type { ActivityCompletion } from "./instance-object.ts";
 import { orchestrations } from "./orchestrations.ts";
 import { instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
-import { DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
+import { startLeaseHeartbeat } from "./lease-heartbeat.ts";
+import { activityLeaseMs, activityTimeoutMs, DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
 
 const registry = new Registry(orchestrations.orchestrators, [...orchestrations.activities, httpActivity(undefined)]);
 
@@ -43,17 +44,28 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     void work.finally(() => running.delete(work));
   };
   const partitions = instancePartitionCount(env);
-  const report = createBatcher<ActivityCompletion>(async (batch) => {
-    // One report per object: with partitions, results of several instances travel together.
-    const byObject = new Map<string, ActivityCompletion[]>();
-    for (const c of batch) {
-      const name = instanceObjectName(c.item.instanceId, partitions);
-      const list = byObject.get(name);
-      if (list) list.push(c);
-      else byObject.set(name, [c]);
+  /** One call per object: with partitions, several instances' activities travel together. */
+  const byObject = <T>(things: readonly T[], instanceOf: (t: T) => string): T[][] => {
+    const groups = new Map<string, T[]>();
+    for (const t of things) {
+      const name = instanceObjectName(instanceOf(t), partitions);
+      const list = groups.get(name);
+      if (list) list.push(t);
+      else groups.set(name, [t]);
     }
+    return [...groups.values()];
+  };
+  const timeoutMs = activityTimeoutMs(env);
+  const heartbeat = startLeaseHeartbeat(activityLeaseMs(env) / 3, async (running) => {
     await Promise.all(
-      [...byObject.values()].map(async (list) => {
+      byObject(running, (item) => item.instanceId).map((list) =>
+        instanceStub(env, list[0]!.instanceId).renewLeases(list.map(({ id, instanceId, leaseToken }) => ({ id, instanceId, leaseToken }))),
+      ),
+    );
+  });
+  const report = createBatcher<ActivityCompletion>(async (batch) => {
+    await Promise.all(
+      byObject(batch, (c) => c.item.instanceId).map(async (list) => {
         const capacity = handBacks > 0 && Date.now() < deadline ? DISPATCH_BATCH : 0;
         if (capacity > 0) handBacks--;
         const { next } = await instanceStub(env, list[0]!.item.instanceId).completeActivities(list, capacity);
@@ -64,7 +76,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
   const runAll = async (batch: readonly ClaimedActivity[]): Promise<void> => {
     await Promise.all(
       batch.map(async (item) => {
-        const result = await executeActivity(item, registry, systemClock);
+        const result = await heartbeat.track(item, () => executeActivity(item, registry, systemClock, { timeoutMs }));
         try {
           await report({ item, result });
         } catch (error) {
@@ -74,5 +86,9 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     );
   };
   track(runAll(items));
-  while (running.size > 0) await Promise.all([...running]);
+  try {
+    while (running.size > 0) await Promise.all([...running]);
+  } finally {
+    heartbeat.stop();
+  }
 }

@@ -29,7 +29,7 @@ import type { ActivityRunner } from "./activity-runner.ts";
 import { orchestrations } from "./orchestrations.ts";
 import { indexShardCount, indexShardName, indexStub, instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
 import { capture, type RpcResult } from "./rpc-result.ts";
-import { ACTIVITY_LEASE_MS, DISPATCH_BATCH } from "./limits.ts";
+import { activityLeaseMs, DISPATCH_BATCH } from "./limits.ts";
 
 const OUTBOX_BATCH = 500;
 const RETRY_MIN_MS = 1_000;
@@ -76,6 +76,7 @@ export class InstanceObject extends DurableObject<Env> {
   private again = false;
   private resumed = false;
   private handBack: HandBack | null = null;
+  private readonly leaseMs: number;
   /** The alarm as this object last set or read it (undefined: not known yet). */
   private alarmAt: number | null | undefined = undefined;
 
@@ -111,7 +112,8 @@ export class InstanceObject extends DurableObject<Env> {
       }
       return send(item);
     };
-    this.runtime = createRuntime({ store: this.store, ...orchestrations, dispatchActivity: dispatch, leaseMs: ACTIVITY_LEASE_MS });
+    this.leaseMs = activityLeaseMs(env);
+    this.runtime = createRuntime({ store: this.store, ...orchestrations, dispatchActivity: dispatch, leaseMs: this.leaseMs });
     this.client = new DurableClient({
       store: this.store,
       clock: systemClock,
@@ -219,6 +221,15 @@ export class InstanceObject extends DurableObject<Env> {
       this.handBack = null;
     }
     return { accepted, next: back.items };
+  }
+
+  /**
+   * A runner's heartbeat for activities still running: extends their leases by a lease from now,
+   * each only while it is still theirs. Returns, per activity, whether its lease is held.
+   */
+  async renewLeases(items: readonly Pick<ClaimedActivity, "id" | "instanceId" | "leaseToken">[]): Promise<boolean[]> {
+    for (const item of items) this.bind(item.instanceId);
+    return this.store.renewLeases(items, Date.now() + this.leaseMs);
   }
 
   /** SQLite rows written and transactions run by this object's store since it started (benchmarks). */

@@ -1,7 +1,23 @@
 /** @module worker/limits — the knobs of activity dispatch, in one place. */
 
-/** How long a dispatched activity may take before it is handed out again. */
-export const ACTIVITY_LEASE_MS = 5 * 60_000;
+import type { Env } from "./env.ts";
+
+/** How long a dispatched activity's lease lasts unless renewed (`ACTIVITY_LEASE_SECONDS`, default 5 min). */
+export function activityLeaseMs(env: Pick<Env, "ACTIVITY_LEASE_SECONDS">): number {
+  return seconds(env.ACTIVITY_LEASE_SECONDS, "ACTIVITY_LEASE_SECONDS", 300, 3);
+}
+
+/** How long one activity may run before its runner fails it with a `Timeout` (`ACTIVITY_TIMEOUT_SECONDS`, default 30 min). */
+export function activityTimeoutMs(env: Pick<Env, "ACTIVITY_TIMEOUT_SECONDS">): number {
+  return seconds(env.ACTIVITY_TIMEOUT_SECONDS, "ACTIVITY_TIMEOUT_SECONDS", 1800, 1);
+}
+
+function seconds(raw: string | undefined, name: string, fallback: number, min: number): number {
+  if (raw === undefined || raw === "") return fallback * 1000;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new RangeError(`${name} must be a number of seconds, at least ${min}; got '${raw}'.`);
+  return n * 1000;
+}
 /** Activities per `ActivityRunner` invocation (and per hand-back to a runner). */
 export const DISPATCH_BATCH = 25;
 /**

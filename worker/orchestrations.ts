@@ -1,7 +1,8 @@
 /**
  * @module worker/orchestrations — what the Worker runs: every sample from `examples/`, plus a chain
  * of N activities (the benchmark's workload), a parent that runs the tutorial as a
- * sub-orchestration (on another Durable Object), and a parent waiting on a human-interaction child.
+ * sub-orchestration (on another Durable Object), a parent waiting on a human-interaction child, and
+ * an activity that outlasts its lease.
  */
 import { activity, orchestrator } from "../src/index.ts";
 import { helloSequence, humanInteraction, samples } from "../examples/index.ts";
@@ -29,7 +30,21 @@ export const approvalParent = orchestrator("ApprovalParent", function* (ctx) {
   return yield* ctx.callSubOrchestrator(humanInteraction, input, `${ctx.instanceId}:approval`);
 });
 
+/**
+ * Sleeps `ms` and returns the attempt it ran as (`dequeueCount`). Longer than a lease, it completes
+ * only because its runner renews the lease, and on its first attempt.
+ */
+export const slowStep = activity("SlowStep", async (ms: number, ctx) => {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ctx.dequeueCount;
+});
+
+/** One `SlowStep` of `{ ms }`. */
+export const slowActivity = orchestrator("SlowActivity", function* (ctx) {
+  return yield* ctx.callActivity(slowStep, Number((ctx.getInput() as { ms?: number } | null)?.ms ?? 1000));
+});
+
 export const orchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent],
-  activities: [...samples.activities, addOne],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity],
+  activities: [...samples.activities, addOne, slowStep],
 };

@@ -1,5 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" })) process.env[k] ??= v;
 
@@ -9,6 +9,7 @@ export default defineConfig({
   test: {
     name: "workerd",
     include: ["**/*.workerd.test.ts"],
+    exclude: [...configDefaults.exclude, "test/leases.workerd.test.ts"], // needs the short leases of the per-instance project
     testTimeout: 60_000,
   },
 });

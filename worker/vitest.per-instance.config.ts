@@ -5,13 +5,17 @@ for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE
 
 /**
  * The orchestration patterns and the tutorial again inside workerd, with one Durable Object per
- * instance (`INSTANCE_PARTITIONS` "0") instead of the partitions `wrangler.toml` configures.
+ * instance (`INSTANCE_PARTITIONS` "0") instead of the partitions `wrangler.toml` configures, with
+ * activity leases of 3 s (renewed by the runners' heartbeat) and an activity timeout of 6 s, where
+ * the lease tests run.
  */
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "../wrangler.toml" }, miniflare: { bindings: { INSTANCE_PARTITIONS: "0" } } })],
+  plugins: [
+    cloudflareTest({ wrangler: { configPath: "../wrangler.toml" }, miniflare: { bindings: { INSTANCE_PARTITIONS: "0", ACTIVITY_LEASE_SECONDS: "3", ACTIVITY_TIMEOUT_SECONDS: "6" } } }),
+  ],
   test: {
     name: "workerd-per-instance",
-    include: ["test/patterns.workerd.test.ts", "test/tutorial.workerd.test.ts"],
+    include: ["test/patterns.workerd.test.ts", "test/tutorial.workerd.test.ts", "test/leases.workerd.test.ts"],
     testTimeout: 60_000,
   },
 });

@@ -108,6 +108,12 @@ export interface DurableObjectStore extends Store {
   settleOutbox(delivered: readonly OutboxEntry[], failed: readonly OutboxEntry[], retryAt: number): void;
   /** When the earliest outbox entry is due, or null when the outbox is empty. */
   nextOutboxAt(): number | null;
+  /**
+   * Extends the leases of activities still running (a worker's heartbeat) to `until`, each only if
+   * its lease is still the one given (not expired and handed out again, not completed). Returns,
+   * per activity, whether its lease is held. Leases live in memory; this writes nothing.
+   */
+  renewLeases(activities: readonly Pick<ClaimedActivity, "id" | "leaseToken">[], until: number): boolean[];
   stats(): StoreStats;
 }
 
@@ -468,6 +474,16 @@ class SqlStore implements DurableObjectStore {
       }
     }
     return { instanceIds, activities };
+  }
+
+  renewLeases(activities: readonly Pick<ClaimedActivity, "id" | "leaseToken">[], until: number): boolean[] {
+    this.open();
+    return activities.map(({ id, leaseToken }) => {
+      const lease = this.leases.get(id);
+      if (!lease || lease.token !== leaseToken || !this.queue.has(id)) return false;
+      lease.lockedUntil = Math.max(lease.lockedUntil, until);
+      return true;
+    });
   }
 
   async completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
