@@ -18,6 +18,8 @@ export interface ExecuteActivityOptions {
    * abandoned (as Durable Functions does when a function times out).
    */
   timeoutMs?: number;
+  /** How a user allows longer activities on this host, for the timeout's message (e.g. "createRuntime({ leaseMs })"). */
+  allowLonger?: string;
 }
 
 export async function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
@@ -53,7 +55,7 @@ export async function executeActivity(item: ClaimedActivity, registry: Registry,
                   reject(
                     new DurableError(
                       "Timeout",
-                      `Activity '${item.name}' ran longer than ${timeoutMs} ms, the host's limit for one activity, and was abandoned (it may still be running). Split it into shorter activities, or raise the limit.`,
+                      `Activity '${item.name}' ran longer than ${Math.round(timeoutMs)} ms, the host's limit for one activity, and was abandoned (it may still be running). Split it into shorter activities${options.allowLonger ? `, or allow longer ones with ${options.allowLonger}` : ", or raise the limit"}.`,
                     ),
                   ),
                 timeoutMs,

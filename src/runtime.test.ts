@@ -398,6 +398,26 @@ describe("at-least-once work", () => {
     expect(history.filter((e) => e.EventType === "TaskCompleted")).toHaveLength(3);
   });
 
+  it("an activity run in-process that would outlast its lease fails with a Timeout before the lease runs out, once, instead of running again and again", async () => {
+    let runs = 0;
+    const stuck = activity("Stuck", () => {
+      runs++;
+      return new Promise<never>(() => undefined);
+    });
+    const waitsOnStuck = orchestrator("WaitsOnStuck", function* (ctx) {
+      return yield* ctx.callActivity(stuck, null);
+    });
+    const { runtime, client, store } = setup({ leaseMs: 200, orchestrators: [waitsOnStuck], activities: [stuck] });
+    const id = await client.startNew("WaitsOnStuck");
+    await runtime.drain(); // returns once the activity was given up on and its failure stepped
+    const status = await client.getStatus(id);
+    expect(status?.runtimeStatus).toBe("Failed");
+    expect(JSON.stringify(status?.output)).toMatch(/Activity 'Stuck' ran longer than \d+ ms.*allow longer ones with a longer leaseMs/);
+    expect(runs).toBe(1);
+    const failed = (await store.getHistory(id)).filter((e) => e.EventType === "TaskFailed");
+    expect(failed).toHaveLength(1);
+  });
+
   it("runDue steps what is due and returns while dispatched activities still run; their results step on later", async () => {
     const dispatched: ClaimedActivity[] = [];
     const finish: (() => void)[] = [];

@@ -28,7 +28,13 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Default: `console`. */
   logger?: ReplaySafeLogger;
-  /** How long an activity may run before another worker presumes it lost and runs it again (default 5 minutes). */
+  /**
+   * How long a claimed activity is leased (default 5 minutes). An activity this runtime runs itself
+   * must end within its lease: a little before the lease runs out it fails with a `Timeout` error
+   * (the orchestrator sees a `TaskFailedError`), so that its failure is recorded while the lease is
+   * still its own. Otherwise it would lose its lease, run again, lose it again, and never complete.
+   * If this runtime dies, its activities run again once their leases run out.
+   */
   leaseMs?: number;
   /** Activities running at once in this runtime (default 1,000). */
   maxConcurrentActivities?: number;
@@ -82,6 +88,8 @@ interface CacheEntry {
 
 const MAX_TIMER_DELAY = 2_147_483_647;
 const RETRY_AFTER_ERROR_MS = 1000;
+/** How long before its lease runs out an activity run in-process is given up on (at most a tenth of the lease). */
+const LEASE_MARGIN_MS = 5_000;
 
 export function createRuntime(options: RuntimeOptions): Runtime {
   return new DurableRuntime(options);
@@ -331,7 +339,10 @@ class DurableRuntime implements Runtime {
       }
       return;
     }
-    const result = await executeActivity(item, this.registry, this.clock);
+    // End before the lease does, so the outcome (a Timeout at worst) is still accepted.
+    const margin = Math.min(LEASE_MARGIN_MS, this.leaseMs / 10);
+    const timeoutMs = Math.max(item.lockedUntil - this.clock.now() - margin, margin);
+    const result = await executeActivity(item, this.registry, this.clock, { timeoutMs, allowLonger: "a longer leaseMs" });
     try {
       await this.store.completeActivity(item, result);
     } catch (error) {

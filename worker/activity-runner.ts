@@ -76,7 +76,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
   const runAll = async (batch: readonly ClaimedActivity[]): Promise<void> => {
     await Promise.all(
       batch.map(async (item) => {
-        const result = await heartbeat.track(item, () => executeActivity(item, registry, systemClock, { timeoutMs }));
+        const result = await heartbeat.track(item, () => executeActivity(item, registry, systemClock, { timeoutMs, allowLonger: "ACTIVITY_TIMEOUT_SECONDS" }));
         try {
           await report({ item, result });
         } catch (error) {

@@ -25,8 +25,9 @@ export interface BrowserRuntimeOptions {
   orchestrators?: readonly OrchestratorDefinition[];
   activities?: readonly ActivityDefinition[];
   /**
-   * How long an activity may run before it is presumed lost and run again (default 30 s). A tab that
-   * takes over releases the old leader's leases at once, so this matters only for a hung activity.
+   * How long an activity may run (default 5 minutes): one that would run longer fails with a
+   * `Timeout` error just before, which the orchestrator sees as a `TaskFailedError`. A tab that
+   * takes over releases the old leader's leases at once, so a reload never waits for this.
    */
   leaseMs?: number;
   maxConcurrentActivities?: number;
@@ -123,7 +124,7 @@ class TabRuntime implements BrowserRuntime {
       activities: options.activities,
       clock,
       logger,
-      leaseMs: options.leaseMs ?? 30_000,
+      leaseMs: options.leaseMs ?? 5 * 60_000,
       maxConcurrentActivities: options.maxConcurrentActivities,
       maxBatchSize: options.maxBatchSize,
       cacheSize: options.cacheSize,

@@ -285,15 +285,20 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     });
   }, 60_000);
 
-  it("an activity that hangs is handed out again in the same tab once its lease expires; its result is recorded once", async () => {
+  it("an activity that would outlast its lease fails with a Timeout just before it runs out, caught by the orchestrator; it runs once, not again and again", async () => {
     await inNewContext(async (context) => {
-      const page = await open(context, "hung", 1000);
-      const id = await start(page, "Patient", null);
+      const page = await open(context, "patient", 1000);
+      const quick = await waitForCompletion(page, await start(page, "Patient", { delayMs: 50 }));
+      expect(quick.output).toBe("completed with 10");
+      const id = await start(page, "Patient", { delayMs: 3000 });
       const status = await waitForCompletion(page, id);
-      expect(status.output).toBe("answered on attempt 2");
+      expect(status.output).toMatch(/^failed: Activity 'Step' ran longer than \d+ ms.*abandoned.*allow longer ones with a longer leaseMs/);
       const events = (await history(page, id)).map((e) => e.EventType);
       expect(events.filter((t) => t === "TaskScheduled")).toHaveLength(1);
-      expect(events.filter((t) => t === "TaskCompleted")).toHaveLength(1);
+      expect(events.filter((t) => t === "TaskFailed")).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // past the abandoned run's end, and another lease
+      const runs = await page.evaluate(() => window.durableTest.runCounts());
+      expect(Object.values(runs)).toEqual([1, 1]);
     });
   }, 60_000);
 

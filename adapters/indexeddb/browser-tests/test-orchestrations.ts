@@ -77,14 +77,15 @@ export const browserApis = orchestrator("BrowserApis", function* (ctx) {
   return { greeting: greeting.greeting, digest, failure };
 });
 
-/** Hangs forever on its first attempt (a stuck request); answers on the next one. */
-export const hangOnce = activity("HangOnce", (_input: null, ctx) =>
-  ctx.dequeueCount === 1 ? new Promise<string>(() => undefined) : `answered on attempt ${ctx.dequeueCount}`,
-);
-
+/** One `Step` of `{ delayMs }`; reports how a failure reached it instead of failing. */
 export const patient = orchestrator("Patient", function* (ctx) {
-  return yield* ctx.callActivity(hangOnce, null);
+  const { delayMs } = ctx.getInput() as { delayMs: number };
+  try {
+    return `completed with ${yield* ctx.callActivity(step, { i: 1, delayMs })}`;
+  } catch (error) {
+    return error instanceof TaskFailedError ? `failed: ${error.failureDetails.ErrorMessage}` : `unexpected: ${String(error)}`;
+  }
 });
 
 export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient];
-export const testActivities = [step, fetchJson, sha256, hangOnce];
+export const testActivities = [step, fetchJson, sha256];
