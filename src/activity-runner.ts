@@ -14,18 +14,45 @@ import type { ClaimedActivity, InboxMessage } from "./store.ts";
 export interface ExecuteActivityOptions {
   /**
    * Give up on an activity that runs longer than this: its result is a `TaskFailed` with a
-   * `Timeout` error, returned at once. The activity's own promise cannot be cancelled and is
-   * abandoned (as Durable Functions does when a function times out).
+   * `Timeout` error (`activityTimedOut`), returned at once. The activity's own promise cannot be
+   * cancelled and is abandoned (as Durable Functions does when a function times out).
    */
   timeoutMs?: number;
-  /** How a user allows longer activities on this host, for the timeout's message (e.g. "createRuntime({ leaseMs })"). */
+  /** How a user allows longer activities on this host, for the timeout's message (e.g. "ACTIVITY_TIMEOUT_SECONDS"). */
   allowLonger?: string;
 }
 
-export async function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
+/** Runs `item`'s activity; never rejects: a throw becomes a `TaskFailed` result. */
+export function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
+  const { timeoutMs } = options;
+  return timeoutMs === undefined ? run(item, registry, clock) : runWithTimeout(item, registry, clock, timeoutMs, options.allowLonger);
+}
+
+async function runWithTimeout(item: ClaimedActivity, registry: Registry, clock: Clock, timeoutMs: number, allowLonger: string | undefined): Promise<InboxMessage> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<InboxMessage>((resolve) => {
+    timer = setTimeout(() => resolve(activityTimedOut(item, clock, timeoutMs, allowLonger)), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(item, registry, clock), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The result of an activity given up on after `timeoutMs`: a `TaskFailed` with a `Timeout` error. */
+export function activityTimedOut(item: ClaimedActivity, clock: Clock, timeoutMs: number, allowLonger?: string): InboxMessage {
+  const error = new DurableError(
+    "Timeout",
+    `Activity '${item.name}' ran longer than ${Math.round(timeoutMs)} ms, the host's limit for one activity, and was abandoned (it may still be running). ` +
+      `Split it into shorter activities${allowLonger ? `, or allow longer ones with ${allowLonger}` : ", or raise the limit"}.`,
+  );
+  return resultMessage(item, failedEvent(item, clock, error));
+}
+
+async function run(item: ClaimedActivity, registry: Registry, clock: Clock): Promise<InboxMessage> {
   const definition = registry.activity(item.name);
   let event: HistoryEvent;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     if (!definition) {
       throw new DurableError(
@@ -33,51 +60,36 @@ export async function executeActivity(item: ClaimedActivity, registry: Registry,
         `No activity named '${item.name}' is registered with this runtime. Register it in createRuntime({ activities }).`,
       );
     }
-    const running = Promise.resolve(
-      definition.fn(fromJson(item.input), {
-        instanceId: item.instanceId,
-        executionId: item.executionId,
-        name: item.name,
-        taskId: item.taskId,
-        idempotencyKey: item.id,
-        dequeueCount: item.dequeueCount,
-      }),
-    );
-    const { timeoutMs } = options;
-    const output =
-      timeoutMs === undefined
-        ? await running
-        : await Promise.race([
-            running,
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(
-                () =>
-                  reject(
-                    new DurableError(
-                      "Timeout",
-                      `Activity '${item.name}' ran longer than ${Math.round(timeoutMs)} ms, the host's limit for one activity, and was abandoned (it may still be running). Split it into shorter activities${options.allowLonger ? `, or allow longer ones with ${options.allowLonger}` : ", or raise the limit"}.`,
-                    ),
-                  ),
-                timeoutMs,
-              );
-            }),
-          ]);
+    const output = await definition.fn(fromJson(item.input), {
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      name: item.name,
+      taskId: item.taskId,
+      idempotencyKey: item.id,
+      dequeueCount: item.dequeueCount,
+    });
     const result = toJson(output, `The output of activity '${item.name}'`);
     event = { EventType: "TaskCompleted", EventId: -1, Timestamp: clock.now(), TaskScheduledId: item.taskId, Result: result };
   } catch (error) {
-    const failure = toFailureDetails(error);
-    event = {
-      EventType: "TaskFailed",
-      EventId: -1,
-      Timestamp: clock.now(),
-      TaskScheduledId: item.taskId,
-      Reason: failure.ErrorMessage,
-      Details: failure.StackTrace,
-      FailureDetails: failure,
-    };
-  } finally {
-    clearTimeout(timer);
+    event = failedEvent(item, clock, error);
   }
+  return resultMessage(item, event);
+}
+
+function failedEvent(item: ClaimedActivity, clock: Clock, error: unknown): HistoryEvent {
+  const failure = toFailureDetails(error);
+  return {
+    EventType: "TaskFailed",
+    EventId: -1,
+    Timestamp: clock.now(),
+    TaskScheduledId: item.taskId,
+    Reason: failure.ErrorMessage,
+    Details: failure.StackTrace,
+    FailureDetails: failure,
+  };
+}
+
+function resultMessage(item: ClaimedActivity, event: HistoryEvent): InboxMessage {
   return {
     id: messageIds.activityResult(item.id),
     instanceId: item.instanceId,

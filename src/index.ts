@@ -33,7 +33,7 @@ export {
   type ErrorCode,
   type FailureDetails,
 } from "./errors.ts";
-export { executeActivity, type ExecuteActivityOptions } from "./activity-runner.ts";
+export { executeActivity, activityTimedOut, type ExecuteActivityOptions } from "./activity-runner.ts";
 export { createRuntime, httpActivity, type Runtime, type RuntimeOptions, type ChangeListener, type FetchLike } from "./runtime.ts";
 export {
   DurableClient,

@@ -7,12 +7,13 @@ import { DurableClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
 import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
-import { executeActivity } from "./activity-runner.ts";
+import { activityTimedOut, executeActivity } from "./activity-runner.ts";
+import { CoalescedDeadlines } from "./deadlines.ts";
 import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
 import { isTerminal } from "./status.ts";
 import { planFailure, planStep, type StepPlan } from "./step.ts";
-import type { ClaimedActivity, CommitOutcome, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
+import type { ClaimedActivity, CommitOutcome, InboxMessage, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
 
 /** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
 export type FetchLike = (
@@ -113,6 +114,8 @@ class DurableRuntime implements Runtime {
   private again = false;
   private started = false;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The timeouts of the activities this runtime runs itself, on one timer. */
+  private readonly deadlines = new CoalescedDeadlines();
   private wakeAt = Infinity;
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
 
@@ -148,6 +151,7 @@ class DurableRuntime implements Runtime {
     this.clearWakeTimer();
     await this.pumping;
     await Promise.allSettled([...this.running]);
+    this.deadlines.clear();
   }
 
   async drain(): Promise<void> {
@@ -339,16 +343,30 @@ class DurableRuntime implements Runtime {
       }
       return;
     }
-    // End before the lease does, so the outcome (a Timeout at worst) is still accepted.
-    const margin = Math.min(LEASE_MARGIN_MS, this.leaseMs / 10);
-    const timeoutMs = Math.max(item.lockedUntil - this.clock.now() - margin, margin);
-    const result = await executeActivity(item, this.registry, this.clock, { timeoutMs, allowLonger: "a longer leaseMs" });
+    const result = await this.executeWithinLease(item);
     try {
       await this.store.completeActivity(item, result);
     } catch (error) {
       // The lease will expire and the activity will run again: at-least-once.
       this.logger.error(`durable-edge: could not record the result of activity '${item.name}' (${item.id}); it will be retried.`, error);
     }
+  }
+
+  /**
+   * Runs the activity, or gives up on it a little before its lease runs out (a `Timeout` failure),
+   * so the outcome is recorded while the lease is still this runtime's. One coalesced timer serves
+   * every running activity: a timer per activity would cost more than a short activity step.
+   */
+  private executeWithinLease(item: ClaimedActivity): Promise<InboxMessage> {
+    const margin = Math.min(LEASE_MARGIN_MS, this.leaseMs / 10);
+    const timeoutMs = Math.max(item.lockedUntil - this.clock.now() - margin, margin);
+    return new Promise<InboxMessage>((resolve) => {
+      const cancel = this.deadlines.after(timeoutMs, () => resolve(activityTimedOut(item, this.clock, timeoutMs, "a longer leaseMs")));
+      void executeActivity(item, this.registry, this.clock).then((result) => {
+        cancel();
+        resolve(result);
+      });
+    });
   }
 }
 
