@@ -4,6 +4,7 @@
  * in stateless invocations) call this there, then `store.completeActivity(item, result)`.
  */
 import type { Clock } from "./clock.ts";
+import { CoalescedDeadlines } from "./deadlines.ts";
 import type { Registry } from "./definitions.ts";
 import { DurableError, toFailureDetails } from "./errors.ts";
 import type { HistoryEvent } from "./history.ts";
@@ -20,28 +21,30 @@ export interface ExecuteActivityOptions {
   timeoutMs?: number;
   /** How a user allows longer activities on this host, for the timeout's message (e.g. "ACTIVITY_TIMEOUT_SECONDS"). */
   allowLonger?: string;
+  /**
+   * The timer for `timeoutMs`. A host running many activities passes one `CoalescedDeadlines` to
+   * all of them: a host timer per activity costs more than a short activity step. Default: a timer
+   * of its own.
+   */
+  deadlines?: CoalescedDeadlines;
 }
 
 /** Runs `item`'s activity; never rejects: a throw becomes a `TaskFailed` result. */
 export function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
   const { timeoutMs } = options;
-  return timeoutMs === undefined ? run(item, registry, clock) : runWithTimeout(item, registry, clock, timeoutMs, options.allowLonger);
-}
-
-async function runWithTimeout(item: ClaimedActivity, registry: Registry, clock: Clock, timeoutMs: number, allowLonger: string | undefined): Promise<InboxMessage> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<InboxMessage>((resolve) => {
-    timer = setTimeout(() => resolve(activityTimedOut(item, clock, timeoutMs, allowLonger)), timeoutMs);
+  if (timeoutMs === undefined) return run(item, registry, clock);
+  const deadlines = options.deadlines ?? new CoalescedDeadlines();
+  return new Promise<InboxMessage>((resolve) => {
+    const cancel = deadlines.after(timeoutMs, () => resolve(activityTimedOut(item, clock, timeoutMs, options.allowLonger)));
+    void run(item, registry, clock).then((result) => {
+      cancel();
+      resolve(result);
+    });
   });
-  try {
-    return await Promise.race([run(item, registry, clock), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The result of an activity given up on after `timeoutMs`: a `TaskFailed` with a `Timeout` error. */
-export function activityTimedOut(item: ClaimedActivity, clock: Clock, timeoutMs: number, allowLonger?: string): InboxMessage {
+function activityTimedOut(item: ClaimedActivity, clock: Clock, timeoutMs: number, allowLonger?: string): InboxMessage {
   const error = new DurableError(
     "Timeout",
     `Activity '${item.name}' ran longer than ${Math.round(timeoutMs)} ms, the host's limit for one activity, and was abandoned (it may still be running). ` +

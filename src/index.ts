@@ -33,7 +33,8 @@ export {
   type ErrorCode,
   type FailureDetails,
 } from "./errors.ts";
-export { executeActivity, activityTimedOut, type ExecuteActivityOptions } from "./activity-runner.ts";
+export { executeActivity, type ExecuteActivityOptions } from "./activity-runner.ts";
+export { CoalescedDeadlines } from "./deadlines.ts";
 export { createRuntime, httpActivity, type Runtime, type RuntimeOptions, type ChangeListener, type FetchLike } from "./runtime.ts";
 export {
   DurableClient,

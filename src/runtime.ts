@@ -7,7 +7,7 @@ import { DurableClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
 import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
-import { activityTimedOut, executeActivity } from "./activity-runner.ts";
+import { executeActivity } from "./activity-runner.ts";
 import { CoalescedDeadlines } from "./deadlines.ts";
 import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
@@ -354,19 +354,12 @@ class DurableRuntime implements Runtime {
 
   /**
    * Runs the activity, or gives up on it a little before its lease runs out (a `Timeout` failure),
-   * so the outcome is recorded while the lease is still this runtime's. One coalesced timer serves
-   * every running activity: a timer per activity would cost more than a short activity step.
+   * so the outcome is recorded while the lease is still this runtime's.
    */
   private executeWithinLease(item: ClaimedActivity): Promise<InboxMessage> {
     const margin = Math.min(LEASE_MARGIN_MS, this.leaseMs / 10);
     const timeoutMs = Math.max(item.lockedUntil - this.clock.now() - margin, margin);
-    return new Promise<InboxMessage>((resolve) => {
-      const cancel = this.deadlines.after(timeoutMs, () => resolve(activityTimedOut(item, this.clock, timeoutMs, "a longer leaseMs")));
-      void executeActivity(item, this.registry, this.clock).then((result) => {
-        cancel();
-        resolve(result);
-      });
-    });
+    return executeActivity(item, this.registry, this.clock, { timeoutMs, allowLonger: "a longer leaseMs", deadlines: this.deadlines });
   }
 }
 

@@ -7,7 +7,7 @@
  * The answer to a report may hand the instance's next activities back to the same invocation.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { executeActivity, httpActivity, Registry, systemClock, type ClaimedActivity } from "../src/index.ts";
+import { CoalescedDeadlines, executeActivity, httpActivity, Registry, systemClock, type ClaimedActivity } from "../src/index.ts";
 import { createBatcher } from "./batcher.ts";
 import type { Env } from "./env.ts";
 import type { ActivityCompletion } from "./instance-object.ts";
@@ -56,6 +56,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     return [...groups.values()];
   };
   const timeoutMs = activityTimeoutMs(env);
+  const deadlines = new CoalescedDeadlines();
   const heartbeat = startLeaseHeartbeat(activityLeaseMs(env) / 3, async (running) => {
     await Promise.all(
       byObject(running, (item) => item.instanceId).map((list) =>
@@ -76,7 +77,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
   const runAll = async (batch: readonly ClaimedActivity[]): Promise<void> => {
     await Promise.all(
       batch.map(async (item) => {
-        const result = await heartbeat.track(item, () => executeActivity(item, registry, systemClock, { timeoutMs, allowLonger: "ACTIVITY_TIMEOUT_SECONDS" }));
+        const result = await heartbeat.track(item, () => executeActivity(item, registry, systemClock, { timeoutMs, allowLonger: "ACTIVITY_TIMEOUT_SECONDS", deadlines }));
         try {
           await report({ item, result });
         } catch (error) {
@@ -90,5 +91,6 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     while (running.size > 0) await Promise.all([...running]);
   } finally {
     heartbeat.stop();
+    deadlines.clear();
   }
 }
