@@ -3,9 +3,9 @@
  * memory store with a manual clock, rendered both as the status API shows them (second precision,
  * completed tasks only) and as the tab's detailed history (milliseconds, tasks still running).
  */
-import { activity, createRuntime, ManualClock, orchestrator, RetryOptions, toHistoryEvents, type Runtime } from "durable-edge";
-import { createMemoryStore } from "durable-edge/adapters/memory";
-import { samples } from "durable-edge/examples";
+import { activity, createRuntime, ManualClock, orchestrator, RetryOptions, toHistoryEvents, type Runtime } from "../src/index.ts";
+import { createMemoryStore } from "../adapters/memory/index.ts";
+import { samples } from "../examples/index.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { toDetailedHistory } from "./src/detailed-history.ts";
 import { formatDuration, toTimeline } from "./src/timeline.ts";

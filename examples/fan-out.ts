@@ -1,5 +1,5 @@
 /** Fan-out/fan-in: run `count` activities in parallel and add up what they return. */
-import { activity, orchestrator, Task } from "durable-edge";
+import { activity, orchestrator, Task } from "../src/index.ts";
 
 export const square = activity("Square", (n: number) => n * n);
 

@@ -2,7 +2,7 @@
  * The tutorial's orchestration (../shared/seed): say hello to Tokyo, Seattle and London, in
  * sequence and in parallel, on the in-memory store.
  */
-import { activity, orchestrator, Task } from "durable-edge";
+import { activity, orchestrator, Task } from "../src/index.ts";
 
 export const sayHello = activity("OrchestratorFunction_Hello", (city: string) => `Hello ${city}!`);
 

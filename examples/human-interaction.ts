@@ -2,7 +2,7 @@
  * Human interaction: wait for an `Approval` event, raced against a timer of `timeoutSeconds`
  * (default one hour). Returns what the approval carried, or that it timed out.
  */
-import { orchestrator, Task } from "durable-edge";
+import { orchestrator, Task } from "../src/index.ts";
 
 export interface HumanInteractionInput {
   timeoutSeconds?: number;

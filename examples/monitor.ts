@@ -2,7 +2,7 @@
  * Monitor: check something on a durable timer, and keep history short with continueAsNew.
  * Input `{ intervalSeconds, checksLeft, checks }`; completes when `checksLeft` reaches 0.
  */
-import { activity, orchestrator } from "durable-edge";
+import { activity, orchestrator } from "../src/index.ts";
 
 export interface MonitorInput {
   intervalSeconds?: number;

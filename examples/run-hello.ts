@@ -1,5 +1,5 @@
-import { createRuntime } from "durable-edge";
-import { createMemoryStore } from "durable-edge/adapters/memory";
+import { createRuntime } from "../src/index.ts";
+import { createMemoryStore } from "../adapters/memory/index.ts";
 import { helloParallel, helloSequence, sayHello } from "./hello-cities.ts";
 
 const runtime = createRuntime({

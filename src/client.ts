@@ -24,14 +24,14 @@ import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
 
 export interface StartOptions<I = unknown> {
   /** Default: a new random id (32 hex digits). */
-  instanceId?: string;
-  input?: I;
-  version?: string;
+  instanceId?: string | undefined;
+  input?: I | undefined;
+  version?: string | undefined;
 }
 
 export interface ListQuery extends ListFilter {
   /** Default true. */
-  showInput?: boolean;
+  showInput?: boolean | undefined;
 }
 
 export interface ListResult {
@@ -41,10 +41,10 @@ export interface ListResult {
 }
 
 export interface PurgeFilter {
-  createdTimeFrom?: Date | number;
-  createdTimeTo?: Date | number;
+  createdTimeFrom?: Date | number | undefined;
+  createdTimeTo?: Date | number | undefined;
   /** Default: the terminal statuses. Running instances are never purged. */
-  runtimeStatus?: readonly RuntimeStatus[];
+  runtimeStatus?: readonly RuntimeStatus[] | undefined;
 }
 
 export interface PurgeResult {
@@ -53,20 +53,20 @@ export interface PurgeResult {
 
 export interface WaitOptions {
   /** Default 60,000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How often to look when no change notification arrives (default 1,000 ms). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 export interface ClientOptions {
   store: Store;
   clock: Clock;
   /** When given, `startNew` refuses names it does not know. */
-  registry?: Registry;
+  registry?: Registry | undefined;
   /** Called after every write, to wake whatever processes the store. */
-  onWrite?: () => void;
+  onWrite?: (() => void) | undefined;
   /** Subscribes to instance changes (lets `waitForCompletion` react at once instead of polling). */
-  subscribe?: (listener: (instance: InstanceRecord) => void) => () => void;
+  subscribe?: ((listener: (instance: InstanceRecord) => void) => () => void) | undefined;
 }
 
 /**
@@ -92,7 +92,9 @@ export class DurableClient implements OrchestrationClient {
   private readonly store: Store;
   private readonly clock: Clock;
 
-  constructor(private readonly options: ClientOptions) {
+  private readonly options: ClientOptions;
+  constructor(options: ClientOptions) {
+    this.options = options;
     this.store = options.store;
     this.clock = options.clock;
   }

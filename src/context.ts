@@ -14,15 +14,15 @@ export interface CallHttpOptions {
   method: string;
   url: string;
   /** Objects are sent as JSON. */
-  body?: string | object;
-  headers?: Record<string, string>;
+  body?: string | object | undefined;
+  headers?: Record<string, string> | undefined;
   /**
    * Follow the asynchronous HTTP pattern (default true): while the answer is 202 with a `Location`
    * header, wait `Retry-After` seconds on a durable timer (or `pollingIntervalMs`) and GET the location.
    */
-  enablePolling?: boolean;
+  enablePolling?: boolean | undefined;
   /** The wait between polls when the server sends no `Retry-After` (default 30,000 ms, as Durable Functions). */
-  pollingIntervalMs?: number;
+  pollingIntervalMs?: number | undefined;
 }
 
 export interface DurableHttpRequest {
@@ -40,14 +40,14 @@ export interface DurableHttpResponse {
 
 export interface WaitForEventOptions<T> {
   /** Fail with `EventTimeoutError` (or complete with `defaultValue`) when nothing arrives in time. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** With `timeoutMs`: complete with this instead of failing when the time is up. */
-  defaultValue?: T;
+  defaultValue?: T | undefined;
 }
 
 export interface ContinueAsNewOptions {
   /** Carry events that arrived but were not consumed over to the new execution (default false). */
-  preserveUnprocessedEvents?: boolean;
+  preserveUnprocessedEvents?: boolean | undefined;
 }
 
 type ActivityRef<I, O> = ActivityDefinition<I, O> | string;
@@ -68,7 +68,12 @@ export interface OrchestrationContext<TInput = unknown> {
   /** Logs only when not replaying, so every line appears once. */
   readonly log: ReplaySafeLogger;
 
-  getInput(): TInput;
+  /**
+   * The orchestration's input. Typed by the orchestrator's context (`function* (ctx:
+   * OrchestrationContext<Order>)`) or, without annotating the context, by a type argument:
+   * `ctx.getInput<Order>()`. The value is what was passed to `startNew`, as JSON carries it.
+   */
+  getInput<T = TInput>(): T;
 
   callActivity<I, O>(activity: ActivityDefinition<I, O>, ...input: undefined extends I ? [input?: I] : [input: I]): Task<O>;
   callActivity<O = unknown>(name: string, input?: unknown): Task<O>;

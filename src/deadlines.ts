@@ -13,7 +13,10 @@ export class CoalescedDeadlines {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = Infinity;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly now: () => number;
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   after(ms: number, fire: () => void): () => void {
     const key = this.nextKey++;

@@ -96,10 +96,15 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
 
   private logger: ReplaySafeLogger | null = null;
 
+  readonly instanceId: string;
+  private readonly env: ExecutorEnvironment;
   constructor(
-    readonly instanceId: string,
-    private readonly env: ExecutorEnvironment,
-  ) {}
+    instanceId: string,
+    env: ExecutorEnvironment,
+  ) {
+    this.instanceId = instanceId;
+    this.env = env;
+  }
 
   /** A logger that stays silent while replaying, so each line is written once. */
   get log(): ReplaySafeLogger {
@@ -228,7 +233,7 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
 
   // --- OrchestrationContext ---
 
-  getInput(): unknown {
+  getInput<T = unknown>(): T {
     return fromJson(this.input);
   }
 
@@ -569,12 +574,18 @@ class RetryingTask<T> extends CompletableTask<T> {
   private attempt = 0;
   private readonly firstAttemptAt: number;
 
+  private readonly executor: OrchestrationExecutor;
+  private readonly policy: RetryPolicy;
+  private readonly scheduleAttempt: () => CompletableTask<unknown>;
   constructor(
-    private readonly executor: OrchestrationExecutor,
-    private readonly policy: RetryPolicy,
-    private readonly scheduleAttempt: () => CompletableTask<unknown>,
+    executor: OrchestrationExecutor,
+    policy: RetryPolicy,
+    scheduleAttempt: () => CompletableTask<unknown>,
   ) {
     super();
+    this.executor = executor;
+    this.policy = policy;
+    this.scheduleAttempt = scheduleAttempt;
     this.firstAttemptAt = executor.nowMs;
     this.next();
   }
@@ -616,13 +627,19 @@ class EventWithTimeoutTask<T> extends CompletableTask<T> {
 
 /** `callHttp`: runs the built-in HTTP activity, and polls 202 + Location answers on durable timers. */
 class HttpPollingTask extends CompletableTask<DurableHttpResponse> {
+  private readonly executor: OrchestrationExecutor;
+  private readonly polling: boolean;
+  private readonly defaultIntervalMs: number;
   constructor(
-    private readonly executor: OrchestrationExecutor,
+    executor: OrchestrationExecutor,
     request: DurableHttpRequest,
-    private readonly polling: boolean,
-    private readonly defaultIntervalMs: number,
+    polling: boolean,
+    defaultIntervalMs: number,
   ) {
     super();
+    this.executor = executor;
+    this.polling = polling;
+    this.defaultIntervalMs = defaultIntervalMs;
     this.send(request);
   }
 

@@ -6,15 +6,15 @@ export interface ManagementUrlOptions {
   /** Origin (and optional path prefix) the URLs start with, e.g. "https://example.com". */
   baseUrl: string;
   /** Default `/runtime/webhooks/durabletask`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** Default "DurableEdgeHub". */
-  taskHub?: string;
+  taskHub?: string | undefined;
   /** Default "Storage". */
-  connection?: string;
+  connection?: string | undefined;
   /** The management key, appended as `code=` so the URLs work as they are. */
-  code?: string;
+  code?: string | undefined;
   /** Appends `returnInternalServerErrorOnFailure=true` to the status URL. */
-  returnInternalServerErrorOnFailure?: boolean;
+  returnInternalServerErrorOnFailure?: boolean | undefined;
 }
 
 /** Durable Functions' `HttpManagementPayload`: the id and the eight management URLs. */

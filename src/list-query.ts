@@ -9,13 +9,13 @@ import type { InstanceQuery } from "./store.ts";
 export const MAX_PAGE_SIZE = 1000;
 
 export interface ListFilter {
-  runtimeStatus?: readonly RuntimeStatus[];
-  createdTimeFrom?: Date | number;
-  createdTimeTo?: Date | number;
-  instanceIdPrefix?: string;
+  runtimeStatus?: readonly RuntimeStatus[] | undefined;
+  createdTimeFrom?: Date | number | undefined;
+  createdTimeTo?: Date | number | undefined;
+  instanceIdPrefix?: string | undefined;
   /** Default 100, at most 1,000. */
-  pageSize?: number;
-  continuationToken?: string | null;
+  pageSize?: number | undefined;
+  continuationToken?: string | null | undefined;
 }
 
 export interface ListPosition {
@@ -43,7 +43,7 @@ export function toInstanceQuery(filter: ListFilter): InstanceQuery {
 }
 
 /** The store query of a purge-by-filter: finished instances only (running ones are never purged). */
-export function toPurgeQuery(filter: { createdTimeFrom?: Date | number; createdTimeTo?: Date | number; runtimeStatus?: readonly RuntimeStatus[] }, limit: number): InstanceQuery {
+export function toPurgeQuery(filter: { createdTimeFrom?: Date | number | undefined; createdTimeTo?: Date | number | undefined; runtimeStatus?: readonly RuntimeStatus[] | undefined }, limit: number): InstanceQuery {
   return {
     runtimeStatus: (filter.runtimeStatus ?? TERMINAL_STATUSES).filter(isTerminal),
     createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"),

@@ -30,10 +30,14 @@ export class RetryOptions implements RetryPolicy {
   handle?: (error: TaskFailedError) => boolean;
   nonRetriableErrors?: readonly string[];
 
+  readonly firstRetryIntervalInMilliseconds: number;
+  readonly maxNumberOfAttempts: number;
   constructor(
-    readonly firstRetryIntervalInMilliseconds: number,
-    readonly maxNumberOfAttempts: number,
+    firstRetryIntervalInMilliseconds: number,
+    maxNumberOfAttempts: number,
   ) {
+    this.firstRetryIntervalInMilliseconds = firstRetryIntervalInMilliseconds;
+    this.maxNumberOfAttempts = maxNumberOfAttempts;
     validateRetryPolicy({ firstRetryIntervalInMilliseconds, maxNumberOfAttempts });
   }
 }

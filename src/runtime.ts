@@ -23,12 +23,12 @@ export type FetchLike = (
 
 export interface RuntimeOptions {
   store: Store;
-  orchestrators?: readonly OrchestratorDefinition[];
-  activities?: readonly ActivityDefinition[];
+  orchestrators?: readonly OrchestratorDefinition[] | undefined;
+  activities?: readonly ActivityDefinition[] | undefined;
   /** Default: the system clock. Tests pass a `ManualClock` and call `drain()`. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Default: `console`. */
-  logger?: ReplaySafeLogger;
+  logger?: ReplaySafeLogger | undefined;
   /**
    * How long a claimed activity is leased (default 5 minutes). An activity this runtime runs itself
    * must end within its lease: a little before the lease runs out it fails with a `Timeout` error
@@ -36,15 +36,15 @@ export interface RuntimeOptions {
    * still its own. Otherwise it would lose its lease, run again, lose it again, and never complete.
    * If this runtime dies, its activities run again once their leases run out.
    */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** Activities running at once in this runtime (default 1,000). */
-  maxConcurrentActivities?: number;
+  maxConcurrentActivities?: number | undefined;
   /** Instances stepped in one group commit (default 200). */
-  maxBatchSize?: number;
+  maxBatchSize?: number | undefined;
   /** Live orchestrations kept in memory so a step replays only new events (default 10,000). */
-  cacheSize?: number;
+  cacheSize?: number | undefined;
   /** Used by `callHttp`; default `globalThis.fetch`. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /**
    * Run claimed activities somewhere else instead of in this runtime (the Worker runs them in
    * stateless invocations). Whoever runs one calls `executeActivity` and then
@@ -52,7 +52,7 @@ export interface RuntimeOptions {
    * item counts against `maxConcurrentActivities`); a rejection leaves the item to be retried when
    * its lease expires.
    */
-  dispatchActivity?: (item: ClaimedActivity) => Promise<void>;
+  dispatchActivity?: ((item: ClaimedActivity) => Promise<void>) | undefined;
 }
 
 export type ChangeListener = (instance: InstanceRecord) => void;

@@ -25,20 +25,20 @@ export interface OrchestrationStatus {
 }
 
 export interface StatusOptions {
-  showHistory?: boolean;
-  showHistoryOutput?: boolean;
+  showHistory?: boolean | undefined;
+  showHistoryOutput?: boolean | undefined;
   /** Default true. */
-  showInput?: boolean;
+  showInput?: boolean | undefined;
 }
 
 export interface HistoryRenderOptions extends StatusOptions {
   /** How times are written (default: Durable Functions' second-precision UTC string). */
-  time?: (ms: number) => string | number;
+  time?: ((ms: number) => string | number) | undefined;
   /**
    * Also list tasks still running, as their `TaskScheduled` / `SubOrchestrationInstanceCreated`
    * row, in place until the completion replaces it (default false, as Durable Functions).
    */
-  showUnfinished?: boolean;
+  showUnfinished?: boolean | undefined;
 }
 
 /** Durable Functions' time format: second precision, UTC. */

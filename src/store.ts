@@ -93,7 +93,7 @@ export interface ClaimedActivity extends ActivityWorkItem {
 export interface StepRequest {
   instanceId: string;
   /** What the caller already holds in memory; when the etag still matches, only later history is returned. */
-  cached?: { etag: number; historyLength: number };
+  cached?: { etag: number; historyLength: number } | undefined;
 }
 
 export interface StepInput {
@@ -143,13 +143,13 @@ export interface ClaimedWork {
 }
 
 export interface InstanceQuery {
-  runtimeStatus?: readonly RuntimeStatus[];
-  createdFrom?: number;
-  createdTo?: number;
-  instanceIdPrefix?: string;
+  runtimeStatus?: readonly RuntimeStatus[] | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  instanceIdPrefix?: string | undefined;
   limit: number;
   /** Resume after this position (order: createdAt, then instanceId). */
-  after?: { createdAt: number; instanceId: string };
+  after?: { createdAt: number; instanceId: string } | undefined;
 }
 
 export interface InstancePage {

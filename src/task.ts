@@ -85,11 +85,15 @@ export class CompletableTask<T> extends Task<T> {}
 /** A durable timer. Cancel it when it lost a race, so nothing waits on it. */
 export class TimerTask extends CompletableTask<void> {
   private canceled = false;
+  readonly fireAt: Date;
+  private readonly onCancel: (task: TimerTask) => void;
   constructor(
-    readonly fireAt: Date,
-    private readonly onCancel: (task: TimerTask) => void,
+    fireAt: Date,
+    onCancel: (task: TimerTask) => void,
   ) {
     super();
+    this.fireAt = fireAt;
+    this.onCancel = onCancel;
   }
   get isCanceled(): boolean {
     return this.canceled;
@@ -109,11 +113,15 @@ export class TimerTask extends CompletableTask<void> {
 /** Waits for an external event. Cancelling it means it no longer takes events. */
 export class ExternalEventTask<T> extends CompletableTask<T> {
   private canceled = false;
+  readonly eventName: string;
+  private readonly onCancel: (task: ExternalEventTask<T>) => void;
   constructor(
-    readonly eventName: string,
-    private readonly onCancel: (task: ExternalEventTask<T>) => void,
+    eventName: string,
+    onCancel: (task: ExternalEventTask<T>) => void,
   ) {
     super();
+    this.eventName = eventName;
+    this.onCancel = onCancel;
   }
   get isCanceled(): boolean {
     return this.canceled;
@@ -128,8 +136,10 @@ export class ExternalEventTask<T> extends CompletableTask<T> {
 
 class WhenAllTask<T> extends Task<T[]> {
   private remaining: number;
-  constructor(private readonly children: readonly Task<T>[]) {
+  private readonly children: readonly Task<T>[];
+  constructor(children: readonly Task<T>[]) {
     super();
+    this.children = children;
     this.remaining = children.length;
     if (this.remaining === 0) {
       this.complete([]);

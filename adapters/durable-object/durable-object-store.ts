@@ -162,10 +162,12 @@ class SqlStore implements DurableObjectStore {
   private workDueAt = Infinity;
   private readonly onWork: ((dueAt: number) => void) | undefined;
 
+  private readonly storage: DurableObjectStorageLike;
   constructor(
-    private readonly storage: DurableObjectStorageLike,
+    storage: DurableObjectStorageLike,
     options: DurableObjectStoreOptions,
   ) {
+    this.storage = storage;
     this.name = options.name ?? "durable-object";
     this.isLocal = options.isLocal ?? (() => true);
     this.indexShardOf = options.indexShardOf;

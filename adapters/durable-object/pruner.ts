@@ -15,12 +15,21 @@ export class Pruner {
   private prunedAt = -Infinity;
 
   /** Prunes rows of `table` (keyed by `key`) whose `column` is older than the retention. */
+  private readonly table: string;
+  private readonly key: string;
+  private readonly column: string;
+  readonly retentionMs: number;
   constructor(
-    private readonly table: string,
-    private readonly key: string,
-    private readonly column: string,
-    readonly retentionMs: number = DEFAULT_RETENTION_MS,
-  ) {}
+    table: string,
+    key: string,
+    column: string,
+    retentionMs: number = DEFAULT_RETENTION_MS,
+  ) {
+    this.table = table;
+    this.key = key;
+    this.column = column;
+    this.retentionMs = retentionMs;
+  }
 
   prune(exec: Exec, now: number): void {
     if (now - this.prunedAt < PRUNE_EVERY_MS) return;

@@ -4,7 +4,7 @@
  * transaction see each other's effects exactly as separate commits would. It also keeps a mirror of
  * the inboxes it touched, so the store can tell afterwards which instances have messages due.
  */
-import type { ActivityWorkItem, CommitOutcome, InboxMessage, InstanceRecord, StepCommit } from "../../src/store.ts";
+import type { ActivityWorkItem, CommitOutcome, InboxMessage, StepCommit } from "../../src/store.ts";
 import type { HeldResult } from "./activity-book.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import { HISTORY_TAIL, INLINE_ACTIVITIES, type ActivityRow, type HistoryRow, type InboxRow, type StoredInstance } from "./schema.ts";
@@ -62,11 +62,17 @@ export class BatchState {
   private readonly dirty = new Set<string>();
   private readonly startSeq: number;
 
+  readonly raw: IDBTransaction;
+  private seq: number;
+  private readonly hooks: BatchHooks;
   constructor(
-    readonly raw: IDBTransaction,
-    private seq: number,
-    private readonly hooks: BatchHooks = {},
+    raw: IDBTransaction,
+    seq: number,
+    hooks: BatchHooks = {},
   ) {
+    this.raw = raw;
+    this.seq = seq;
+    this.hooks = hooks;
     this.startSeq = seq;
   }
 

@@ -21,29 +21,29 @@ import { broadcastChannelClass, openTabChannel, type TabChannel } from "./tab-ch
 
 export interface BrowserRuntimeOptions {
   /** The IndexedDB database (default "durable-edge"); tabs using the same name share the work. */
-  dbName?: string;
-  orchestrators?: readonly OrchestratorDefinition[];
-  activities?: readonly ActivityDefinition[];
+  dbName?: string | undefined;
+  orchestrators?: readonly OrchestratorDefinition[] | undefined;
+  activities?: readonly ActivityDefinition[] | undefined;
   /**
    * How long an activity may run (default 5 minutes): one that would run longer fails with a
    * `Timeout` error just before, which the orchestrator sees as a `TaskFailedError`. A tab that
    * takes over releases the old leader's leases at once, so a reload never waits for this.
    */
-  leaseMs?: number;
-  maxConcurrentActivities?: number;
-  maxBatchSize?: number;
-  cacheSize?: number;
-  clock?: Clock;
-  logger?: ReplaySafeLogger;
-  fetch?: FetchLike;
+  leaseMs?: number | undefined;
+  maxConcurrentActivities?: number | undefined;
+  maxBatchSize?: number | undefined;
+  cacheSize?: number | undefined;
+  clock?: Clock | undefined;
+  logger?: ReplaySafeLogger | undefined;
+  fetch?: FetchLike | undefined;
   /** Default: the global `indexedDB`. */
-  indexedDB?: IDBFactory;
+  indexedDB?: IDBFactory | undefined;
   /** IndexedDB transaction durability for writes (see `createIndexedDbStore`). */
-  durability?: IDBTransactionDurability;
+  durability?: IDBTransactionDurability | undefined;
   /** Default: `navigator.locks`. */
-  locks?: LockManager;
+  locks?: LockManager | undefined;
   /** Default: the global `BroadcastChannel`. Without one, tabs still share work but see changes by polling. */
-  BroadcastChannel?: typeof BroadcastChannel;
+  BroadcastChannel?: typeof BroadcastChannel | undefined;
 }
 
 export interface BrowserRuntime {
@@ -72,7 +72,10 @@ export function createBrowserRuntime(options: BrowserRuntimeOptions = {}): Brows
 
 class Listeners<T> {
   private readonly set = new Set<(value: T) => void>();
-  constructor(private readonly logger: ReplaySafeLogger) {}
+  private readonly logger: ReplaySafeLogger;
+  constructor(logger: ReplaySafeLogger) {
+    this.logger = logger;
+  }
   add(listener: (value: T) => void): () => void {
     this.set.add(listener);
     return () => this.set.delete(listener);

@@ -56,7 +56,7 @@ describe("IndexedDB failure modes", () => {
   it("the database deleted by another tab: the store closes itself and reports StoreClosed", async () => {
     const factory = new IDBFactory();
     const closed: DurableError[] = [];
-    const store = createIndexedDbStore({ name: "shared", indexedDB: factory, onClose: (e) => closed.push(e) });
+    const store = createIndexedDbStore({ name: "shared", indexedDB: factory, onClose: (e) => void closed.push(e) });
     await store.createInstance(row("a"), startMessage(row("a")), { overwritableStatuses: TERMINAL });
     await new Promise<void>((resolve, reject) => {
       const request = factory.deleteDatabase("shared");

@@ -17,7 +17,10 @@ export class GroupCommitQueue<I, R> {
   private scheduled = false;
   private inFlight = false;
 
-  constructor(private readonly apply: (batch: readonly I[]) => Promise<ItemOutcome<R>[]>) {}
+  private readonly apply: (batch: readonly I[]) => Promise<ItemOutcome<R>[]>;
+  constructor(apply: (batch: readonly I[]) => Promise<ItemOutcome<R>[]>) {
+    this.apply = apply;
+  }
 
   add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {

@@ -62,22 +62,22 @@ interface Creation {
 
 export interface IndexedDbStoreOptions {
   /** The database name (default "durable-edge"). Stores with the same name share their data. */
-  name?: string;
+  name?: string | undefined;
   /** Default: the global `indexedDB`. Tests pass a fresh `fake-indexeddb` factory. */
-  indexedDB?: IDBFactory;
+  indexedDB?: IDBFactory | undefined;
   /** Passed to every readwrite transaction (Chromium: "relaxed" is fastest, "strict" flushes to disk). */
-  durability?: IDBTransactionDurability;
+  durability?: IDBTransactionDurability | undefined;
   /** How long to wait while another tab keeps an older schema version open (default 10,000 ms). */
-  blockedTimeoutMs?: number;
+  blockedTimeoutMs?: number | undefined;
   /** Called once if the store closes on its own: another tab deleted or upgraded the database. */
-  onClose?: (error: DurableError) => void;
+  onClose?: ((error: DurableError) => void) | undefined;
   /**
    * Promise that whoever else writes to this database calls `invalidate()` on this store afterwards
    * (the browser host does on every `wake` message from another tab). Then `claimWork` and
    * `nextWakeAt` answer from memory while nothing could have changed. Default false: they always
    * read IndexedDB.
    */
-  externalWritesSignalled?: boolean;
+  externalWritesSignalled?: boolean | undefined;
 }
 
 export interface IndexedDbStore extends Store {

@@ -35,7 +35,10 @@ export class WorkView {
   private generation = 0;
   private known: Known | null = null;
 
-  constructor(readonly enabled: boolean) {}
+  readonly enabled: boolean;
+  constructor(enabled: boolean) {
+    this.enabled = enabled;
+  }
 
   /** Something else may have written: the next claim looks at IndexedDB. */
   invalidate(): void {

@@ -54,7 +54,10 @@ class MemoryStore implements Store {
   private leaseCounter = 0;
   private closed = false;
 
-  constructor(private readonly name: string) {}
+  private readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
 
   async createInstance(instance: InstanceRecord, start: InboxMessage, options: CreateOptions): Promise<void> {
     this.assertOpen();

@@ -3,7 +3,7 @@
  * runtime (a client plus change notifications) or the Worker's HTTP API. One interface, two
  * implementations (`local-backend.ts`, `http-backend.ts`).
  */
-import type { OrchestrationStatus, RuntimeStatus } from "durable-edge";
+import type { OrchestrationStatus, RuntimeStatus } from "../../src/index.ts";
 
 export type { OrchestrationStatus, RuntimeStatus };
 
@@ -48,13 +48,13 @@ export interface Backend {
 
 /** An error a person can cause or see, with the API's code (e.g. `InstanceGone`) when there is one. */
 export class BackendError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** The HTTP status, for errors from the Worker's API. */
-    readonly status?: number,
-  ) {
+  readonly code: string;
+  /** The HTTP status, for errors from the Worker's API. */
+  readonly status: number | undefined;
+  constructor(code: string, message: string, status?: number) {
     super(message);
+    this.code = code;
+    this.status = status;
     this.name = "BackendError";
   }
 }

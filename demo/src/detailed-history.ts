@@ -4,7 +4,7 @@
  * and with tasks that are still running (`EventType: "TaskScheduled"`, no completion yet), so the
  * timeline can show work in flight.
  */
-import { toHistoryEvents, type HistoryEvent } from "durable-edge";
+import { toHistoryEvents, type HistoryEvent } from "../../src/index.ts";
 
 export function toDetailedHistory(history: readonly HistoryEvent[]): Record<string, unknown>[] {
   return toHistoryEvents(history, { showInput: true, showHistoryOutput: true, showUnfinished: true, time: (ms) => ms });

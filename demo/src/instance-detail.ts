@@ -3,7 +3,7 @@
  * widget, its history timeline, and the management actions (raise an event, terminate, suspend,
  * resume, rewind, restart, purge).
  */
-import type { FailureDetails } from "durable-edge";
+import type { FailureDetails } from "../../src/index.ts";
 import type { Backend, OrchestrationStatus } from "./backend.ts";
 import { h, json, replace } from "./dom.ts";
 import type { Notices } from "./notices.ts";

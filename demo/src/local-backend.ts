@@ -3,7 +3,7 @@
  * actions, its change notifications (which the browser host also relays from other tabs) for live
  * updates.
  */
-import { DurableError, type HistoryEvent, type OrchestrationClient } from "durable-edge";
+import { DurableError, type HistoryEvent, type OrchestrationClient } from "../../src/index.ts";
 import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
 import { throttle } from "./throttle.ts";

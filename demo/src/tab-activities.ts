@@ -3,8 +3,8 @@
  * a little simulated work (a delay) in front, so a person can watch a fan-out make progress and see
  * sequential calls take longer than parallel ones. The orchestrators are the samples' own.
  */
-import { activity, type ActivityDefinition } from "durable-edge";
-import { samples } from "durable-edge/examples";
+import { activity, type ActivityDefinition } from "../../src/index.ts";
+import { samples } from "../../examples/index.ts";
 import { flakyStep, retryDemo } from "./tab-samples.ts";
 
 /** Milliseconds of simulated work per activity name, from its input. */

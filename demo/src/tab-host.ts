@@ -3,9 +3,9 @@
  * registered: `durable-edge/browser` (IndexedDB; one tab leads, the others follow) or, where the
  * browser lacks IndexedDB or Web Locks, the memory store (instances then end with the page).
  */
-import { createRuntime } from "durable-edge";
-import { createMemoryStore } from "durable-edge/adapters/memory";
-import { createBrowserRuntime } from "durable-edge/browser";
+import { createRuntime } from "../../src/index.ts";
+import { createMemoryStore } from "../../adapters/memory/index.ts";
+import { createBrowserRuntime } from "../../adapters/indexeddb/browser.ts";
 import type { LocalHost } from "./local-backend.ts";
 import { tabActivities, tabOrchestrators } from "./tab-activities.ts";
 

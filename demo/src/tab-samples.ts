@@ -3,7 +3,7 @@
  * alone): a step that fails a given number of times, called with a retry policy. It shows failures
  * and retries in the timeline, and, once it runs out of attempts, a Failed instance to rewind.
  */
-import { activity, orchestrator, RetryOptions } from "durable-edge";
+import { activity, orchestrator, RetryOptions } from "../../src/index.ts";
 
 export interface FlakyInput {
   /** How many times the step fails before it succeeds (default 2). */

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromiumInstalled, launchChromium } from "../../../test/support/chromium.ts";
+import { chromiumInstalled } from "../../../test/support/chromium.ts";
 import { listenLocal, type LocalServer } from "../../../test/support/local-server.ts";
 
 export { CHROMIUM_PATH, launchChromium } from "../../../test/support/chromium.ts";
