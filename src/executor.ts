@@ -596,7 +596,11 @@ class RetryingTask<T> extends CompletableTask<T> {
       if (!t.isFaulted) return this.complete(t.result as T);
       const error = t.error!;
       if (!(error instanceof TaskFailedError)) return this.fail(error);
-      const delay = nextRetryDelay(this.policy, this.attempt, this.firstAttemptAt, this.executor.nowMs, error);
+      const delay = nextRetryDelay(this.policy, this.attempt, this.firstAttemptAt, this.executor.nowMs, error, (handleError) =>
+        this.executor.log.warn(
+          `The retry policy's handle predicate threw (${errorText(handleError)}); not retrying: the task fails with its own error (${error.failureDetails.ErrorType}: ${error.failureDetails.ErrorMessage}).`,
+        ),
+      );
       if (delay === null) return this.fail(error);
       this.executor.createTimer(this.executor.nowMs + delay).onSettled((timer) => {
         if (timer.isFaulted) this.fail(timer.error!);
@@ -720,4 +724,8 @@ function failedTaskIds(error: unknown, seen = new Set<unknown>()): number[] {
   if (error instanceof TaskFailedError) return [error.taskId];
   if (error instanceof TaskAggregateError) return error.errors.flatMap((e) => failedTaskIds(e, seen));
   return failedTaskIds((error as { cause?: unknown }).cause, seen);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -58,14 +58,34 @@ export function validateRetryPolicy(policy: RetryPolicy): void {
  * Decides what happens after attempt `attempt` (1-based) failed at `now`: the delay before the next
  * attempt, or null to give up.
  */
-export function nextRetryDelay(policy: RetryPolicy, attempt: number, firstAttemptAt: number, now: number, error: TaskFailedError): number | null {
+export function nextRetryDelay(
+  policy: RetryPolicy,
+  attempt: number,
+  firstAttemptAt: number,
+  now: number,
+  error: TaskFailedError,
+  onHandleError: (handleError: unknown) => void = () => {},
+): number | null {
   if (attempt >= policy.maxNumberOfAttempts) return null;
   if (error.failureDetails.IsNonRetriable) return null;
   if (policy.nonRetriableErrors?.some((type) => error.isCausedBy(type))) return null;
-  if (policy.handle && !policy.handle(error)) return null;
+  if (policy.handle && !handles(policy.handle, error, onHandleError)) return null;
   const raw = policy.firstRetryIntervalInMilliseconds * Math.pow(policy.backoffCoefficient ?? 1, attempt - 1);
   const delay = Math.min(raw, policy.maxRetryIntervalInMilliseconds ?? Infinity);
   const deadline = firstAttemptAt + (policy.retryTimeoutInMilliseconds ?? Infinity);
   if (now + delay > deadline) return null;
   return delay;
+}
+
+/**
+ * Asks the policy's `handle` predicate. One that throws counts as "do not retry": the task then
+ * fails with its own error, which the orchestrator can catch, and `onHandleError` is told why.
+ */
+function handles(handle: (error: TaskFailedError) => boolean, error: TaskFailedError, onHandleError: (handleError: unknown) => void): boolean {
+  try {
+    return Boolean(handle(error));
+  } catch (handleError) {
+    onHandleError(handleError);
+    return false;
+  }
 }

@@ -153,6 +153,23 @@ function dropAll(input: StepInput, consumed: string[]): StepCommit {
   };
 }
 
+/**
+ * The order a step applies its messages in: the start message first (events may be queued for an
+ * instance before it began), then in the order they became due, timers by fire time and everything
+ * else by arrival (`visibleAt`), ties in append order. Stores return the inbox in append order,
+ * where a timeout's timer, appended when the wait began, precedes an event that arrived before the
+ * deadline; a runtime that steps only after the deadline (a frozen tab, a restarted process) must
+ * still let that event win, as Durable Functions does.
+ */
+function inDueOrder(messages: readonly InboxMessage[]): readonly InboxMessage[] {
+  let sorted = true;
+  for (let i = 1; i < messages.length && sorted; i++) sorted = messages[i - 1]!.visibleAt <= messages[i]!.visibleAt;
+  const start = messages.findIndex((m) => m.event.EventType === "ExecutionStarted");
+  if (sorted && start <= 0) return messages;
+  const rank = (m: InboxMessage) => (m.event.EventType === "ExecutionStarted" ? 0 : 1);
+  return messages.map((m, i) => ({ m, i })).sort((a, b) => rank(a.m) - rank(b.m) || a.m.visibleAt - b.m.visibleAt || a.i - b.i).map(({ m }) => m);
+}
+
 function runExecution(
   row: InstanceRecord,
   expectedEtag: number | null,
@@ -177,10 +194,7 @@ function runExecution(
 
   let terminated: { reason: Json; recursive: boolean } | null = null;
   const leftover: InboxMessage[] = [];
-  // Process the start message first: events may have been queued for an instance before it began.
-  const startIndex = messages.findIndex((m) => m.event.EventType === "ExecutionStarted");
-  const ordered = startIndex > 0 ? [messages[startIndex]!, ...messages.filter((_, i) => i !== startIndex)] : messages;
-  for (const m of ordered) {
+  for (const m of inDueOrder(messages)) {
     if (terminated || executor.outcome) {
       leftover.push(m);
       continue;
