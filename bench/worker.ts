@@ -18,7 +18,6 @@ Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH
 
 const JSON_OUT = process.argv.includes("--json");
 const ROOT = resolve(import.meta.dirname, "..");
-const BASE = "/runtime/webhooks/durabletask";
 const WORKLOAD_TIMEOUT_MS = 120_000;
 /** No request may hang the bench: each gives up this long after it was sent. */
 const REQUEST_TIMEOUT_MS = WORKLOAD_TIMEOUT_MS + 30_000;

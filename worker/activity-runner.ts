@@ -5,28 +5,40 @@
  * spreads over invocations instead of queueing behind the orchestrating object. Results go back to the instance object, grouped per
  * object and tick; a result whose lease was lost is dropped there (the activity has been handed out again).
  * The answer to a report may hand the instance's next activities back to the same invocation.
+ *
+ * `defineActivityRunner(config)` builds the entrypoint a Worker exports as `ActivityRunner`: it
+ * closes over the user's activities and options (`createDurableWorker` calls it).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { CoalescedDeadlines, executeActivity, httpActivity, Registry, systemClock, type ClaimedActivity } from "../src/index.ts";
 import { createBatcher } from "./batcher.ts";
-import type { Env } from "./env.ts";
+import type { Settings, WorkerConfig } from "./config.ts";
 import type { ActivityCompletion } from "./instance-object.ts";
-import { orchestrations } from "./orchestrations.ts";
-import { instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
+import { instanceObjectName, instanceStub } from "./routing.ts";
 import { startLeaseHeartbeat } from "./lease-heartbeat.ts";
-import { activityLeaseMs, activityTimeoutMs, DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
+import { DISPATCH_BATCH, RUNNER_BUDGET_MS, RUNNER_MAX_HAND_BACKS } from "./limits.ts";
 
-const registry = new Registry(orchestrations.orchestrators, [...orchestrations.activities, httpActivity(undefined)]);
-
-export class ActivityRunner extends WorkerEntrypoint<Env> {
+/** An activity runner, as the loopback binding `ctx.exports.ActivityRunner` sees it. */
+export abstract class ActivityRunner extends WorkerEntrypoint {
   /**
    * Runs the batch (and what the instance hands back) and answers once every result is reported.
    * The instance object awaits the answer without blocking on it, so the activities run while
    * this call is open, not in a `waitUntil` that the platform would cut 30 s after an early answer.
    */
-  async run(items: ClaimedActivity[]): Promise<void> {
-    await runActivities(this.env, items);
-  }
+  abstract run(items: ClaimedActivity[]): Promise<void>;
+}
+
+/** The class a Worker exports as `ActivityRunner`. */
+export type ActivityRunnerClass = new (ctx: ExecutionContext, env: Cloudflare.Env) => ActivityRunner;
+
+/** The `ActivityRunner` entrypoint of one Worker: runs `config`'s activities (and `callHttp`'s). */
+export function defineActivityRunner(config: WorkerConfig): ActivityRunnerClass {
+  const registry = new Registry(config.orchestrators, [...config.activities, httpActivity(undefined)]);
+  return class DurableActivityRunner extends ActivityRunner {
+    async run(items: ClaimedActivity[]): Promise<void> {
+      await runActivities(config.settings(this.env), registry, items);
+    }
+  };
 }
 
 /**
@@ -35,7 +47,7 @@ export class ActivityRunner extends WorkerEntrypoint<Env> {
  * (`RUNNER_MAX_HAND_BACKS`, `RUNNER_BUDGET_MS`) is spent; after that, results are reported
  * without taking more, and the instance dispatches its next activities to a new invocation.
  */
-export async function runActivities(env: Env, items: readonly ClaimedActivity[]): Promise<void> {
+export async function runActivities(settings: Settings, registry: Registry, items: readonly ClaimedActivity[]): Promise<void> {
   const deadline = Date.now() + RUNNER_BUDGET_MS;
   let handBacks = RUNNER_MAX_HAND_BACKS;
   const running = new Set<Promise<void>>();
@@ -43,7 +55,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     running.add(work);
     void work.finally(() => running.delete(work));
   };
-  const partitions = instancePartitionCount(env);
+  const partitions = settings.partitions;
   /** One call per object: with partitions, several instances' activities travel together. */
   const byObject = <T>(things: readonly T[], instanceOf: (t: T) => string): T[][] => {
     const groups = new Map<string, T[]>();
@@ -55,12 +67,12 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
     }
     return [...groups.values()];
   };
-  const timeoutMs = activityTimeoutMs(env);
+  const timeoutMs = settings.timeoutMs;
   const deadlines = new CoalescedDeadlines();
-  const heartbeat = startLeaseHeartbeat(activityLeaseMs(env) / 3, async (running) => {
+  const heartbeat = startLeaseHeartbeat(settings.leaseMs / 3, async (running) => {
     await Promise.all(
       byObject(running, (item) => item.instanceId).map((list) =>
-        instanceStub(env, list[0]!.instanceId).renewLeases(list.map(({ id, instanceId, leaseToken }) => ({ id, instanceId, leaseToken }))),
+        instanceStub(settings, list[0]!.instanceId).renewLeases(list.map(({ id, instanceId, leaseToken }) => ({ id, instanceId, leaseToken }))),
       ),
     );
   });
@@ -69,7 +81,7 @@ export async function runActivities(env: Env, items: readonly ClaimedActivity[])
       byObject(batch, (c) => c.item.instanceId).map(async (list) => {
         const capacity = handBacks > 0 && Date.now() < deadline ? DISPATCH_BATCH : 0;
         if (capacity > 0) handBacks--;
-        const { next } = await instanceStub(env, list[0]!.item.instanceId).completeActivities(list, capacity);
+        const { next } = await instanceStub(settings, list[0]!.item.instanceId).completeActivities(list, capacity);
         if (next.length > 0) track(runAll(next));
       }),
     );

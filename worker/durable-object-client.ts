@@ -28,20 +28,19 @@ import {
   type WaitOptions,
 } from "../src/index.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
-import type { Env } from "./env.ts";
-import { indexShardCount, indexStub, instanceStub } from "./routing.ts";
+import { indexStub, instanceStub, type Placement } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";
 
 const PURGE_PAGE = 200;
 
 export class DurableObjectClient implements OrchestrationClient {
-  private readonly shards: number;
+  private readonly placement: Placement;
+  private readonly registry: Registry;
 
-  constructor(
-    private readonly env: Env,
-    private readonly registry: Registry,
-  ) {
-    this.shards = indexShardCount(env);
+  /** `placement`: the namespaces and counts of one env (see `WorkerConfig.settings`); `registry`: what may be started. */
+  constructor(placement: Placement, registry: Registry) {
+    this.placement = placement;
+    this.registry = registry;
   }
 
   async startNew<I>(orchestrator: OrchestratorDefinition<I, unknown> | string, options: StartOptions<I> = {}): Promise<string> {
@@ -140,12 +139,12 @@ export class DurableObjectClient implements OrchestrationClient {
 
   private stub(instanceId: string) {
     validateInstanceId(instanceId);
-    return instanceStub(this.env, instanceId);
+    return instanceStub(this.placement, instanceId);
   }
 
   /** Reads one page from every shard and merges them; `next` when any shard may have more. */
   private async readIndex(query: InstanceQuery): Promise<{ items: InstanceRecord[]; next: InstanceQuery["after"] | null }> {
-    const pages = await Promise.all(Array.from({ length: this.shards }, (_, i) => indexStub(this.env, `index-${i}`).list(query)));
+    const pages = await Promise.all(Array.from({ length: this.placement.shards }, (_, i) => indexStub(this.placement, `index-${i}`).list(query)));
     const merged = pages.flatMap((p) => p.items).sort(compareListOrder);
     const items = merged.slice(0, query.limit);
     const more = merged.length > query.limit || pages.some((p) => p.next !== null);

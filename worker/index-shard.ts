@@ -10,7 +10,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { Pruner, runMigrations, type IndexUpdate } from "../adapters/durable-object/index.ts";
 import type { InstancePage, InstanceQuery, InstanceRecord } from "../src/index.ts";
-import type { Env } from "./env.ts";
 
 const MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -24,8 +23,9 @@ const MIGRATIONS: readonly (readonly string[])[] = [
 ];
 
 
-export class IndexShard extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
+/** Needs no configuration: every Worker exports this class as is (`createDurableWorker(...).IndexShard`). */
+export class IndexShard extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       runMigrations(ctx.storage, MIGRATIONS);

@@ -1,11 +1,14 @@
 /**
  * @module worker/instance-object — the Durable Object that owns one orchestration instance (named by
- * its id), or every instance of one partition (with `INSTANCE_PARTITIONS`): its SQLite store, a
- * runtime that steps its instances (many in one commit), the outbox it delivers to other objects,
- * and the alarm that wakes it for timers, expired leases and outbox retries.
+ * its id), or every instance of one partition (with partitions): its SQLite store, a runtime that
+ * steps its instances (many in one commit), the outbox it delivers to other objects, and the alarm
+ * that wakes it for timers, expired leases and outbox retries.
  *
  * Activities do not run here: the runtime hands claimed items to the Worker's `ActivityRunner`
  * entrypoint (stateless invocations), which reports results back through `completeActivities`.
+ *
+ * `defineInstanceObject(config)` builds the class a Worker exports: it closes over the user's
+ * definitions and options (`createDurableWorker` calls it).
  */
 import { DurableObject } from "cloudflare:workers";
 import { createDurableObjectStore, type DurableObjectStore, type OutboxEntry } from "../adapters/durable-object/index.ts";
@@ -13,7 +16,6 @@ import {
   createRuntime,
   DurableClient,
   fromJson,
-  Registry,
   systemClock,
   type ClaimedActivity,
   type InboxMessage,
@@ -24,12 +26,12 @@ import {
 } from "../src/index.ts";
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
 import { createBatcher } from "./batcher.ts";
-import type { Env } from "./env.ts";
+import type { Settings, WorkerConfig } from "./config.ts";
 import type { ActivityRunner } from "./activity-runner.ts";
-import { orchestrations } from "./orchestrations.ts";
-import { indexShardCount, indexShardName, indexStub, instanceObjectName, instancePartitionCount, instanceStub } from "./routing.ts";
+import { indexShardName, indexStub, instanceObjectName, instanceStub } from "./routing.ts";
 import { capture, type RpcResult } from "./rpc-result.ts";
-import { activityLeaseMs, DISPATCH_BATCH } from "./limits.ts";
+import { DISPATCH_BATCH } from "./limits.ts";
+import { exportsProblem } from "./misconfiguration.ts";
 
 const OUTBOX_BATCH = 500;
 const RETRY_MIN_MS = 1_000;
@@ -65,8 +67,25 @@ export interface RestartSource {
   version: string | null;
 }
 
-export class InstanceObject extends DurableObject<Env> {
+/** The class a Worker exports (and binds as `INSTANCES`); its constructor is the one Durable Objects call. */
+export type InstanceObjectClass = new (ctx: DurableObjectState, env: Cloudflare.Env) => InstanceObject;
+
+/** The `InstanceObject` class of one Worker: an {@link InstanceObject} over `config`. */
+export function defineInstanceObject(config: WorkerConfig): InstanceObjectClass {
+  return class InstanceObject extends InstanceObjectBase {
+    constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+      super(ctx, env, config);
+    }
+  };
+}
+
+/**
+ * The object itself. Not exported by a Worker as is (its constructor takes the config): a Worker
+ * exports the subclass `defineInstanceObject` builds. Stubs are typed by it.
+ */
+class InstanceObjectBase extends DurableObject {
   private readonly store: DurableObjectStore;
+  private readonly settings: Settings;
   private readonly runtime: Runtime;
   private readonly client: DurableClient;
   /** The name this object is routed by: an instance id, or a partition's name (null: nothing routed here yet). */
@@ -80,10 +99,11 @@ export class InstanceObject extends DurableObject<Env> {
   /** The alarm as this object last set or read it (undefined: not known yet). */
   private alarmAt: number | null | undefined = undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env, config: WorkerConfig) {
     super(ctx, env);
-    const shards = indexShardCount(env);
-    this.partitions = instancePartitionCount(env);
+    this.settings = config.settings(env);
+    const shards = this.settings.shards;
+    this.partitions = this.settings.partitions;
     this.objectName = ctx.id.name ?? null;
     this.store = createDurableObjectStore(ctx.storage, {
       name: `instance object ${ctx.id.toString()}`,
@@ -112,14 +132,15 @@ export class InstanceObject extends DurableObject<Env> {
       }
       return send(item);
     };
-    this.leaseMs = activityLeaseMs(env);
-    this.runtime = createRuntime({ store: this.store, ...orchestrations, dispatchActivity: dispatch, leaseMs: this.leaseMs });
-    this.client = new DurableClient({
+    this.leaseMs = this.settings.leaseMs;
+    this.runtime = createRuntime({
       store: this.store,
-      clock: systemClock,
-      registry: new Registry(orchestrations.orchestrators, orchestrations.activities),
-      onWrite: () => void this.kick(),
+      orchestrators: config.orchestrators,
+      activities: config.activities,
+      dispatchActivity: dispatch,
+      leaseMs: this.leaseMs,
     });
+    this.client = new DurableClient({ store: this.store, clock: systemClock, registry: config.registry, onWrite: () => void this.kick() });
   }
 
   // --- RPC: the client's operations, routed here by instance id ---
@@ -253,7 +274,7 @@ export class InstanceObject extends DurableObject<Env> {
       this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO object_meta (key, value) VALUES ('instance_id', ?)`, name);
     } else if (this.objectName !== name) {
       throw new TypeError(
-        `This object holds '${this.objectName}', and instance '${instanceId}' belongs in '${name}'. Was INSTANCE_PARTITIONS changed on a deployment with data?`,
+        `This object holds '${this.objectName}', and instance '${instanceId}' belongs in '${name}'. Were the partitions (INSTANCE_PARTITIONS) changed on a deployment with data?`,
       );
     }
     if (!this.resumed) {
@@ -310,8 +331,8 @@ export class InstanceObject extends DurableObject<Env> {
         [...groups.values()].map(async (group) => {
           const { kind, target } = group[0]!;
           try {
-            if (kind === "message") await instanceStub(this.env, target).deliver(target, group.map((e) => e.message!));
-            else await indexStub(this.env, target).apply(group.map((e): IndexUpdate => e.index!));
+            if (kind === "message") await instanceStub(this.settings, target).deliver(target, group.map((e) => e.message!));
+            else await indexStub(this.settings, target).apply(group.map((e): IndexUpdate => e.index!));
             delivered.push(...group);
           } catch (error) {
             console.error(`durable-edge: could not deliver ${group.length} ${kind} update(s) to '${target}'; retrying later.`, error);
@@ -363,12 +384,10 @@ export class InstanceObject extends DurableObject<Env> {
  * dev session starts or stops.
  */
 function activityRunnerOf(ctx: DurableObjectState): Pick<Service<ActivityRunner>, "run"> {
-  const runner = (ctx as unknown as { exports?: { ActivityRunner?: Service<ActivityRunner> } }).exports?.ActivityRunner;
-  if (!runner) {
-    throw new Error(
-      "durable-edge: ctx.exports.ActivityRunner is missing. Use a compatibility date of 2025-11-17 or later " +
-        "(or the 'enable_ctx_exports' flag) and export ActivityRunner from the Worker's main module.",
-    );
-  }
-  return runner;
+  const problem = exportsProblem(ctx);
+  if (problem) throw problem;
+  return (ctx as unknown as { exports: { ActivityRunner: Service<ActivityRunner> } }).exports.ActivityRunner;
 }
+
+/** An instance object, as stubs see it. */
+export type InstanceObject = InstanceObjectBase;

@@ -1,15 +1,19 @@
 /** @module worker/limits — the knobs of activity dispatch, in one place. */
 
-import type { Env } from "./env.ts";
+import type { DurableEdgeVars } from "./env.ts";
+
+/** The shortest activity lease, in seconds: the heartbeat renews it every third of it. */
+export const MIN_LEASE_SECONDS = 3;
+export const MIN_TIMEOUT_SECONDS = 1;
 
 /** How long a dispatched activity's lease lasts unless renewed (`ACTIVITY_LEASE_SECONDS`, default 5 min). */
-export function activityLeaseMs(env: Pick<Env, "ACTIVITY_LEASE_SECONDS">): number {
-  return seconds(env.ACTIVITY_LEASE_SECONDS, "ACTIVITY_LEASE_SECONDS", 300, 3);
+export function activityLeaseMs(env: Pick<DurableEdgeVars, "ACTIVITY_LEASE_SECONDS">): number {
+  return seconds(env.ACTIVITY_LEASE_SECONDS, "ACTIVITY_LEASE_SECONDS", 300, MIN_LEASE_SECONDS);
 }
 
 /** How long one activity may run before its runner fails it with a `Timeout` (`ACTIVITY_TIMEOUT_SECONDS`, default 30 min). */
-export function activityTimeoutMs(env: Pick<Env, "ACTIVITY_TIMEOUT_SECONDS">): number {
-  return seconds(env.ACTIVITY_TIMEOUT_SECONDS, "ACTIVITY_TIMEOUT_SECONDS", 1800, 1);
+export function activityTimeoutMs(env: Pick<DurableEdgeVars, "ACTIVITY_TIMEOUT_SECONDS">): number {
+  return seconds(env.ACTIVITY_TIMEOUT_SECONDS, "ACTIVITY_TIMEOUT_SECONDS", 1800, MIN_TIMEOUT_SECONDS);
 }
 
 function seconds(raw: string | undefined, name: string, fallback: number, min: number): number {

@@ -1,23 +1,36 @@
 /**
  * @module worker/routing — where things live: each instance in the Durable Object named by its id
- * (or, with `INSTANCE_PARTITIONS`, in the partition chosen by a hash of the id), each index entry in
- * the shard chosen by a hash of the id.
+ * (or, with partitions, in the partition chosen by a hash of the id), each index entry in the shard
+ * chosen by a hash of the id. A `Placement` is resolved once per env (`WorkerConfig.settings`).
  */
-import type { Env } from "./env.ts";
+import type { DurableEdgeVars } from "./env.ts";
+import type { IndexShard } from "./index-shard.ts";
+import type { InstanceObject } from "./instance-object.ts";
 
 export const DEFAULT_INDEX_SHARDS = 8;
+export const MAX_INDEX_SHARDS = 256;
 export const MAX_INSTANCE_PARTITIONS = 4096;
 
-export function indexShardCount(env: Pick<Env, "INDEX_SHARDS">): number {
+/** The namespaces (whatever their binding names) and how instances and index entries spread over them. */
+export interface Placement {
+  readonly instances: DurableObjectNamespace<InstanceObject>;
+  readonly index: DurableObjectNamespace<IndexShard>;
+  /** 0: one object per instance; N: N partition objects. */
+  readonly partitions: number;
+  readonly shards: number;
+}
+
+/** `INDEX_SHARDS` (default 8). */
+export function indexShardCount(env: Pick<DurableEdgeVars, "INDEX_SHARDS">): number {
   const n = Number(env.INDEX_SHARDS ?? DEFAULT_INDEX_SHARDS);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new RangeError(`INDEX_SHARDS must be an integer from 1 to 256, got '${env.INDEX_SHARDS}'.`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_INDEX_SHARDS) {
+    throw new RangeError(`INDEX_SHARDS must be an integer from 1 to ${MAX_INDEX_SHARDS}, got '${env.INDEX_SHARDS}'.`);
   }
   return n;
 }
 
-/** 0: one object per instance; N: instances spread over N partition objects by a hash of their id. */
-export function instancePartitionCount(env: Pick<Env, "INSTANCE_PARTITIONS">): number {
+/** `INSTANCE_PARTITIONS`. 0: one object per instance; N: instances spread over N partition objects by a hash of their id. */
+export function instancePartitionCount(env: Pick<DurableEdgeVars, "INSTANCE_PARTITIONS">): number {
   const raw = env.INSTANCE_PARTITIONS;
   if (raw === undefined || raw === "") return 0;
   const n = Number(raw);
@@ -51,10 +64,10 @@ export function indexShardName(instanceId: string, shards: number): string {
   return `index-${hashId(instanceId) % shards}`;
 }
 
-export function instanceStub(env: Pick<Env, "INSTANCES" | "INSTANCE_PARTITIONS">, instanceId: string) {
-  return env.INSTANCES.get(env.INSTANCES.idFromName(instanceObjectName(instanceId, instancePartitionCount(env))));
+export function instanceStub(placement: Pick<Placement, "instances" | "partitions">, instanceId: string) {
+  return placement.instances.get(placement.instances.idFromName(instanceObjectName(instanceId, placement.partitions)));
 }
 
-export function indexStub(env: Pick<Env, "INDEX">, shardName: string) {
-  return env.INDEX.get(env.INDEX.idFromName(shardName));
+export function indexStub(placement: Pick<Placement, "index">, shardName: string) {
+  return placement.index.get(placement.index.idFromName(shardName));
 }

@@ -3,9 +3,9 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" })) process.env[k] ??= v;
 
-/** The Worker's tests, run inside workerd with the real wrangler.toml (Durable Objects, self binding). */
+/** The Worker's tests, run inside workerd with the test Worker (test/test-worker.ts, test/wrangler.toml: Durable Objects, ctx.exports). */
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "../wrangler.toml" } })],
+  plugins: [cloudflareTest({ wrangler: { configPath: "./test/wrangler.toml" } })],
   test: {
     name: "workerd",
     include: ["**/*.workerd.test.ts"],

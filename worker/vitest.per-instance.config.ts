@@ -5,13 +5,13 @@ for (const [k, v] of Object.entries({ WRANGLER_SEND_METRICS: "false", CLOUDFLARE
 
 /**
  * The orchestration patterns and the tutorial again inside workerd, with one Durable Object per
- * instance (`INSTANCE_PARTITIONS` "0") instead of the partitions `wrangler.toml` configures, with
+ * instance (`INSTANCE_PARTITIONS` "0") instead of the partitions `test/wrangler.toml` configures, with
  * activity leases of 3 s (renewed by the runners' heartbeat) and an activity timeout of 6 s, where
  * the lease tests run.
  */
 export default defineConfig({
   plugins: [
-    cloudflareTest({ wrangler: { configPath: "../wrangler.toml" }, miniflare: { bindings: { INSTANCE_PARTITIONS: "0", ACTIVITY_LEASE_SECONDS: "3", ACTIVITY_TIMEOUT_SECONDS: "6" } } }),
+    cloudflareTest({ wrangler: { configPath: "./test/wrangler.toml" }, miniflare: { bindings: { INSTANCE_PARTITIONS: "0", ACTIVITY_LEASE_SECONDS: "3", ACTIVITY_TIMEOUT_SECONDS: "6" } } }),
   ],
   test: {
     name: "workerd-per-instance",

@@ -1,5 +1,5 @@
 /**
- * The benchmark's Worker: everything the real Worker exports, plus
+ * The benchmark's Worker: a `createDurableWorker` Worker over the samples and `ActivityChain`, plus
  * - `RawFloor`: one SQLite write per step in one object, each made durable before the next (the floor);
  * - `ChainWorkflow` / `FanOutWorkflow`: the same workloads as Cloudflare Workflows (`step.do` per
  *   activity, `Promise.all` for the fan-out), for comparison;
@@ -7,14 +7,19 @@
  *   workload inside the Worker (no HTTP per instance, for both suites alike) and waits for it.
  */
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import worker from "../index.ts";
-import type { Env as WorkerEnv } from "../env.ts";
+import { createDurableWorker, type Env as WorkerEnv } from "../index.ts";
 import { instanceObjectName, instancePartitionCount, partitionName } from "../routing.ts";
-import { DurableObjectClient } from "../durable-object-client.ts";
-import { activityChain, orchestrations } from "../orchestrations.ts";
-import { isTerminal, Registry } from "../../src/index.ts";
+import { activityChain, addOne } from "../test/test-orchestrations.ts";
+import { fanOut, samples } from "../../examples/index.ts";
+import { isTerminal } from "../../src/index.ts";
 
-export { InstanceObject, IndexShard, ActivityRunner } from "../index.ts";
+/** The workloads: `ActivityChain` (chain, instances) and the sample `FanOutFanIn` (fan-out). */
+const edge = createDurableWorker<BenchEnv>({
+  orchestrators: [...samples.orchestrators, activityChain],
+  activities: [...samples.activities, addOne],
+});
+
+export const { InstanceObject, IndexShard, ActivityRunner } = edge;
 
 interface Params {
   count: number;
@@ -115,15 +120,14 @@ async function statsOf(env: BenchEnv, names: readonly string[]): Promise<ObjectS
 
 const POLL_MS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const registry = new Registry(orchestrations.orchestrators, orchestrations.activities);
 
 /** Starts `instances` instances at once and polls them one after the other until all finished. */
 async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
   const deadline = Date.now() + r.timeoutMs;
   const t0 = Date.now();
   if (r.suite === "worker") {
-    const client = new DurableObjectClient(env, registry);
-    const name = r.workload === "chain" ? activityChain.name : "FanOutFanIn";
+    const client = edge.client(env);
+    const name = r.workload === "chain" ? activityChain.name : fanOut.name;
     const ids = await Promise.all(Array.from({ length: r.instances }, () => client.startNew(name, { input: { count: r.count } })));
     const startMs = Date.now() - t0;
     for (const id of ids) {
@@ -156,7 +160,7 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== "bench") return worker.fetch(request, env, ctx);
+    if (parts[0] !== "bench") return edge.fetch(request, env, ctx);
     try {
       if (parts[1] === "raw" && request.method === "POST") {
         const n = Number(url.searchParams.get("n") ?? 1000);

@@ -2,7 +2,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClaimedActivity } from "../../src/index.ts";
-import { InstanceObject } from "../instance-object.ts";
+import type { InstanceObject as InstanceObjectType } from "../instance-object.ts";
+import { InstanceObject } from "./test-worker.ts";
 
 describe("ActivityRunner", () => {
   it("answers a dispatch only once its activities ran and their results reached the instance's object", async () => {
@@ -20,8 +21,9 @@ describe("ActivityRunner", () => {
       dequeueCount: 1,
     };
     const reported: unknown[] = [];
-    const original = InstanceObject.prototype.completeActivities;
-    InstanceObject.prototype.completeActivities = function (this: InstanceObject, completions, capacity) {
+    const prototype = InstanceObject.prototype as InstanceObjectType;
+    const original = prototype.completeActivities;
+    prototype.completeActivities = function (this: InstanceObjectType, completions, capacity) {
       reported.push(...completions.map((c) => [c.item.id, c.result.event]));
       return original.call(this, completions, capacity);
     };
@@ -31,7 +33,7 @@ describe("ActivityRunner", () => {
       // Reported before the answer (the result itself is dropped there: no such lease).
       expect(reported).toEqual([[item.id, expect.objectContaining({ EventType: "TaskCompleted", Result: "2" })]]);
     } finally {
-      InstanceObject.prototype.completeActivities = original;
+      prototype.completeActivities = original;
     }
   });
 });

@@ -1,7 +1,7 @@
 /** Helpers for the workerd tests: requests to the Worker and polling its status URLs. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
-import { instanceObjectName, instancePartitionCount } from "../routing.ts";
+import { indexShardCount, instanceObjectName, instancePartitionCount, type Placement } from "../routing.ts";
 
 export const ORIGIN = "http://durable-edge.test";
 export const BASE = `${ORIGIN}/runtime/webhooks/durabletask`;
@@ -57,8 +57,11 @@ export async function pollUntil(url: string, done: (s: Status) => boolean, timeo
 
 export const finished = (s: Status) => ["Completed", "Failed", "Terminated"].includes(s.runtimeStatus);
 
+/** Where the test Worker puts things (its bindings and `[vars]`), for `instanceStub(placement, id)`. */
+export const placement: Placement = { instances: env.INSTANCES, index: env.INDEX, partitions: instancePartitionCount(env), shards: indexShardCount(env) };
+
 /** The name of the object that holds an instance (itself, or its partition), as the Worker routes it. */
-export const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, instancePartitionCount(env));
+export const objectNameOf = (instanceId: string) => instanceObjectName(instanceId, placement.partitions);
 
 /**
  * The time the object's alarm is set for, once `armed(time)` holds. An object arms its alarm when it

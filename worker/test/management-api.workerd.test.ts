@@ -4,7 +4,7 @@
  */
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../index.ts";
+import worker from "./test-worker.ts";
 import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -4,7 +4,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { finished, objectNameOf, pollUntil, startOrchestration } from "./helpers.ts";
+import { finished, objectNameOf, placement, pollUntil, startOrchestration } from "./helpers.ts";
 import { instancePartitionCount, instanceStub } from "../routing.ts";
 
 describe("instance partitions", () => {
@@ -20,7 +20,7 @@ describe("instance partitions", () => {
     const done = await pollUntil(started.statusQueryGetUri, finished);
     expect(done.runtimeStatus).toBe("Completed");
     expect(done.output).toEqual({ childId: `${parentId}:child`, greetings: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
-    const rows = await runInDurableObject(instanceStub(env, parentId), (_o, state) =>
+    const rows = await runInDurableObject(instanceStub(placement, parentId), (_o, state) =>
       state.storage.sql
         .exec<{ instance_id: string }>(`SELECT instance_id FROM instances WHERE instance_id IN (?, ?) ORDER BY instance_id`, parentId, `${parentId}:child`)
         .toArray()

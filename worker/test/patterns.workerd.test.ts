@@ -5,7 +5,7 @@
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { alarmOnceArmed, BASE, call, finished, objectNameOf, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { alarmOnceArmed, BASE, call, finished, objectNameOf, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { instanceStub } from "../routing.ts";
 import { RESUME_AFTER_MS } from "../instance-object.ts";
 
@@ -15,9 +15,9 @@ describe("orchestration patterns on Durable Objects", () => {
     const waiting = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     expect(waiting.customStatus).toMatchObject({ waitingFor: "Approval" });
     // Armed once the object finished its round (after delivering its outbox), not with the commit.
-    await alarmOnceArmed(instanceStub(env, started.id));
+    await alarmOnceArmed(instanceStub(placement, started.id));
     // The object keeps its name, for an alarm that wakes it without one.
-    const kept = await runInDurableObject(instanceStub(env, started.id), (_o, state) =>
+    const kept = await runInDurableObject(instanceStub(placement, started.id), (_o, state) =>
       state.storage.sql.exec<{ value: string }>(`SELECT value FROM object_meta WHERE key = 'instance_id'`).toArray().map((r) => r.value),
     );
     expect(kept).toEqual([objectNameOf(started.id)]);
@@ -31,7 +31,7 @@ describe("orchestration patterns on Durable Objects", () => {
     await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
     // The commit armed a fallback alarm (RESUME_AFTER_MS away). An alarm that fires early (or
     // twice) finds nothing due and arms the timer's own.
-    const stub = instanceStub(env, started.id);
+    const stub = instanceStub(placement, started.id);
     await alarmOnceArmed(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const timerAt = await alarmOnceArmed(stub, (at) => at > Date.now() + 500_000);
@@ -52,7 +52,7 @@ describe("orchestration patterns on Durable Objects", () => {
 
   it("an object that dies after a commit, before its round arms the alarm, wakes through the fallback alarm and re-arms its timer", async () => {
     const id = `fallback-${crypto.randomUUID()}`;
-    const stub = instanceStub(env, id);
+    const stub = instanceStub(placement, id);
     // This object's rounds end before arming the alarm, as if a deploy cut each one short after its commit.
     await runInDurableObject(stub, (object) => {
       (object as unknown as { armAlarm: () => Promise<void> }).armAlarm = async () => undefined;
@@ -64,7 +64,7 @@ describe("orchestration patterns on Durable Objects", () => {
     expect(fallback).toBeLessThanOrEqual(Date.now() + RESUME_AFTER_MS);
 
     await abortAllDurableObjects(); // it dies, and no request comes to wake it
-    const revived = instanceStub(env, id); // (stubs from before the abort are broken)
+    const revived = instanceStub(placement, id); // (stubs from before the abort are broken)
     expect(await runDurableObjectAlarm(revived)).toBe(true); // the fallback alarm wakes a fresh object
     const timerAt = await alarmOnceArmed(revived, (at) => at > Date.now() + 500_000); // which arms the timer's own alarm
     expect(timerAt).toBeLessThanOrEqual(Date.now() + 600_000);

@@ -1,11 +1,12 @@
 /**
- * @module worker/orchestrations — what the Worker runs: every sample from `examples/`, plus a chain
- * of N activities (the benchmark's workload), a parent that runs the tutorial as a
- * sub-orchestration (on another Durable Object), a parent waiting on a human-interaction child, and
- * an activity that outlasts its lease.
+ * @module worker/test/test-orchestrations — what the test Worker runs besides the samples from
+ * `examples/`: a chain of N activities (also the benchmark's workload), a parent that runs the
+ * tutorial as a sub-orchestration (on another Durable Object), a parent waiting on a
+ * human-interaction child, an activity that outlasts its lease, and a small order flow of the kind
+ * a user brings (the README's example).
  */
-import { activity, orchestrator } from "../src/index.ts";
-import { helloSequence, humanInteraction, samples } from "../examples/index.ts";
+import { activity, orchestrator } from "../../src/index.ts";
+import { helloSequence, humanInteraction, samples } from "../../examples/index.ts";
 
 export const addOne = activity("AddOne", (n: number) => n + 1);
 
@@ -44,7 +45,25 @@ export const slowActivity = orchestrator("SlowActivity", function* (ctx) {
   return yield* ctx.callActivity(slowStep, Number((ctx.getInput() as { ms?: number } | null)?.ms ?? 1000));
 });
 
-export const orchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity],
-  activities: [...samples.activities, addOne, slowStep],
+export interface Order {
+  sku: string;
+  quantity: number;
+  cents: number;
+}
+
+export const reserve = activity("Reserve", (order: Order) => ({ reservation: `res-${order.sku}-${order.quantity}` }));
+export const charge = activity("Charge", (order: Order) => ({ charged: order.quantity * order.cents }));
+
+/** Reserves, then charges: two activities no sample has, so only a Worker built with them runs it. */
+export const orderFlow = orchestrator("OrderFlow", function* (ctx) {
+  const order = ctx.getInput() as Order;
+  const { reservation } = yield* ctx.callActivity(reserve, order);
+  const { charged } = yield* ctx.callActivity(charge, order);
+  return { reservation, charged };
+});
+
+/** Everything the test Worker registers: the samples and the orchestrations above. */
+export const testOrchestrations = {
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow],
+  activities: [...samples.activities, addOne, slowStep, reserve, charge],
 };

@@ -1,0 +1,14 @@
+/**
+ * The Worker the workerd tests run (`worker/test/wrangler.toml`): one user of `createDurableWorker`,
+ * with the samples and the test orchestrations, the tutorial's fixed starter, and the generic one.
+ */
+import { createDurableWorker } from "../index.ts";
+import { testOrchestrations } from "./test-orchestrations.ts";
+
+export const edge = createDurableWorker({
+  ...testOrchestrations,
+  starters: { fixed: { OrchestratorFunction_HttpStart: "OrchestratorFunction" } },
+});
+
+export const { InstanceObject, IndexShard, ActivityRunner } = edge;
+export default edge satisfies ExportedHandler<Cloudflare.Env>;
