@@ -72,7 +72,7 @@ export type InstanceObjectClass = new (ctx: DurableObjectState, env: Cloudflare.
 
 /** The `InstanceObject` class of one Worker: an {@link InstanceObject} over `config`. */
 export function defineInstanceObject(config: WorkerConfig): InstanceObjectClass {
-  return class InstanceObject extends InstanceObjectBase {
+  return class DurableInstanceObject extends InstanceObject {
     constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
       super(ctx, env, config);
     }
@@ -80,10 +80,10 @@ export function defineInstanceObject(config: WorkerConfig): InstanceObjectClass 
 }
 
 /**
- * The object itself. Not exported by a Worker as is (its constructor takes the config): a Worker
+ * The object itself. A Worker does not export it as is (its constructor takes the config): it
  * exports the subclass `defineInstanceObject` builds. Stubs are typed by it.
  */
-class InstanceObjectBase extends DurableObject {
+export class InstanceObject extends DurableObject {
   private readonly store: DurableObjectStore;
   private readonly settings: Settings;
   private readonly runtime: Runtime;
@@ -388,6 +388,3 @@ function activityRunnerOf(ctx: DurableObjectState): Pick<Service<ActivityRunner>
   if (problem) throw problem;
   return (ctx as unknown as { exports: { ActivityRunner: Service<ActivityRunner> } }).exports.ActivityRunner;
 }
-
-/** An instance object, as stubs see it. */
-export type InstanceObject = InstanceObjectBase;
