@@ -1,0 +1,158 @@
+/**
+ * `createDurableWorker`: a Worker built from a user's own orchestrations runs them end to end (the
+ * test Worker's InstanceObject and ActivityRunner know `OrderFlow`, which no sample has); its
+ * `client(env)` starts and reads instances; its `app` mounts in a parent Hono app; options are
+ * checked at once, with a `TypeError` that names the option.
+ */
+import { createExecutionContext, env } from "cloudflare:test";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { DurableError } from "../../src/index.ts";
+import { helloSequence, sayHello } from "../../examples/index.ts";
+import { resolveConfig } from "../config.ts";
+import { createDurableWorker, type DurableWorkerOptions } from "../index.ts";
+import { BASE, call, finished, ORIGIN, pollUntil, startOrchestration, type CheckStatus, type Status } from "./helpers.ts";
+import { charge, orderFlow, reserve, type Order } from "./test-orchestrations.ts";
+import { edge } from "./test-worker.ts";
+
+const order: Order = { sku: "tea", quantity: 3, cents: 450 };
+const expected = { reservation: "res-tea-3", charged: 1350 };
+const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("a Worker built by createDurableWorker", () => {
+  it("runs the user's own orchestrations end to end: the generic starter, its objects, its activity runner", async () => {
+    const started = await startOrchestration("OrderFlow", order);
+    const done = await pollUntil(started.statusQueryGetUri, finished);
+    expect(done).toMatchObject({ name: "OrderFlow", runtimeStatus: "Completed", input: order, output: expected });
+    // Starters are the options': the tutorial's fixed starter is there because the test Worker asks for it.
+    const tutorial = await call("/api/OrchestratorFunction_HttpStart", { method: "POST" });
+    expect(tutorial.status).toBe(202);
+    await tutorial.body?.cancel();
+  });
+
+  it("edge.client(env) starts and reads instances, one client per env", async () => {
+    const client = edge.client(env);
+    expect(edge.client(env)).toBe(client);
+    const id = await client.startNew(orderFlow, { instanceId: `client-${crypto.randomUUID()}`, input: order });
+    const done = await client.waitForCompletion(id, { timeoutMs: 20_000, pollIntervalMs: 20 });
+    expect(done).toMatchObject({ instanceId: id, runtimeStatus: "Completed", output: expected });
+    expect(await client.getStatus(id)).toMatchObject({ name: "OrderFlow", runtimeStatus: "Completed" });
+    // The same instance over HTTP: the client and the API share the objects.
+    const overHttp = (await (await call(`${BASE}/instances/${id}`)).json()) as Status;
+    expect(overHttp.output).toEqual(expected);
+  });
+
+  it("knows only its own orchestrators: another Worker's client refuses OrderFlow", async () => {
+    const other = createDurableWorker({ orchestrators: [helloSequence], activities: [sayHello] });
+    const refused = await other.client(env).startNew("OrderFlow").then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(DurableError.is(refused, "UnknownOrchestrator")).toBe(true);
+    expect((refused as Error).message).toContain("OrchestratorFunction");
+  });
+
+  it("edge.app mounts in the user's Hono app with the user's middleware and routes", async () => {
+    const parent = new Hono<{ Bindings: typeof env }>();
+    parent.use(async (c, next) => {
+      await next();
+      c.res.headers.set("x-parent", "seen");
+    });
+    parent.get("/hello", (c) => c.text("hello from the parent"));
+    parent.route("/", edge.app);
+    const send = (path: string, init?: RequestInit) => parent.fetch(new Request(path.startsWith("http") ? path : `${ORIGIN}${path}`, init), env, createExecutionContext());
+
+    const hello = await send("/hello");
+    expect(await hello.text()).toBe("hello from the parent");
+    const started = await send("/api/orchestrators/OrderFlow", json(order));
+    expect(started.status).toBe(202);
+    expect(started.headers.get("x-parent")).toBe("seen");
+    const { statusQueryGetUri } = (await started.json()) as CheckStatus;
+    expect(statusQueryGetUri.startsWith(`${BASE}/instances/`)).toBe(true);
+    let status: Status | undefined;
+    for (let i = 0; i < 400 && status?.runtimeStatus !== "Completed"; i++) {
+      const response = await send(statusQueryGetUri);
+      status = (await response.json()) as Status;
+      if (status.runtimeStatus !== "Completed") await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toMatchObject({ runtimeStatus: "Completed", output: expected });
+    // The app's errors keep their JSON shape under the parent.
+    const missing = await send(`${BASE}/instances/no-such-instance`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: "InstanceNotFound" });
+  });
+
+  it("a management key guards only the app's routes when mounted, not the parent's", async () => {
+    const keyed = createDurableWorker({ ...threeDefinitions(), managementKey: () => "k3y", basePath: "/durable" });
+    const parent = new Hono();
+    parent.get("/public", (c) => c.text("open"));
+    parent.route("/", keyed.app);
+    const send = (path: string, init: RequestInit = {}) => parent.fetch(new Request(`${ORIGIN}${path}`, init), env, createExecutionContext());
+    expect(await (await send("/public")).text()).toBe("open");
+    expect((await send("/durable/instances")).status).toBe(401);
+    const listed = await send("/durable/instances", { headers: { authorization: "Bearer k3y" } });
+    expect(listed.status).toBe(200);
+    await listed.body?.cancel();
+    // basePath moved the API: the default path is no route of this app.
+    expect((await send("/runtime/webhooks/durabletask/instances", { headers: { authorization: "Bearer k3y" } })).status).toBe(404);
+  });
+
+  it("reads bindings under the names the options give", async () => {
+    const renamedEnv = { ORDERS: env.INSTANCES, ORDERS_INDEX: env.INDEX, INSTANCE_PARTITIONS: env.INSTANCE_PARTITIONS, INDEX_SHARDS: env.INDEX_SHARDS };
+    const renamed = createDurableWorker<typeof renamedEnv>({ orchestrators: [orderFlow], activities: [reserve, charge], bindings: { instances: "ORDERS", index: "ORDERS_INDEX" } });
+    const response = await renamed.fetch(new Request(`${BASE}/orchestrators/OrderFlow`, json(order)), renamedEnv, createExecutionContext());
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as CheckStatus;
+    const done = await renamed.client(renamedEnv).waitForCompletion(id, { timeoutMs: 20_000, pollIntervalMs: 20 });
+    expect(done.output).toEqual(expected);
+  });
+
+  it("options win over [vars], which are the fallback", () => {
+    const fromVars = resolveConfig(threeDefinitions()).settings(env);
+    expect(fromVars).toMatchObject({ partitions: 32, shards: 8, leaseMs: 300_000, timeoutMs: 1_800_000 });
+    const fromOptions = resolveConfig({ ...threeDefinitions(), partitions: 0, indexShards: 3, activityLeaseSeconds: 10, activityTimeoutSeconds: 60 }).settings(env);
+    expect(fromOptions).toMatchObject({ partitions: 0, shards: 3, leaseMs: 10_000, timeoutMs: 60_000 });
+    const vars = { ...env, INSTANCE_PARTITIONS: "4", INDEX_SHARDS: "2", ACTIVITY_LEASE_SECONDS: "30", ACTIVITY_TIMEOUT_SECONDS: "90" };
+    expect(resolveConfig(threeDefinitions()).settings(vars)).toMatchObject({ partitions: 4, shards: 2, leaseMs: 30_000, timeoutMs: 90_000 });
+  });
+});
+
+describe("createDurableWorker checks its options at once", () => {
+  const cases: [string, unknown, RegExp][] = [
+    ["no options", undefined, /createDurableWorker needs options/],
+    ["no orchestrators", {}, /orchestrators must be an array of orchestrator definitions/],
+    ["empty orchestrators", { orchestrators: [] }, /orchestrators must hold at least one orchestrator definition/],
+    ["an activity among the orchestrators", { orchestrators: [reserve] }, /orchestrators\[0\] is not an orchestrator definition/],
+    ["a plain function as an activity", { orchestrators: [orderFlow], activities: [() => 1] }, /activities\[0\] is not an activity definition/],
+    ["an unknown option", { ...threeDefinitions(), partition: 4 }, /unknown option 'partition'/],
+    ["partitions out of range", { ...threeDefinitions(), partitions: 5000 }, /partitions must be an integer from 0 to 4096/],
+    ["partitions as a string", { ...threeDefinitions(), partitions: "32" }, /partitions must be an integer/],
+    ["no index shards", { ...threeDefinitions(), indexShards: 0 }, /indexShards must be an integer from 1 to 256/],
+    ["a lease shorter than 3 s", { ...threeDefinitions(), activityLeaseSeconds: 1 }, /activityLeaseSeconds must be a number of seconds, at least 3/],
+    ["a timeout of 0", { ...threeDefinitions(), activityTimeoutSeconds: 0 }, /activityTimeoutSeconds must be a number of seconds, at least 1/],
+    ["a key that is not a function", { ...threeDefinitions(), managementKey: "secret" }, /managementKey must be a function of the env/],
+    ["a base path without a slash", { ...threeDefinitions(), basePath: "durable" }, /basePath must be a path starting with '\/'/],
+    ["a fixed starter of an unknown orchestrator", { ...threeDefinitions(), starters: { fixed: { Go: "Nope" } } }, /starters\.fixed\.Go names the orchestrator "Nope", which is not in orchestrators \(OrderFlow\)/],
+    ["a starter prefix without a slash", { ...threeDefinitions(), starters: { prefix: "api" } }, /starters\.prefix must be a path starting with '\/'/],
+    ["one name for both bindings", { ...threeDefinitions(), bindings: { instances: "DO", index: "DO" } }, /bindings\.instances and bindings\.index must differ/],
+    ["an unknown binding", { ...threeDefinitions(), bindings: { runner: "R" } }, /unknown binding 'bindings\.runner'/],
+    ["a binding name with a space", { ...threeDefinitions(), bindings: { index: "MY INDEX" } }, /bindings\.index must be a binding name/],
+  ];
+  for (const [what, options, message] of cases) {
+    it(`refuses ${what}`, () => {
+      expect(() => createDurableWorker(options as DurableWorkerOptions)).toThrow(TypeError);
+      expect(() => createDurableWorker(options as DurableWorkerOptions)).toThrow(message);
+    });
+  }
+
+  it("accepts a Worker with no activities and no starters", () => {
+    const worker = createDurableWorker({ orchestrators: [orderFlow], starters: false });
+    expect(typeof worker.fetch).toBe("function");
+    expect(worker.IndexShard).toBe(edge.IndexShard);
+    expect(worker.InstanceObject).not.toBe(edge.InstanceObject); // each Worker's class closes over its own options
+  });
+});
+
+function threeDefinitions(): DurableWorkerOptions {
+  return { orchestrators: [orderFlow], activities: [reserve, charge] };
+}
