@@ -1,0 +1,136 @@
+/**
+ * @module testing/waits — what an instance is waiting on, found by replaying its history in a
+ * private executor whose context records what the orchestrator asked for. The events a test must
+ * raise are not in the history (a wait schedules nothing), so this replay is how they are known.
+ * Nothing runs for real: the replay schedules no work and writes nothing.
+ */
+import {
+  HTTP_ACTIVITY,
+  OrchestrationExecutor,
+  type ActivityDefinition,
+  type CallHttpOptions,
+  type ExecutorEnvironment,
+  type HistoryEvent,
+  type OrchestrationContext,
+  type OrchestratorDefinition,
+  type RuntimeStatus,
+  type Task,
+  type TimerTask,
+  type WaitForEventOptions,
+} from "../src/index.ts";
+
+/** One thing an instance is waiting on. */
+export type Wait =
+  | { kind: "event"; name: string; /** When a `timeoutMs` was given. */ timeoutAt?: Date }
+  | { kind: "timer"; fireAt: Date }
+  | { kind: "activity"; name: string }
+  | { kind: "http"; method: string; url: string }
+  | { kind: "subOrchestration"; name: string; instanceId: string }
+  /** The instance is suspended: nothing happens until it is resumed. */
+  | { kind: "resume" };
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** What the current execution of `instanceId`, with this history, is waiting on. */
+export function findWaits(
+  instanceId: string,
+  runtimeStatus: RuntimeStatus,
+  history: readonly HistoryEvent[],
+  orchestrator: (name: string) => OrchestratorDefinition | undefined,
+): Wait[] {
+  const waits: Wait[] = [];
+  if (runtimeStatus === "Suspended") waits.push({ kind: "resume" });
+  const recorded: { wait: Wait; task: Task<unknown> }[] = [];
+  const env: ExecutorEnvironment = {
+    logger: silent,
+    orchestrator(name) {
+      const definition = orchestrator(name);
+      if (!definition) return undefined;
+      return { kind: "orchestrator", name: definition.name, fn: (ctx) => definition.fn(recording(ctx, recorded)) };
+    },
+  };
+  // A suspended instance holds what arrives until it is resumed: replay as if resumed, so the
+  // waits listed after the resume are those left once the held events are in.
+  const replayed = runtimeStatus === "Suspended" ? history.filter((e) => e.EventType !== "ExecutionSuspended" && e.EventType !== "ExecutionResumed") : history;
+  try {
+    new OrchestrationExecutor(instanceId, env).applyAll(replayed, true);
+  } catch {
+    // A replay that cannot run says nothing about waits; the sub-orchestrations below still do.
+  }
+  for (const r of recorded) if (!r.task.isCompleted) waits.push(r.wait);
+  waits.push(...openSubOrchestrations(history));
+  return waits;
+}
+
+/** The context the orchestrator sees in the diagnostic replay: the real one, noting each wait. */
+function recording(ctx: OrchestrationContext, recorded: { wait: Wait; task: Task<unknown> }[]): OrchestrationContext {
+  const note = <T extends Task<unknown>>(wait: Wait, task: T): T => {
+    recorded.push({ wait, task });
+    return task;
+  };
+  const nameOf = (ref: ActivityDefinition | string): string => (typeof ref === "string" ? ref : ref.name);
+  return new Proxy(ctx, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      switch (prop) {
+        case "callActivity":
+        case "callActivityWithRetry":
+          return (ref: ActivityDefinition | string, ...rest: unknown[]) =>
+            note({ kind: "activity", name: nameOf(ref) }, fn.call(target, ref, ...rest) as Task<unknown>);
+        case "createTimer":
+          return (fireAt: Date | number) => {
+            const timer = fn.call(target, fireAt) as TimerTask;
+            return note({ kind: "timer", fireAt: timer.fireAt }, timer);
+          };
+        case "waitForExternalEvent":
+          return (name: string, options?: WaitForEventOptions<unknown>) => {
+            const task = fn.call(target, name, options) as Task<unknown>;
+            const wait: Wait =
+              options?.timeoutMs === undefined
+                ? { kind: "event", name }
+                : { kind: "event", name, timeoutAt: new Date(target.currentUtcDateTime.getTime() + options.timeoutMs) };
+            return note(wait, task);
+          };
+        case "callHttp":
+          return (options: CallHttpOptions) =>
+            note({ kind: "http", method: String(options?.method).toUpperCase(), url: String(options?.url) }, fn.call(target, options) as Task<unknown>);
+        default:
+          return fn.bind(target);
+      }
+    },
+  });
+}
+
+function openSubOrchestrations(history: readonly HistoryEvent[]): Wait[] {
+  const done = new Set<number>();
+  for (const e of history) {
+    if (e.EventType === "SubOrchestrationInstanceCompleted" || e.EventType === "SubOrchestrationInstanceFailed") done.add(e.TaskScheduledId);
+  }
+  const open: Wait[] = [];
+  for (const e of history) {
+    if (e.EventType === "SubOrchestrationInstanceCreated" && !done.has(e.EventId)) {
+      open.push({ kind: "subOrchestration", name: e.Name, instanceId: e.InstanceId });
+    }
+  }
+  return open;
+}
+
+/** A wait in words: "the external event 'Approval'". */
+export function describeWait(wait: Wait): string {
+  switch (wait.kind) {
+    case "event":
+      return `the external event '${wait.name}'${wait.timeoutAt ? ` (times out at ${wait.timeoutAt.toISOString()})` : ""}`;
+    case "timer":
+      return `a timer due at ${wait.fireAt.toISOString()}`;
+    case "activity":
+      return wait.name === HTTP_ACTIVITY ? "an HTTP request" : `the activity '${wait.name}'`;
+    case "http":
+      return `the HTTP request ${wait.method} ${wait.url}`;
+    case "subOrchestration":
+      return `the sub-orchestration '${wait.name}' (instance '${wait.instanceId}')`;
+    case "resume":
+      return "being resumed (it is suspended)";
+  }
+}
