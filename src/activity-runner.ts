@@ -79,6 +79,11 @@ async function run(item: ClaimedActivity, registry: Registry, clock: Clock): Pro
   return resultMessage(item, event);
 }
 
+/** The result message of an activity that failed with `error` (its `TaskFailed`). */
+export function activityFailed(item: ClaimedActivity, clock: Clock, error: unknown): InboxMessage {
+  return resultMessage(item, failedEvent(item, clock, error));
+}
+
 function failedEvent(item: ClaimedActivity, clock: Clock, error: unknown): HistoryEvent {
   const failure = toFailureDetails(error);
   return {

@@ -110,8 +110,8 @@ describe("a retry predicate that throws", () => {
     expect(status?.runtimeStatus).toBe("Completed");
     expect(status?.output).toBe("caught: the original failure");
     expect(attempts).toBe(1); // not retried: the predicate could not say yes
-    const history = (status as { historyEvents?: { EventType: string }[] }).historyEvents ?? [];
-    expect(history.map((e) => e.EventType)).toContain("TaskFailed");
+    const history = status?.historyEvents ?? [];
+    expect(history.map((e) => e["EventType"])).toContain("TaskFailed");
     // Why the predicate failed is recorded where the user looks: the replay-safe log, once.
     const logged = warnings.filter((w) => w.join(" ").includes("handle predicate"));
     expect(logged).toHaveLength(1);

@@ -1,4 +1,5 @@
 /** @module errors — the few typed errors the library throws, each with a stable `code`. */
+import { LIMITS } from "./limits.ts";
 
 /** Every code a {@link DurableError} can carry. Stable: hosts map them to HTTP statuses. */
 export const ERROR_CODES = [
@@ -14,6 +15,9 @@ export const ERROR_CODES = [
   "UnknownActivity",
   "Nondeterminism",
   "CustomStatusTooLarge",
+  "PayloadTooLarge",
+  "StepTooLarge",
+  "CommitFailed",
   "Timeout",
   "StoreUnavailable",
   "StoreQuotaExceeded",
@@ -57,24 +61,30 @@ export interface FailureDetails {
 }
 
 /** Turns anything thrown into the failure details that are stored in history. */
-export function toFailureDetails(error: unknown): FailureDetails {
+export function toFailureDetails(error: unknown, depth = 0): FailureDetails {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
     return {
-      ErrorType: error.name === "Error" && error.constructor?.name ? error.constructor.name : error.name,
-      ErrorMessage: error.message,
-      StackTrace: error.stack ?? null,
+      // A DurableError is recorded by its code (`StepTooLarge`, `Timeout`…), what `isCausedBy` and retry policies match on.
+      ErrorType: cut(DurableError.is(error) ? error.code : error.name === "Error" && error.constructor?.name ? error.constructor.name : error.name, 256),
+      ErrorMessage: cut(String(error.message), LIMITS.failureMessageChars),
+      StackTrace: error.stack ? cut(error.stack, LIMITS.failureStackChars) : null,
       IsNonRetriable: (error as { nonRetriable?: unknown }).nonRetriable === true,
-      InnerFailure: cause === undefined || cause === error ? null : toFailureDetails(cause),
+      InnerFailure: cause === undefined || cause === error || depth + 1 >= LIMITS.failureDepth ? null : toFailureDetails(cause, depth + 1),
     };
   }
   return {
     ErrorType: typeof error === "object" && error !== null ? "Object" : typeof error,
-    ErrorMessage: typeof error === "string" ? error : safeString(error),
+    ErrorMessage: cut(typeof error === "string" ? error : safeString(error), LIMITS.failureMessageChars),
     StackTrace: null,
     IsNonRetriable: false,
     InnerFailure: null,
   };
+}
+
+/** Long messages and stacks are recorded cut, so that a failure never outgrows what a store holds. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
 function safeString(value: unknown): string {

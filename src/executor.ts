@@ -24,13 +24,14 @@ import {
 import { uuidV5 } from "./guid.ts";
 import type { ExecutionStartedEvent, HistoryEvent, ParentInstance } from "./history.ts";
 import { fromJson, toJson, type Json } from "./json.ts";
+import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { nextRetryDelay, validateRetryPolicy, type RetryPolicy } from "./retry.ts";
 import { CompletableTask, ExternalEventTask, Task, TimerTask } from "./task.ts";
 
 /** The name of the built-in activity behind `callHttp`. */
 export const HTTP_ACTIVITY = "BuiltIn::HttpActivity";
 export const MAX_ACTIONS_PER_EXECUTION = 100_000;
-export const MAX_CUSTOM_STATUS_BYTES = 16 * 1024;
+export const MAX_CUSTOM_STATUS_BYTES = LIMITS.customStatusBytes;
 const NONDETERMINISM = "Non-Deterministic workflow detected: ";
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
@@ -326,11 +327,11 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   }
 
   setCustomStatus(status: unknown): void {
-    const json = toJson(status, "The custom status");
-    if (json !== null && json.length > MAX_CUSTOM_STATUS_BYTES) {
+    const json = toJson(status, "The custom status", Infinity);
+    if (json !== null && overUtf8Limit(json, MAX_CUSTOM_STATUS_BYTES)) {
       throw new DurableError(
         "CustomStatusTooLarge",
-        `The custom status is ${json.length} bytes of JSON; the limit is ${MAX_CUSTOM_STATUS_BYTES}. Store large data in an activity's output instead.`,
+        `The custom status is ${formatBytes(utf8Length(json))} of JSON; the limit is ${formatBytes(MAX_CUSTOM_STATUS_BYTES)}. Store large data in an activity's output instead.`,
       );
     }
     if (json !== this.customStatus) {

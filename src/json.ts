@@ -1,5 +1,6 @@
 /** @module json — payloads cross every storage boundary as JSON text, so all stores hold the same bytes. */
 import { DurableError } from "./errors.ts";
+import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 
 /** JSON text, or null for "no value". */
 export type Json = string | null;
@@ -7,9 +8,10 @@ export type Json = string | null;
 /**
  * Serializes a user value (an input, an output, an event payload). `undefined` becomes null.
  * Values JSON cannot represent faithfully (functions, symbols, bigint, cycles, non-finite numbers,
- * class instances other than Date) are refused with `InvalidInput`, before anything is stored.
+ * class instances other than Date) are refused with `InvalidInput`, and values over `limit` UTF-8
+ * bytes of JSON (default `LIMITS.payloadBytes`) with `PayloadTooLarge`, before anything is stored.
  */
-export function toJson(value: unknown, what: string): Json {
+export function toJson(value: unknown, what: string, limit: number = LIMITS.payloadBytes): Json {
   if (value === undefined) return null;
   const problem = findUnserializable(value, new Set());
   if (problem) {
@@ -18,7 +20,19 @@ export function toJson(value: unknown, what: string): Json {
       `${what} must be JSON-serializable, but ${problem}. Pass plain objects, arrays, strings, numbers, booleans or null.`,
     );
   }
-  return JSON.stringify(value);
+  const json = JSON.stringify(value);
+  assertPayloadSize(json, what, limit);
+  return json;
+}
+
+/** Refuses JSON text over `limit` UTF-8 bytes with `PayloadTooLarge`, saying what to do instead. */
+export function assertPayloadSize(json: string, what: string, limit: number = LIMITS.payloadBytes): void {
+  if (!overUtf8Limit(json, limit)) return;
+  throw new DurableError(
+    "PayloadTooLarge",
+    `${what} is ${formatBytes(utf8Length(json))} of JSON; the limit is ${formatBytes(limit)}. ` +
+      `Keep large data elsewhere (a database, R2, KV, IndexedDB) and pass a reference to it.`,
+  );
 }
 
 /** Parses stored JSON text back into a value. Non-JSON text (a legacy raw string) is returned as is. */

@@ -7,7 +7,7 @@ import { DurableClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
 import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
-import { executeActivity } from "./activity-runner.ts";
+import { activityFailed, executeActivity } from "./activity-runner.ts";
 import { CoalescedDeadlines } from "./deadlines.ts";
 import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
@@ -88,6 +88,29 @@ interface CacheEntry {
 }
 
 const MAX_TIMER_DELAY = 2_147_483_647;
+/** Attempts at committing one instance's step (with backoff) before the instance is failed. */
+const MAX_COMMIT_ATTEMPTS = 5;
+
+function backoffMs(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** (attempt - 1));
+}
+
+/** The store itself is unwell (closed, unavailable, full): no instance is to blame, so none is failed. */
+function isStoreFailure(error: unknown): boolean {
+  return DurableError.is(error, "StoreUnavailable") || DurableError.is(error, "StoreClosed") || DurableError.is(error, "StoreQuotaExceeded");
+}
+
+/** A commit that fails like this fails again every time: a value no store can hold. */
+function isPermanentCommitFailure(error: unknown): boolean {
+  if (DurableError.is(error)) return error.code === "PayloadTooLarge" || error.code === "StepTooLarge" || error.code === "InvalidInput";
+  const name = typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : "";
+  const message = error instanceof Error ? error.message : String(error);
+  return name === "DataCloneError" || /SQLITE_TOOBIG|too big|Invalid string length/i.test(message);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 const RETRY_AFTER_ERROR_MS = 1000;
 /** How long before its lease runs out an activity run in-process is given up on (at most a tenth of the lease). */
 const LEASE_MARGIN_MS = 5_000;
@@ -117,6 +140,10 @@ class DurableRuntime implements Runtime {
   /** The timeouts of the activities this runtime runs itself, on one timer. */
   private readonly deadlines = new CoalescedDeadlines();
   private wakeAt = Infinity;
+  /** Instances whose step could not be committed: attempts so far, and when to try again. */
+  private readonly troubled = new Map<string, { attempts: number; retryAt: number }>();
+  /** Instances and activities claimed so far (tells `drain` whether a round found anything). */
+  private claimed = 0;
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
 
   constructor(options: RuntimeOptions) {
@@ -156,13 +183,16 @@ class DurableRuntime implements Runtime {
 
   async drain(): Promise<void> {
     for (;;) {
+      const claimedBefore = this.claimed;
       await this.pump();
       if (this.running.size > 0) {
         await Promise.race(this.running);
         continue;
       }
       const next = await this.store.nextWakeAt();
-      if (next === null || next > this.clock.now()) {
+      // Due work that could not be claimed belongs to instances waiting out a failed commit's backoff.
+      const stuck = this.claimed === claimedBefore && this.troubled.size > 0;
+      if (next === null || next > this.clock.now() || stuck) {
         if (!this.again) return;
       }
     }
@@ -226,11 +256,14 @@ class DurableRuntime implements Runtime {
       this.again = false;
       for (;;) {
         const now = this.clock.now();
+        const exclude = this.backedOff(now);
         const work = await this.store.claimWork(now, {
           instanceLimit: this.maxBatch,
           activityLimit: Math.max(0, this.maxActivities - this.running.size),
           leaseMs: this.leaseMs,
+          ...(exclude ? { exclude } : {}),
         });
+        this.claimed += work.instanceIds.length + work.activities.length;
         for (const a of work.activities) this.startActivity(a);
         // Activities wake the loop when they finish; only steps can make more work due at once.
         if (work.instanceIds.length === 0) break;
@@ -247,7 +280,10 @@ class DurableRuntime implements Runtime {
       this.logger.error("durable-edge: could not read the next wake-up time:", error);
       return;
     }
-    if (!this.started || next === null) return;
+    if (!this.started) return;
+    // What is due now but was not claimed waits on a failed commit's backoff: wake when that ends.
+    if (this.troubled.size > 0 && (next === null || next <= this.clock.now())) next = Math.min(next ?? Infinity, this.nextRetryAt());
+    if (next === null || next === Infinity) return;
     if (next >= this.wakeAt && this.wakeTimer !== null) return;
     this.clearWakeTimer();
     const delay = Math.min(Math.max(0, next - this.clock.now()), MAX_TIMER_DELAY);
@@ -267,14 +303,90 @@ class DurableRuntime implements Runtime {
 
   // --- orchestration steps ---
 
+  /**
+   * Steps the instances in one group commit. A group that fails is stepped again one instance at a
+   * time, so that one bad commit never holds back its neighbours; an instance whose own commit keeps
+   * failing is failed (see `commitFailed`). Only failures of the store itself propagate.
+   */
   private async stepInstances(ids: string[], now: number): Promise<void> {
+    try {
+      await this.stepGroup(ids, now);
+    } catch (error) {
+      if (isStoreFailure(error)) throw error;
+      if (ids.length === 1) return this.commitFailed(ids[0]!, now, error);
+      for (const id of ids) {
+        try {
+          await this.stepGroup([id], now);
+        } catch (alone) {
+          if (isStoreFailure(alone)) throw alone;
+          await this.commitFailed(id, now, alone);
+        }
+      }
+    }
+  }
+
+  /**
+   * The commit of one instance's step failed, alone. An error that will recur (a value no store can
+   * hold) fails the instance at once; any other is retried with backoff, and fails the instance
+   * after `MAX_COMMIT_ATTEMPTS`. Failing it is a small commit of its own (the failure, the consumed
+   * messages deleted, the parent told); if even that fails, it is tried again later. In the
+   * meantime the instance is left out of claims, so nothing waits on it.
+   */
+  private async commitFailed(instanceId: string, now: number, error: unknown): Promise<void> {
+    const trouble = this.troubled.get(instanceId) ?? { attempts: 0, retryAt: 0 };
+    trouble.attempts++;
+    const permanent = isPermanentCommitFailure(error);
+    if (!permanent && trouble.attempts < MAX_COMMIT_ATTEMPTS) {
+      trouble.retryAt = now + backoffMs(trouble.attempts);
+      this.troubled.set(instanceId, trouble);
+      this.logger.error(
+        `durable-edge: the step of '${instanceId}' could not be committed (attempt ${trouble.attempts} of ${MAX_COMMIT_ATTEMPTS}); retrying it alone in ${backoffMs(trouble.attempts)} ms.`,
+        error,
+      );
+      return;
+    }
+    const failure = new DurableError(
+      permanent && DurableError.is(error) && (error.code === "PayloadTooLarge" || error.code === "StepTooLarge") ? error.code : "CommitFailed",
+      `The step of instance '${instanceId}' could not be stored${permanent ? "" : ` after ${trouble.attempts} attempts`}: ${errorText(error)}. ` +
+        `The instance was failed so that the others in its store keep running; the messages of that step were dropped. Rewind it to retry, or purge it.`,
+      { cause: error },
+    );
+    try {
+      await this.stepGroup([instanceId], now, failure);
+      this.troubled.delete(instanceId);
+      this.logger.error(`durable-edge: failed instance '${instanceId}': its step could not be stored.`, error);
+    } catch (failError) {
+      if (isStoreFailure(failError)) throw failError;
+      trouble.retryAt = now + backoffMs(trouble.attempts);
+      this.troubled.set(instanceId, trouble);
+      this.logger.error(`durable-edge: could not even fail instance '${instanceId}'; trying again in ${backoffMs(trouble.attempts)} ms.`, failError);
+    }
+  }
+
+  /** Instances whose failed commits wait out their backoff at `now`: left out of claims. */
+  private backedOff(now: number): ReadonlySet<string> | undefined {
+    if (this.troubled.size === 0) return undefined;
+    const out = new Set<string>();
+    for (const [id, t] of this.troubled) if (t.retryAt > now) out.add(id);
+    return out.size > 0 ? out : undefined;
+  }
+
+  /** The earliest time a backed-off instance may be tried again (Infinity: none). */
+  private nextRetryAt(): number {
+    let at = Infinity;
+    for (const t of this.troubled.values()) at = Math.min(at, t.retryAt);
+    return at;
+  }
+
+  /** One group commit; with `failWith`, the (single) instance is failed with that error instead of stepped. */
+  private async stepGroup(ids: string[], now: number, failWith?: DurableError): Promise<void> {
     const requests = ids.map((instanceId) => {
-      const hit = this.cache.get(instanceId);
+      const hit = failWith ? undefined : this.cache.get(instanceId);
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
     let plans: StepPlan[] = [];
     const plan = (inputs: StepInput[]): StepCommit[] => {
-      plans = inputs.map((input) => this.planOne(input, now));
+      plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now)));
       return plans.map((p) => p.commit);
     };
     let outcomes: CommitOutcome[];
@@ -286,6 +398,7 @@ class DurableRuntime implements Runtime {
     }
     outcomes.forEach((outcome, i) => {
       const { commit, executor } = plans[i]!;
+      if (outcome === "committed") this.troubled.delete(commit.instanceId);
       if (outcome !== "committed" || !commit.instance) return;
       if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
       this.emit(commit.instance);
@@ -301,8 +414,13 @@ class DurableRuntime implements Runtime {
       return planStep(input, usable, this.env, now);
     } catch (error) {
       this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
-      return { commit: planFailure(input, error, now), executor: null };
+      return { commit: planFailure(input, error, now, usable ? usable.parent : undefined), executor: null };
     }
+  }
+
+  private planFailed(input: StepInput, error: DurableError, now: number): StepPlan {
+    this.cache.delete(input.instanceId);
+    return { commit: planFailure(input, error, now), executor: null };
   }
 
   private remember(commit: StepCommit, executor: OrchestrationExecutor): void {
@@ -347,8 +465,26 @@ class DurableRuntime implements Runtime {
     try {
       await this.store.completeActivity(item, result);
     } catch (error) {
+      if (!isStoreFailure(error) && isPermanentCommitFailure(error)) return this.recordUnstorableResult(item, error);
       // The lease will expire and the activity will run again: at-least-once.
       this.logger.error(`durable-edge: could not record the result of activity '${item.name}' (${item.id}); it will be retried.`, error);
+    }
+  }
+
+  /**
+   * A result no store can hold would be refused on every run: record the activity as failed
+   * instead (the orchestrator sees a `TaskFailedError` it can catch), rather than run it forever.
+   */
+  private async recordUnstorableResult(item: ClaimedActivity, error: unknown): Promise<void> {
+    const failure = new DurableError(
+      DurableError.is(error, "PayloadTooLarge") ? "PayloadTooLarge" : "CommitFailed",
+      `The result of activity '${item.name}' could not be stored: ${errorText(error)}. Return less data (a reference to it instead).`,
+      { cause: error },
+    );
+    try {
+      await this.store.completeActivity(item, activityFailed(item, this.clock, failure));
+    } catch (again) {
+      this.logger.error(`durable-edge: could not record the failure of activity '${item.name}' (${item.id}); it will be retried.`, again);
     }
   }
 

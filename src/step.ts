@@ -2,7 +2,8 @@
  * @module step — one orchestration step, planned purely: what the store holds for an instance
  * (row, history, visible inbox) plus a live executor in, one atomic `StepCommit` out.
  */
-import { toFailureDetails, type FailureDetails } from "./errors.ts";
+import { DurableError, toFailureDetails, type FailureDetails } from "./errors.ts";
+import { formatBytes, LIMITS, utf8Length } from "./limits.ts";
 import { OrchestrationExecutor, type Action, type ExecutorEnvironment } from "./executor.ts";
 import { newInstanceId } from "./guid.ts";
 import type {
@@ -194,11 +195,24 @@ function runExecution(
 
   let terminated: { reason: Json; recursive: boolean } | null = null;
   const leftover: InboxMessage[] = [];
+  /** Messages past this step's budget stay in the inbox, in order, for the next step. */
+  const deferred = new Set<string>();
+  let consumedBytes = 0;
+  let applied = 0;
+  // A step that terminates applies nothing else (but the start): whatever else is waiting is
+  // dropped, so that terminating always commits small, even an instance whose messages could not be.
+  const terminating = messages.some((m) => m.event.EventType === "ExecutionTerminated" && (m.executionId === null || m.executionId === row.executionId));
   for (const m of inDueOrder(messages)) {
-    if (terminated || executor.outcome) {
+    if (terminated || executor.outcome || (terminating && m.event.EventType !== "ExecutionTerminated" && m.event.EventType !== "ExecutionStarted")) {
       leftover.push(m);
       continue;
     }
+    if (deferred.size > 0 || (applied > 0 && consumedBytes + eventBytes(m.event) > LIMITS.consumedBytesPerStep)) {
+      deferred.add(m.id);
+      continue;
+    }
+    applied++;
+    consumedBytes += eventBytes(m.event);
     const e = m.event;
     if (m.executionId !== null && m.executionId !== row.executionId) continue; // for an older execution
     switch (e.EventType) {
@@ -229,7 +243,7 @@ function runExecution(
 
   const executionId = row.executionId;
   const activities: ActivityWorkItem[] = [];
-  const deleteMessageIds = messages.map((m) => m.id);
+  const deleteMessageIds = deferred.size === 0 ? messages.map((m) => m.id) : messages.filter((m) => !deferred.has(m.id)).map((m) => m.id);
   let next: InstanceRecord;
   let dropExecution: string | null = null;
   let historyMode = mode;
@@ -305,7 +319,11 @@ function runExecution(
       historyLength: 0,
     });
   } else {
-    scheduleActions(executor.takeActions(), row, now, newEvents, activities, out);
+    const actions = executor.takeActions();
+    if (actions.length > LIMITS.actionsPerStep) {
+      return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actions.length.toLocaleString("en-US")} actions`);
+    }
+    scheduleActions(actions, row, now, newEvents, activities, out);
     for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
     if (outcome) {
       const failure = outcome.kind === "failed" ? outcome.failure : null;
@@ -330,6 +348,10 @@ function runExecution(
 
   if (historyMode !== "replace" || newEvents.length > 0) {
     newEvents.push({ EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now });
+  }
+  const bytes = historyBytes(newEvents);
+  if (bytes > LIMITS.historyBytesPerStep) {
+    return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `would add ${formatBytes(bytes)} to its history`);
   }
   const base = historyMode === "replace" ? 0 : row.historyLength;
   next.historyLength = base + newEvents.length;
@@ -548,26 +570,89 @@ function rewindChild(row: InstanceRecord, e: SubOrchestrationInstanceCreatedEven
 }
 
 /** A step that could not even be planned (a bug, or corrupt data) fails the instance instead of looping. */
-export function planFailure(input: StepInput, error: unknown, now: number): StepCommit {
+export function planFailure(input: StepInput, error: unknown, now: number, parent?: ParentInstance | null): StepCommit {
   const row = input.instance;
   if (!row || isTerminal(row.runtimeStatus)) return dropAll(input, input.messages.map((m) => m.id));
   const failure = toFailureDetails(error);
+  const parentRef = parent !== undefined ? parent : input.historyFrom === 0 ? startedParent(input.history) : null;
+  return failureCommit(row, row.etag, "append", [], input.messages.map((m) => m.id), failure, parentRef, now);
+}
+
+/** The parent named by the execution's `ExecutionStarted`, if the history holds it. */
+function startedParent(history: readonly HistoryEvent[]): ParentInstance | null {
+  const started = history.find((e): e is ExecutionStartedEvent => e.EventType === "ExecutionStarted");
+  return started?.ParentInstance ?? null;
+}
+
+/**
+ * Fails the instance in a commit that stays small whatever went wrong: its row, the start of its
+ * history (for a first step) and the failure, the consumed messages deleted, its queued work
+ * dropped, and the parent (if any) told, so that a parent never waits on a child that failed.
+ */
+function failureCommit(
+  row: InstanceRecord,
+  expectedEtag: number | null,
+  mode: "append" | "replace",
+  started: readonly HistoryEvent[],
+  deleteMessageIds: string[],
+  failure: FailureDetails,
+  parent: ParentInstance | null,
+  now: number,
+): StepCommit {
   const output = JSON.stringify(`Orchestrator function '${row.name}' failed: ${failure.ErrorMessage}`);
+  const events: HistoryEvent[] = [
+    { EventType: "OrchestratorStarted", EventId: -1, Timestamp: now },
+    ...started,
+    completedEvent(now, "Failed", output, failure),
+    { EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now },
+  ];
+  const base = mode === "replace" ? 0 : row.historyLength;
   return {
     instanceId: row.instanceId,
-    expectedEtag: row.etag,
-    instance: recordWith(finished(row, now, "Failed", output, failure, row.customStatus), { historyLength: row.historyLength + 3 }),
-    history: {
-      mode: "append",
-      events: [
-        { EventType: "OrchestratorStarted", EventId: -1, Timestamp: now },
-        completedEvent(now, "Failed", output, failure),
-        { EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now },
-      ],
-    },
-    deleteMessageIds: input.messages.map((m) => m.id),
+    expectedEtag,
+    instance: recordWith(finished(row, now, "Failed", output, failure, row.customStatus), { historyLength: base + events.length }),
+    history: { mode, events },
+    deleteMessageIds,
     dropExecution: row.executionId,
-    messages: [],
+    messages: parent ? [childResult(parent, row.executionId, now, { failure })] : [],
     activities: [],
   };
+}
+
+/** A step over the limits of `LIMITS` fails its instance with `StepTooLarge`, saying what to do. */
+function stepTooLarge(
+  row: InstanceRecord,
+  expectedEtag: number | null,
+  mode: "append" | "replace",
+  newEvents: readonly HistoryEvent[],
+  deleteMessageIds: string[],
+  parent: ParentInstance | null,
+  now: number,
+  what: string,
+): StepPlan {
+  const error = new DurableError(
+    "StepTooLarge",
+    `One step of orchestration '${row.name}' ${what}; a step may schedule at most ${LIMITS.actionsPerStep.toLocaleString("en-US")} actions ` +
+      `and add at most ${formatBytes(LIMITS.historyBytesPerStep)} to the history. Fan out in batches (for example, sub-orchestrations of 1,000 activities each), ` +
+      `and keep large inputs out of the orchestration (pass references).`,
+  );
+  const started = mode === "replace" ? newEvents.filter((e) => e.EventType === "ExecutionStarted") : [];
+  return { commit: failureCommit(row, expectedEtag, mode, started, deleteMessageIds, toFailureDetails(error), parent, now), executor: null };
+}
+
+/** About how many bytes an event takes as JSON: its text fields plus a fixed overhead. */
+function eventBytes(e: HistoryEvent): number {
+  let bytes = 96;
+  for (const key in e) {
+    const value = (e as unknown as Record<string, unknown>)[key];
+    if (typeof value === "string") bytes += value.length < 1024 ? value.length : utf8Length(value);
+    else if (typeof value === "object" && value !== null) bytes += 256; // failure details, instance refs (cut to bounded sizes)
+  }
+  return bytes;
+}
+
+function historyBytes(events: readonly HistoryEvent[]): number {
+  let bytes = 0;
+  for (const e of events) bytes += eventBytes(e);
+  return bytes;
 }

@@ -22,6 +22,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   InvalidInput: 400,
   InvalidArgument: 400,
   UnknownOrchestrator: 400,
+  PayloadTooLarge: 413,
   InstanceNotFound: 404,
   InstanceGone: 410,
   InstanceAlreadyExists: 409,
@@ -34,6 +35,8 @@ const EXPECTED: Record<ErrorCode, number> = {
   UnknownActivity: 500,
   Nondeterminism: 500,
   CustomStatusTooLarge: 500,
+  StepTooLarge: 500,
+  CommitFailed: 500,
 };
 
 describe("error mapping", () => {

@@ -37,6 +37,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   InvalidInput: 400,
   InvalidArgument: 400,
   UnknownOrchestrator: 400,
+  PayloadTooLarge: 413,
   InstanceNotFound: 404,
   InstanceGone: 410,
   InstanceAlreadyExists: 409,
@@ -50,6 +51,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   UnknownActivity: 500,
   Nondeterminism: 500,
   CustomStatusTooLarge: 500,
+  StepTooLarge: 500,
+  CommitFailed: 500,
 };
 
 /** 5xx answers that describe the store's state (and are safe to show); other 5xx are our bugs. */
