@@ -12,8 +12,8 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["src/**/*.test.ts", "adapters/**/*.test.ts", "examples/**/*.test.ts", "worker/**/*.node.test.ts", "demo/**/*.node.test.ts", "test/**/*.test.ts"],
-          exclude: ["**/node_modules/**", "**/*.workerd.test.ts"],
+          include: ["src/**/*.test.ts", "adapters/**/*.test.ts", "examples/**/*.test.ts", "worker/**/*.node.test.ts", "demo/**/*.node.test.ts", "test/**/*.test.ts", "testing/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.workerd.test.ts", "examples/*-app/**"],
           testTimeout: 30_000,
         },
       },
