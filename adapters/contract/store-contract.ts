@@ -346,6 +346,26 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       expect(after!.messages).toEqual([]);
     });
 
+    test("holds the history of a step as large as the limits allow (a 10,000-way fan-out), read from any position", async () => {
+      const r = row("big");
+      await create(r);
+      const scheduled = (i: number): HistoryEvent => ({ EventType: "TaskScheduled", EventId: i, Timestamp: T0, Name: "Square", Version: null, Input: `{"n":${i},"pad":"${"é".repeat(120)}"}` });
+      const events = [started(T0), ...Array.from({ length: 10_000 }, (_, i) => scheduled(i))];
+      const first = { ...r, etag: 2, runtimeStatus: "Running" as const, historyLength: events.length };
+      expect(await store.commitSteps([commit(r, { instance: first, history: { mode: "append", events }, deleteMessageIds: [startMessage(r).id] })])).toEqual(["committed"]);
+      const done: HistoryEvent = { EventType: "OrchestratorCompleted", EventId: -1, Timestamp: T0 };
+      const second = { ...first, etag: 3, historyLength: events.length + 1 };
+      expect(await store.commitSteps([commit(first, { instance: second, history: { mode: "append", events: [done] } })])).toEqual(["committed"]);
+      expect(await store.getHistory("big")).toEqual([...events, done]);
+      const [from] = await store.loadSteps([{ instanceId: "big", cached: { etag: 2, historyLength: 9_000 } }], T0);
+      if (from!.historyFrom === 9_000) expect(from!.history).toEqual([...events.slice(9_000), done]);
+      else expect(from!.history).toEqual([...events, done]);
+      // A new execution replaces it all, parts included.
+      const fresh = { ...second, etag: 4, executionId: "exec-big-2", historyLength: 1 };
+      expect(await store.commitSteps([commit(second, { instance: fresh, history: { mode: "replace", events: [started(T0 + 1)] } })])).toEqual(["committed"]);
+      expect(await store.getHistory("big")).toEqual([started(T0 + 1)]);
+    });
+
     test("a closed store refuses calls with StoreClosed", async () => {
       await store.close();
       const error = await store.getInstance("a").catch((e: unknown) => e);

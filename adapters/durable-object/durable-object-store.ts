@@ -17,6 +17,7 @@
  *   too (one coalesced row per instance), so a sharded index can list instances across objects.
  */
 import { DurableError } from "../../src/errors.ts";
+import { overUtf8Limit, utf8Length } from "../../src/limits.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
 import type {
@@ -158,6 +159,8 @@ class SqlStore implements DurableObjectStore {
   private readonly records = new Map<string, { record: StoredRecord; input: string | null } | null>();
   /** False once the outbox was seen empty and nothing was queued since. */
   private outboxMaybe = true;
+  /** False while no step was ever large enough to need `history_parts` (checked at migration). */
+  private partsMaybe = true;
   /** The earliest due time of the work the running transaction left (Infinity: none). */
   private workDueAt = Infinity;
   private readonly onWork: ((dueAt: number) => void) | undefined;
@@ -189,6 +192,7 @@ class SqlStore implements DurableObjectStore {
     migrate(this.storage);
     const maxSeq = this.rows(`SELECT MAX(seq) AS s FROM (SELECT seq FROM inbox UNION ALL SELECT seq FROM activities)`)[0]?.s;
     this.seq = typeof maxSeq === "number" ? maxSeq : 0;
+    this.partsMaybe = this.rows(`SELECT 1 AS one FROM history_parts LIMIT 1`).length > 0;
     for (const r of this.rows(`SELECT * FROM activities WHERE result IS NULL ORDER BY seq`)) {
       const item = toActivity(r);
       this.queue.set(item.id, item);
@@ -272,11 +276,13 @@ class SqlStore implements DurableObjectStore {
 
   private historyFrom(instanceId: string, from: number): HistoryEvent[] {
     const out: HistoryEvent[] = [];
-    const chunks = this.rows(
-      `SELECT first_index, events FROM steps WHERE instance_id = ? AND event_count > 0 AND first_index + event_count > ? ORDER BY etag`,
-      instanceId,
-      from,
-    );
+    const query = this.partsMaybe
+      ? `SELECT first_index, events FROM (
+           SELECT first_index, events FROM steps WHERE instance_id = ?1 AND event_count > 0 AND first_index + event_count > ?2
+           UNION ALL SELECT first_index, events FROM history_parts WHERE instance_id = ?1 AND first_index + event_count > ?2)
+         ORDER BY first_index`
+      : `SELECT first_index, events FROM steps WHERE instance_id = ?1 AND event_count > 0 AND first_index + event_count > ?2 ORDER BY etag`;
+    const chunks = this.rows(query, instanceId, from);
     for (const c of chunks) {
       const events = JSON.parse(c.events as string) as HistoryEvent[];
       const skip = Math.max(0, from - (c.first_index as number));
@@ -399,7 +405,7 @@ class SqlStore implements DurableObjectStore {
     if (c.instance) {
       let firstIndex = current?.historyLength ?? 0;
       if (c.history.mode === "replace") {
-        this.exec(`DELETE FROM steps WHERE instance_id = ?`, c.instanceId);
+        this.deleteHistory(c.instanceId);
         firstIndex = 0;
       }
       const input = current ? this.input(c.instanceId) : undefined;
@@ -411,7 +417,7 @@ class SqlStore implements DurableObjectStore {
       this.writeStep(c.instance, firstIndex, c.history.events);
       if (!current || current.runtimeStatus !== c.instance.runtimeStatus) this.queueIndex(c.instanceId, c.instance);
     } else if (current) {
-      this.exec(`DELETE FROM steps WHERE instance_id = ?`, c.instanceId);
+      this.deleteHistory(c.instanceId);
       this.exec(`DELETE FROM instances WHERE instance_id = ?`, c.instanceId);
       this.records.set(c.instanceId, null);
       this.queueIndex(c.instanceId, null);
@@ -588,15 +594,41 @@ class SqlStore implements DurableObjectStore {
   private writeStep(instance: InstanceRecord, firstIndex: number, events: readonly HistoryEvent[]): void {
     const { input, ...record } = instance;
     this.records.set(instance.instanceId, { record, input });
+    let json = events.length === 0 ? "[]" : JSON.stringify(events);
+    let count = events.length;
+    if (overUtf8Limit(json, PART_BYTES)) {
+      // Larger than one SQLite value may be: the first part goes with the record, the rest apart.
+      const parts = splitEvents(events, PART_BYTES);
+      json = parts[0]!.json;
+      count = parts[0]!.count;
+      let index = firstIndex + count;
+      this.partsMaybe = true;
+      for (const part of parts.slice(1)) {
+        this.exec(
+          `INSERT OR REPLACE INTO history_parts (instance_id, first_index, event_count, events) VALUES (?, ?, ?, ?)`,
+          instance.instanceId,
+          index,
+          part.count,
+          part.json,
+        );
+        index += part.count;
+      }
+    }
     this.exec(
       `INSERT OR REPLACE INTO steps (instance_id, etag, first_index, event_count, record, events) VALUES (?, ?, ?, ?, ?, ?)`,
       instance.instanceId,
       instance.etag,
       firstIndex,
-      events.length,
+      count,
       JSON.stringify(record),
-      events.length === 0 ? "[]" : JSON.stringify(events),
+      json,
     );
+  }
+
+  /** Deletes an instance's history: its steps and the parts of large ones. */
+  private deleteHistory(instanceId: string): void {
+    this.exec(`DELETE FROM steps WHERE instance_id = ?`, instanceId);
+    if (this.partsMaybe) this.exec(`DELETE FROM history_parts WHERE instance_id = ?`, instanceId);
   }
 
   private route(m: InboxMessage): void {
@@ -671,7 +703,8 @@ class SqlStore implements DurableObjectStore {
   }
 
   private deleteAll(instanceId: string, after: (effect: () => void) => void): void {
-    for (const table of ["steps", "instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
+    this.deleteHistory(instanceId);
+    for (const table of ["instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
     this.records.set(instanceId, null);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
@@ -728,4 +761,30 @@ export function matchesQuery(row: InstanceRecord, query: Omit<InstanceQuery, "li
 /** List order: createdAt, then instanceId. */
 export function compareListOrder(a: { createdAt: number; instanceId: string }, b: { createdAt: number; instanceId: string }): number {
   return a.createdAt - b.createdAt || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
+}
+
+/**
+ * The most one SQLite value of this store holds: SQLite in Durable Objects refuses a string over
+ * about 1,000,000 bytes (`SQLITE_TOOBIG`); a step's history beyond it is stored in parts.
+ */
+export const PART_BYTES = 900_000;
+
+/** Consecutive runs of `events`, each at most `limit` UTF-8 bytes as a JSON array (one event never exceeds it: values are bounded by `LIMITS`). */
+function splitEvents(events: readonly HistoryEvent[], limit: number): { json: string; count: number }[] {
+  const parts: { json: string; count: number }[] = [];
+  let texts: string[] = [];
+  let bytes = 2;
+  for (const e of events) {
+    const text = JSON.stringify(e);
+    const size = utf8Length(text) + 1;
+    if (texts.length > 0 && bytes + size > limit) {
+      parts.push({ json: `[${texts.join(",")}]`, count: texts.length });
+      texts = [];
+      bytes = 2;
+    }
+    texts.push(text);
+    bytes += size;
+  }
+  if (texts.length > 0) parts.push({ json: `[${texts.join(",")}]`, count: texts.length });
+  return parts;
 }

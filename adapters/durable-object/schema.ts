@@ -14,6 +14,8 @@
  *                the commit that produced them and deleted once delivered.
  * - `received`   ids of messages delivered from other objects, so a redelivery is a no-op; kept
  *                for a retention period (index `received_by_at`, version 2, to prune them).
+ * - `history_parts` (version 3) the rest of a step's history when it is larger than one SQLite
+ *                value may be (`PART_BYTES`): a 10,000-way fan-out appends about 1 MB in one step.
  */
 import type { DurableObjectStorageLike } from "./sql.ts";
 
@@ -36,6 +38,13 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE TABLE IF NOT EXISTS received (id TEXT NOT NULL PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
   ],
   [`CREATE INDEX IF NOT EXISTS received_by_at ON received (at)`],
+  // Version 3: the history a step appends beyond what one value holds (SQLite refuses a string
+  // over about 1 MB), in parts; the `steps` row keeps the first part.
+  [
+    `CREATE TABLE IF NOT EXISTS history_parts (
+       instance_id TEXT NOT NULL, first_index INTEGER NOT NULL, event_count INTEGER NOT NULL, events TEXT NOT NULL,
+       PRIMARY KEY (instance_id, first_index)) WITHOUT ROWID`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
