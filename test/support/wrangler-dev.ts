@@ -1,15 +1,16 @@
 /**
- * The real Worker under `wrangler dev` (this repository's wrangler.toml, offline, state in a
- * temporary folder), in its own process group so it is always stopped whole.
+ * A real Worker under `wrangler dev` (this repository's wrangler.toml, or another project's with
+ * `cwd`), offline, state in a temporary folder, in its own process group so it is always stopped whole.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { spawnGroup } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const OFFLINE = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+/** What keeps wrangler off the network: no metrics, no `cf` fetch, no banner (and its update check). */
+export const WRANGLER_OFFLINE_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
 
 export interface WranglerDev {
   origin: string;
@@ -17,7 +18,8 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on at 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once("error", fail);
@@ -28,51 +30,50 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `assetsDir`: serve the page from there instead of wrangler.toml's `demo/dist`; `vars`: extra Worker variables. */
-export async function startWranglerDev(options: { assetsDir?: string; vars?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<WranglerDev> {
+export interface WranglerDevOptions {
+  /** The project to run: its wrangler.toml and its own `node_modules/wrangler`. Default: this repository. */
+  cwd?: string;
+  /** Serve the page from there instead of wrangler.toml's assets directory. */
+  assetsDir?: string;
+  /** Extra Worker variables. */
+  vars?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const cwd = options.cwd ?? ROOT;
   const state = mkdtempSync(join(tmpdir(), "durable-edge-wrangler-state-"));
   const port = await freePort();
   const inspector = await freePort();
-  let log = "";
-  const child: ChildProcess = spawn(
+  const proc = spawnGroup(
     process.execPath,
     [
-      join(ROOT, "node_modules/wrangler/bin/wrangler.js"),
+      join(cwd, "node_modules/wrangler/bin/wrangler.js"),
       "dev",
       ...["--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"],
       ...(options.assetsDir ? ["--assets", options.assetsDir] : []),
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
-    { cwd: ROOT, env: { ...process.env, ...OFFLINE }, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd, env: WRANGLER_OFFLINE_ENV },
   );
-  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-
+  const log = proc.output;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-      process.kill(-child.pid, "SIGTERM");
-      const kill = setTimeout(() => {
-        if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      }, 5_000);
-      await exited;
-      clearTimeout(kill);
-    }
+    await proc.stop();
     rmSync(state, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + readyTimeoutMs;
-  while (!/Ready on/.test(log)) {
-    if (child.exitCode !== null) {
+  while (!/Ready on/.test(log())) {
+    if (proc.child.exitCode !== null) {
       await stop();
-      throw new Error(`wrangler dev exited (${child.exitCode}):\n${log}`);
+      throw new Error(`wrangler dev exited (${proc.child.exitCode}):\n${log()}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev was not ready after ${readyTimeoutMs} ms:\n${log}`);
+      throw new Error(`wrangler dev was not ready after ${readyTimeoutMs} ms:\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { origin: `http://127.0.0.1:${port}`, output: () => log, stop };
+  return { origin: `http://127.0.0.1:${port}`, output: log, stop };
 }
