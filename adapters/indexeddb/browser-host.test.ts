@@ -80,6 +80,22 @@ describe("browser host (Node, fake Web Locks)", () => {
     expect((await follower.client.waitForCompletion(next, { timeoutMs: 10_000 })).output).toEqual({ count: 20, sum: 2870 });
   });
 
+  it("one bad instance never stops the tab: an 800 KB event is refused, a 30,000-way fan-out fails alone", async () => {
+    const host = tab(new IDBFactory(), createLocks());
+    await host.whenLeader();
+    const waiting = await host.client.startNew("HumanInteraction", { input: { timeoutSeconds: 600 } });
+    const refused = await host.client.raiseEvent(waiting, "Approval", "a".repeat(800 * 1024)).catch((e: unknown) => e);
+    expect(DurableError.is(refused, "PayloadTooLarge")).toBe(true);
+    const huge = await host.client.startNew("FanOutFanIn", { input: { count: 30_000 } });
+    const neighbours = await Promise.all([1, 2, 3].map(() => host.client.startNew("OrchestratorFunction")));
+    const failed = await host.client.waitForCompletion(huge, { timeoutMs: 20_000 });
+    expect(failed.runtimeStatus).toBe("Failed");
+    expect(failed.failureDetails?.ErrorType).toBe("StepTooLarge");
+    for (const id of neighbours) expect((await host.client.waitForCompletion(id, { timeoutMs: 10_000 })).runtimeStatus).toBe("Completed");
+    await host.client.raiseEvent(waiting, "Approval", "yes");
+    expect((await host.client.waitForCompletion(waiting, { timeoutMs: 10_000 })).output).toEqual({ approved: true, approval: "yes" });
+  });
+
   it("refuses to start without Web Locks, with a typed error", () => {
     const saved = Object.getOwnPropertyDescriptor(globalThis, "navigator");
     Object.defineProperty(globalThis, "navigator", { value: {}, configurable: true, writable: true });
