@@ -11,12 +11,19 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
+
+/** The path of a dependency's command (packages need not export their bin files). */
+function binOf(name) {
+  const manifest = require.resolve(`${name}/package.json`);
+  const { bin } = require(manifest);
+  return join(dirname(manifest), typeof bin === "string" ? bin : bin[name]);
+}
 
 /** Takes `--name value` or `--name=value` out of the arguments. */
 function take(name) {
@@ -34,11 +41,11 @@ if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
   process.exit(2);
 }
 
-const vite = require.resolve("vite/bin/vite.js");
+const vite = binOf("vite");
 const built = spawnSync(process.execPath, [vite, "build", "demo", "--logLevel", "warn"], { cwd: root, stdio: "inherit" });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
-const wrangler = require.resolve("wrangler/bin/wrangler.js");
+const wrangler = binOf("wrangler");
 const child = spawn(
   process.execPath,
   [wrangler, "dev", "--persist-to", ".wrangler/state", "--ip", ip, "--port", port, "--show-interactive-dev-session=false", ...args],
