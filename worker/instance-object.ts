@@ -327,22 +327,38 @@ export class InstanceObject extends DurableObject {
       }
       const delivered: OutboxEntry[] = [];
       const failed: OutboxEntry[] = [];
+      const send = async (group: readonly OutboxEntry[]): Promise<void> => {
+        const { kind, target } = group[0]!;
+        if (kind === "message") await instanceStub(this.settings, target).deliver(target, group.map((e) => e.message!));
+        else await indexStub(this.settings, target).apply(group.map((e): IndexUpdate => e.index!));
+      };
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const { kind, target } = group[0]!;
           try {
-            if (kind === "message") await instanceStub(this.settings, target).deliver(target, group.map((e) => e.message!));
-            else await indexStub(this.settings, target).apply(group.map((e): IndexUpdate => e.index!));
+            await send(group);
             delivered.push(...group);
           } catch (error) {
-            console.error(`durable-edge: could not deliver ${group.length} ${kind} update(s) to '${target}'; retrying later.`, error);
-            failed.push(...group);
+            if (group.length === 1) {
+              console.error(`durable-edge: could not deliver a ${group[0]!.kind} update to '${group[0]!.target}'; retrying later.`, error);
+              failed.push(...group);
+              return;
+            }
+            // One undeliverable entry must not hold back the others to the same target: each alone.
+            for (const entry of group) {
+              try {
+                await send([entry]);
+                delivered.push(entry);
+              } catch (alone) {
+                console.error(`durable-edge: could not deliver ${entry.kind} update '${entry.id}' to '${entry.target}'; retrying later.`, alone);
+                failed.push(entry);
+              }
+            }
           }
         }),
       );
       const attempts = Math.max(0, ...failed.map((e) => e.attempts));
       this.store.settleOutbox(delivered, failed, Date.now() + Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempts));
-      if (failed.length > 0 || entries.length < OUTBOX_BATCH) return;
+      if (delivered.length === 0 || entries.length < OUTBOX_BATCH) return;
     }
   }
 

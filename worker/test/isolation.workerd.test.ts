@@ -1,10 +1,13 @@
 /**
  * One bad instance never stops its partition (32 partitions, as `npm start` runs): an 800 KB event
  * is refused at the API with 413, and a 30,000-way fan-out fails alone with StepTooLarge, while
- * instances in the same partition object run to completion.
+ * instances in the same partition object run to completion; and an outbox message the target
+ * refuses does not hold back the other messages to that target.
  */
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, finished, objectNameOf, pollUntil, startOrchestration, type CheckStatus } from "./helpers.ts";
+import { instanceStub } from "../routing.ts";
+import { call, finished, objectNameOf, placement, pollUntil, startOrchestration, type CheckStatus } from "./helpers.ts";
 
 /** `count` fresh instance ids that all live in the partition of `anchor`. */
 function idsInPartitionOf(anchor: string, count: number, prefix: string): string[] {
@@ -56,5 +59,40 @@ describe("isolation in a partition", () => {
     await neighboursComplete([before, ...after]);
     // And the partition is not wedged: a new instance there completes too.
     await neighboursComplete([await startOrchestration("OrchestratorFunction", null, idsInPartitionOf(hugeId, 1, "late")[0])]);
+  });
+
+  it("an undeliverable outbox message does not hold back the others to the same target", async () => {
+    const waiting = await startOrchestration("HumanInteraction", { timeoutSeconds: 600 }, `target-${crypto.randomUUID()}`);
+    await pollUntil(waiting.statusQueryGetUri, (s) => s.runtimeStatus === "Running");
+    // A sender in another partition, with two messages for the waiting instance in its outbox:
+    // one the target refuses (it names another instance), then the approval.
+    let senderId: string;
+    do senderId = `sender-${crypto.randomUUID()}`;
+    while (objectNameOf(senderId) === objectNameOf(waiting.id));
+    const sender = await startOrchestration("OrchestratorFunction", null, senderId);
+    await pollUntil(sender.statusQueryGetUri, finished);
+    const stub = instanceStub(placement, senderId);
+    const now = Date.now();
+    const event = (id: string, instanceId: string, data: string) => ({
+      id,
+      instanceId,
+      executionId: null,
+      visibleAt: now,
+      event: { EventType: "EventRaised", EventId: -1, Timestamp: now, Name: "Approval", Input: JSON.stringify(data) },
+    });
+    await runInDurableObject(stub, (_object, state) => {
+      const insert = `INSERT INTO outbox (id, kind, target, payload, rev, due_at) VALUES (?, 'message', ?, ?, 0, 0)`;
+      state.storage.sql.exec(insert, `m\u0000${waiting.id}\u0000poison`, waiting.id, JSON.stringify(event("poison", "someone-else", "no")));
+      state.storage.sql.exec(insert, `m\u0000${waiting.id}\u0000good`, waiting.id, JSON.stringify(event("good", waiting.id, "yes")));
+    });
+    await abortAllDurableObjects(); // the sender starts again and reads its outbox from storage
+    const revived = instanceStub(placement, senderId); // (stubs from before the abort are broken)
+    await runDurableObjectAlarm(revived);
+    const done = await pollUntil(waiting.statusQueryGetUri, finished);
+    expect(done.output).toEqual({ approved: true, approval: "yes" });
+    const left = await runInDurableObject(revived, (_object, state) =>
+      state.storage.sql.exec<{ id: string; attempts: number }>(`SELECT id, attempts FROM outbox WHERE kind = 'message'`).toArray(),
+    );
+    expect(left).toEqual([{ id: `m\u0000${waiting.id}\u0000poison`, attempts: 1 }]); // kept, retried with backoff
   });
 });
