@@ -18,15 +18,15 @@ export interface ExecuteActivityOptions {
    * `Timeout` error (`activityTimedOut`), returned at once. The activity's own promise cannot be
    * cancelled and is abandoned (as Durable Functions does when a function times out).
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How a user allows longer activities on this host, for the timeout's message (e.g. "ACTIVITY_TIMEOUT_SECONDS"). */
-  allowLonger?: string;
+  allowLonger?: string | undefined;
   /**
    * The timer for `timeoutMs`. A host running many activities passes one `CoalescedDeadlines` to
    * all of them: a host timer per activity costs more than a short activity step. Default: a timer
    * of its own.
    */
-  deadlines?: CoalescedDeadlines;
+  deadlines?: CoalescedDeadlines | undefined;
 }
 
 /** Runs `item`'s activity; never rejects: a throw becomes a `TaskFailed` result. */

@@ -78,11 +78,11 @@ export interface OrchestrationClient {
   getStatus(instanceId: string, options?: StatusOptions): Promise<OrchestrationStatus | undefined>;
   listInstances(query?: ListQuery): Promise<ListResult>;
   raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void>;
-  terminate(instanceId: string, reason?: string, options?: { recursive?: boolean }): Promise<void>;
+  terminate(instanceId: string, reason?: string, options?: { recursive?: boolean | undefined }): Promise<void>;
   suspend(instanceId: string, reason?: string): Promise<void>;
   resume(instanceId: string, reason?: string): Promise<void>;
   rewind(instanceId: string, reason?: string): Promise<void>;
-  restart(instanceId: string, options?: { restartWithNewInstanceId?: boolean }): Promise<string>;
+  restart(instanceId: string, options?: { restartWithNewInstanceId?: boolean | undefined }): Promise<string>;
   purge(instanceId: string): Promise<PurgeResult>;
   purgeBy(filter?: PurgeFilter): Promise<PurgeResult>;
   waitForCompletion(instanceId: string, options?: WaitOptions): Promise<OrchestrationStatus>;
@@ -182,7 +182,7 @@ export class DurableClient implements OrchestrationClient {
   }
 
   /** Terminates the instance and, by default, its running sub-orchestrations. */
-  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean } = {}): Promise<void> {
+  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean | undefined } = {}): Promise<void> {
     const row = await this.requireRunning(instanceId, "terminate");
     const input = toJson(reason ?? null, "The termination reason");
     await this.send(row, { EventType: "ExecutionTerminated", EventId: -1, Timestamp: this.clock.now(), Input: input, Recursive: options.recursive !== false });
@@ -218,7 +218,7 @@ export class DurableClient implements OrchestrationClient {
    * Starts the instance's orchestration again with its original input: under a new id (the default,
    * as in Durable Functions) or, once it has finished, under the same id. Returns the id used.
    */
-  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean } = {}): Promise<string> {
+  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean | undefined } = {}): Promise<string> {
     const row = await this.require(instanceId);
     const newId = options.restartWithNewInstanceId !== false;
     if (!newId && !isTerminal(row.runtimeStatus)) {

@@ -7,19 +7,19 @@ export interface RetryPolicy {
   /** Total attempts, the first one included; must be ≥ 1. */
   maxNumberOfAttempts: number;
   /** Each further delay is multiplied by this (default 1). */
-  backoffCoefficient?: number;
+  backoffCoefficient?: number | undefined;
   /** Delays are capped here (default: no cap). */
-  maxRetryIntervalInMilliseconds?: number;
+  maxRetryIntervalInMilliseconds?: number | undefined;
   /**
    * No retry starts after this much time since the first attempt (default: no limit). When the
    * next retry would start later than that, the task fails at once with the last error: it never
    * waits (Durable Functions' JS SDK hangs here).
    */
-  retryTimeoutInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number | undefined;
   /** Return false to stop retrying for this failure. */
-  handle?: (error: TaskFailedError) => boolean;
+  handle?: ((error: TaskFailedError) => boolean) | undefined;
   /** Error types (`failureDetails.ErrorType`) that are never retried. */
-  nonRetriableErrors?: readonly string[];
+  nonRetriableErrors?: readonly string[] | undefined;
 }
 
 /** The Durable Functions `RetryOptions` class: `new RetryOptions(firstRetryIntervalMs, maxAttempts)`. */

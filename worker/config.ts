@@ -13,41 +13,41 @@ import type { Env } from "./env.ts";
 /** The Durable Object binding names the Worker uses. */
 export interface BindingNames {
   /** The `InstanceObject` namespace. Default `INSTANCES`. */
-  instances?: string;
+  instances?: string | undefined;
   /** The `IndexShard` namespace. Default `INDEX`. */
-  index?: string;
+  index?: string | undefined;
 }
 
 export interface DurableWorkerOptions<E extends object = Env> {
   /** The orchestrators the Worker runs (at least one). */
   orchestrators: readonly OrchestratorDefinition[];
   /** The activities they call. Default none (`callHttp` is always there). */
-  activities?: readonly ActivityDefinition[];
+  activities?: readonly ActivityDefinition[] | undefined;
   /**
    * 0: one Durable Object per instance; N (1 to 4096): instances spread over N partition objects.
    * Default: the `INSTANCE_PARTITIONS` variable, else 0. Fixed once a deployment holds data.
    */
-  partitions?: number;
+  partitions?: number | undefined;
   /** Index shards (1 to 256). Default: the `INDEX_SHARDS` variable, else 8. Fixed once a deployment holds data. */
-  indexShards?: number;
+  indexShards?: number | undefined;
   /**
    * The management key, read per request: when it returns a non-empty string, every route needs it
    * (`Authorization: Bearer`, `x-functions-key` or `?code=`). Default: the secret `DURABLE_EDGE_KEY`.
    */
-  managementKey?: (env: E) => string | undefined;
+  managementKey?: ((env: E) => string | undefined) | undefined;
   /** Where the management API lives. Default `/runtime/webhooks/durabletask`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /**
    * The HTTP starters (`durable-edge/http`'s `StarterOptions`), or `false` for none. Default: the
    * generic `POST /api/orchestrators/{name}[/{instanceId}]` and no fixed starters.
    */
-  starters?: false | StarterOptions;
+  starters?: false | StarterOptions | undefined;
   /** An activity's lease, in seconds (at least 3). Default: `ACTIVITY_LEASE_SECONDS`, else 300. */
-  activityLeaseSeconds?: number;
+  activityLeaseSeconds?: number | undefined;
   /** How long one activity may run, in seconds. Default: `ACTIVITY_TIMEOUT_SECONDS`, else 1800. */
-  activityTimeoutSeconds?: number;
+  activityTimeoutSeconds?: number | undefined;
   /** The names of the two Durable Object bindings. Default `{ instances: "INSTANCES", index: "INDEX" }`. */
-  bindings?: BindingNames;
+  bindings?: BindingNames | undefined;
 }
 
 /** What one env resolves to: where things live, and the activity limits. */
@@ -193,7 +193,7 @@ function checkStarters(starters: unknown, registry: Registry): void {
   }
 }
 
-function bindingNames(value: unknown): Required<BindingNames> {
+function bindingNames(value: unknown): { instances: string; index: string } {
   if (value !== undefined && (typeof value !== "object" || value === null)) throw new TypeError("createDurableWorker: bindings must be { instances?, index? }.");
   const given = (value ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(given)) {

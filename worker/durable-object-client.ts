@@ -67,7 +67,7 @@ export class DurableObjectClient implements OrchestrationClient {
     unwrap(await this.stub(instanceId).raiseEvent(instanceId, eventName, data));
   }
 
-  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean } = {}): Promise<void> {
+  async terminate(instanceId: string, reason?: string, options: { recursive?: boolean | undefined } = {}): Promise<void> {
     unwrap(await this.stub(instanceId).terminate(instanceId, reason, options.recursive !== false));
   }
 
@@ -83,7 +83,7 @@ export class DurableObjectClient implements OrchestrationClient {
     unwrap(await this.stub(instanceId).rewind(instanceId, reason));
   }
 
-  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean } = {}): Promise<string> {
+  async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean | undefined } = {}): Promise<string> {
     if (options.restartWithNewInstanceId === false) return unwrap(await this.stub(instanceId).restartInPlace(instanceId));
     const source = unwrap(await this.stub(instanceId).restartSource(instanceId));
     const id = newInstanceId();

@@ -42,24 +42,24 @@ import type { DurableObjectStorageLike, SqlValue } from "./sql.ts";
 
 export interface DurableObjectStoreOptions {
   /** A label shown in errors. */
-  name?: string;
+  name?: string | undefined;
   /** Whether an instance lives in this object; messages for others go to the outbox. Default: all local. */
-  isLocal?: (instanceId: string) => boolean;
+  isLocal?: ((instanceId: string) => boolean) | undefined;
   /** The index shard that lists an instance; when given, status changes queue index updates. */
-  indexShardOf?: (instanceId: string) => string;
+  indexShardOf?: ((instanceId: string) => string) | undefined;
   /** Time source for outbox scheduling and index versions (default `Date.now`). */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /**
    * "durable" (default): `completeActivity` writes the result before it resolves.
    * "write-behind": the result stays in memory until the step that consumes it commits (see above).
    */
-  completions?: "durable" | "write-behind";
+  completions?: "durable" | "write-behind" | undefined;
   /**
    * How long the ids of messages received from other objects are kept to drop redeliveries
    * (default 7 days). A sender retries an unacknowledged delivery within minutes; older ids are
    * pruned, a batch at a time, as new messages arrive.
    */
-  receivedRetentionMs?: number;
+  receivedRetentionMs?: number | undefined;
   /**
    * Called right after a transaction that left work this object must come back to (a message, an
    * activity, an outbox entry), with the earliest time that work falls due (0: at once), in the
@@ -67,7 +67,7 @@ export interface DurableObjectStoreOptions {
    * forever if it died in between (a deploy, a crash), since leases and held results live in memory:
    * it arms a fallback alarm here.
    */
-  onWork?: (dueAt: number) => void;
+  onWork?: ((dueAt: number) => void) | undefined;
 }
 
 

@@ -5,7 +5,7 @@
 import { Hono, type Env } from "hono";
 import { requireManagementKey, type KeySource } from "./auth.ts";
 import { jsonNotFound, managementErrorHandler } from "./errors.ts";
-import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type StarterOptions } from "./options.ts";
+import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions } from "./options.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerOrchestratorRoutes } from "./routes/orchestrators.ts";
@@ -37,7 +37,7 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   return app;
 }
 
-function resolveStarters(starters: false | StarterOptions | undefined): Required<StarterOptions> | null {
+function resolveStarters(starters: false | StarterOptions | undefined): ResolvedStarters | null {
   if (starters === false) return null;
   return {
     prefix: normalizePath(starters?.prefix ?? DEFAULT_STARTERS.prefix, "starters.prefix"),

@@ -6,43 +6,50 @@ import type { ErrorLogger } from "./errors.ts";
 
 export interface StarterOptions {
   /** Path prefix of the starter routes. Default `/api`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Fixed starters, `route → orchestrator`: `GET|POST {prefix}/{route}` starts the orchestrator with
    * no input and answers 202 with the check-status payload, like the Durable Functions template.
    * Default `{ OrchestratorFunction_HttpStart: "OrchestratorFunction" }` (the tutorial's).
    */
-  fixed?: Record<string, string>;
+  fixed?: Record<string, string> | undefined;
   /** `POST {prefix}/orchestrators/:name[/:instanceId]`, body = JSON input. Default true. */
-  generic?: boolean;
+  generic?: boolean | undefined;
 }
 
 export interface ManagementAppOptions<E extends Env = Env> {
   /** The client the routes call: one for the app, or one per request (e.g. built from `c.env`). */
   client: OrchestrationClient | ((c: Context<E>) => OrchestrationClient | Promise<OrchestrationClient>);
   /** Default `/runtime/webhooks/durabletask`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** Names put into the management URLs (`taskHub=`, `connection=`). Defaults "DurableEdgeHub", "Storage". */
-  taskHub?: string;
-  connection?: string;
+  taskHub?: string | undefined;
+  connection?: string | undefined;
   /**
    * The management key. When it returns a non-empty string, every route of this app needs it
    * (`Authorization: Bearer`, `x-functions-key` or `?code=`), and management URLs carry `code=`.
    */
-  getKey?: (c: Context<E>) => string | undefined;
+  getKey?: ((c: Context<E>) => string | undefined) | undefined;
   /** Request bodies above this are refused with 413. Default 1 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Upper bound for the `timeout` of start-and-wait requests. Default 60 s. */
-  maxWaitSeconds?: number;
+  maxWaitSeconds?: number | undefined;
   /** Origin the management URLs start with. Default: the request's origin. */
-  baseUrl?: (c: Context<E>) => string;
+  baseUrl?: ((c: Context<E>) => string) | undefined;
   /** The HTTP starters under `/api`; `false` for none. */
-  starters?: false | StarterOptions;
+  starters?: false | StarterOptions | undefined;
   /** Where unexpected errors are logged. Default `console`. */
-  logger?: ErrorLogger;
+  logger?: ErrorLogger | undefined;
 }
 
-export const DEFAULT_STARTERS: Required<StarterOptions> = {
+/** Starter options with every default filled in. */
+export interface ResolvedStarters {
+  prefix: string;
+  fixed: Record<string, string>;
+  generic: boolean;
+}
+
+export const DEFAULT_STARTERS: ResolvedStarters = {
   prefix: "/api",
   fixed: { OrchestratorFunction_HttpStart: "OrchestratorFunction" },
   generic: true,

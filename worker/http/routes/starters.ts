@@ -4,7 +4,7 @@
  * `POST /api/orchestrators/{name}[/{instanceId}]`; both answer 202 with the check-status payload.
  */
 import type { Context, Hono } from "hono";
-import type { Deps, StarterOptions } from "../options.ts";
+import type { Deps, ResolvedStarters } from "../options.ts";
 import { parseWaitRequest, startedResponse } from "../responses.ts";
 import { resource, type RouteHandler } from "../routing.ts";
 import { startOrchestration } from "./orchestrators.ts";
@@ -19,13 +19,13 @@ function fixedStarter(deps: Deps, orchestrator: string): RouteHandler {
 }
 
 /** The paths the starters serve (what the management key must guard). */
-export function starterPaths(starters: Required<StarterOptions>): string[] {
+export function starterPaths(starters: ResolvedStarters): string[] {
   const paths = Object.keys(starters.fixed).map((route) => `${starters.prefix}/${route}`);
   if (starters.generic) paths.push(`${starters.prefix}/orchestrators/*`);
   return paths;
 }
 
-export function registerStarterRoutes(app: Hono, deps: Deps, starters: Required<StarterOptions>): void {
+export function registerStarterRoutes(app: Hono, deps: Deps, starters: ResolvedStarters): void {
   for (const [route, orchestrator] of Object.entries(starters.fixed)) {
     if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
     const handler = fixedStarter(deps, orchestrator);
