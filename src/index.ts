@@ -61,6 +61,7 @@ export {
 export { validateInstanceId, MAX_INSTANCE_ID_LENGTH } from "./instance-id.ts";
 export { toInstanceQuery, toPurgeQuery, encodeContinuationToken, decodeContinuationToken, MAX_PAGE_SIZE, type ListFilter, type ListPosition } from "./list-query.ts";
 export { toJson, fromJson, type Json } from "./json.ts";
+export { LIMITS } from "./limits.ts";
 export { newInstanceId, uuidV5 } from "./guid.ts";
 export { OrchestrationExecutor, HTTP_ACTIVITY, type Action, type Outcome, type ExecutorEnvironment } from "./executor.ts";
 export { planStep, messageIds, type StepPlan } from "./step.ts";
