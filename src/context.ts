@@ -50,6 +50,15 @@ export interface ContinueAsNewOptions {
   preserveUnprocessedEvents?: boolean | undefined;
 }
 
+/** Per call: overrides the definition's `local`. */
+export interface CallActivityOptions {
+  /** Run it inside the step, in this host (true), or queue it for the host's workers (false). */
+  local?: boolean | undefined;
+}
+
+/** An activity's input (optional when it accepts undefined), then the call's options. */
+type ActivityArgs<I> = undefined extends I ? [input?: I, options?: CallActivityOptions] : [input: I, options?: CallActivityOptions];
+
 type ActivityRef<I, O> = ActivityDefinition<I, O> | string;
 type OrchestratorRef<I, O> = OrchestratorDefinition<I, O> | string;
 type InputOf<R> = R extends ActivityDefinition<infer I, any> | OrchestratorDefinition<infer I, any> ? I : unknown;
@@ -75,11 +84,16 @@ export interface OrchestrationContext<TInput = unknown> {
    */
   getInput<T = TInput>(): T;
 
-  callActivity<I, O>(activity: ActivityDefinition<I, O>, ...input: undefined extends I ? [input?: I] : [input: I]): Task<O>;
-  callActivity<O = unknown>(name: string, input?: unknown): Task<O>;
+  /**
+   * Schedules an activity. A local activity (`activity(name, fn, { local: true })`, or
+   * `{ local: true }` here) runs in the host that steps this instance, inside the step, and its
+   * result is committed with the step; see the README's "Local activities".
+   */
+  callActivity<I, O>(activity: ActivityDefinition<I, O>, ...args: ActivityArgs<I>): Task<O>;
+  callActivity<O = unknown>(name: string, input?: unknown, options?: CallActivityOptions): Task<O>;
 
-  callActivityWithRetry<I, O>(activity: ActivityDefinition<I, O>, retry: RetryPolicy, ...input: undefined extends I ? [input?: I] : [input: I]): Task<O>;
-  callActivityWithRetry<O = unknown>(name: string, retry: RetryPolicy, input?: unknown): Task<O>;
+  callActivityWithRetry<I, O>(activity: ActivityDefinition<I, O>, retry: RetryPolicy, ...args: ActivityArgs<I>): Task<O>;
+  callActivityWithRetry<O = unknown>(name: string, retry: RetryPolicy, input?: unknown, options?: CallActivityOptions): Task<O>;
 
   callSubOrchestrator<I, O>(orchestrator: OrchestratorDefinition<I, O>, input?: I, instanceId?: string, version?: string): Task<O>;
   callSubOrchestrator<O = unknown>(name: string, input?: unknown, instanceId?: string, version?: string): Task<O>;

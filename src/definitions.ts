@@ -21,6 +21,20 @@ export interface ActivityDefinition<I = any, O = any> {
   readonly kind: "activity";
   readonly name: string;
   readonly fn: ActivityFunction<I, O>;
+  /** Runs inside the step of the instance that calls it, in that host (see `ActivityOptions.local`). */
+  readonly local?: boolean | undefined;
+}
+
+export interface ActivityOptions {
+  /**
+   * A local activity runs in the host that steps the calling instance (the Durable Object that
+   * owns it, the tab that leads, the memory runtime), inside the step: no queue, no lease, and its
+   * result is committed with the step, so a chain of local activities costs one commit per many
+   * steps. At-least-once like any activity: a crash before the commit runs it again. For short
+   * work (a fetch, a computation, a KV read); keep long work, large fan-outs and work that should
+   * spread over many hosts remote (the default). A call can override it.
+   */
+  local?: boolean | undefined;
 }
 
 export type OrchestratorGenerator<O> = Generator<Task<unknown>, O, any>;
@@ -33,9 +47,10 @@ export interface OrchestratorDefinition<I = any, O = any> {
 }
 
 /** Defines an activity: `activity("SayHello", (city: string) => \`Hello ${city}!\`)`. */
-export function activity<I = any, O = unknown>(name: string, fn: ActivityFunction<I, O>): ActivityDefinition<I, Awaited<O>> {
+export function activity<I = any, O = unknown>(name: string, fn: ActivityFunction<I, O>, options: ActivityOptions = {}): ActivityDefinition<I, Awaited<O>> {
   assertName(name, "activity");
-  return Object.freeze({ kind: "activity", name, fn }) as ActivityDefinition<I, Awaited<O>>;
+  if (typeof fn !== "function") throw new TypeError(`activity("${name}", fn) needs a function, got ${typeof fn}.`);
+  return Object.freeze({ kind: "activity", name, fn, ...(options.local ? { local: true } : {}) }) as ActivityDefinition<I, Awaited<O>>;
 }
 
 /** Defines an orchestrator: `orchestrator("HelloCities", function* (ctx) { … })`. */

@@ -86,7 +86,7 @@ function run(definition: OrchestratorDefinition, past: HistoryEvent[], next: His
   return { executor, actions: executor.takeActions(), outcome: executor.outcome };
 }
 
-const act = (id: number, name: string, input?: unknown): Action => ({ kind: "ScheduleTask", id, name, input: input === undefined ? null : JSON.stringify(input) });
+const act = (id: number, name: string, input?: unknown): Action => ({ kind: "ScheduleTask", id, name, input: input === undefined ? null : JSON.stringify(input), local: false });
 
 const helloCities = orchestrator("HelloCities", function* (ctx) {
   const out: string[] = [];

@@ -4,6 +4,7 @@
  * executor is kept between steps (see `runtime.ts`), so a step feeds it only the new events.
  */
 import type {
+  CallActivityOptions,
   CallHttpOptions,
   ContinueAsNewOptions,
   DurableHttpRequest,
@@ -36,7 +37,7 @@ const NONDETERMINISM = "Non-Deterministic workflow detected: ";
 const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 
 export type Action =
-  | { kind: "ScheduleTask"; id: number; name: string; input: Json }
+  | { kind: "ScheduleTask"; id: number; name: string; input: Json; local: boolean }
   | { kind: "CreateSubOrchestration"; id: number; name: string; instanceId: string; input: Json; version: string | null }
   | { kind: "CreateTimer"; id: number; fireAt: number; canceled: boolean };
 
@@ -47,6 +48,8 @@ export type Outcome =
 
 export interface ExecutorEnvironment {
   orchestrator(name: string): OrchestratorDefinition | undefined;
+  /** Registered activities, to tell whether one called by name is local (none: remote). */
+  activity?: ((name: string) => ActivityDefinition | undefined) | undefined;
   logger: ReplaySafeLogger;
 }
 
@@ -203,6 +206,12 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     return actions;
   }
 
+  /** Whether an action not yet taken is a local activity (one the host runs inside the step). */
+  hasLocalActions(): boolean {
+    for (const a of this.pendingActions.values()) if (a.kind === "ScheduleTask" && a.local) return true;
+    return false;
+  }
+
   /** Ids of already-committed timers cancelled since the last call (their messages can be deleted). */
   takeCancelledTimerIds(): readonly number[] {
     const ids = this.cancelledTimerIds;
@@ -238,16 +247,24 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     return fromJson(this.input);
   }
 
-  callActivity(activity: ActivityDefinition | string, input?: unknown): Task<any> {
+  callActivity(activity: ActivityDefinition | string, input?: unknown, options?: CallActivityOptions): Task<any> {
     const name = nameOf(activity);
-    return this.scheduleActivity(name, toJson(input, `The input of activity '${name}'`));
+    return this.scheduleActivity(name, toJson(input, `The input of activity '${name}'`), this.isLocal(activity, options));
   }
 
-  callActivityWithRetry(activity: ActivityDefinition | string, retry: RetryPolicy, input?: unknown): Task<any> {
+  callActivityWithRetry(activity: ActivityDefinition | string, retry: RetryPolicy, input?: unknown, options?: CallActivityOptions): Task<any> {
     validateRetryPolicy(retry);
     const name = nameOf(activity);
     const json = toJson(input, `The input of activity '${name}'`);
-    return new RetryingTask(this, retry, () => this.scheduleActivity(name, json));
+    const local = this.isLocal(activity, options);
+    return new RetryingTask(this, retry, () => this.scheduleActivity(name, json, local));
+  }
+
+  /** A call's `local` option, else the definition's, else the registered one's (by name); default remote. */
+  private isLocal(activity: ActivityDefinition | string, options: CallActivityOptions | undefined): boolean {
+    if (options?.local !== undefined) return options.local === true;
+    const definition = typeof activity === "string" ? this.env.activity?.(activity) : activity;
+    return definition?.local === true;
   }
 
   callSubOrchestrator(orchestrator: OrchestratorDefinition | string, input?: unknown, instanceId?: string, version?: string): Task<any> {
@@ -352,10 +369,10 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
   }
 
   /** @internal */
-  scheduleActivity(name: string, input: Json): CompletableTask<unknown> {
+  scheduleActivity(name: string, input: Json, local = false): CompletableTask<unknown> {
     const id = this.nextSequence();
     const task = new CompletableTask<unknown>();
-    this.addAction({ kind: "ScheduleTask", id, name, input });
+    this.addAction({ kind: "ScheduleTask", id, name, input, local });
     this.openTasks.set(id, { task, kind: "activity", name });
     return task;
   }

@@ -12,7 +12,8 @@ import { CoalescedDeadlines } from "./deadlines.ts";
 import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
 import { isTerminal } from "./status.ts";
-import { planFailure, planStep, type StepPlan } from "./step.ts";
+import { planFailure, planStep, type CommitPlan, type LocalActivityCall, type LocalPlan, type StepPlan } from "./step.ts";
+import type { HistoryEvent } from "./history.ts";
 import type { ClaimedActivity, CommitOutcome, InboxMessage, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
 
 /** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
@@ -45,6 +46,8 @@ export interface RuntimeOptions {
   cacheSize?: number | undefined;
   /** Used by `callHttp`; default `globalThis.fetch`. */
   fetch?: FetchLike | undefined;
+  /** Local activities: how many and how long one step may run in place, and how they run. */
+  localActivities?: LocalActivityOptions | undefined;
   /**
    * Run claimed activities somewhere else instead of in this runtime (the Worker runs them in
    * stateless invocations). Whoever runs one calls `executeActivity` and then
@@ -53,6 +56,17 @@ export interface RuntimeOptions {
    * its lease expires.
    */
   dispatchActivity?: ((item: ClaimedActivity) => Promise<void>) | undefined;
+}
+
+export interface LocalActivityOptions {
+  /** Local activities one step runs before it commits (default 200); the rest run in the next step. */
+  maxPerStep?: number | undefined;
+  /** How long one step may keep running local activities before it commits (default 1,000 ms). */
+  maxStepMs?: number | undefined;
+  /** Local activities of one step running at once, e.g. in a fan-out (default 32). */
+  concurrency?: number | undefined;
+  /** One local activity running longer fails with a `Timeout` error (default 30,000 ms). */
+  timeoutMs?: number | undefined;
 }
 
 export type ChangeListener = (instance: InstanceRecord) => void;
@@ -90,6 +104,17 @@ interface CacheEntry {
 const MAX_TIMER_DELAY = 2_147_483_647;
 /** Attempts at committing one instance's step (with backoff) before the instance is failed. */
 const MAX_COMMIT_ATTEMPTS = 5;
+
+function localActivityOptions(options: LocalActivityOptions = {}): Required<{ [K in keyof LocalActivityOptions]: number }> {
+  const pick = (key: keyof LocalActivityOptions, fallback: number, min: number): number => {
+    const value = options[key] ?? fallback;
+    if (typeof value !== "number" || !(value >= min) || (key !== "maxStepMs" && key !== "timeoutMs" && !Number.isInteger(value))) {
+      throw new TypeError(`createRuntime: localActivities.${key} must be a number ≥ ${min}${key === "maxPerStep" || key === "concurrency" ? " (a whole number)" : ""}, got ${String(value)}.`);
+    }
+    return value;
+  };
+  return { maxPerStep: pick("maxPerStep", 200, 0), maxStepMs: pick("maxStepMs", 1000, 0), concurrency: pick("concurrency", 32, 1), timeoutMs: pick("timeoutMs", 30_000, 1) };
+}
 
 function backoffMs(attempt: number): number {
   return Math.min(60_000, 1000 * 2 ** (attempt - 1));
@@ -144,6 +169,9 @@ class DurableRuntime implements Runtime {
   private readonly troubled = new Map<string, { attempts: number; retryAt: number }>();
   /** Instances and activities claimed so far (tells `drain` whether a round found anything). */
   private claimed = 0;
+  private readonly local: Required<{ [K in keyof LocalActivityOptions]: number }>;
+  /** Instances whose step is running local activities, left out of claims until it commits. */
+  private readonly localRuns = new Map<string, Promise<void>>();
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
 
   constructor(options: RuntimeOptions) {
@@ -157,7 +185,8 @@ class DurableRuntime implements Runtime {
     this.dispatch = options.dispatchActivity;
     this.registry = new Registry(options.orchestrators ?? [], options.activities ?? []);
     this.registry.addActivity(httpActivity(options.fetch));
-    this.env = { orchestrator: (name) => this.registry.orchestrator(name), logger: this.logger };
+    this.env = { orchestrator: (name) => this.registry.orchestrator(name), activity: (name) => this.registry.activity(name), logger: this.logger };
+    this.local = localActivityOptions(options.localActivities);
     this.client = new DurableClient({
       store: this.store,
       clock: this.clock,
@@ -198,8 +227,13 @@ class DurableRuntime implements Runtime {
     }
   }
 
-  runDue(): Promise<void> {
-    return this.pump();
+  async runDue(): Promise<void> {
+    await this.pump();
+    // Steps running local activities are part of stepping: wait for them (and what they make due).
+    while (this.localRuns.size > 0) {
+      await Promise.all([...this.localRuns.values()]);
+      await this.pump();
+    }
   }
 
   wake(): void {
@@ -363,10 +397,10 @@ class DurableRuntime implements Runtime {
     }
   }
 
-  /** Instances whose failed commits wait out their backoff at `now`: left out of claims. */
+  /** Instances left out of claims at `now`: failed commits waiting out their backoff, steps running local activities. */
   private backedOff(now: number): ReadonlySet<string> | undefined {
-    if (this.troubled.size === 0) return undefined;
-    const out = new Set<string>();
+    if (this.troubled.size === 0 && this.localRuns.size === 0) return undefined;
+    const out = new Set<string>(this.localRuns.keys());
     for (const [id, t] of this.troubled) if (t.retryAt > now) out.add(id);
     return out.size > 0 ? out : undefined;
   }
@@ -385,7 +419,7 @@ class DurableRuntime implements Runtime {
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
     let plans: StepPlan[] = [];
-    const plan = (inputs: StepInput[]): StepCommit[] => {
+    const plan = (inputs: StepInput[]): (StepCommit | null)[] => {
       plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now)));
       return plans.map((p) => p.commit);
     };
@@ -393,16 +427,87 @@ class DurableRuntime implements Runtime {
     if (this.store.runSteps) {
       outcomes = await this.store.runSteps(requests, now, plan);
     } else {
-      const commits = plan(await this.store.loadSteps(requests, now));
-      outcomes = await this.store.commitSteps(commits);
+      const planned = plan(await this.store.loadSteps(requests, now));
+      const commits = planned.filter((c): c is StepCommit => c !== null);
+      const committed = commits.length > 0 ? await this.store.commitSteps(commits) : [];
+      let k = 0;
+      outcomes = planned.map((c) => (c === null ? "skipped" : committed[k++]!));
     }
     outcomes.forEach((outcome, i) => {
-      const { commit, executor } = plans[i]!;
-      if (outcome === "committed") this.troubled.delete(commit.instanceId);
-      if (outcome !== "committed" || !commit.instance) return;
-      if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
-      this.emit(commit.instance);
+      const p = plans[i]!;
+      if (p.local) return this.startLocalRun(p);
+      this.afterCommit(p, outcome);
     });
+  }
+
+  private afterCommit({ commit, executor }: CommitPlan, outcome: CommitOutcome): void {
+    if (outcome === "committed") this.troubled.delete(commit.instanceId);
+    if (outcome !== "committed" || !commit.instance) return;
+    if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
+    this.emit(commit.instance);
+  }
+
+  // --- local activities ---
+
+  /**
+   * Runs a step's local activities in this host, feeding their results back, until the
+   * orchestrator waits on something else or the step's budget (`localActivities.maxPerStep`,
+   * `maxStepMs`) is spent; then commits the step once. In the background: other instances keep
+   * stepping (this one is left out of claims meanwhile), and `drain` / `runDue` wait for it.
+   */
+  private startLocalRun(plan: LocalPlan): void {
+    const instanceId = plan.local.calls[0]!.instanceId;
+    const run = this.completeLocalRun(instanceId, plan)
+      .catch((error: unknown) => this.logger.error(`durable-edge: the local activities of '${instanceId}' failed unexpectedly; its step runs again.`, error))
+      .finally(() => {
+        this.localRuns.delete(instanceId);
+        this.running.delete(run);
+        this.wake();
+      });
+    this.localRuns.set(instanceId, run);
+    this.running.add(run);
+  }
+
+  private async completeLocalRun(instanceId: string, first: LocalPlan): Promise<void> {
+    const deadline = this.clock.now() + this.local.maxStepMs;
+    let plan: StepPlan = first;
+    while (plan.local) {
+      if (this.clock.now() >= deadline) {
+        plan = plan.local.defer(); // out of time: the rest is queued like any activity
+        break;
+      }
+      const results = await this.runLocalCalls(plan.local.calls);
+      plan = plan.local.resume(results);
+    }
+    const final = plan as CommitPlan; // the loop ends on a plan without local work
+    try {
+      const [outcome] = await this.store.commitSteps([final.commit]);
+      this.afterCommit(final, outcome!);
+    } catch (error) {
+      if (isStoreFailure(error)) throw error;
+      await this.commitFailed(instanceId, this.clock.now(), error);
+    }
+  }
+
+  /** Runs the calls, at most `localActivities.concurrency` at once; their results in the calls' order. */
+  private async runLocalCalls(calls: readonly LocalActivityCall[]): Promise<HistoryEvent[]> {
+    const results: HistoryEvent[] = new Array(calls.length);
+    let nextIndex = 0;
+    const worker = async () => {
+      while (nextIndex < calls.length) {
+        const i = nextIndex++;
+        const call = calls[i]!;
+        const item: ClaimedActivity = { ...call, leaseToken: "local", lockedUntil: Infinity, dequeueCount: 1 };
+        const message = await executeActivity(item, this.registry, this.clock, {
+          timeoutMs: this.local.timeoutMs,
+          allowLonger: "createRuntime({ localActivities: { timeoutMs } })",
+          deadlines: this.deadlines,
+        });
+        results[i] = message.event;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.local.concurrency, calls.length) }, worker));
+    return results;
   }
 
   /** Plans one instance's step; never throws (a step that cannot be planned fails its instance). */
@@ -411,7 +516,7 @@ class DurableRuntime implements Runtime {
     const usable = hit && input.instance && input.instance.etag === hit.etag && input.historyFrom === hit.historyLength ? hit.executor : undefined;
     this.cache.delete(input.instanceId); // an executor is reused at most once; re-added on commit
     try {
-      return planStep(input, usable, this.env, now);
+      return planStep(input, usable, this.env, now, { remaining: this.local.maxPerStep });
     } catch (error) {
       this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
       return { commit: planFailure(input, error, now, usable ? usable.parent : undefined), executor: null };

@@ -17,11 +17,41 @@ import type { Json } from "./json.ts";
 import { isTerminal } from "./status.ts";
 import type { ActivityWorkItem, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
 
-export interface StepPlan {
+/** What a step commits. */
+export interface CommitPlan {
   commit: StepCommit;
   /** The executor to keep live for the next step once the commit lands (null: replay next time). */
   executor: OrchestrationExecutor | null;
+  local?: undefined;
 }
+
+/** A step paused on local activities: the host runs `local.calls`, then resumes (or defers) it. */
+export interface LocalPlan {
+  commit: null;
+  executor: OrchestrationExecutor;
+  local: LocalWork;
+}
+
+export type StepPlan = CommitPlan | LocalPlan;
+
+/** An activity to run inside the step: the work item it would otherwise be queued as. */
+export type LocalActivityCall = ActivityWorkItem;
+
+export interface LocalWork {
+  /** The local activities the orchestrator waits on, in sequence order (their `TaskScheduled` is recorded). */
+  readonly calls: readonly LocalActivityCall[];
+  /** Feeds their results (`TaskCompleted` / `TaskFailed` events) and plans on: more local calls, or the commit. */
+  resume(results: readonly HistoryEvent[]): StepPlan;
+  /** Runs none of `calls` here: they are queued as ordinary activities, and the step commits. */
+  defer(): StepPlan;
+}
+
+/** How many local activities a step may still run in place (decremented as they are handed out). */
+export interface LocalBudget {
+  remaining: number;
+}
+
+const NO_LOCAL: Readonly<LocalBudget> = Object.freeze({ remaining: 0 });
 
 export interface StartMessageSpec {
   id: string;
@@ -94,7 +124,10 @@ export const messageIds = {
  * Plans one step. `cached` is the live executor of the previous step when the store confirmed it is
  * current (same etag, history read from its length on).
  */
-export function planStep(input: StepInput, cached: OrchestrationExecutor | undefined, env: ExecutorEnvironment, now: number): StepPlan {
+export function planStep(input: StepInput, cached: OrchestrationExecutor | undefined, env: ExecutorEnvironment, now: number): CommitPlan;
+/** With a budget, a step may pause on local activities (`LocalPlan`) for the host to run them. */
+export function planStep(input: StepInput, cached: OrchestrationExecutor | undefined, env: ExecutorEnvironment, now: number, budget: LocalBudget): StepPlan;
+export function planStep(input: StepInput, cached: OrchestrationExecutor | undefined, env: ExecutorEnvironment, now: number, budget: LocalBudget = NO_LOCAL): StepPlan {
   const row = input.instance;
   const messages = input.messages;
   const consumed = messages.map((m) => m.id);
@@ -102,7 +135,7 @@ export function planStep(input: StepInput, cached: OrchestrationExecutor | undef
     const start = messages.find((m): m is InboxMessage & { event: ExecutionStartedEvent } => m.event.EventType === "ExecutionStarted");
     if (!start) return { commit: dropAll(input, consumed), executor: null };
     const fresh = newRecord(start.event, now, row);
-    return runExecution(fresh, row?.etag ?? null, [], messages, undefined, env, now, "replace");
+    return runExecution(fresh, row?.etag ?? null, [], messages, undefined, env, now, "replace", budget);
   }
   if (isTerminal(row.runtimeStatus)) {
     const rewind = messages.find((m) => m.event.EventType === "ExecutionRewound");
@@ -111,7 +144,7 @@ export function planStep(input: StepInput, cached: OrchestrationExecutor | undef
   }
   const executor = cached ?? undefined;
   const history = cached ? [] : input.history;
-  return runExecution(row, row.etag, history, messages, executor, env, now, "append");
+  return runExecution(row, row.etag, history, messages, executor, env, now, "append", budget);
 }
 
 function startsNewExecution(row: InstanceRecord, messages: readonly InboxMessage[]): boolean {
@@ -180,6 +213,7 @@ function runExecution(
   env: ExecutorEnvironment,
   now: number,
   mode: "append" | "replace",
+  budget: LocalBudget,
 ): StepPlan {
   const executor = cached ?? new OrchestrationExecutor(row.instanceId, env);
   if (!cached) executor.applyAll(history, true);
@@ -244,130 +278,176 @@ function runExecution(
   const executionId = row.executionId;
   const activities: ActivityWorkItem[] = [];
   const deleteMessageIds = deferred.size === 0 ? messages.map((m) => m.id) : messages.filter((m) => !deferred.has(m.id)).map((m) => m.id);
-  let next: InstanceRecord;
-  let dropExecution: string | null = null;
-  let historyMode = mode;
-  let keepExecutor: OrchestrationExecutor | null = executor;
-  const outcome = executor.outcome;
-  const customStatus = executor.customStatus;
+  let actionCount = 0;
 
-  if (terminated) {
-    executor.takeActions(); // nothing more is scheduled for a terminated instance
-    newEvents.push(completedEvent(now, "Terminated", terminated.reason, null));
-    if (terminated.recursive) {
-      for (const child of executor.openChildInstanceIds()) {
-        out.push({
-          id: messageIds.cascade(child, "terminate", executionId),
-          instanceId: child,
-          executionId: null,
-          visibleAt: now,
-          event: { EventType: "ExecutionTerminated", EventId: -1, Timestamp: now, Input: terminated.reason, Recursive: true },
-        });
-      }
-    }
-    const failure: FailureDetails = {
-      ErrorType: "TaskTerminated",
-      ErrorMessage: `Sub-orchestration '${row.instanceId}' was terminated: ${terminated.reason ?? "no reason given"}`,
-      StackTrace: null,
-      IsNonRetriable: true,
-      InnerFailure: null,
-    };
-    if (executor.parent) out.push(childResult(executor.parent, executionId, now, { failure }));
-    dropExecution = executionId;
-    keepExecutor = null;
-    next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
-  } else if (outcome?.kind === "continuedAsNew") {
-    executor.takeActions();
-    const newExecutionId = newInstanceId();
-    const carry = outcome.carryOver.slice();
-    if (outcome.preserveUnprocessedEvents) {
-      for (const m of leftover) if (m.event.EventType === "EventRaised") carry.push({ name: m.event.Name, input: m.event.Input });
-    }
-    out.push(
-      startMessage({
-        id: messageIds.start(row.instanceId, newExecutionId),
-        instanceId: row.instanceId,
-        executionId: newExecutionId,
-        name: row.name,
-        version: row.version,
-        input: outcome.input,
-        parent: executor.parent,
-        now,
-      }),
-    );
-    carry.forEach((c, i) =>
-      out.push({
-        id: `${row.instanceId}|${newExecutionId}|carry|${i}`,
-        instanceId: row.instanceId,
-        executionId: null,
-        visibleAt: now,
-        event: { EventType: "EventRaised", EventId: -1, Timestamp: now, Name: c.name, Input: c.input },
-      }),
-    );
-    dropExecution = executionId;
-    keepExecutor = null;
-    historyMode = "replace";
-    newEvents.length = 0;
-    next = recordWith(row, {
-      executionId: newExecutionId,
-      runtimeStatus: "ContinuedAsNew",
-      input: outcome.input,
-      output: null,
-      customStatus,
-      lastUpdatedAt: now,
-      etag: row.etag + 1,
-      historyLength: 0,
-    });
-  } else {
+  /**
+   * Local activities (run by this host inside the step): takes the actions scheduled so far, in
+   * sequence order; local ones (up to the budget) are recorded as scheduled and returned to be run,
+   * the others are scheduled as usual. Null when there is nothing to run locally.
+   */
+  const takeLocalCalls = (): LocalActivityCall[] | null => {
+    if (terminated || executor.outcome || budget.remaining <= 0 || !executor.hasLocalActions()) return null;
     const actions = executor.takeActions();
-    if (actions.length > LIMITS.actionsPerStep) {
-      return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actions.length.toLocaleString("en-US")} actions`);
+    actionCount += actions.length;
+    const calls: LocalActivityCall[] = [];
+    for (const a of actions) {
+      if (a.kind === "ScheduleTask" && a.local && calls.length < budget.remaining) {
+        newEvents.push({ EventType: "TaskScheduled", EventId: a.id, Timestamp: now, Name: a.name, Version: null, Input: a.input });
+        calls.push({ id: messageIds.activity(row.instanceId, executionId, a.id), instanceId: row.instanceId, executionId, taskId: a.id, name: a.name, input: a.input, enqueuedAt: now });
+      } else scheduleActions([a], row, now, newEvents, activities, out);
     }
-    scheduleActions(actions, row, now, newEvents, activities, out);
-    for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
-    if (outcome) {
-      const failure = outcome.kind === "failed" ? outcome.failure : null;
-      const status = outcome.kind === "failed" ? "Failed" : "Completed";
-      newEvents.push(completedEvent(now, status, outcome.output, failure));
-      if (executor.parent) {
-        out.push(childResult(executor.parent, executionId, now, failure ? { failure } : { result: outcome.output }));
+    budget.remaining -= calls.length;
+    return calls.length > 0 ? calls : null;
+  };
+
+  const finish = (): StepPlan => {
+    let next: InstanceRecord;
+    let dropExecution: string | null = null;
+    let historyMode = mode;
+    let keepExecutor: OrchestrationExecutor | null = executor;
+    const outcome = executor.outcome;
+    const customStatus = executor.customStatus;
+
+    if (terminated) {
+      executor.takeActions(); // nothing more is scheduled for a terminated instance
+      newEvents.push(completedEvent(now, "Terminated", terminated.reason, null));
+      if (terminated.recursive) {
+        for (const child of executor.openChildInstanceIds()) {
+          out.push({
+            id: messageIds.cascade(child, "terminate", executionId),
+            instanceId: child,
+            executionId: null,
+            visibleAt: now,
+            event: { EventType: "ExecutionTerminated", EventId: -1, Timestamp: now, Input: terminated.reason, Recursive: true },
+          });
+        }
       }
+      const failure: FailureDetails = {
+        ErrorType: "TaskTerminated",
+        ErrorMessage: `Sub-orchestration '${row.instanceId}' was terminated: ${terminated.reason ?? "no reason given"}`,
+        StackTrace: null,
+        IsNonRetriable: true,
+        InnerFailure: null,
+      };
+      if (executor.parent) out.push(childResult(executor.parent, executionId, now, { failure }));
       dropExecution = executionId;
       keepExecutor = null;
-      next = finished(row, now, status, outcome.output, failure, customStatus);
-    } else {
+      next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
+    } else if (outcome?.kind === "continuedAsNew") {
+      executor.takeActions();
+      const newExecutionId = newInstanceId();
+      const carry = outcome.carryOver.slice();
+      if (outcome.preserveUnprocessedEvents) {
+        for (const m of leftover) if (m.event.EventType === "EventRaised") carry.push({ name: m.event.Name, input: m.event.Input });
+      }
+      out.push(
+        startMessage({
+          id: messageIds.start(row.instanceId, newExecutionId),
+          instanceId: row.instanceId,
+          executionId: newExecutionId,
+          name: row.name,
+          version: row.version,
+          input: outcome.input,
+          parent: executor.parent,
+          now,
+        }),
+      );
+      carry.forEach((c, i) =>
+        out.push({
+          id: `${row.instanceId}|${newExecutionId}|carry|${i}`,
+          instanceId: row.instanceId,
+          executionId: null,
+          visibleAt: now,
+          event: { EventType: "EventRaised", EventId: -1, Timestamp: now, Name: c.name, Input: c.input },
+        }),
+      );
+      dropExecution = executionId;
+      keepExecutor = null;
+      historyMode = "replace";
+      newEvents.length = 0;
       next = recordWith(row, {
-        runtimeStatus: !executor.started ? "Pending" : executor.isSuspended ? "Suspended" : "Running",
+        executionId: newExecutionId,
+        runtimeStatus: "ContinuedAsNew",
+        input: outcome.input,
+        output: null,
         customStatus,
         lastUpdatedAt: now,
         etag: row.etag + 1,
         historyLength: 0,
       });
+    } else {
+      const actions = executor.takeActions();
+      actionCount += actions.length;
+      if (actionCount > LIMITS.actionsPerStep) {
+        return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`);
+      }
+      scheduleActions(actions, row, now, newEvents, activities, out);
+      for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
+      if (outcome) {
+        const failure = outcome.kind === "failed" ? outcome.failure : null;
+        const status = outcome.kind === "failed" ? "Failed" : "Completed";
+        newEvents.push(completedEvent(now, status, outcome.output, failure));
+        if (executor.parent) {
+          out.push(childResult(executor.parent, executionId, now, failure ? { failure } : { result: outcome.output }));
+        }
+        dropExecution = executionId;
+        keepExecutor = null;
+        next = finished(row, now, status, outcome.output, failure, customStatus);
+      } else {
+        next = recordWith(row, {
+          runtimeStatus: !executor.started ? "Pending" : executor.isSuspended ? "Suspended" : "Running",
+          customStatus,
+          lastUpdatedAt: now,
+          etag: row.etag + 1,
+          historyLength: 0,
+        });
+      }
     }
-  }
 
-  if (historyMode !== "replace" || newEvents.length > 0) {
-    newEvents.push({ EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now });
-  }
-  const bytes = historyBytes(newEvents);
-  if (bytes > LIMITS.historyBytesPerStep) {
-    return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `would add ${formatBytes(bytes)} to its history`);
-  }
-  const base = historyMode === "replace" ? 0 : row.historyLength;
-  next.historyLength = base + newEvents.length;
-  return {
-    commit: {
-      instanceId: row.instanceId,
-      expectedEtag,
-      instance: next,
-      history: { mode: historyMode, events: newEvents },
-      deleteMessageIds,
-      dropExecution,
-      messages: out,
-      activities,
-    },
-    executor: keepExecutor,
+    if (historyMode !== "replace" || newEvents.length > 0) {
+      newEvents.push({ EventType: "OrchestratorCompleted", EventId: -1, Timestamp: now });
+    }
+    const bytes = historyBytes(newEvents);
+    if (bytes > LIMITS.historyBytesPerStep) {
+      return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `would add ${formatBytes(bytes)} to its history`);
+    }
+    const base = historyMode === "replace" ? 0 : row.historyLength;
+    next.historyLength = base + newEvents.length;
+    return {
+      commit: {
+        instanceId: row.instanceId,
+        expectedEtag,
+        instance: next,
+        history: { mode: historyMode, events: newEvents },
+        deleteMessageIds,
+        dropExecution,
+        messages: out,
+        activities,
+      },
+      executor: keepExecutor,
+    };
+
   };
+
+  const localStep = (calls: LocalActivityCall[]): StepPlan => ({
+    commit: null,
+    executor,
+    local: {
+      calls,
+      resume(results) {
+        for (const e of results) record(e);
+        const more = actionCount > LIMITS.actionsPerStep ? null : takeLocalCalls();
+        return more ? localStep(more) : finish();
+      },
+      defer() {
+        activities.push(...calls); // queued like any activity: run by the host's workers
+        return finish();
+      },
+    },
+  });
+
+  const calls = takeLocalCalls();
+  return calls ? localStep(calls) : finish();
 }
 
 function scheduleActions(

@@ -124,7 +124,8 @@ export interface StepCommit {
   activities: ActivityWorkItem[];
 }
 
-export type CommitOutcome = "committed" | "conflict";
+/** "skipped": `runSteps`' plan gave no commit for that instance (it commits later, on its own). */
+export type CommitOutcome = "committed" | "conflict" | "skipped";
 
 export interface ClaimOptions {
   /** The most ready instances to return. */
@@ -197,9 +198,11 @@ export interface Store {
    * callback, and a Durable Object can run it inside one `transactionSync`. Same fencing and
    * outcomes as `commitSteps`. A store may call `plan` more than once (say, after finding that what
    * it planned from was stale); only the last call's commits count, and its inputs carry every
-   * instance's whole history (`historyFrom` 0).
+   * instance's whole history (`historyFrom` 0). A `null` in place of a commit writes nothing for
+   * that instance and reports `"skipped"` (the runtime commits it later itself, e.g. after running
+   * its local activities).
    */
-  runSteps?(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]>;
+  runSteps?(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]>;
   /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */
   close(): Promise<void>;
 }

@@ -327,9 +327,9 @@ class SqlStore implements DurableObjectStore {
   }
 
   /** Loads, plans and commits in ONE `transactionSync` (planning is synchronous and pure). */
-  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]> {
     this.open();
-    return this.transaction((after) => plan(this.load(requests, now)).map((c) => this.commitOne(c, after)));
+    return this.transaction((after) => plan(this.load(requests, now)).map((c) => (c ? this.commitOne(c, after) : "skipped")));
   }
 
   private load(requests: readonly StepRequest[], now: number): StepInput[] {

@@ -362,7 +362,7 @@ class IdbStore implements IndexedDbStore {
    * without waiting for it; if the token shows that something else wrote since, the transaction
    * aborts and the batch runs again from what IndexedDB holds.
    */
-  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]> {
     if (this.closedError) throw this.closedError;
     if (requests.length === 0) return [];
     this.noteNow(now);
@@ -397,7 +397,7 @@ class IdbStore implements IndexedDbStore {
     requests: readonly StepRequest[],
     held: readonly HeldResult[][],
     now: number,
-    plan: (inputs: StepInput[]) => StepCommit[],
+    plan: (inputs: StepInput[]) => (StepCommit | null)[],
     known: KnownInstance[] | null,
   ): Promise<CommitOutcome[] | null> {
     const terms = this.claimTerms;
@@ -447,7 +447,11 @@ class IdbStore implements IndexedDbStore {
           const commits = plan(loaded.map((l) => l.input));
           if (commits.length !== requests.length) throw new DurableError("InvalidState", `plan returned ${commits.length} commits for ${requests.length} steps.`);
           // Held results a committed step does not consume are written as ordinary inbox messages.
-          const leftover = loaded.flatMap((l, i) => l.valid.filter((h) => !commits[i]!.deleteMessageIds.includes(h.message.id)));
+          // (A skipped step, `null`, consumes nothing: its held results stay held for its later commit.)
+          const leftover = loaded.flatMap((l, i) => {
+            const c = commits[i];
+            return c ? l.valid.filter((h) => !c.deleteMessageIds.includes(h.message.id)) : [];
+          });
           const usable = new Map<string, HeldResult>();
           for (const l of loaded) for (const h of l.valid) usable.set(`${h.activity.instanceId}\u0000${h.message.id}`, h);
           requests.forEach(({ instanceId }, i) => activityIds.set(instanceId, first[i]!.activityIds));
@@ -460,7 +464,7 @@ class IdbStore implements IndexedDbStore {
             state!.rows.set(instanceId, first[i]!.row);
             state!.knowInbox(instanceId, first[i]!.inbox);
           });
-          const outcomes = commits.map((c) => state!.apply(c));
+          const outcomes = commits.map((c): CommitOutcome => (c ? state!.apply(c) : "skipped"));
           for (const h of leftover) {
             if (outcomes[requests.findIndex((r) => r.instanceId === h.activity.instanceId)] !== "committed") continue;
             state.consumeHeld(h);

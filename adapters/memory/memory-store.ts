@@ -111,10 +111,10 @@ class MemoryStore implements Store {
     });
   }
 
-  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => StepCommit[]): Promise<CommitOutcome[]> {
+  async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]> {
     this.assertOpen();
     // No await between loading and committing: nothing else can run in between.
-    return plan(this.load(requests, now)).map((c) => this.commitOne(c));
+    return plan(this.load(requests, now)).map((c) => (c ? this.commitOne(c) : "skipped"));
   }
 
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
