@@ -2,6 +2,7 @@
  * `npm run bench:worker [-- --json]`: the Worker on local Miniflare (offline), in one run:
  * - raw floor: one SQLite write per step in one Durable Object, each made durable before the next;
  * - chain: one orchestration calling 1,000 activities in sequence;
+ * - local-chain: the same with local activities (run inside the orchestrating object's steps);
  * - fan-out: one orchestration calling 1,000 activities in parallel;
  * - instances: 200 orchestrations of a 5-activity chain started at once;
  * plus SQLite rows written and transactions per activity (the instance object's own counters), and
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       objects: after.objects,
     });
     /** Runs a workload inside the Worker; the time is measured here, around the one request. */
-    const run = async (suite: Line["suite"], workload: "chain" | "fan-out", count: number, instances: number, timeoutMs = WORKLOAD_TIMEOUT_MS) => {
+    const run = async (suite: Line["suite"], workload: "chain" | "fan-out" | "local-chain", count: number, instances: number, timeoutMs = WORKLOAD_TIMEOUT_MS) => {
       const t = performance.now();
       const r = await http<{ ms: number; startMs: number; ids: string[] } & { message?: string }>("/bench/run", {
         method: "POST",
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
     // Warm up: compile, create the index shards, start the Workflows engine; each path once.
     await run("worker", "chain", 20, 2);
     await run("worker", "fan-out", 20, 1);
+    await run("worker", "local-chain", 20, 1);
     await run("workflows", "chain", 5, 2);
     await run("workflows", "fan-out", 5, 1);
     // With partitions, every partition object exists before the timed runs, as on a deployment
@@ -182,6 +184,8 @@ async function main(): Promise<void> {
 
     const workloads = [
       { name: "chain", workload: "chain" as const, count: 1000, instances: 1, target: 10 },
+      // Local activities run inside the orchestrating object's step: Workflows' chain is the same code.
+      { name: "local-chain", workload: "local-chain" as const, count: 1000, instances: 1, target: 10 },
       { name: "fan-out", workload: "fan-out" as const, count: 1000, instances: 1, target: 10 },
       { name: "instances", workload: "chain" as const, count: 5, instances: 200, target: 3 },
     ];

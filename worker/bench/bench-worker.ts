@@ -9,14 +9,14 @@
 import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { createDurableWorker, type Env as WorkerEnv } from "../index.ts";
 import { instanceObjectName, instancePartitionCount, partitionName } from "../routing.ts";
-import { activityChain, addOne } from "../test/test-orchestrations.ts";
+import { activityChain, addOne, addOneLocal, localChain } from "../test/test-orchestrations.ts";
 import { fanOut, samples } from "../../examples/index.ts";
 import { isTerminal } from "../../src/index.ts";
 
 /** The workloads: `ActivityChain` (chain, instances) and the sample `FanOutFanIn` (fan-out). */
 const edge = createDurableWorker<BenchEnv>({
-  orchestrators: [...samples.orchestrators, activityChain],
-  activities: [...samples.activities, addOne],
+  orchestrators: [...samples.orchestrators, activityChain, localChain],
+  activities: [...samples.activities, addOne, addOneLocal],
 });
 
 export const { InstanceObject, IndexShard, ActivityRunner } = edge;
@@ -75,14 +75,14 @@ export class FanOutWorkflow extends WorkflowEntrypoint<BenchEnv, Params> {
 }
 
 function workflowOf(env: BenchEnv, kind: string): Workflow<Params> {
-  if (kind === "chain") return env.CHAIN_WORKFLOW;
+  if (kind === "chain" || kind === "local-chain") return env.CHAIN_WORKFLOW; // Workflows runs every step.do in its own object
   if (kind === "fan-out") return env.FANOUT_WORKFLOW;
   throw new RangeError(`Unknown workflow kind '${kind}'.`);
 }
 
 export interface RunRequest {
   suite: "worker" | "workflows";
-  workload: "chain" | "fan-out";
+  workload: "chain" | "fan-out" | "local-chain";
   /** Activities per instance. */
   count: number;
   instances: number;
@@ -127,7 +127,7 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
   const t0 = Date.now();
   if (r.suite === "worker") {
     const client = edge.client(env);
-    const name = r.workload === "chain" ? activityChain.name : fanOut.name;
+    const name = r.workload === "chain" ? activityChain.name : r.workload === "local-chain" ? localChain.name : fanOut.name;
     const ids = await Promise.all(Array.from({ length: r.instances }, () => client.startNew(name, { input: { count: r.count } })));
     const startMs = Date.now() - t0;
     for (const id of ids) {

@@ -18,6 +18,17 @@ export const activityChain = orchestrator("ActivityChain", function* (ctx) {
   return value;
 });
 
+/** The same as `AddOne`, run inside the step of the object that steps its caller. */
+export const addOneLocal = activity("AddOneLocal", (n: number) => n + 1, { local: true });
+
+/** `{ count }` local activities one after the other; returns `count`. */
+export const localChain = orchestrator("LocalChain", function* (ctx) {
+  const count = Number(ctx.getInput<{ count?: number } | null>()?.count ?? 10);
+  let value = 0;
+  for (let i = 0; i < count; i++) value = yield* ctx.callActivity(addOneLocal, value);
+  return value;
+});
+
 /** Runs the tutorial as a sub-orchestration under the id `{instanceId}:child`. */
 export const helloSubOrchestration = orchestrator("HelloSubOrchestration", function* (ctx) {
   const childId = `${ctx.instanceId}:child`;
@@ -64,6 +75,6 @@ export const orderFlow = orchestrator("OrderFlow", function* (ctx) {
 
 /** Everything the test Worker registers: the samples and the orchestrations above. */
 export const testOrchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow],
-  activities: [...samples.activities, addOne, slowStep, reserve, charge],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain],
+  activities: [...samples.activities, addOne, slowStep, reserve, charge, addOneLocal],
 };
