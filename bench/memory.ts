@@ -1,7 +1,8 @@
 /**
  * The memory-store suite: how fast the core itself goes, with no I/O in the way.
- * Workloads: chain of N sequential activities, fan-out/fan-in of N, many 5-step instances,
- * cold replay of a long history.
+ * Workloads: chain of N sequential activities, the same with local activities (run inside the
+ * step, one commit per many), fan-out/fan-in of N, many 5-step instances (remote and local), cold
+ * replay of a long history.
  */
 import { activity, createRuntime, orchestrator, Task, type Runtime } from "../src/index.ts";
 import { OrchestrationExecutor } from "../src/executor.ts";
@@ -9,11 +10,25 @@ import { createMemoryStore } from "../adapters/memory/index.ts";
 import type { BenchResult } from "./report.ts";
 
 const noop = activity("Noop", (n: number) => n);
+const localNoop = activity("LocalNoop", (n: number) => n, { local: true });
 
 const chain = orchestrator("Chain", function* (ctx) {
   const n = ctx.getInput() as number;
   let x = 0;
   for (let i = 0; i < n; i++) x = yield* ctx.callActivity(noop, i);
+  return x;
+});
+
+const localChain = orchestrator("LocalChain", function* (ctx) {
+  const n = ctx.getInput<number>();
+  let x = 0;
+  for (let i = 0; i < n; i++) x = yield* ctx.callActivity(localNoop, i);
+  return x;
+});
+
+const localFive = orchestrator("LocalFiveSteps", function* (ctx) {
+  let x = 0;
+  for (let i = 0; i < 5; i++) x = yield* ctx.callActivity(localNoop, i);
   return x;
 });
 
@@ -32,7 +47,7 @@ const five = orchestrator("FiveSteps", function* (ctx) {
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function newRuntime(): Runtime {
-  return createRuntime({ store: createMemoryStore(), orchestrators: [chain, fanOut, five], activities: [noop], logger: silent });
+  return createRuntime({ store: createMemoryStore(), orchestrators: [chain, localChain, fanOut, five, localFive], activities: [noop, localNoop], logger: silent });
 }
 
 const rssMb = () => Math.round((process.memoryUsage().rss / 1048576) * 10) / 10;
@@ -71,6 +86,12 @@ export async function runMemorySuite(): Promise<BenchResult[]> {
     const ms = await best(n === 10_000 ? 3 : 5, () => runOne("Chain", n));
     results.push({ suite: "memory", workload: "chain", n, ms, usPerStep: (ms * 1000) / n, opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
   }
+  for (let i = 0; i < 3; i++) await runOne("LocalChain", 10_000);
+  {
+    const n = 10_000;
+    const ms = await best(3, () => runOne("LocalChain", n));
+    results.push({ suite: "memory", workload: "local-chain", n, ms, usPerStep: (ms * 1000) / n, opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
+  }
   for (const n of [100, 1000, 10_000]) {
     const ms = await best(n === 10_000 ? 3 : 5, () => runOne("FanOut", n));
     results.push({ suite: "memory", workload: "fan-out", n, ms, usPerStep: (ms * 1000) / n, opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
@@ -86,6 +107,18 @@ export async function runMemorySuite(): Promise<BenchResult[]> {
     const page = await runtime.client.listInstances({ runtimeStatus: ["Completed"], pageSize: 1000 });
     if (page.instances.length !== 1000) throw new Error("FiveSteps instances did not complete");
     results.push({ suite: "memory", workload: "many-instances", n, ms, usPerStep: (ms * 1000) / (n * 5), opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
+  }
+  {
+    const n = 10_000;
+    settleHeap();
+    const runtime = newRuntime();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await runtime.client.startNew("LocalFiveSteps", { instanceId: `local-five-${i}` });
+    await runtime.drain();
+    const ms = performance.now() - t0;
+    const page = await runtime.client.listInstances({ runtimeStatus: ["Completed"], pageSize: 1000 });
+    if (page.instances.length !== 1000) throw new Error("LocalFiveSteps instances did not complete");
+    results.push({ suite: "memory", workload: "many-local-instances", n, ms, usPerStep: (ms * 1000) / (n * 5), opsPerSec: (n / ms) * 1000, rssMb: rssMb() });
   }
   {
     // Cold replay: a fresh executor replays a committed history of a 2,500-step chain (10,000+ events).

@@ -31,12 +31,23 @@ export interface ExecuteActivityOptions {
 
 /** Runs `item`'s activity; never rejects: a throw becomes a `TaskFailed` result. */
 export function executeActivity(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): Promise<InboxMessage> {
+  return Promise.resolve(runActivityNow(item, registry, clock, options));
+}
+
+/**
+ * `executeActivity`, but an activity that returned (or threw) synchronously has its result at
+ * once, with no promise and no timer: hosts that run many short activities in a row (local
+ * activities) skip a turn of the event loop per activity.
+ */
+export function runActivityNow(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): InboxMessage | Promise<InboxMessage> {
+  const started = start(item, registry, clock);
+  if (!(started instanceof Promise)) return started;
   const { timeoutMs } = options;
-  if (timeoutMs === undefined) return run(item, registry, clock);
+  if (timeoutMs === undefined) return started;
   const deadlines = options.deadlines ?? new CoalescedDeadlines();
   return new Promise<InboxMessage>((resolve) => {
     const cancel = deadlines.after(timeoutMs, () => resolve(activityTimedOut(item, clock, timeoutMs, options.allowLonger)));
-    void run(item, registry, clock).then((result) => {
+    void started.then((result) => {
       cancel();
       resolve(result);
     });
@@ -53,9 +64,10 @@ function activityTimedOut(item: ClaimedActivity, clock: Clock, timeoutMs: number
   return resultMessage(item, failedEvent(item, clock, error));
 }
 
-async function run(item: ClaimedActivity, registry: Registry, clock: Clock): Promise<InboxMessage> {
+/** Calls the activity: its result message at once if it returned synchronously, else a promise of it (never rejecting). */
+function start(item: ClaimedActivity, registry: Registry, clock: Clock): InboxMessage | Promise<InboxMessage> {
   const definition = registry.activity(item.name);
-  let event: HistoryEvent;
+  let output: unknown;
   try {
     if (!definition) {
       throw new DurableError(
@@ -63,7 +75,7 @@ async function run(item: ClaimedActivity, registry: Registry, clock: Clock): Pro
         `No activity named '${item.name}' is registered with this runtime. Register it in createRuntime({ activities }).`,
       );
     }
-    const output = await definition.fn(fromJson(item.input), {
+    output = definition.fn(fromJson(item.input), {
       instanceId: item.instanceId,
       executionId: item.executionId,
       name: item.name,
@@ -71,12 +83,31 @@ async function run(item: ClaimedActivity, registry: Registry, clock: Clock): Pro
       idempotencyKey: item.id,
       dequeueCount: item.dequeueCount,
     });
+  } catch (error) {
+    return resultMessage(item, failedEvent(item, clock, error));
+  }
+  if (isThenable(output)) {
+    return Promise.resolve(output).then(
+      (value) => completed(item, clock, value),
+      (error: unknown) => resultMessage(item, failedEvent(item, clock, error)),
+    );
+  }
+  return completed(item, clock, output);
+}
+
+function completed(item: ClaimedActivity, clock: Clock, output: unknown): InboxMessage {
+  let event: HistoryEvent;
+  try {
     const result = toJson(output, `The output of activity '${item.name}'`);
     event = { EventType: "TaskCompleted", EventId: -1, Timestamp: clock.now(), TaskScheduledId: item.taskId, Result: result };
   } catch (error) {
     event = failedEvent(item, clock, error);
   }
   return resultMessage(item, event);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** The result message of an activity that failed with `error` (its `TaskFailed`). */

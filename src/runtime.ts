@@ -7,7 +7,7 @@ import { DurableClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { DurableHttpRequest, DurableHttpResponse, ReplaySafeLogger } from "./context.ts";
 import { activity, Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
-import { activityFailed, executeActivity } from "./activity-runner.ts";
+import { activityFailed, executeActivity, runActivityNow, type ExecuteActivityOptions } from "./activity-runner.ts";
 import { CoalescedDeadlines } from "./deadlines.ts";
 import { DurableError } from "./errors.ts";
 import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } from "./executor.ts";
@@ -170,6 +170,7 @@ class DurableRuntime implements Runtime {
   /** Instances and activities claimed so far (tells `drain` whether a round found anything). */
   private claimed = 0;
   private readonly local: Required<{ [K in keyof LocalActivityOptions]: number }>;
+  private readonly localRunOptions: ExecuteActivityOptions;
   /** Instances whose step is running local activities, left out of claims until it commits. */
   private readonly localRuns = new Map<string, Promise<void>>();
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
@@ -187,6 +188,7 @@ class DurableRuntime implements Runtime {
     this.registry.addActivity(httpActivity(options.fetch));
     this.env = { orchestrator: (name) => this.registry.orchestrator(name), activity: (name) => this.registry.activity(name), logger: this.logger };
     this.local = localActivityOptions(options.localActivities);
+    this.localRunOptions = { timeoutMs: this.local.timeoutMs, allowLonger: "createRuntime({ localActivities: { timeoutMs } })", deadlines: this.deadlines };
     this.client = new DurableClient({
       store: this.store,
       clock: this.clock,
@@ -476,8 +478,8 @@ class DurableRuntime implements Runtime {
         plan = plan.local.defer(); // out of time: the rest is queued like any activity
         break;
       }
-      const results = await this.runLocalCalls(plan.local.calls);
-      plan = plan.local.resume(results);
+      const results = this.runLocalCalls(plan.local.calls);
+      plan = plan.local.resume(results instanceof Promise ? await results : results);
     }
     const final = plan as CommitPlan; // the loop ends on a plan without local work
     try {
@@ -490,19 +492,24 @@ class DurableRuntime implements Runtime {
   }
 
   /** Runs the calls, at most `localActivities.concurrency` at once; their results in the calls' order. */
-  private async runLocalCalls(calls: readonly LocalActivityCall[]): Promise<HistoryEvent[]> {
+  private runLocalCalls(calls: readonly LocalActivityCall[]): HistoryEvent[] | Promise<HistoryEvent[]> {
+    const options = this.localRunOptions;
+    if (calls.length === 1) {
+      // A chain: one call at a time; a synchronous activity's result comes back without a promise.
+      const result = runActivityNow(calls[0]!, this.registry, this.clock, options);
+      return result instanceof Promise ? result.then((m) => [m.event]) : [result.event];
+    }
+    return this.runLocalFanOut(calls, options);
+  }
+
+  private async runLocalFanOut(calls: readonly LocalActivityCall[], options: ExecuteActivityOptions): Promise<HistoryEvent[]> {
     const results: HistoryEvent[] = new Array(calls.length);
     let nextIndex = 0;
     const worker = async () => {
       while (nextIndex < calls.length) {
         const i = nextIndex++;
         const call = calls[i]!;
-        const item: ClaimedActivity = { ...call, leaseToken: "local", lockedUntil: Infinity, dequeueCount: 1 };
-        const message = await executeActivity(item, this.registry, this.clock, {
-          timeoutMs: this.local.timeoutMs,
-          allowLonger: "createRuntime({ localActivities: { timeoutMs } })",
-          deadlines: this.deadlines,
-        });
+        const message = await executeActivity(call, this.registry, this.clock, options);
         results[i] = message.event;
       }
     };

@@ -15,7 +15,7 @@ import type {
 } from "./history.ts";
 import type { Json } from "./json.ts";
 import { isTerminal } from "./status.ts";
-import type { ActivityWorkItem, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
+import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
 
 /** What a step commits. */
 export interface CommitPlan {
@@ -34,8 +34,8 @@ export interface LocalPlan {
 
 export type StepPlan = CommitPlan | LocalPlan;
 
-/** An activity to run inside the step: the work item it would otherwise be queued as. */
-export type LocalActivityCall = ActivityWorkItem;
+/** An activity to run inside the step: the work item it would otherwise be queued as, claimed by the step itself. */
+export type LocalActivityCall = ClaimedActivity;
 
 export interface LocalWork {
   /** The local activities the orchestrator waits on, in sequence order (their `TaskScheduled` is recorded). */
@@ -293,7 +293,8 @@ function runExecution(
     for (const a of actions) {
       if (a.kind === "ScheduleTask" && a.local && calls.length < budget.remaining) {
         newEvents.push({ EventType: "TaskScheduled", EventId: a.id, Timestamp: now, Name: a.name, Version: null, Input: a.input });
-        calls.push({ id: messageIds.activity(row.instanceId, executionId, a.id), instanceId: row.instanceId, executionId, taskId: a.id, name: a.name, input: a.input, enqueuedAt: now });
+        const id = messageIds.activity(row.instanceId, executionId, a.id);
+        calls.push({ id, instanceId: row.instanceId, executionId, taskId: a.id, name: a.name, input: a.input, enqueuedAt: now, leaseToken: "local", lockedUntil: Infinity, dequeueCount: 1 });
       } else scheduleActions([a], row, now, newEvents, activities, out);
     }
     budget.remaining -= calls.length;
@@ -440,7 +441,8 @@ function runExecution(
         return more ? localStep(more) : finish();
       },
       defer() {
-        activities.push(...calls); // queued like any activity: run by the host's workers
+        // Queued like any activity: run by the host's workers.
+        for (const { id, instanceId, executionId, taskId, name, input, enqueuedAt } of calls) activities.push({ id, instanceId, executionId, taskId, name, input, enqueuedAt });
         return finish();
       },
     },
