@@ -6,11 +6,19 @@ import { activity, orchestrator, Task } from "../src/index.ts";
 import { createBrowserRuntime } from "../adapters/indexeddb/browser.ts";
 
 const noop = activity("Noop", (i: number) => i);
+const localNoop = activity("LocalNoop", (i: number) => i, { local: true });
 
 const chain = orchestrator("BenchChain", function* (ctx) {
   const n = ctx.getInput() as number;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += yield* ctx.callActivity(noop, i);
+  return sum;
+});
+
+const localChain = orchestrator("BenchLocalChain", function* (ctx) {
+  const n = ctx.getInput<number>();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += yield* ctx.callActivity(localNoop, i);
   return sum;
 });
 
@@ -68,7 +76,7 @@ export interface RunResult {
 /** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
 async function runOrchestrations(name: string, input: number, instances: number): Promise<RunResult> {
   const dbName = freshName(name);
-  const runtime = createBrowserRuntime({ dbName, orchestrators: [chain, fanOut], activities: [noop], maxBatchSize: 500 });
+  const runtime = createBrowserRuntime({ dbName, orchestrators: [chain, localChain, fanOut], activities: [noop, localNoop], maxBatchSize: 500 });
   try {
     await runtime.whenLeader();
     let left = instances;
@@ -127,6 +135,8 @@ const api = {
   chain: (n: number) => runOrchestrations("BenchChain", n, 1),
   fanOut: (n: number) => runOrchestrations("BenchFanOut", n, 1),
   manyChains: (instances: number, steps: number) => runOrchestrations("BenchChain", steps, instances),
+  localChain: (n: number) => runOrchestrations("BenchLocalChain", n, 1),
+  manyLocalChains: (instances: number, steps: number) => runOrchestrations("BenchLocalChain", steps, instances),
 };
 
 declare global {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:browser` — the IndexedDB store and the browser runtime in headless Chromium
  * (Debian's /usr/bin/chromium). Raw IndexedDB first, as the floor; then a chain of 1,000
- * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain; each the median of
+ * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain, then the chains again
+ * with local activities (run inside the step); each the median of
  * three trials on fresh databases. `--json` prints one
  * JSON object per line and nothing else on stdout. `rssMb` is the page's JS heap where Chromium
  * reports it (performance.memory).
@@ -64,6 +65,13 @@ try {
   const many = await median(() => page.evaluate((n) => window.bench.manyChains(n, 5), N), (r) => r.ms);
   await record("many-chains-5", N, N * 5, N, many.ms);
   groupCommit("many-chains-5", many);
+  await page.evaluate(() => window.bench.localChain(50));
+  const localChain = await median(() => page.evaluate((n) => window.bench.localChain(n), N), (r) => r.ms);
+  await record("local-chain", N, N, N, localChain.ms);
+  groupCommit("local-chain", localChain);
+  const manyLocal = await median(() => page.evaluate((n) => window.bench.manyLocalChains(n, 5), N), (r) => r.ms);
+  await record("many-local-chains-5", N, N * 5, N, manyLocal.ms);
+  groupCommit("many-local-chains-5", manyLocal);
 } finally {
   await browser.close();
   await server.close();
@@ -79,5 +87,8 @@ if (!json) {
   console.log(
     `5-step orchestrations: ${Math.round(many.opsPerSec)}/s (target ≥ 1,000); ${ms(many.usPerStep)} per activity step = ${(many.usPerStep / writeFloor.usPerStep).toFixed(1)}× one raw write in a shared transaction, ${(many.usPerStep / txFloor.usPerStep).toFixed(2)}× one raw readwrite transaction`,
   );
+  const [localChain, manyLocal] = ["local-chain", "many-local-chains-5"].map(get) as [BenchResult, BenchResult];
+  console.log(`local-chain: ${ms(localChain.usPerStep)} per step (target ≤ 0.1 ms) = ${(localChain.usPerStep / txFloor.usPerStep).toFixed(2)}× one raw readwrite transaction; ${(chain.usPerStep / localChain.usPerStep).toFixed(1)}× faster than the remote chain`);
+  console.log(`5-step local orchestrations: ${Math.round(manyLocal.opsPerSec)}/s (target ≥ 5,000); ${(manyLocal.opsPerSec / many.opsPerSec).toFixed(1)}× the remote ones`);
   for (const note of notes) console.log(`group commit, ${note}`);
 }

@@ -171,6 +171,8 @@ class DurableRuntime implements Runtime {
   private claimed = 0;
   private readonly local: Required<{ [K in keyof LocalActivityOptions]: number }>;
   private readonly localRunOptions: ExecuteActivityOptions;
+  /** Commits of steps that ran local activities, waiting for this turn's group commit. */
+  private readonly localCommits: { plan: CommitPlan; resolve: () => void; reject: (error: unknown) => void }[] = [];
   /** Instances whose step is running local activities, left out of claims until it commits. */
   private readonly localRuns = new Map<string, Promise<void>>();
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
@@ -459,7 +461,7 @@ class DurableRuntime implements Runtime {
    */
   private startLocalRun(plan: LocalPlan): void {
     const instanceId = plan.local.calls[0]!.instanceId;
-    const run = this.completeLocalRun(instanceId, plan)
+    const run = this.completeLocalRun(plan)
       .catch((error: unknown) => this.logger.error(`durable-edge: the local activities of '${instanceId}' failed unexpectedly; its step runs again.`, error))
       .finally(() => {
         this.localRuns.delete(instanceId);
@@ -470,7 +472,7 @@ class DurableRuntime implements Runtime {
     this.running.add(run);
   }
 
-  private async completeLocalRun(instanceId: string, first: LocalPlan): Promise<void> {
+  private async completeLocalRun(first: LocalPlan): Promise<void> {
     const deadline = this.clock.now() + this.local.maxStepMs;
     let plan: StepPlan = first;
     while (plan.local) {
@@ -481,14 +483,46 @@ class DurableRuntime implements Runtime {
       const results = this.runLocalCalls(plan.local.calls);
       plan = plan.local.resume(results instanceof Promise ? await results : results);
     }
-    const final = plan as CommitPlan; // the loop ends on a plan without local work
+    await this.commitLocal(plan as CommitPlan); // the loop ends on a plan without local work
+  }
+
+  /**
+   * Queues the commit of a step that ran local activities; the commits queued in one turn go to
+   * the store together (group commit), as the steps they came from would have. A group that fails
+   * is committed again one instance at a time, as in `stepInstances`.
+   */
+  private commitLocal(plan: CommitPlan): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.localCommits.push({ plan, resolve, reject });
+      if (this.localCommits.length === 1) queueMicrotask(() => void this.flushLocalCommits());
+    });
+  }
+
+  private async flushLocalCommits(): Promise<void> {
+    const batch = this.localCommits.splice(0);
+    const commitAlone = async ({ plan, resolve, reject }: (typeof batch)[number]) => {
+      try {
+        const [outcome] = await this.store.commitSteps([plan.commit]);
+        this.afterCommit(plan, outcome!);
+        resolve();
+      } catch (error) {
+        if (isStoreFailure(error)) return reject(error);
+        await this.commitFailed(plan.commit.instanceId, this.clock.now(), error).then(resolve, reject);
+      }
+    };
+    if (batch.length === 1) return commitAlone(batch[0]!);
+    let outcomes: CommitOutcome[];
     try {
-      const [outcome] = await this.store.commitSteps([final.commit]);
-      this.afterCommit(final, outcome!);
+      outcomes = await this.store.commitSteps(batch.map((b) => b.plan.commit));
     } catch (error) {
-      if (isStoreFailure(error)) throw error;
-      await this.commitFailed(instanceId, this.clock.now(), error);
+      if (isStoreFailure(error)) return batch.forEach((b) => b.reject(error));
+      for (const b of batch) await commitAlone(b);
+      return;
     }
+    batch.forEach((b, i) => {
+      this.afterCommit(b.plan, outcomes[i]!);
+      b.resolve();
+    });
   }
 
   /** Runs the calls, at most `localActivities.concurrency` at once; their results in the calls' order. */
