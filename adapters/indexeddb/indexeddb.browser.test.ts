@@ -143,6 +143,27 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     expect(reloadedRuns.length).toBeGreaterThanOrEqual(30);
   }, 60_000);
 
+  it("a page reloaded in the middle of a run of local activities completes (the new page replays what was committed); each recorded activity once", async () => {
+    await inNewContext(async (context) => {
+      const page = await open(context, "local-reloaded");
+      await start(page, "LocalChain", { count: 40, delayMs: 60 }, "job");
+      // One step runs local activities for about a second, then commits: wait for the first commit.
+      await waitForEvents(page, "job", "TaskCompleted", 5);
+      const before = (await history(page, "job")).filter((e) => e.EventType === "TaskCompleted").length;
+      expect(before).toBeLessThan(40); // really mid-way
+      await page.reload();
+      await page.waitForFunction(() => window.durableTest !== undefined);
+      const status = await waitForCompletion(page, "job");
+      expect(status.runtimeStatus).toBe("Completed");
+      expect(status.output).toBe(Array.from({ length: 40 }, (_, i) => i * 10).reduce((a, b) => a + b, 0));
+      const events = await history(page, "job");
+      const scheduled = events.filter((e) => e.EventType === "TaskScheduled").map((e) => e.EventId);
+      const completed = events.filter((e) => e.EventType === "TaskCompleted").map((e) => (e as { TaskScheduledId: number }).TaskScheduledId);
+      expect(scheduled).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(completed).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    });
+  }, 60_000);
+
   it("two tabs on one database: one leads, every step runs once, both see the final status, the other takes over", async () => {
     await inNewContext(async (context) => {
       const a = await open(context, "two-tabs");

@@ -87,5 +87,16 @@ export const patient = orchestrator("Patient", function* (ctx) {
   }
 });
 
-export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient];
-export const testActivities = [step, fetchJson, sha256];
+/** `Step` as a local activity: it runs inside the leading tab's step, committed with it. */
+export const localStep = activity("LocalStep", (input: StepInput, ctx) => step.fn(input, ctx), { local: true });
+
+/** A chain of local steps; long enough to outlast one step's time budget, so it commits on the way. */
+export const localChain = orchestrator("LocalChain", function* (ctx) {
+  const { count, delayMs } = ctx.getInput<SeriesInput>();
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += yield* ctx.callActivity(localStep, { i, delayMs });
+  return sum;
+});
+
+export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient, localChain];
+export const testActivities = [step, fetchJson, sha256, localStep];
