@@ -58,6 +58,8 @@ function commitOf(tx: IDBTransaction): Promise<void> {
 
 export interface RunResult {
   ms: number;
+  /** Until every `startNew` had resolved (the instances created). */
+  startMs: number;
   /** Steps committed, and the readwrite transactions they took (group commit). */
   commits: number;
   commitTransactions: number;
@@ -88,10 +90,11 @@ async function runOrchestrations(name: string, input: number, instances: number)
     });
     const started = performance.now();
     await Promise.all(Array.from({ length: instances }, (_, i) => runtime.client.startNew(name, { input, instanceId: `i${i}` })));
+    const startMs = performance.now() - started;
     await done;
     const ms = performance.now() - started;
     const { commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps } = runtime.store.stats;
-    return { ms, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps };
+    return { ms, startMs, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps };
   } finally {
     await runtime.close();
     await deleteDatabase(dbName);

@@ -37,7 +37,7 @@ try {
   };
   const groupCommit = (workload: string, r: RunResult) =>
     notes.push(
-      `${workload}: ${r.commits} steps in ${r.commitTransactions} transactions (${(r.commits / r.commitTransactions).toFixed(1)} per transaction); ` +
+      `${workload}: started in ${Math.round(r.startMs)} ms of ${Math.round(r.ms)}; ${r.commits} steps in ${r.commitTransactions} transactions (${(r.commits / r.commitTransactions).toFixed(1)} per transaction); ` +
         `${r.completions} activity results, ${r.heldCompletions} held in memory until their step, ${r.completions - r.heldCompletions} stored in ${r.completionTransactions} transactions; ` +
         `${r.transactions} IndexedDB transactions in all (${(r.transactions / r.commits).toFixed(2)} per step), ${r.claimLooks} of them claims; ` +
         `${r.stepsFromMemory} steps planned from memory with no read, ${r.staleMemorySteps} found stale`,
