@@ -3,13 +3,16 @@
  * `OrchestrationClient` (the memory runtime in tests, Durable Objects in the Worker).
  */
 import { Hono, type Env } from "hono";
-import { requireManagementKey, type KeySource } from "./auth.ts";
+import { requestId } from "hono/request-id";
+import { accessGuard, authorize, corsMiddleware, crossSiteGuard } from "./access.ts";
 import { jsonNotFound, managementErrorHandler } from "./errors.ts";
+import { openApiDocument } from "./openapi.ts";
 import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions } from "./options.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerOrchestratorRoutes } from "./routes/orchestrators.ts";
-import { registerStarterRoutes, starterPaths } from "./routes/starters.ts";
+import { checkFixedRoutes, fixedStarterPaths, registerStarterRoutes, starterPaths } from "./routes/starters.ts";
+import { resource } from "./routing.ts";
 
 /**
  * Builds the app. Serve it as is (`export default { fetch: app.fetch }`) or mount it in another
@@ -20,14 +23,25 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   const starters = resolveStarters(options.starters);
   const app = new Hono({ strict: false });
 
-  if (options.getKey) {
-    // Only this app's own paths: mounted in a parent, the parent's other routes stay as they are.
-    const managementKey = requireManagementKey(options.getKey as KeySource);
-    app.use(`${deps.basePath}/*`, managementKey);
-    for (const path of starters ? starterPaths(starters) : []) app.use(path, managementKey);
+  // Only this app's own paths: mounted in a parent, the parent's other routes stay as they are.
+  const guarded = [`${deps.basePath}/*`, ...(starters ? starterPaths(starters) : [])];
+  const changesStateOnGet = new Set(starters ? fixedStarterPaths(starters) : []);
+  const access = accessGuard(deps.access);
+  const crossSite = crossSiteGuard(deps.access);
+  const crossSiteWithGet = crossSiteGuard(deps.access, { getChangesState: true });
+  const corsPolicy = options.cors !== undefined ? corsMiddleware(deps.access) : undefined;
+  for (const path of guarded) {
+    app.use(path, requestId());
+    if (corsPolicy) app.use(path, corsPolicy);
+    app.use(path, access);
+    app.use(path, changesStateOnGet.has(path) ? crossSiteWithGet : crossSite);
   }
 
   registerOrchestratorRoutes(app, deps);
+  let document: Record<string, unknown> | undefined;
+  resource(app, `${deps.basePath}/openapi.json`, {
+    GET: [authorize("read"), (c) => c.json((document ??= openApiDocument(deps.basePath, starters)), 200)],
+  });
   registerInstanceRoutes(app, deps);
   registerOperationRoutes(app, deps);
   if (starters) registerStarterRoutes(app, deps, starters);
@@ -39,9 +53,12 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
 
 function resolveStarters(starters: false | StarterOptions | undefined): ResolvedStarters | null {
   if (starters === false) return null;
-  return {
+  if (starters !== undefined && (typeof starters !== "object" || starters === null)) throw new TypeError("createManagementApp: starters must be false or { prefix?, fixed?, generic? }.");
+  const resolved = {
     prefix: normalizePath(starters?.prefix ?? DEFAULT_STARTERS.prefix, "starters.prefix"),
     fixed: starters?.fixed ?? DEFAULT_STARTERS.fixed,
     generic: starters?.generic ?? DEFAULT_STARTERS.generic,
   };
+  checkFixedRoutes(resolved);
+  return resolved;
 }

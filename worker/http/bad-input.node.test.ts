@@ -20,7 +20,9 @@ async function expectNothingStored(ctx: Ctx) {
   expect(ctx.logged).toEqual([]);
 }
 
-const start = (ctx: Ctx, path: string, init: RequestInit = {}) => ctx.request(`${BASE}/orchestrators/${path}`, { method: "POST", ...init });
+/** Bodies are sent as JSON (a start refuses other media types, see below) unless a case says otherwise. */
+const start = (ctx: Ctx, path: string, init: RequestInit = {}) =>
+  ctx.request(`${BASE}/orchestrators/${path}`, { method: "POST", headers: { "content-type": "application/json" }, ...init });
 
 describe("start: bodies", () => {
   it("malformed JSON → 400 InvalidJson", async () => {
@@ -49,12 +51,14 @@ describe("start: bodies", () => {
     await expectNothingStored(ctx);
   });
 
-  it("a content type that cannot carry JSON → 415", async () => {
+  it("a content type other than JSON → 415 (forms and text/plain too: another site's page can send those)", async () => {
     const ctx = setup();
-    for (const type of ["multipart/form-data; boundary=x", "application/xml", "image/png", "application/octet-stream"]) {
+    for (const type of ["multipart/form-data; boundary=x", "application/xml", "image/png", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"]) {
       const res = await start(ctx, "OrchestratorFunction", { headers: { "content-type": type }, body: "{}" });
       await expectError(res, 415, "UnsupportedMediaType", `Content type '${type.split(";")[0]}' is not supported; send the input as application/json.`);
     }
+    const untyped = await start(ctx, "OrchestratorFunction", { headers: {}, body: new Blob(["{}"]) });
+    await expectError(untyped, 415, "UnsupportedMediaType", "The input has no content type; send it as application/json.");
     await expectNothingStored(ctx);
   });
 

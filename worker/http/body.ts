@@ -1,8 +1,14 @@
 /**
- * @module worker/http/body — request bodies: size limit (413), media type, UTF-8 and JSON checks.
+ * @module worker/http/body — request bodies: the size limit is Hono's `bodyLimit` (by
+ * `Content-Length`, or counted while reading when there is none); then media type, UTF-8 and JSON.
  * Everything is read and validated before the client is called, so a bad body stores nothing.
+ *
+ * JSON is parsed here rather than by Hono's `json` validator so that an empty body means "no input"
+ * (as in Durable Functions), the depth is bounded before parsing, and the errors keep Durable
+ * Functions' "Invalid JSON content" wording.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HttpError } from "./errors.ts";
 
 /** Deeper JSON is refused (Json.NET, which Durable Functions uses, stops at 64 too). */
@@ -14,31 +20,25 @@ function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, "PayloadTooLarge", `The request body is larger than the limit of ${maxBytes} bytes.`);
 }
 
-/** The body as text, refusing more than `maxBytes` (checked on `Content-Length` and while reading). */
-export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const stream = c.req.raw.body;
-  if (!stream) return "";
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+/** Hono's body limit, answering our 413. */
+export function limitBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
       throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+    },
+  });
+}
+
+/** The body's bytes (after `limitBody`; checked again in case a `Content-Length` lied). */
+async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
+  if (!c.req.raw.body) return new Uint8Array(0);
+  const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return bytes;
+}
+
+function decode(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
@@ -54,26 +54,35 @@ export function mediaType(c: Context): string | undefined {
   return type === "" ? undefined : type;
 }
 
-export function isJsonMediaType(type: string): boolean {
-  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
-}
-
-/** raiseEvent, as in Durable Functions: only `application/json` (a missing type included) is a 400. */
-export function requireJsonContent(c: Context): void {
-  const type = mediaType(c);
-  if (type === undefined || !isJsonMediaType(type)) {
-    throw new HttpError(400, "UnsupportedMediaType", "Only application/json request content is supported");
-  }
+export function isJsonMediaType(type: string | undefined): boolean {
+  return type !== undefined && (type === "application/json" || /^application\/[\w.-]+\+json$/.test(type));
 }
 
 /**
- * Starts accept what can carry JSON text: no type, JSON, `text/plain`, and the form type `curl -d`
- * sends by default. Anything else (multipart, images, XML…) is a 415.
+ * A start's input: no body (or an empty one) is no input; anything else must be declared JSON
+ * (`application/json` or `application/*+json`), else 415. Forms and `text/plain` are refused: they
+ * are what another site's page can send without a preflight.
  */
-export function requireJsonCompatibleContent(c: Context): void {
+export async function readStartInput(c: Context, maxBytes: number): Promise<unknown> {
+  const bytes = await bodyBytes(c, maxBytes);
+  if (bytes.byteLength === 0) return undefined;
   const type = mediaType(c);
-  if (type === undefined || isJsonMediaType(type) || type === "text/plain" || type === "application/x-www-form-urlencoded") return;
-  throw new HttpError(415, "UnsupportedMediaType", `Content type '${type}' is not supported; send the input as application/json.`);
+  if (!isJsonMediaType(type)) {
+    throw new HttpError(
+      415,
+      "UnsupportedMediaType",
+      type === undefined
+        ? "The input has no content type; send it as application/json."
+        : `Content type '${type}' is not supported; send the input as application/json.`,
+    );
+  }
+  return parseJsonBody(decode(bytes));
+}
+
+/** raiseEvent, as in Durable Functions: only `application/json` (a missing type included) is a 400. */
+export async function readEventData(c: Context, maxBytes: number): Promise<unknown> {
+  if (!isJsonMediaType(mediaType(c))) throw new HttpError(400, "UnsupportedMediaType", "Only application/json request content is supported");
+  return parseJsonBody(decode(await bodyBytes(c, maxBytes)));
 }
 
 /** Parses a JSON body; an empty body is `undefined` (no input). */

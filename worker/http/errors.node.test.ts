@@ -69,7 +69,8 @@ describe("error mapping", () => {
     expect(JSON.parse(text)).toEqual({ code: "InternalError", message: "Something went wrong while processing your request." });
     expect(text).not.toContain("secret");
     expect(ctx.logged).toHaveLength(1);
-    expect(ctx.logged[0]?.[0]).toBe(`durable-edge http: GET ${BASE}/instances/abc failed:`);
+    // The request id (Hono's requestId, also the X-Request-Id header) ties the log line to the answer.
+    expect(ctx.logged[0]?.[0]).toBe(`durable-edge http: GET ${BASE}/instances/abc failed (request ${res.headers.get("x-request-id")}):`);
     expect(ctx.logged[0]?.[1]).toBe(boom);
   });
 
@@ -94,6 +95,7 @@ describe("per-request client", () => {
         seen.push(c.env.TAG);
         return base.client;
       },
+      access: "open",
       logger: { error() {} },
     });
     const res = await app.request(`${ORIGIN}/api/OrchestratorFunction_HttpStart`, {}, { TAG: "env-1" });
@@ -109,7 +111,7 @@ describe("per-request client", () => {
 
   it("accepts an async factory", async () => {
     const base = setup();
-    const app = createManagementApp({ client: async () => base.client, logger: { error() {} } });
+    const app = createManagementApp({ client: async () => base.client, access: "open", logger: { error() {} } });
     expect((await app.request(`${ORIGIN}${BASE}/instances`)).status).toBe(200);
   });
 });
@@ -139,20 +141,22 @@ describe("mounted in a parent Hono app (as the Worker does)", () => {
     const parent = new Hono();
     parent.get("/health", (c) => c.text("ok"));
     parent.get("/api/own", (c) => c.text("parent's own /api route"));
-    parent.route("/", createManagementApp({ client: base.client, getKey: () => "k", logger: { error() {} } }));
+    const key = "k".repeat(32);
+    parent.route("/", createManagementApp({ client: base.client, getKey: () => key, logger: { error() {} } }));
     parent.notFound(jsonNotFound);
 
     expect(await (await parent.request(`${ORIGIN}/health`)).text()).toBe("ok");
     expect(await (await parent.request(`${ORIGIN}/api/own`)).text()).toBe("parent's own /api route");
     expect((await parent.request(`${ORIGIN}/api/orchestrators/OrchestratorFunction`, { method: "POST" })).status).toBe(401);
     expect((await parent.request(`${ORIGIN}${BASE}/instances`)).status).toBe(401);
-    const missing = await parent.request(`${ORIGIN}${BASE}/instances/nobody?code=k`);
+    const auth = { headers: { authorization: `Bearer ${key}` } };
+    const missing = await parent.request(`${ORIGIN}${BASE}/instances/nobody`, auth);
     expect(missing.status).toBe(404);
     expect(((await json(missing)) as { code: string }).code).toBe("InstanceNotFound");
-    const wrong = await parent.request(`${ORIGIN}${BASE}/instances?code=k`, { method: "PUT" });
+    const wrong = await parent.request(`${ORIGIN}${BASE}/instances`, { ...auth, method: "PUT" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, DELETE, HEAD");
-    const started = await parent.request(`${ORIGIN}/api/OrchestratorFunction_HttpStart?code=k`);
+    const started = await parent.request(`${ORIGIN}/api/OrchestratorFunction_HttpStart`, auth);
     expect(started.status).toBe(202);
     expect(((await json(await parent.request(`${ORIGIN}/elsewhere`))) as { code: string }).code).toBe("NotFound");
   });

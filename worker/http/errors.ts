@@ -66,12 +66,16 @@ export interface ErrorLogger {
 
 /** The app's single `onError`: typed errors become their status, anything else a logged, generic 500. */
 export function managementErrorHandler(logger: ErrorLogger) {
+  const failed = (c: Context, err: unknown) => {
+    const id = (c.get as (key: string) => unknown)("requestId");
+    logger.error(`durable-edge http: ${c.req.method} ${c.req.path} failed${typeof id === "string" ? ` (request ${id})` : ""}:`, err);
+  };
   return function managementError(err: Error, c: Context): Response {
     if (err instanceof HttpError) return errorResponse(c, err.status, err.code, err.message, err.headers);
     if (DurableError.is(err)) {
       const status = STATUS_BY_CODE[err.code] ?? 500;
       if (status >= 500 && !REPORTED_5XX.has(status)) {
-        logger.error(`durable-edge http: ${c.req.method} ${c.req.path} failed:`, err);
+        failed(c, err);
         return errorResponse(c, 500, "InternalError", INTERNAL_ERROR_MESSAGE);
       }
       return errorResponse(c, status, err.code, err.message, status === 503 ? { "Retry-After": "5" } : {});
@@ -79,7 +83,7 @@ export function managementErrorHandler(logger: ErrorLogger) {
     if (err instanceof HTTPException && err.status < 500) {
       return errorResponse(c, err.status as ContentfulStatusCode, "HttpError", err.message || "The request is not valid.");
     }
-    logger.error(`durable-edge http: ${c.req.method} ${c.req.path} failed:`, err);
+    failed(c, err);
     return errorResponse(c, 500, "InternalError", INTERNAL_ERROR_MESSAGE);
   };
 }

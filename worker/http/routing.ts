@@ -1,9 +1,11 @@
 /** @module worker/http/routing — routes with a proper 405 (+ `Allow`) for the methods they lack. */
-import type { Context, Handler, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { HttpError } from "./errors.ts";
 
 export type Method = "GET" | "POST" | "DELETE";
 export type RouteHandler = (c: Context) => Promise<Response> | Response;
+/** A route's middleware (authorization, validation, body limit) and its handler, last. */
+export type RouteChain = readonly [...MiddlewareHandler[], RouteHandler];
 
 /** The `Allow` value for a set of methods (GET implies HEAD, which Hono answers from GET, unless refused). */
 export function allowHeader(methods: readonly string[], head = true): string {
@@ -24,18 +26,19 @@ export interface ResourceOptions {
   head?: boolean;
 }
 
-/** Registers one handler per method on `path`, then a catch-all answering 405 for the others. */
-export function resource(app: Hono, path: string, handlers: Partial<Record<Method, RouteHandler>>, options: ResourceOptions = {}): void {
-  const methods = Object.keys(handlers) as Method[];
+/** Registers one chain per method on `path`, then a catch-all answering 405 for the others. */
+export function resource(app: Hono, path: string, chains: Partial<Record<Method, RouteChain>>, options: ResourceOptions = {}): void {
+  const methods = Object.keys(chains) as Method[];
   const head = options.head ?? true;
   for (const method of methods) {
-    const handler = handlers[method]!;
+    const chain = chains[method]!;
     if (method === "GET" && !head) {
-      app.on(method, path, function getNotHead(c) {
+      const refuseHead: MiddlewareHandler = async (c, next) => {
         if (c.req.raw.method === "HEAD") throw methodNotAllowed(c, methods, false);
-        return handler(c);
-      });
-    } else app.on(method, path, handler as Handler);
+        await next();
+      };
+      app.on(method, [path], refuseHead, ...(chain as unknown as MiddlewareHandler[]));
+    } else app.on(method, [path], ...(chain as unknown as MiddlewareHandler[]));
   }
   app.all(path, function wrongMethod(c) {
     throw methodNotAllowed(c, methods, head);

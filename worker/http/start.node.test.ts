@@ -149,13 +149,18 @@ describe(`POST ${BASE}/orchestrators/{name}[/{instanceId}]`, () => {
     expect((await client.getStatus("empty"))?.input).toBeNull();
   });
 
-  it("accepts text bodies that hold JSON (curl -d sends a form type)", async () => {
+  it("accepts JSON media types only: forms and text/plain (what curl -d and other sites' pages send) are 415", async () => {
     const { request, client } = setup();
-    for (const [i, type] of ["text/plain", "application/x-www-form-urlencoded", "application/vnd.api+json"].entries()) {
+    for (const [i, type] of ["application/json", "application/vnd.api+json"].entries()) {
       const res = await request(`${BASE}/orchestrators/FanOutFanIn/t${i}`, { method: "POST", headers: { "content-type": type }, body: '{"count":2}' });
       expect(res.status).toBe(202);
       expect((await client.getStatus(`t${i}`))?.input).toEqual({ count: 2 });
     }
+    for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+      const res = await request(`${BASE}/orchestrators/FanOutFanIn/refused`, { method: "POST", headers: { "content-type": type }, body: '{"count":2}' });
+      expect(res.status).toBe(415);
+    }
+    expect(await client.getStatus("refused")).toBeUndefined();
   });
 
   it("passes ?version= to the instance", async () => {

@@ -32,7 +32,8 @@ export function setup(options: Partial<ManagementAppOptions> = {}) {
     logger: silent,
   });
   const logged: unknown[][] = [];
-  const app = createManagementApp({ client: runtime.client, logger: { error: (...args) => logged.push(args) }, ...options });
+  // The route tests run open (any origin, no key); the access tests say what they configure.
+  const app = createManagementApp({ client: runtime.client, access: "open", logger: { error: (...args) => logged.push(args) }, ...options });
   const request = (path: string, init?: RequestInit) => app.request(`${ORIGIN}${path}`, init);
   return { app, runtime, clock, client: runtime.client, request, flaky, logged };
 }

@@ -4,32 +4,49 @@
  * `POST /api/orchestrators/{name}[/{instanceId}]`; both answer 202 with the check-status payload.
  */
 import type { Context, Hono } from "hono";
+import { authorize } from "../access.ts";
 import type { Deps, ResolvedStarters } from "../options.ts";
-import { parseWaitRequest, startedResponse } from "../responses.ts";
-import { resource, type RouteHandler } from "../routing.ts";
+import { startedResponse, waitRequest } from "../responses.ts";
+import { resource, type RouteChain } from "../routing.ts";
+import { FIXED_START_QUERY } from "../schemas.ts";
+import { validate } from "../validation.ts";
 import { startOrchestration } from "./orchestrators.ts";
 
-/** Starts `orchestrator` with no input, as `StartNewAsync("OrchestratorFunction", null)` does. */
-function fixedStarter(deps: Deps, orchestrator: string): RouteHandler {
-  return async function httpStart(c: Context) {
-    const wait = parseWaitRequest(c);
-    const id = await (await deps.client(c)).startNew(orchestrator);
-    return startedResponse(c, deps, id, wait);
-  };
+/** Starts `orchestrator` with no input, as `StartNewAsync("OrchestratorFunction", null)` does (a body is ignored). */
+function fixedStarter(deps: Deps, orchestrator: string): RouteChain {
+  return [
+    authorize("start"),
+    validate("query", FIXED_START_QUERY),
+    async function httpStart(c: Context) {
+      const wait = waitRequest(c);
+      const id = await (await deps.client(c)).startNew(orchestrator);
+      return startedResponse(c, deps, id, wait);
+    },
+  ];
 }
 
-/** The paths the starters serve (what the management key must guard). */
+/** The fixed starters' paths (GET changes state there: the cross-site check covers it). */
+export function fixedStarterPaths(starters: ResolvedStarters): string[] {
+  return Object.keys(starters.fixed).map((route) => `${starters.prefix}/${route}`);
+}
+
+/** The paths the starters serve (what the access checks must guard). */
 export function starterPaths(starters: ResolvedStarters): string[] {
-  const paths = Object.keys(starters.fixed).map((route) => `${starters.prefix}/${route}`);
+  const paths = fixedStarterPaths(starters);
   if (starters.generic) paths.push(`${starters.prefix}/orchestrators/*`);
   return paths;
 }
 
+export function checkFixedRoutes(starters: ResolvedStarters): void {
+  for (const route of Object.keys(starters.fixed)) {
+    if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
+  }
+}
+
 export function registerStarterRoutes(app: Hono, deps: Deps, starters: ResolvedStarters): void {
   for (const [route, orchestrator] of Object.entries(starters.fixed)) {
-    if (!/^[\w.-]+$/.test(route)) throw new TypeError(`Starter route '${route}' must be a single path segment of letters, digits, '_', '.' or '-'.`);
-    const handler = fixedStarter(deps, orchestrator);
-    resource(app, `${starters.prefix}/${route}`, { GET: handler, POST: handler }, { head: false });
+    const chain = fixedStarter(deps, orchestrator);
+    resource(app, `${starters.prefix}/${route}`, { GET: chain, POST: chain }, { head: false });
   }
   if (starters.generic) {
     resource(app, `${starters.prefix}/orchestrators/:functionName/:instanceId?`, { POST: startOrchestration(deps) });
