@@ -46,6 +46,17 @@ export type Outcome =
   | { kind: "failed"; failure: FailureDetails; output: Json; failedTaskIds: number[] }
   | { kind: "continuedAsNew"; input: Json; carryOver: { name: string; input: Json }[]; preserveUnprocessedEvents: boolean };
 
+/** What one call of `OrchestrationExecutor.execute` decided. */
+export interface Execution {
+  /** The new events that belong in the history, in order. */
+  readonly recorded: readonly HistoryEvent[];
+  /** How many of the new events were applied; those after them came once the execution had ended. */
+  readonly applied: number;
+  /** The actions taken since the last call, by sequence id. */
+  readonly actions: readonly Action[];
+  readonly outcome: Outcome | null;
+}
+
 export interface ExecutorEnvironment {
   orchestrator(name: string): OrchestratorDefinition | undefined;
   /** Registered activities, to tell whether one called by name is local (none: remote). */
@@ -67,7 +78,11 @@ const DESCRIBE: Record<Action["kind"], string> = {
   CreateTimer: "a timer",
 };
 
-export class OrchestrationExecutor implements OrchestrationContext<unknown> {
+/**
+ * Replays one execution and runs it on: `execute(past, next)` is its entry point for a step. The
+ * orchestrator code never sees it: it gets an `ExecutionContext` (below).
+ */
+export class OrchestrationExecutor {
   // --- identity, set by ExecutionStarted ---
   name = "";
   executionId = "";
@@ -129,6 +144,48 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
 
   get isSuspended(): boolean {
     return this.suspendedEvents !== null;
+  }
+
+  /**
+   * The one entry point of a step: history in, decisions out. Replays `past` (the events committed
+   * in earlier steps; empty for a live executor fed only what is new), then applies `next`, in
+   * order, until the execution ends. Returns which of `next` belong in the history (a start of an
+   * execution already started, a suspend of a suspended one, a resume of a running one do not),
+   * how many were applied (the rest arrived after the execution ended), the actions the
+   * orchestrator took, and how the execution ended, if it did. Pure: no I/O, no clock.
+   */
+  execute(past: readonly HistoryEvent[], next: readonly HistoryEvent[]): Execution {
+    if (past.length > 0) this.applyAll(past, true);
+    this.isReplaying = false;
+    const recorded: HistoryEvent[] = [];
+    let applied = 0;
+    for (const e of next) {
+      if (this.outcome) break;
+      applied++;
+      if (this.accepts(e)) {
+        recorded.push(e);
+        this.apply(e);
+      }
+    }
+    return { recorded, applied, actions: this.takeActions(), outcome: this.outcome };
+  }
+
+  /** Whether a new event belongs in this execution's history (see `execute`). */
+  private accepts(event: HistoryEvent): boolean {
+    switch (event.EventType) {
+      case "ExecutionStarted":
+        return !this.started;
+      case "ExecutionSuspended":
+        return this.started && !this.isSuspended;
+      case "ExecutionResumed":
+        return this.isSuspended;
+      case "ExecutionRewound":
+      case "ExecutionTerminated":
+      case "OrchestratorCompleted":
+        return false;
+      default:
+        return true;
+    }
   }
 
   /** Applies history events; `replaying` marks events already committed in an earlier step. */
@@ -206,12 +263,6 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     return actions;
   }
 
-  /** Whether an action not yet taken is a local activity (one the host runs inside the step). */
-  hasLocalActions(): boolean {
-    for (const a of this.pendingActions.values()) if (a.kind === "ScheduleTask" && a.local) return true;
-    return false;
-  }
-
   /** Ids of already-committed timers cancelled since the last call (their messages can be deleted). */
   takeCancelledTimerIds(): readonly number[] {
     const ids = this.cancelledTimerIds;
@@ -241,7 +292,7 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     return out;
   }
 
-  // --- OrchestrationContext ---
+  // --- what the orchestrator's context calls (see ExecutionContext) ---
 
   getInput<T = unknown>(): T {
     return fromJson(this.input);
@@ -436,7 +487,7 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     }
     let result: unknown;
     try {
-      result = definition.fn(this);
+      result = definition.fn(new ExecutionContext(this));
     } catch (error) {
       this.failWith(error);
       return;
@@ -582,6 +633,74 @@ export class OrchestrationExecutor implements OrchestrationContext<unknown> {
     for (const action of this.pendingActions.values()) {
       if (action.kind === "CreateTimer") action.canceled = true;
     }
+  }
+}
+
+/**
+ * The `ctx` an orchestrator sees: the context API and nothing else of the executor behind it
+ * (which it reaches through a private field), so user code cannot touch replay state.
+ */
+class ExecutionContext implements OrchestrationContext<unknown> {
+  readonly #executor: OrchestrationExecutor;
+  constructor(executor: OrchestrationExecutor) {
+    this.#executor = executor;
+  }
+  get instanceId(): string {
+    return this.#executor.instanceId;
+  }
+  get executionId(): string {
+    return this.#executor.executionId;
+  }
+  get parentInstanceId(): string | undefined {
+    return this.#executor.parentInstanceId;
+  }
+  get name(): string {
+    return this.#executor.name;
+  }
+  get version(): string | undefined {
+    return this.#executor.version;
+  }
+  get isReplaying(): boolean {
+    return this.#executor.isReplaying;
+  }
+  get currentUtcDateTime(): Date {
+    return this.#executor.currentUtcDateTime;
+  }
+  get log(): ReplaySafeLogger {
+    return this.#executor.log;
+  }
+  getInput<T = unknown>(): T {
+    return this.#executor.getInput<T>();
+  }
+  callActivity(activity: ActivityDefinition | string, input?: unknown, options?: CallActivityOptions): Task<any> {
+    return this.#executor.callActivity(activity, input, options);
+  }
+  callActivityWithRetry(activity: ActivityDefinition | string, retry: RetryPolicy, input?: unknown, options?: CallActivityOptions): Task<any> {
+    return this.#executor.callActivityWithRetry(activity, retry, input, options);
+  }
+  callSubOrchestrator(orchestrator: OrchestratorDefinition | string, input?: unknown, instanceId?: string, version?: string): Task<any> {
+    return this.#executor.callSubOrchestrator(orchestrator, input, instanceId, version);
+  }
+  callSubOrchestratorWithRetry(orchestrator: OrchestratorDefinition | string, retry: RetryPolicy, input?: unknown, instanceId?: string, version?: string): Task<any> {
+    return this.#executor.callSubOrchestratorWithRetry(orchestrator, retry, input, instanceId, version);
+  }
+  createTimer(fireAt: Date | number): TimerTask {
+    return this.#executor.createTimer(fireAt);
+  }
+  waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): any {
+    return this.#executor.waitForExternalEvent(name, options);
+  }
+  callHttp(options: CallHttpOptions): Task<DurableHttpResponse> {
+    return this.#executor.callHttp(options);
+  }
+  continueAsNew(input: unknown, options?: ContinueAsNewOptions): void {
+    this.#executor.continueAsNew(input, options);
+  }
+  setCustomStatus(status: unknown): void {
+    this.#executor.setCustomStatus(status);
+  }
+  newGuid(): string {
+    return this.#executor.newGuid();
   }
 }
 

@@ -216,18 +216,21 @@ function runExecution(
   budget: LocalBudget,
 ): StepPlan {
   const executor = cached ?? new OrchestrationExecutor(row.instanceId, env);
-  if (!cached) executor.applyAll(history, true);
-  executor.isReplaying = false;
-
   const newEvents: HistoryEvent[] = [];
   const out: InboxMessage[] = [];
-  const record = (e: HistoryEvent) => {
-    newEvents.push(e);
-    executor.apply(e);
+  /** Actions the orchestrator took and this step has not scheduled yet. */
+  let pending: readonly Action[] = [];
+  /** One call of the executor: what belongs in history is recorded; returns how many events it applied. */
+  const execute = (past: readonly HistoryEvent[], events: readonly HistoryEvent[]): number => {
+    const result = executor.execute(past, events);
+    for (const e of result.recorded) newEvents.push(e);
+    if (result.actions.length > 0) pending = pending.length === 0 ? result.actions : [...pending, ...result.actions];
+    return result.applied;
   };
-  record({ EventType: "OrchestratorStarted", EventId: -1, Timestamp: now });
 
+  // Which messages this step applies, in the order they became due.
   let terminated: { reason: Json; recursive: boolean } | null = null;
+  let terminatedEvent: HistoryEvent | null = null;
   const leftover: InboxMessage[] = [];
   /** Messages past this step's budget stay in the inbox, in order, for the next step. */
   const deferred = new Set<string>();
@@ -236,44 +239,49 @@ function runExecution(
   // A step that terminates applies nothing else (but the start): whatever else is waiting is
   // dropped, so that terminating always commits small, even an instance whose messages could not be.
   const terminating = messages.some((m) => m.event.EventType === "ExecutionTerminated" && (m.executionId === null || m.executionId === row.executionId));
+  const events: HistoryEvent[] = [{ EventType: "OrchestratorStarted", EventId: -1, Timestamp: now }];
+  /** The message behind each of `events` after the first. */
+  const sources: InboxMessage[] = [];
   for (const m of inDueOrder(messages)) {
-    if (terminated || executor.outcome || (terminating && m.event.EventType !== "ExecutionTerminated" && m.event.EventType !== "ExecutionStarted")) {
+    const e = m.event;
+    if (terminated || (terminating && e.EventType !== "ExecutionTerminated" && e.EventType !== "ExecutionStarted")) {
       leftover.push(m);
       continue;
     }
-    if (deferred.size > 0 || (applied > 0 && consumedBytes + eventBytes(m.event) > LIMITS.consumedBytesPerStep)) {
+    if (deferred.size > 0 || (applied > 0 && consumedBytes + eventBytes(e) > LIMITS.consumedBytesPerStep)) {
       deferred.add(m.id);
       continue;
     }
     applied++;
-    consumedBytes += eventBytes(m.event);
-    const e = m.event;
+    consumedBytes += eventBytes(e);
     if (m.executionId !== null && m.executionId !== row.executionId) continue; // for an older execution
     switch (e.EventType) {
       case "ExecutionStarted":
-        if (e.OrchestrationInstance.ExecutionId === row.executionId && !executor.started) record(e);
-        else if (e.OrchestrationInstance.ExecutionId !== row.executionId && e.ParentInstance) {
+        if (e.OrchestrationInstance.ExecutionId === row.executionId) {
+          events.push(e);
+          sources.push(m);
+        } else if (e.ParentInstance) {
           out.push(childRefused(e, `An instance with ID '${row.instanceId}' is already ${row.runtimeStatus}; a sub-orchestration needs an instance ID that is not in use.`, now));
         }
         break;
       case "ExecutionTerminated":
-        newEvents.push(e);
+        terminatedEvent = e;
         terminated = { reason: e.Input, recursive: e.Recursive !== false };
-        break;
-      case "ExecutionSuspended":
-        if (!executor.isSuspended && executor.started) record(e);
-        break;
-      case "ExecutionResumed":
-        if (executor.isSuspended) record(e);
         break;
       case "ExecutionRewound":
       case "OrchestratorStarted":
       case "OrchestratorCompleted":
         break;
       default:
-        record(e);
+        events.push(e);
+        sources.push(m);
     }
   }
+  // Replay (unless the executor is live), then the new events, in one call.
+  const appliedEvents = execute(cached ? [] : history, events);
+  // Messages that arrived after the execution ended in this step are dropped (continueAsNew may carry events over).
+  for (let i = Math.max(0, appliedEvents - 1); i < sources.length; i++) leftover.push(sources[i]!);
+  if (terminatedEvent) newEvents.push(terminatedEvent);
 
   const executionId = row.executionId;
   const activities: ActivityWorkItem[] = [];
@@ -286,8 +294,9 @@ function runExecution(
    * the others are scheduled as usual. Null when there is nothing to run locally.
    */
   const takeLocalCalls = (): LocalActivityCall[] | null => {
-    if (terminated || executor.outcome || budget.remaining <= 0 || !executor.hasLocalActions()) return null;
-    const actions = executor.takeActions();
+    if (terminated || executor.outcome || budget.remaining <= 0 || !pending.some((a) => a.kind === "ScheduleTask" && a.local)) return null;
+    const actions = pending;
+    pending = [];
     actionCount += actions.length;
     const calls: LocalActivityCall[] = [];
     for (const a of actions) {
@@ -310,7 +319,7 @@ function runExecution(
     const customStatus = executor.customStatus;
 
     if (terminated) {
-      executor.takeActions(); // nothing more is scheduled for a terminated instance
+      pending = []; // nothing more is scheduled for a terminated instance
       newEvents.push(completedEvent(now, "Terminated", terminated.reason, null));
       if (terminated.recursive) {
         for (const child of executor.openChildInstanceIds()) {
@@ -335,7 +344,7 @@ function runExecution(
       keepExecutor = null;
       next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
     } else if (outcome?.kind === "continuedAsNew") {
-      executor.takeActions();
+      pending = [];
       const newExecutionId = newInstanceId();
       const carry = outcome.carryOver.slice();
       if (outcome.preserveUnprocessedEvents) {
@@ -377,7 +386,8 @@ function runExecution(
         historyLength: 0,
       });
     } else {
-      const actions = executor.takeActions();
+      const actions = pending;
+      pending = [];
       actionCount += actions.length;
       if (actionCount > LIMITS.actionsPerStep) {
         return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`);
@@ -436,7 +446,7 @@ function runExecution(
     local: {
       calls,
       resume(results) {
-        for (const e of results) record(e);
+        execute([], results);
         const more = actionCount > LIMITS.actionsPerStep ? null : takeLocalCalls();
         return more ? localStep(more) : finish();
       },
