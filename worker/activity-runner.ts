@@ -67,12 +67,20 @@ export async function runActivities(settings: Settings, registry: Registry, item
     }
     return [...groups.values()];
   };
+  /** The stub of each object this invocation talks to, looked up once (not per report). */
+  const stubs = new Map<string, ReturnType<typeof instanceStub>>();
+  const stubOf = (instanceId: string) => {
+    const name = instanceObjectName(instanceId, partitions);
+    let stub = stubs.get(name);
+    if (!stub) stubs.set(name, (stub = instanceStub(settings, instanceId)));
+    return stub;
+  };
   const timeoutMs = settings.timeoutMs;
   const deadlines = new CoalescedDeadlines();
   const heartbeat = startLeaseHeartbeat(settings.leaseMs / 3, async (running) => {
     await Promise.all(
       byObject(running, (item) => item.instanceId).map((list) =>
-        instanceStub(settings, list[0]!.instanceId).renewLeases(list.map(({ id, instanceId, leaseToken }) => ({ id, instanceId, leaseToken }))),
+        stubOf(list[0]!.instanceId).renewLeases(list.map(({ id, instanceId, leaseToken }) => ({ id, instanceId, leaseToken }))),
       ),
     );
   });
@@ -81,7 +89,7 @@ export async function runActivities(settings: Settings, registry: Registry, item
       byObject(batch, (c) => c.item.instanceId).map(async (list) => {
         const capacity = handBacks > 0 && Date.now() < deadline ? DISPATCH_BATCH : 0;
         if (capacity > 0) handBacks--;
-        const { next } = await instanceStub(settings, list[0]!.item.instanceId).completeActivities(list, capacity);
+        const { next } = await stubOf(list[0]!.item.instanceId).completeActivities(list, capacity);
         if (next.length > 0) track(runAll(next));
       }),
     );

@@ -25,12 +25,13 @@ export function startLeaseHeartbeat(intervalMs: number, renew: (items: ClaimedAc
   return {
     async track(item, work) {
       running.add(item);
+      // One interval for the whole invocation (a beat with nothing running does nothing): a chain
+      // would otherwise set and clear a timer per activity.
       timer ??= setInterval(beat, intervalMs);
       try {
         return await work();
       } finally {
         running.delete(item);
-        if (running.size === 0) stop();
       }
     },
     stop() {
