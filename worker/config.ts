@@ -4,6 +4,8 @@
  * settings of an env (bindings, partitions, shards, leases), resolved once per env object.
  */
 import { Registry, type ActivityDefinition, type OrchestratorDefinition } from "../src/index.ts";
+import { ACCESS_MODES, keyProblem, type AccessMode } from "./http/access.ts";
+import { DEFAULT_SIGNED_URL_TTL_SECONDS, baseUrlProblem, originProblem, ttlProblem } from "./http/options.ts";
 import type { StarterOptions } from "./http/index.ts";
 import { activityLeaseMs, activityTimeoutMs, MIN_LEASE_SECONDS, MIN_TIMEOUT_SECONDS } from "./limits.ts";
 import { bindingsMessage, INDEX_CLASS, INSTANCE_CLASS, settingMessage, WorkerMisconfiguredError, type BindingProblem } from "./misconfiguration.ts";
@@ -32,9 +34,28 @@ export interface DurableWorkerOptions<E extends object = Env> {
   indexShards?: number | undefined;
   /**
    * The management key, read per request: when it returns a non-empty string, every route needs it
-   * (`Authorization: Bearer`, `x-functions-key` or `?code=`). Default: the secret `DURABLE_EDGE_KEY`.
+   * (`Authorization: Bearer` or `x-functions-key`) or a signed URL the API handed out. At least 16
+   * characters (e.g. `openssl rand -base64 32`). Default: the secret `DURABLE_EDGE_KEY`.
    */
   managementKey?: ((env: E) => string | undefined) | undefined;
+  /** The key before a rotation, accepted as well (URLs it signed stay valid). Default: the secret `DURABLE_EDGE_PREVIOUS_KEY`. */
+  previousManagementKey?: ((env: E) => string | undefined) | undefined;
+  /** A key that may only read (statuses, lists, the OpenAPI document). Default: the secret `DURABLE_EDGE_READ_KEY`. */
+  readOnlyKey?: ((env: E) => string | undefined) | undefined;
+  /**
+   * Who may call when no key is set: `"loopback"` only local requests (`wrangler dev` on 127.0.0.1,
+   * tests; never a request through Cloudflare's edge), `"open"` everyone, `"key"` no one.
+   * Default: the `DURABLE_EDGE_ACCESS` variable, else `"loopback"`.
+   */
+  access?: AccessMode | undefined;
+  /** Accept the key as `?code=<key>` too. Default: `DURABLE_EDGE_KEY_IN_QUERY`, else false. */
+  acceptKeyInQuery?: boolean | undefined;
+  /** The public origin (and path prefix) of the URLs the API hands out. Default: `DURABLE_EDGE_BASE_URL`, else the request's origin. */
+  baseUrl?: string | undefined;
+  /** Origins allowed to call cross-origin (CORS). Default: `DURABLE_EDGE_CORS_ORIGINS` (comma-separated), else none. */
+  cors?: readonly string[] | undefined;
+  /** How long signed URLs stay valid, in seconds. Default: `DURABLE_EDGE_SIGNED_URL_TTL_SECONDS`, else 604800 (7 days). */
+  signedUrlTtlSeconds?: number | undefined;
   /** Where the management API lives. Default `/runtime/webhooks/durabletask`. */
   basePath?: string | undefined;
   /**
@@ -56,6 +77,15 @@ export interface Settings extends Placement {
   readonly timeoutMs: number;
 }
 
+/** The management API's settings of one env: the options, else the `[vars]`, else the defaults. */
+export interface HttpSettings {
+  readonly access: AccessMode;
+  readonly acceptKeyInQuery: boolean;
+  readonly baseUrl: string | undefined;
+  readonly cors: readonly string[];
+  readonly signedUrlTtlSeconds: number;
+}
+
 /** What the Worker's classes and handlers close over. Built once per `createDurableWorker`. */
 export interface WorkerConfig {
   readonly orchestrators: readonly OrchestratorDefinition[];
@@ -65,6 +95,10 @@ export interface WorkerConfig {
   readonly bindings: Required<BindingNames>;
   /** The env's settings, cached per env object; throws `WorkerMisconfiguredError` when the env cannot work. */
   settings(env: object): Settings;
+  /** The env's management API settings, cached per env object; throws `WorkerMisconfiguredError` for a bad variable. */
+  http(env: object): HttpSettings;
+  /** The env's keys (undefined when unset), each checked; throws `WorkerMisconfiguredError` for a key that cannot be safe. */
+  keys(env: object): { key: string | undefined; previousKey: string | undefined; readOnlyKey: string | undefined };
 }
 
 const OPTION_NAMES: readonly string[] = [
@@ -73,6 +107,13 @@ const OPTION_NAMES: readonly string[] = [
   "partitions",
   "indexShards",
   "managementKey",
+  "previousManagementKey",
+  "readOnlyKey",
+  "access",
+  "acceptKeyInQuery",
+  "baseUrl",
+  "cors",
+  "signedUrlTtlSeconds",
   "basePath",
   "starters",
   "activityLeaseSeconds",
@@ -95,9 +136,12 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
   const indexShards = integer(options.indexShards, "indexShards", 1, MAX_INDEX_SHARDS);
   const leaseSeconds = seconds(options.activityLeaseSeconds, "activityLeaseSeconds", MIN_LEASE_SECONDS);
   const timeoutSeconds = seconds(options.activityTimeoutSeconds, "activityTimeoutSeconds", MIN_TIMEOUT_SECONDS);
-  if (options.managementKey !== undefined && typeof options.managementKey !== "function") {
-    throw new TypeError("createDurableWorker: managementKey must be a function of the env returning the key, e.g. (env) => env.MY_KEY.");
+  for (const name of ["managementKey", "previousManagementKey", "readOnlyKey"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "function") {
+      throw new TypeError(`createDurableWorker: ${name} must be a function of the env returning the key, e.g. (env) => env.MY_KEY.`);
+    }
   }
+  const httpOptions = checkHttpOptions(options);
   if (options.basePath !== undefined && typeof options.basePath !== "string") throw new TypeError("createDurableWorker: basePath must be a string such as '/runtime/webhooks/durabletask'.");
   checkStarters(options.starters, registry);
   const bindings = bindingNames(options.bindings);
@@ -130,11 +174,58 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
     }
   };
 
+  const httpCache = new WeakMap<object, HttpSettings | WorkerMisconfiguredError>();
+  const keySources = [
+    ["key", options.managementKey, "DURABLE_EDGE_KEY", "managementKey"],
+    ["previousKey", options.previousManagementKey, "DURABLE_EDGE_PREVIOUS_KEY", "previousManagementKey"],
+    ["readOnlyKey", options.readOnlyKey, "DURABLE_EDGE_READ_KEY", "readOnlyKey"],
+  ] as const;
+
   return {
     orchestrators,
     activities,
     registry,
     bindings,
+    http(env) {
+      let http = httpCache.get(env);
+      if (!http) {
+        try {
+          http = resolveHttp(httpOptions, env as Record<string, unknown>);
+        } catch (error) {
+          if (!(error instanceof WorkerMisconfiguredError)) throw error;
+          http = error;
+        }
+        httpCache.set(env, http);
+      }
+      if (http instanceof WorkerMisconfiguredError) throw http;
+      return http;
+    },
+    keys(env) {
+      const found: Record<string, string | undefined> = {};
+      for (const [field, source, variable, option] of keySources) {
+        const value: unknown = source ? (source as (env: object) => unknown)(env) : (env as Record<string, unknown>)[variable];
+        if (value === undefined || value === null || value === "") {
+          found[field] = undefined;
+          continue;
+        }
+        const why = typeof value === "string" ? keyProblem(value) : `is not a string (${typeof value})`;
+        if (why) {
+          throw new WorkerMisconfiguredError(
+            source
+              ? `The key ${option} returns ${why}. Fix ${option} in createDurableWorker.`
+              : `${variable} ${why}. Set it again: npx wrangler secret put ${variable} (locally: ${variable}=… in .dev.vars), or pass ${option} to createDurableWorker.`,
+          );
+        }
+        found[field] = value as string;
+      }
+      if (!found.key && (found.previousKey || found.readOnlyKey)) {
+        throw new WorkerMisconfiguredError(
+          `${found.previousKey ? "DURABLE_EDGE_PREVIOUS_KEY (previousManagementKey)" : "DURABLE_EDGE_READ_KEY (readOnlyKey)"} is set, but no management key: set DURABLE_EDGE_KEY (npx wrangler secret put DURABLE_EDGE_KEY), or pass managementKey.`,
+        );
+      }
+      if (found.key && found.readOnlyKey === found.key) throw new WorkerMisconfiguredError("The read-only key (DURABLE_EDGE_READ_KEY) is the management key: give it a key of its own.");
+      return { key: found.key, previousKey: found.previousKey, readOnlyKey: found.readOnlyKey };
+    },
     settings(env) {
       let settings = cache.get(env);
       if (!settings) {
@@ -223,4 +314,82 @@ function setting(read: () => number, variable: string, option: string): number {
     if (error instanceof RangeError) throw new WorkerMisconfiguredError(settingMessage(error.message, variable, option));
     throw error;
   }
+}
+
+type HttpOptions = Partial<Record<keyof HttpSettings, unknown>>;
+
+function checkHttpOptions(options: DurableWorkerOptions<never>): HttpOptions {
+  const fail = (option: string, why: string) => {
+    throw new TypeError(`createDurableWorker: ${option} ${why}.`);
+  };
+  const { access, acceptKeyInQuery, baseUrl, cors, signedUrlTtlSeconds } = options;
+  if (access !== undefined && !(ACCESS_MODES as readonly unknown[]).includes(access)) fail("access", `must be one of ${ACCESS_MODES.map((m) => `'${m}'`).join(", ")}, got ${JSON.stringify(access)}`);
+  if (acceptKeyInQuery !== undefined && typeof acceptKeyInQuery !== "boolean") fail("acceptKeyInQuery", `must be true or false, got ${JSON.stringify(acceptKeyInQuery)}`);
+  if (baseUrl !== undefined) {
+    const why = baseUrlProblem(baseUrl);
+    if (why) fail("baseUrl", why);
+  }
+  if (cors !== undefined) {
+    if (!Array.isArray(cors)) fail("cors", "must be an array of origins such as ['https://dash.example']");
+    cors.forEach((origin, i) => {
+      const why = originProblem(origin);
+      if (why) fail(`cors[${i}]`, why);
+    });
+  }
+  if (signedUrlTtlSeconds !== undefined) {
+    const why = ttlProblem(signedUrlTtlSeconds);
+    if (why) fail("signedUrlTtlSeconds", why);
+  }
+  return { access, acceptKeyInQuery, baseUrl, cors, signedUrlTtlSeconds };
+}
+
+/** An env's management settings: each option, else its variable (checked; a bad one names itself), else the default. */
+function resolveHttp(options: HttpOptions, vars: Record<string, unknown>): HttpSettings {
+  const variable = (name: string): string | undefined => {
+    const v = vars[name];
+    if (v === undefined || v === null) return undefined;
+    const text = String(v).trim();
+    return text === "" ? undefined : text;
+  };
+  const bad = (name: string, option: string, why: string): never => {
+    throw new WorkerMisconfiguredError(settingMessage(`${name} ${why}.`, name, option));
+  };
+  const access = (options.access as AccessMode | undefined) ?? (() => {
+    const raw = variable("DURABLE_EDGE_ACCESS");
+    if (raw === undefined) return "loopback";
+    const mode = raw.toLowerCase();
+    return (ACCESS_MODES as readonly string[]).includes(mode) ? (mode as AccessMode) : bad("DURABLE_EDGE_ACCESS", "access", `must be one of ${ACCESS_MODES.join(", ")}, got '${raw}'`);
+  })();
+  const acceptKeyInQuery = (options.acceptKeyInQuery as boolean | undefined) ?? (() => {
+    const raw = variable("DURABLE_EDGE_KEY_IN_QUERY");
+    if (raw === undefined) return false;
+    const v = raw.toLowerCase();
+    if (v === "true" || v === "1") return true;
+    if (v === "false" || v === "0") return false;
+    return bad("DURABLE_EDGE_KEY_IN_QUERY", "acceptKeyInQuery", `must be true or false, got '${raw}'`);
+  })();
+  const baseUrl = (options.baseUrl as string | undefined) ?? (() => {
+    const raw = variable("DURABLE_EDGE_BASE_URL");
+    if (raw === undefined) return undefined;
+    const why = baseUrlProblem(raw);
+    return why ? bad("DURABLE_EDGE_BASE_URL", "baseUrl", why) : raw;
+  })();
+  const cors = (options.cors as readonly string[] | undefined) ?? (() => {
+    const raw = variable("DURABLE_EDGE_CORS_ORIGINS");
+    if (raw === undefined) return [];
+    const origins = raw.split(",").map((o) => o.trim()).filter((o) => o !== "");
+    for (const origin of origins) {
+      const why = originProblem(origin);
+      if (why) bad("DURABLE_EDGE_CORS_ORIGINS", "cors", `(comma-separated origins): ${origin} ${why}`);
+    }
+    return origins;
+  })();
+  const signedUrlTtlSeconds = (options.signedUrlTtlSeconds as number | undefined) ?? (() => {
+    const raw = variable("DURABLE_EDGE_SIGNED_URL_TTL_SECONDS");
+    if (raw === undefined) return DEFAULT_SIGNED_URL_TTL_SECONDS;
+    const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    const why = ttlProblem(n);
+    return why ? bad("DURABLE_EDGE_SIGNED_URL_TTL_SECONDS", "signedUrlTtlSeconds", why.replace("got NaN", `got '${raw}'`)) : n;
+  })();
+  return { access, acceptKeyInQuery, baseUrl, cors, signedUrlTtlSeconds };
 }

@@ -31,10 +31,28 @@ export interface DurableEdgeVars {
    */
   ACTIVITY_TIMEOUT_SECONDS?: string;
   /**
-   * When set, the management API requires this key (`Authorization: Bearer`, `x-functions-key` or
-   * `?code=`). A secret: `wrangler secret put DURABLE_EDGE_KEY`. (Option `managementKey`.)
+   * When set, the management API requires this key (`Authorization: Bearer` or `x-functions-key`)
+   * or a signed URL it handed out. At least 16 characters (`openssl rand -base64 32`). A secret:
+   * `wrangler secret put DURABLE_EDGE_KEY`. (Option `managementKey`.)
    */
   DURABLE_EDGE_KEY?: string;
+  /** The key before a rotation, accepted too; URLs it signed stay valid. A secret. (Option `previousManagementKey`.) */
+  DURABLE_EDGE_PREVIOUS_KEY?: string;
+  /** A key that can only read (statuses, lists). A secret. (Option `readOnlyKey`.) */
+  DURABLE_EDGE_READ_KEY?: string;
+  /**
+   * Without a key: `loopback` (default) serves only local requests (wrangler dev on 127.0.0.1, never
+   * a request through Cloudflare's edge), `open` everyone, `key` no one. (Option `access`.)
+   */
+  DURABLE_EDGE_ACCESS?: string;
+  /** "true": accept the key as `?code=<key>` too (default false). (Option `acceptKeyInQuery`.) */
+  DURABLE_EDGE_KEY_IN_QUERY?: string;
+  /** The public origin of the URLs the API hands out, e.g. `https://orders.example.com`. (Option `baseUrl`.) */
+  DURABLE_EDGE_BASE_URL?: string;
+  /** Comma-separated origins allowed to call cross-origin (CORS), e.g. `https://dash.example.com`. (Option `cors`.) */
+  DURABLE_EDGE_CORS_ORIGINS?: string;
+  /** How long signed URLs stay valid, in seconds (default 604800, 7 days). (Option `signedUrlTtlSeconds`.) */
+  DURABLE_EDGE_SIGNED_URL_TTL_SECONDS?: string;
 }
 
 /** The Worker's environment with the default binding names (`INSTANCES`, `INDEX`). */

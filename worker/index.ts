@@ -16,7 +16,7 @@ import type { OrchestrationClient } from "../src/index.ts";
 import { defineActivityRunner, type ActivityRunnerClass } from "./activity-runner.ts";
 import { resolveConfig, type DurableWorkerOptions } from "./config.ts";
 import { DurableObjectClient } from "./durable-object-client.ts";
-import type { DurableEdgeVars, Env } from "./env.ts";
+import type { Env } from "./env.ts";
 import { createManagementApp, HttpError } from "./http/index.ts";
 import { IndexShard } from "./index-shard.ts";
 import { defineInstanceObject, type InstanceObjectClass } from "./instance-object.ts";
@@ -24,7 +24,7 @@ import { createOnceLogger, exportsProblem, MISCONFIGURED_CODE, WorkerMisconfigur
 
 export type { BindingNames, DurableWorkerOptions } from "./config.ts";
 export type { DurableEdgeVars, Env } from "./env.ts";
-export type { StarterOptions } from "./http/index.ts";
+export type { AccessMode, StarterOptions } from "./http/index.ts";
 export type { InstanceObject, InstanceObjectClass } from "./instance-object.ts";
 export type { ActivityRunner, ActivityRunnerClass } from "./activity-runner.ts";
 export type { IndexShard } from "./index-shard.ts";
@@ -75,7 +75,26 @@ export function createDurableWorker<E extends object = Env>(options: DurableWork
     }
   };
 
-  const managementKey = options.managementKey ?? ((env: E) => (env as DurableEdgeVars).DURABLE_EDGE_KEY);
+  /** Settings of the env that the management API reads per request; a bad one is answered as a misconfiguration. */
+  const misconfigured = (error: unknown): never => {
+    if (!(error instanceof WorkerMisconfiguredError)) throw error;
+    logOnce(error);
+    throw new HttpError(500, MISCONFIGURED_CODE, error.message);
+  };
+  const httpOf = (env: E) => {
+    try {
+      return config.http(env);
+    } catch (error) {
+      return misconfigured(error);
+    }
+  };
+  const keysOf = (env: E) => {
+    try {
+      return config.keys(env);
+    } catch (error) {
+      return misconfigured(error);
+    }
+  };
   const app = createManagementApp<{ Bindings: E }>({
     // Called by the routes before they reach any object: the place to tell a misconfigured Worker.
     client: (c) => {
@@ -90,12 +109,17 @@ export function createDurableWorker<E extends object = Env>(options: DurableWork
         }
         return found;
       } catch (error) {
-        if (!(error instanceof WorkerMisconfiguredError)) throw error;
-        logOnce(error);
-        throw new HttpError(500, MISCONFIGURED_CODE, error.message);
+        return misconfigured(error);
       }
     },
-    getKey: (c) => managementKey(c.env) || undefined,
+    getKey: (c) => keysOf(c.env).key,
+    getPreviousKey: (c) => keysOf(c.env).previousKey,
+    getReadOnlyKey: (c) => keysOf(c.env).readOnlyKey,
+    access: (c) => httpOf(c.env).access,
+    acceptKeyInQuery: (c) => httpOf(c.env).acceptKeyInQuery,
+    baseUrl: (c) => httpOf(c.env).baseUrl,
+    cors: (c) => httpOf(c.env).cors,
+    signedUrlTtlSeconds: (c) => httpOf(c.env).signedUrlTtlSeconds,
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
     starters: options.starters ?? { fixed: {} },
   });

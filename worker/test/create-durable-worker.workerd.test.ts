@@ -12,6 +12,8 @@ import { helloSequence, sayHello } from "../../examples/index.ts";
 import { resolveConfig } from "../config.ts";
 import { createDurableWorker, type DurableWorkerOptions } from "../index.ts";
 import { BASE, call, finished, ORIGIN, pollUntil, startOrchestration, type CheckStatus, type Status } from "./helpers.ts";
+
+const KEY = "the-management-key-of-this-test0";
 import { charge, orderFlow, reserve, type Order } from "./test-orchestrations.ts";
 import { edge } from "./test-worker.ts";
 
@@ -83,24 +85,25 @@ describe("a Worker built by createDurableWorker", () => {
   });
 
   it("a management key guards only the app's routes when mounted, not the parent's", async () => {
-    const keyed = createDurableWorker({ ...threeDefinitions(), managementKey: () => "k3y", basePath: "/durable" });
+    const keyed = createDurableWorker({ ...threeDefinitions(), managementKey: () => KEY, basePath: "/durable" });
     const parent = new Hono();
     parent.get("/public", (c) => c.text("open"));
     parent.route("/", keyed.app);
     const send = (path: string, init: RequestInit = {}) => parent.fetch(new Request(`${ORIGIN}${path}`, init), env, createExecutionContext());
     expect(await (await send("/public")).text()).toBe("open");
     expect((await send("/durable/instances")).status).toBe(401);
-    const listed = await send("/durable/instances", { headers: { authorization: "Bearer k3y" } });
+    const listed = await send("/durable/instances", { headers: { authorization: `Bearer ${KEY}` } });
     expect(listed.status).toBe(200);
     await listed.body?.cancel();
     // basePath moved the API: the default path is no route of this app.
-    expect((await send("/runtime/webhooks/durabletask/instances", { headers: { authorization: "Bearer k3y" } })).status).toBe(404);
+    expect((await send("/runtime/webhooks/durabletask/instances", { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(404);
   });
 
   it("reads bindings under the names the options give", async () => {
     const renamedEnv = { ORDERS: env.INSTANCES, ORDERS_INDEX: env.INDEX, INSTANCE_PARTITIONS: env.INSTANCE_PARTITIONS, INDEX_SHARDS: env.INDEX_SHARDS };
     const renamed = createDurableWorker<typeof renamedEnv>({ orchestrators: [orderFlow], activities: [reserve, charge], bindings: { instances: "ORDERS", index: "ORDERS_INDEX" } });
-    const response = await renamed.fetch(new Request(`${BASE}/orchestrators/OrderFlow`, json(order)), renamedEnv, createExecutionContext());
+    // No key, default access: local requests only (a localhost URL, no CF-Connecting-IP).
+    const response = await renamed.fetch(new Request(`http://localhost/runtime/webhooks/durabletask/orchestrators/OrderFlow`, json(order)), renamedEnv, createExecutionContext());
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as CheckStatus;
     const done = await renamed.client(renamedEnv).waitForCompletion(id, { timeoutMs: 20_000, pollIntervalMs: 20 });
@@ -132,6 +135,15 @@ describe("createDurableWorker checks its options at once", () => {
     ["a timeout of 0", { ...threeDefinitions(), activityTimeoutSeconds: 0 }, /activityTimeoutSeconds must be a number of seconds, at least 1/],
     ["a key that is not a function", { ...threeDefinitions(), managementKey: "secret" }, /managementKey must be a function of the env/],
     ["a base path without a slash", { ...threeDefinitions(), basePath: "durable" }, /basePath must be a path starting with '\/'/],
+    ["a previous key that is not a function", { ...threeDefinitions(), previousManagementKey: "old" }, /previousManagementKey must be a function of the env/],
+    ["a read-only key that is not a function", { ...threeDefinitions(), readOnlyKey: 1 }, /readOnlyKey must be a function of the env/],
+    ["an unknown access mode", { ...threeDefinitions(), access: "public" }, /access must be one of 'loopback', 'open', 'key', got "public"/],
+    ["acceptKeyInQuery as a string", { ...threeDefinitions(), acceptKeyInQuery: "yes" }, /acceptKeyInQuery must be true or false/],
+    ["a base URL without a scheme", { ...threeDefinitions(), baseUrl: "api.example.com" }, /baseUrl must be an absolute URL/],
+    ["a base URL with a query", { ...threeDefinitions(), baseUrl: "https://api.example.com/?a=1" }, /baseUrl must not have a query/],
+    ["CORS origins as a string", { ...threeDefinitions(), cors: "https://dash.example" }, /cors must be an array of origins/],
+    ["a CORS origin with a path", { ...threeDefinitions(), cors: ["https://dash.example/"] }, /cors\[0\] must be an origin/],
+    ["a signed URL lifetime under a minute", { ...threeDefinitions(), signedUrlTtlSeconds: 10 }, /signedUrlTtlSeconds must be a whole number of seconds from 60/],
     ["a fixed starter of an unknown orchestrator", { ...threeDefinitions(), starters: { fixed: { Go: "Nope" } } }, /starters\.fixed\.Go names the orchestrator "Nope", which is not in orchestrators \(OrderFlow\)/],
     ["a starter prefix without a slash", { ...threeDefinitions(), starters: { prefix: "api" } }, /starters\.prefix must be a path starting with '\/'/],
     ["one name for both bindings", { ...threeDefinitions(), bindings: { instances: "DO", index: "DO" } }, /bindings\.instances and bindings\.index must differ/],

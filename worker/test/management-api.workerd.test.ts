@@ -33,19 +33,30 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
 }
 
 describe("management API on Durable Objects", () => {
-  it("requires the DURABLE_EDGE_KEY secret when it is set, and the URLs it hands out carry it", async () => {
-    const keyed = { ...env, DURABLE_EDGE_KEY: "s3cret" };
+  it("requires the DURABLE_EDGE_KEY secret when it is set; the URLs it hands out are signed, never carry the key", async () => {
+    const key = "a-DURABLE_EDGE_KEY-of-32-characters";
+    const keyed = { ...env, DURABLE_EDGE_KEY: key };
     const send = (request: Request) => worker.fetch(request as Parameters<typeof worker.fetch>[0], keyed, createExecutionContext());
     const ask = (path: string, init: RequestInit = {}) => send(new Request(`${BASE}${path}`, init));
     const refused = await ask("/instances");
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toMatchObject({ code: expect.any(String) });
-    const started = await ask("/orchestrators/OrchestratorFunction", { ...json(null), headers: { "content-type": "application/json", authorization: "Bearer s3cret" } });
+    expect(await refused.json()).toMatchObject({ code: "Unauthorized" });
+    const started = await ask("/orchestrators/OrchestratorFunction", { ...json(null), headers: { "content-type": "application/json", authorization: `Bearer ${key}` } });
     expect(started.status).toBe(202);
-    const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
-    expect(new URL(statusQueryGetUri).searchParams.get("code")).toBe("s3cret");
+    const text = await started.text();
+    expect(text).not.toContain(key);
+    expect(started.headers.get("location")).not.toContain(key);
+    const { statusQueryGetUri, terminatePostUri } = JSON.parse(text) as { statusQueryGetUri: string; terminatePostUri: string };
+    const url = new URL(statusQueryGetUri);
+    expect(url.searchParams.has("code")).toBe(false);
+    expect(url.searchParams.get("sig")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Works as given (Web Crypto's HMAC inside workerd), and only for its own operation.
     const status = await send(new Request(statusQueryGetUri));
     expect([200, 202]).toContain(status.status);
+    await status.body?.cancel();
+    const swapped = await send(new Request(`${terminatePostUri.split("?")[0]}${url.search}`, { method: "POST" }));
+    expect(swapped.status).toBe(401);
+    await swapped.body?.cancel();
   });
 
   it("answers the documented status codes", async () => {

@@ -6,7 +6,8 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { Hono } from "hono";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createDurableWorker, MISCONFIGURED_CODE, WorkerMisconfiguredError, type DurableWorker } from "../index.ts";
-import { BASE } from "./helpers.ts";
+/** The default access serves local requests only when no key is set: these fresh Workers are asked on localhost. */
+const BASE = "http://localhost/runtime/webhooks/durabletask";
 import { charge, orderFlow, reserve } from "./test-orchestrations.ts";
 import { edge as testWorker } from "./test-worker.ts";
 
@@ -121,7 +122,7 @@ describe("a misconfigured Worker", () => {
   });
 
   it("asks for the management key first: a caller without it learns nothing about the configuration", async () => {
-    const worker = createDurableWorker<AnyEnv>({ orchestrators: [orderFlow], activities: [reserve, charge], managementKey: () => "k3y" });
+    const worker = createDurableWorker<AnyEnv>({ orchestrators: [orderFlow], activities: [reserve, charge], managementKey: () => "a-management-key-of-32-characters" });
     const refused = await worker.fetch(new Request(`${BASE}/instances`), envWithout("INSTANCES"), createExecutionContext());
     expect(refused.status).toBe(401);
     expect(JSON.stringify(await refused.json())).not.toContain("INSTANCES");

@@ -8,6 +8,8 @@ import { testOrchestrations } from "./test-orchestrations.ts";
 export const edge = createDurableWorker({
   ...testOrchestrations,
   starters: { fixed: { OrchestratorFunction_HttpStart: "OrchestratorFunction" } },
+  // The tests call it as http://durable-edge.test (not a loopback host); the access tests build their own Workers.
+  access: "open",
 });
 
 export const { InstanceObject, IndexShard, ActivityRunner } = edge;
