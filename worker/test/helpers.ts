@@ -1,5 +1,5 @@
 /** Helpers for the workerd tests: requests to the Worker and polling its status URLs. */
-import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { abortAllDurableObjects, env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect } from "vitest";
 import { indexShardCount, instanceObjectName, instancePartitionCount, type Placement } from "../routing.ts";
 
@@ -81,4 +81,20 @@ export async function alarmOnceArmed(
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`The object's alarm was not armed as expected within ${timeoutMs} ms (last: ${at === null ? "none" : new Date(at).toISOString()})`);
+}
+
+/**
+ * Aborts every Durable Object up to `times` times while the instance behind `statusUrl` runs (as a
+ * deploy or crash would), `pauseMs` apart; returns how many aborts happened before it finished.
+ */
+export async function abortWhileRunning(statusUrl: string, times = 3, pauseMs = 20): Promise<number> {
+  let aborts = 0;
+  while (aborts < times) {
+    const status = await pollUntil(statusUrl, (s) => s.runtimeStatus !== "Pending");
+    if (finished(status)) break;
+    await abortAllDurableObjects();
+    aborts++;
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  return aborts;
 }

@@ -3,9 +3,8 @@
  * object that owns the instance, committing once per many activities; and an object aborted in
  * the middle of the run completes it, each recorded activity once.
  */
-import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { finished, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { abortWhileRunning, finished, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { instanceStub } from "../routing.ts";
 
 /** The inputs of the completed activities, as the status renders them (each step of the chain has its own). */
@@ -29,15 +28,7 @@ describe("local activities on Durable Objects", () => {
   it("an object aborted mid-run completes the chain; each recorded activity once", async () => {
     const id = `local-abort-${crypto.randomUUID()}`;
     const started = await startOrchestration("LocalChain", { count: 3000 }, id);
-    let aborts = 0;
-    let status: Status | undefined;
-    while (aborts < 3) {
-      status = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus !== "Pending");
-      if (finished(status)) break;
-      await abortAllDurableObjects();
-      aborts++;
-      await new Promise((r) => setTimeout(r, 30));
-    }
+    const aborts = await abortWhileRunning(started.statusQueryGetUri, 3, 30);
     const done = await pollUntil(`${started.statusQueryGetUri}&showHistory=true`, finished, 60_000);
     expect(done.runtimeStatus).toBe("Completed");
     expect(done.output).toBe(3000);

@@ -5,7 +5,7 @@
  */
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { alarmOnceArmed, BASE, call, finished, objectNameOf, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { abortWhileRunning, alarmOnceArmed, BASE, call, finished, objectNameOf, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { instanceStub } from "../routing.ts";
 import { RESUME_AFTER_MS } from "../instance-object.ts";
 
@@ -123,15 +123,7 @@ describe("orchestration patterns on Durable Objects", () => {
   it("completes with a correct history when every Durable Object is aborted mid-orchestration", async () => {
     const count = 200;
     const started = await startOrchestration("ActivityChain", { count });
-    let aborts = 0;
-    let status: Status | undefined;
-    while (aborts < 3) {
-      status = await pollUntil(started.statusQueryGetUri, (s) => s.runtimeStatus !== "Pending");
-      if (finished(status)) break;
-      await abortAllDurableObjects();
-      aborts++;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const aborts = await abortWhileRunning(started.statusQueryGetUri);
     expect(aborts).toBeGreaterThan(0);
     const done = await pollUntil(started.statusQueryGetUri, finished, 40_000);
     expect(done.runtimeStatus).toBe("Completed");
