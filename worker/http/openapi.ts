@@ -75,7 +75,6 @@ function reply(description: string, body?: Json, headers?: string[]): Reply {
 const COMMON_REPLIES: Record<string, Reply> = {
   "401": reply("No key, a wrong key, or a signed URL that is expired or for another instance or operation.", ERROR, ["WWW-Authenticate"]),
   "403": reply("No key is set and the request is not local; the read-only key on a write; a cross-site request.", ERROR),
-  "405": reply("A method the route does not serve.", ERROR, ["Allow"]),
   "503": reply("The store is unavailable for now.", ERROR, ["Retry-After"]),
   default: reply("Any other error.", ERROR),
 };
@@ -121,7 +120,7 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
       "200": waited200,
       "202": payload202,
       "400": reply("Unknown orchestrator, bad id, name, query value or JSON.", ERROR),
-      "409": reply("An instance with this id is still running.", ERROR),
+      ...(withId ? { "409": reply("An instance with this id is still running.", ERROR) } : {}),
       "413": reply("The body is larger than the limit.", ERROR),
       "415": reply("The body is not JSON.", ERROR),
       "500": reply("Start-and-wait with returnInternalServerErrorOnFailure: the instance Failed.", STATUS_OR_ERROR),
@@ -244,7 +243,13 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
           signed: false,
           params: {},
           query: FIXED_START_QUERY,
-          replies: { "200": waited200, "202": payload202, "400": reply("A bad query value.", ERROR), "500": reply("Start-and-wait: Failed.", STATUS_OR_ERROR) },
+          replies: {
+            "200": waited200,
+            "202": payload202,
+            "400": reply("A bad query value.", ERROR),
+            ...(method === "get" ? { "405": reply("HEAD: refused, so that link checkers and previews start nothing.", ERROR, ["Allow"]) } : {}),
+            "500": reply("Start-and-wait with returnInternalServerErrorOnFailure: the instance Failed.", STATUS_OR_ERROR),
+          },
         });
       }
     }
@@ -297,7 +302,8 @@ export function openApiDocument(base: string, starters: ResolvedStarters | null)
       description:
         "The Durable Functions HTTP management API and HTTP starters. With a management key set, every route needs the key " +
         "(Authorization: Bearer or x-functions-key), the read-only key (reads), or a signed URL from a check-status payload " +
-        "(one operation on one instance, until exp). Errors are JSON { code, message }.",
+        "(one operation on one instance, until exp). Errors are JSON { code, message }. A method a path does not serve is " +
+        "answered 405 with Allow; OPTIONS preflights are answered for the origins of the CORS allow-list.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     paths,
