@@ -105,6 +105,20 @@ const MAX_TIMER_DELAY = 2_147_483_647;
 /** Attempts at committing one instance's step (with backoff) before the instance is failed. */
 const MAX_COMMIT_ATTEMPTS = 5;
 
+/**
+ * Whether a step leaves a message due at `now`: one it did not consume (deferred past the step's
+ * budget, or a commit that conflicted or was skipped), or one it sends that is due at once (a
+ * sub-orchestration's start, a result to a parent, in this store or another).
+ */
+function leavesDueWork(input: StepInput, commit: StepCommit | null, now: number): boolean {
+  if (commit === null) return false; // a step running local activities commits later, and wakes the runtime then
+  for (const m of commit.messages) if (m.visibleAt <= now) return true;
+  if (input.messages.length === 0) return false;
+  if (input.messages.length === 1) return !commit.deleteMessageIds.includes(input.messages[0]!.id);
+  const deleted = new Set(commit.deleteMessageIds);
+  return input.messages.some((m) => !deleted.has(m.id));
+}
+
 function localActivityOptions(options: LocalActivityOptions = {}): Required<{ [K in keyof LocalActivityOptions]: number }> {
   const pick = (key: keyof LocalActivityOptions, fallback: number, min: number): number => {
     const value = options[key] ?? fallback;
@@ -167,6 +181,8 @@ class DurableRuntime implements Runtime {
   private wakeAt = Infinity;
   /** Instances whose step could not be committed: attempts so far, and when to try again. */
   private readonly troubled = new Map<string, { attempts: number; retryAt: number }>();
+  /** Set by a round of steps whose commits left a message due now (see `pumpLoop`). */
+  private stepsLeftDueWork = false;
   /** Instances and activities claimed so far (tells `drain` whether a round found anything). */
   private claimed = 0;
   private readonly local: Required<{ [K in keyof LocalActivityOptions]: number }>;
@@ -292,11 +308,15 @@ class DurableRuntime implements Runtime {
   private async pumpLoop(): Promise<void> {
     do {
       this.again = false;
+      // Whether an instance may have a due message: at first, and after steps that left one (or
+      // when something else wrote: `wake` sets `again`). Otherwise a round only claims the
+      // activities its steps queued, and the store need not look for ready instances again.
+      let instancesMayBeDue = true;
       for (;;) {
         const now = this.clock.now();
         const exclude = this.backedOff(now);
         const work = await this.store.claimWork(now, {
-          instanceLimit: this.maxBatch,
+          instanceLimit: instancesMayBeDue ? this.maxBatch : 0,
           activityLimit: Math.max(0, this.maxActivities - this.running.size),
           leaseMs: this.leaseMs,
           ...(exclude ? { exclude } : {}),
@@ -305,7 +325,9 @@ class DurableRuntime implements Runtime {
         for (const a of work.activities) this.startActivity(a);
         // Activities wake the loop when they finish; only steps can make more work due at once.
         if (work.instanceIds.length === 0) break;
+        this.stepsLeftDueWork = false;
         await this.stepInstances(work.instanceIds, now);
+        instancesMayBeDue = this.stepsLeftDueWork || work.instanceIds.length >= this.maxBatch;
       }
     } while (this.again);
   }
@@ -423,8 +445,10 @@ class DurableRuntime implements Runtime {
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
     let plans: StepPlan[] = [];
+    let leftDue = false;
     const plan = (inputs: StepInput[]): (StepCommit | null)[] => {
       plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now)));
+      leftDue = inputs.some((input, i) => leavesDueWork(input, plans[i]!.commit, now));
       return plans.map((p) => p.commit);
     };
     let outcomes: CommitOutcome[];
@@ -437,6 +461,7 @@ class DurableRuntime implements Runtime {
       let k = 0;
       outcomes = planned.map((c) => (c === null ? "skipped" : committed[k++]!));
     }
+    if (leftDue) this.stepsLeftDueWork = true;
     outcomes.forEach((outcome, i) => {
       const p = plans[i]!;
       if (p.local) return this.startLocalRun(p);
@@ -445,6 +470,7 @@ class DurableRuntime implements Runtime {
   }
 
   private afterCommit({ commit, executor }: CommitPlan, outcome: CommitOutcome): void {
+    if (outcome === "conflict") this.stepsLeftDueWork = true; // its messages are still there: step it again
     if (outcome === "committed") this.troubled.delete(commit.instanceId);
     if (outcome !== "committed" || !commit.instance) return;
     if (executor && !isTerminal(commit.instance.runtimeStatus)) this.remember(commit, executor);
