@@ -242,7 +242,10 @@ export function resolveDeps<E extends Env>(options: ManagementAppOptions<E>): De
     if (value === undefined || value === null || value === "") return undefined;
     return value;
   };
+  const keyCache = new WeakMap<Context, Keys>();
   const keys = (c: Context): Keys => {
+    const cached = keyCache.get(c);
+    if (cached) return cached;
     const found: Keys = {};
     const key = readKey(options.getKey, c);
     const previousKey = readKey(options.getPreviousKey, c);
@@ -259,6 +262,7 @@ export function resolveDeps<E extends Env>(options: ManagementAppOptions<E>): De
     if (key) found.key = key;
     if (previousKey) found.previousKey = previousKey;
     if (readOnlyKey) found.readOnlyKey = readOnlyKey;
+    keyCache.set(c, found);
     return found;
   };
   const publicBase = (c: Context) => (baseUrl(c) ?? new URL(c.req.url).origin).replace(/\/+$/, "");
