@@ -68,3 +68,29 @@ export { planStep, messageIds, type StepPlan } from "./step.ts";
 export type { HistoryEvent, EventType, HistoryEventOf, ParentInstance, OrchestrationInstanceRef } from "./history.ts";
 export { EVENT_TYPE_CODES } from "./history.ts";
 export type * from "./store.ts";
+export {
+  replayHistories,
+  replayHistory,
+  readHistory,
+  formatReplayReport,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayProblem,
+  type ReplayProblemKind,
+  type LoadedHistory,
+} from "./replay.ts";
+export {
+  INSTANCE_DOCUMENT_FORMAT,
+  INSTANCE_DOCUMENT_VERSION,
+  MAX_DOCUMENT_BYTES,
+  validateInstanceDocument,
+  isInstanceDocument,
+  movedInfo,
+  importedFrom,
+  childrenOf,
+  type InstanceDocument,
+  type InstanceSnapshot,
+  type ChildReference,
+  type MovedInfo,
+  type ImportedMark,
+} from "./instance-document.ts";
