@@ -1,6 +1,7 @@
 /**
  * `npm run bench:worker [-- --json]`: the Worker on local Miniflare (offline), in one run:
  * - raw floor: one SQLite write per step in one Durable Object, each made durable before the next;
+ * - raw round-trip floor: the same, each step one RPC from the Worker (what a remote chain step needs at least);
  * - chain: one orchestration calling 1,000 activities in sequence;
  * - local-chain: the same with local activities (run inside the orchestrating object's steps);
  * - fan-out: one orchestration calling 1,000 activities in parallel;
@@ -181,6 +182,14 @@ async function main(): Promise<void> {
       floor = line("worker", "raw-floor", n, performance.now() - t, { inObjectMs: r.ms, rowsPerStep: r.rowsWritten / n, commitsPerStep: 1 });
       emit(floor);
     }
+    let rpcFloor: Line;
+    {
+      const n = 1000;
+      const t = performance.now();
+      const r = (await http<{ ms: number; rowsWritten: number }>(`/bench/raw-rpc?n=${n}`, { method: "POST" })).body;
+      rpcFloor = line("worker", "raw-rpc-floor", n, performance.now() - t, { inWorkerMs: r.ms, rowsPerStep: r.rowsWritten / n, commitsPerStep: 1 });
+      emit(rpcFloor);
+    }
 
     const workloads = [
       { name: "chain", workload: "chain" as const, count: 1000, instances: 1, target: 10 },
@@ -212,6 +221,7 @@ async function main(): Promise<void> {
         // A chain step must be durable before its next activity can leave the object (output gate):
         // no chain can beat one durable write per step.
         ratios.push(`chain ceiling: one durable write per step (the raw floor) is ${(theirs.usPerStep / floor.usPerStep).toFixed(1)}× Workflows' chain step`);
+        ratios.push(`chain floor: one round trip and one durable write per step takes ${rpcFloor.usPerStep.toFixed(0)} µs; the chain step is ${(mine.usPerStep / rpcFloor.usPerStep).toFixed(2)}× that (target ≤ 1.3×)`);
       }
     }
     for (const r of ratios) log(r);

@@ -161,6 +161,14 @@ class SqlStore implements DurableObjectStore {
   private outboxMaybe = true;
   /** False while no step was ever large enough to need `history_parts` (checked at migration). */
   private partsMaybe = true;
+  /**
+   * How many inbox rows each instance has, for instances read since this store started: this store
+   * is their only writer, so it keeps the number exact and does not query an inbox it knows is
+   * empty (a chain step's result arrives in memory, write-behind). A failed transaction clears it.
+   */
+  private readonly inboxRows = new Map<string, number>();
+  /** False while no activity result is stored in its row (write-behind keeps them in memory). */
+  private storedResultsMaybe = true;
   /** The earliest due time of the work the running transaction left (Infinity: none). */
   private workDueAt = Infinity;
   private readonly onWork: ((dueAt: number) => void) | undefined;
@@ -193,6 +201,7 @@ class SqlStore implements DurableObjectStore {
     const maxSeq = this.rows(`SELECT MAX(seq) AS s FROM (SELECT seq FROM inbox UNION ALL SELECT seq FROM activities)`)[0]?.s;
     this.seq = typeof maxSeq === "number" ? maxSeq : 0;
     this.partsMaybe = this.rows(`SELECT 1 AS one FROM history_parts LIMIT 1`).length > 0;
+    this.storedResultsMaybe = this.rows(`SELECT 1 AS one FROM activities WHERE result IS NOT NULL LIMIT 1`).length > 0;
     for (const r of this.rows(`SELECT * FROM activities WHERE result IS NULL ORDER BY seq`)) {
       const item = toActivity(r);
       this.queue.set(item.id, item);
@@ -232,6 +241,7 @@ class SqlStore implements DurableObjectStore {
     } catch (error) {
       this.seq = seqBefore;
       this.records.clear();
+      this.inboxRows.clear();
       throw error;
     }
     this.transactions++;
@@ -293,18 +303,27 @@ class SqlStore implements DurableObjectStore {
 
   private visibleMessages(instanceId: string, now: number): InboxMessage[] {
     const messages: InboxMessage[] = [];
-    for (const r of this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ? AND visible_at <= ?`, instanceId, now)) {
-      messages.push({
-        id: r.id as string,
-        instanceId,
-        executionId: r.execution_id as string | null,
-        visibleAt: r.visible_at as number,
-        event: JSON.parse(r.event as string) as HistoryEvent,
-        seq: r.seq as number,
-      });
+    // What this store wrote itself it need not read back: an inbox known empty is not queried.
+    if (this.inboxRows.get(instanceId) !== 0) {
+      // All of the instance's rows (timers not yet due too), so that their number is known from now on.
+      const rows = this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ?`, instanceId);
+      this.inboxRows.set(instanceId, rows.length);
+      for (const r of rows) {
+        if ((r.visible_at as number) > now) continue;
+        messages.push({
+          id: r.id as string,
+          instanceId,
+          executionId: r.execution_id as string | null,
+          visibleAt: r.visible_at as number,
+          event: JSON.parse(r.event as string) as HistoryEvent,
+          seq: r.seq as number,
+        });
+      }
     }
-    for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL AND visible_at <= ?`, instanceId, now)) {
-      messages.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
+    if (this.storedResultsMaybe) {
+      for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL AND visible_at <= ?`, instanceId, now)) {
+        messages.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
+      }
     }
     for (const m of this.results.values()) if (m.instanceId === instanceId && m.visibleAt <= now) messages.push({ ...m });
     return messages.sort((a, b) => a.seq! - b.seq!);
@@ -395,7 +414,7 @@ class SqlStore implements DurableObjectStore {
     const consumed: string[] = [];
     for (const id of c.deleteMessageIds) {
       const activityId = this.consumedActivity(c.instanceId, id);
-      if (activityId === null) this.exec(`DELETE FROM inbox WHERE instance_id = ? AND id = ?`, c.instanceId, id);
+      if (activityId === null) this.countInbox(c.instanceId, -this.exec(`DELETE FROM inbox WHERE instance_id = ? AND id = ?`, c.instanceId, id));
       else {
         consumed.push(activityId);
         after(() => this.results.delete(activityId));
@@ -454,8 +473,10 @@ class SqlStore implements DurableObjectStore {
     const instanceIds: string[] = [];
     if (options.instanceLimit > 0) {
       const ready = this.rows(
-        `SELECT DISTINCT instance_id AS id FROM inbox WHERE visible_at <= ?1
-         UNION SELECT DISTINCT instance_id AS id FROM activities WHERE result IS NOT NULL AND visible_at <= ?1`,
+        this.storedResultsMaybe
+          ? `SELECT DISTINCT instance_id AS id FROM inbox WHERE visible_at <= ?1
+             UNION SELECT DISTINCT instance_id AS id FROM activities WHERE result IS NOT NULL AND visible_at <= ?1`
+          : `SELECT DISTINCT instance_id AS id FROM inbox WHERE visible_at <= ?1`,
         now,
       );
       const ids = new Set(ready.map((r) => r.id as string));
@@ -512,6 +533,7 @@ class SqlStore implements DurableObjectStore {
       if (result.id === activity.id + RESULT_SUFFIX && result.instanceId === activity.instanceId) {
         const seq = ++this.seq;
         const stored = JSON.stringify({ ...result, seq: undefined });
+        this.storedResultsMaybe = true;
         this.exec(`UPDATE activities SET result = ?, visible_at = ?, seq = ? WHERE id = ?`, stored, result.visibleAt, seq, activity.id);
       } else {
         this.exec(`DELETE FROM activities WHERE id = ?`, activity.id);
@@ -532,7 +554,9 @@ class SqlStore implements DurableObjectStore {
       if (lease.lockedUntil < next) next = lease.lockedUntil;
     }
     const r = this.rows(
-      `SELECT MIN(v) AS v FROM (SELECT MIN(visible_at) AS v FROM inbox UNION ALL SELECT MIN(visible_at) AS v FROM activities WHERE result IS NOT NULL)`,
+      this.storedResultsMaybe
+        ? `SELECT MIN(v) AS v FROM (SELECT MIN(visible_at) AS v FROM inbox UNION ALL SELECT MIN(visible_at) AS v FROM activities WHERE result IS NOT NULL)`
+        : `SELECT MIN(visible_at) AS v FROM inbox`,
     )[0];
     if (typeof r?.v === "number" && r.v < next) next = r.v;
     return next === Infinity ? null : next;
@@ -660,7 +684,14 @@ class SqlStore implements DurableObjectStore {
     if (written > 0) {
       this.seq = seq;
       this.workDueAt = Math.min(this.workDueAt, m.visibleAt);
+      this.countInbox(m.instanceId, written);
     }
+  }
+
+  /** Keeps the number of inbox rows of an instance whose number is known (see `inboxRows`). */
+  private countInbox(instanceId: string, delta: number): void {
+    const known = this.inboxRows.get(instanceId);
+    if (known !== undefined) this.inboxRows.set(instanceId, Math.max(0, known + delta));
   }
 
   /** The activity whose result message `id` is (held in memory or stored in its row), or null. */
@@ -668,6 +699,7 @@ class SqlStore implements DurableObjectStore {
     if (!id.endsWith(RESULT_SUFFIX)) return null;
     const activityId = id.slice(0, -RESULT_SUFFIX.length);
     if (this.results.get(activityId)?.instanceId === instanceId) return activityId;
+    if (!this.storedResultsMaybe) return null;
     const stored = this.rows(`SELECT 1 AS x FROM activities WHERE id = ? AND instance_id = ? AND result IS NOT NULL`, activityId, instanceId);
     return stored.length > 0 ? activityId : null;
   }
@@ -694,7 +726,7 @@ class SqlStore implements DurableObjectStore {
   }
 
   private dropExecution(instanceId: string, executionId: string, after: (effect: () => void) => void): void {
-    this.exec(`DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId);
+    this.countInbox(instanceId, -this.exec(`DELETE FROM inbox WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId));
     this.exec(`DELETE FROM activities WHERE instance_id = ? AND execution_id = ?`, instanceId, executionId);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId && item.executionId === executionId) this.forget(item.id);
@@ -706,6 +738,7 @@ class SqlStore implements DurableObjectStore {
     this.deleteHistory(instanceId);
     for (const table of ["instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
     this.records.set(instanceId, null);
+    this.inboxRows.set(instanceId, 0);
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
       for (const [id, m] of [...this.results]) if (m.instanceId === instanceId) this.results.delete(id);

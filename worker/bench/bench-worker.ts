@@ -39,6 +39,17 @@ export class RawFloor extends DurableObject<BenchEnv> {
     });
   }
 
+  /** One step of the round-trip floor: one row in one `transactionSync`, durable before it answers. */
+  async step(i: number): Promise<number> {
+    const written = this.ctx.storage.transactionSync(() => {
+      const cursor = this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO steps (n, payload) VALUES (?, ?)`, i, `{"value":${i}}`);
+      cursor.toArray();
+      return cursor.rowsWritten;
+    });
+    await this.ctx.storage.sync();
+    return written;
+  }
+
   /** `n` steps, each one `transactionSync` with one row, awaited to durability before the next. */
   async run(n: number): Promise<{ ms: number; rowsWritten: number }> {
     const start = Date.now();
@@ -166,6 +177,15 @@ export default {
         const n = Number(url.searchParams.get("n") ?? 1000);
         const stub = env.RAW.get(env.RAW.idFromName(crypto.randomUUID()));
         return Response.json(await stub.run(n));
+      }
+      // The chain's own floor: per step one round trip from the Worker to the object and one durable write.
+      if (parts[1] === "raw-rpc" && request.method === "POST") {
+        const n = Number(url.searchParams.get("n") ?? 1000);
+        const stub = env.RAW.get(env.RAW.idFromName(crypto.randomUUID()));
+        const start = Date.now();
+        let rowsWritten = 0;
+        for (let i = 1; i <= n; i++) rowsWritten += await stub.step(i);
+        return Response.json({ ms: Date.now() - start, rowsWritten });
       }
       // Counters summed over the objects a workload over `ids` uses (every partition, or the instances' own).
       if (parts[1] === "stats" && request.method === "POST") {
