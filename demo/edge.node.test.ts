@@ -145,6 +145,9 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
   }, 30_000);
 });
 
+/** Management keys are at least 16 characters (they sign the URLs the API hands out). */
+const DEMO_KEY = "demo-secret-of-the-edge-test-0000";
+
 describe.skipIf(!available)("demo page on a Worker that needs its management key", () => {
   let worker: WranglerDev | undefined;
   let browser: Browser | undefined;
@@ -152,7 +155,7 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
 
   beforeAll(async () => {
     outDir = await buildPage();
-    worker = await startWranglerDev({ assetsDir: outDir, vars: { DURABLE_EDGE_KEY: "demo-secret" } });
+    worker = await startWranglerDev({ assetsDir: outDir, vars: { DURABLE_EDGE_KEY: DEMO_KEY } });
     browser = await launchChromium();
   }, 180_000);
 
@@ -175,7 +178,7 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
       await page.getByRole("button", { name: "Use key" }).click();
       await page.locator(".notice-error", { hasText: "The management key is not valid." }).waitFor({ timeout: 10_000 });
 
-      await keyInput.fill("demo-secret");
+      await keyInput.fill(DEMO_KEY);
       await page.getByRole("button", { name: "Use key" }).click();
       await page.locator(".notice-info", { hasText: "Using the management key" }).waitFor();
       await page.getByRole("button", { name: "Start in sequence" }).click();
