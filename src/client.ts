@@ -15,6 +15,8 @@ import {
   type ManagementUrlOptions,
 } from "./http-management.ts";
 import { validateInstanceId } from "./instance-id.ts";
+import { movedInfo, toInstanceDocument, validateInstanceDocument, type InstanceDocument } from "./instance-document.ts";
+import { importSnapshot, moveSeal, refuseMoved, verifyImport } from "./travel.ts";
 import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";
 import { encodeContinuationToken, toInstanceQuery, toPurgeQuery, type ListFilter } from "./list-query.ts";
@@ -58,9 +60,50 @@ export interface WaitOptions {
   pollIntervalMs?: number | undefined;
 }
 
+export interface ExportOptions {
+  /**
+   * Move the instance (default false): the export stops it here, in the same transaction (it is
+   * marked as moved: Terminated, its output `{ movedTo, movedAt }`), so that it runs only where the
+   * document is imported. Without it, the export is a snapshot: the instance goes on here.
+   */
+  move?: boolean | undefined;
+  /** Where it goes (a URL, a label), recorded here with the move. Default "another host". */
+  to?: string | undefined;
+  /** Where it comes from, written into the document (`source`). Default: the client's `source`. */
+  source?: string | undefined;
+}
+
+export interface ImportOptions {
+  /**
+   * Import under this id instead of the document's. Code that derives values from its instance id
+   * (ctx.instanceId, ctx.newGuid()) replays differently under another one, and the check below
+   * then refuses it.
+   */
+  instanceId?: string | undefined;
+  /**
+   * When an instance with that id exists here: "fail" (default) refuses with
+   * `InstanceAlreadyExists`; "replace" replaces it if it has finished (Completed, Failed or
+   * Terminated, one moved away from here included); a running one is never replaced.
+   */
+  onConflict?: "fail" | "replace" | undefined;
+  /**
+   * Accept a snapshot (a document exported without `move`), whose instance still runs where it
+   * was: the import then runs a second copy of it. Default false: refused with `InvalidState`.
+   */
+  allowCopy?: boolean | undefined;
+}
+
+/** Export and import of whole instances (`DurableClient`, the Worker's client). */
+export interface InstanceTravel {
+  exportInstance(instanceId: string, options?: ExportOptions): Promise<InstanceDocument>;
+  importInstance(document: unknown, options?: ImportOptions): Promise<string>;
+}
+
 export interface ClientOptions {
   store: Store;
   clock: Clock;
+  /** Where this client's instances live (a URL, `browser:<db>`), written into exported documents. */
+  source?: string | undefined;
   /** When given, `startNew` refuses names it does not know. */
   registry?: Registry | undefined;
   /** Called after every write, to wake whatever processes the store. */
@@ -88,7 +131,7 @@ export interface OrchestrationClient {
   waitForCompletion(instanceId: string, options?: WaitOptions): Promise<OrchestrationStatus>;
 }
 
-export class DurableClient implements OrchestrationClient {
+export class DurableClient implements OrchestrationClient, InstanceTravel {
   private readonly store: Store;
   private readonly clock: Clock;
 
@@ -221,6 +264,10 @@ export class DurableClient implements OrchestrationClient {
   async restart(instanceId: string, options: { restartWithNewInstanceId?: boolean | undefined } = {}): Promise<string> {
     const row = await this.require(instanceId);
     const newId = options.restartWithNewInstanceId !== false;
+    const moved = movedInfo(row);
+    if (!newId && moved) {
+      throw new DurableError("InstanceGone", `Instance '${instanceId}' was moved to ${moved.to}; it runs there, so it is not restarted here under the same ID. Restart it there, or here with a new ID.`);
+    }
     if (!newId && !isTerminal(row.runtimeStatus)) {
       throw new DurableError(
         "InstanceStillRunning",
@@ -295,6 +342,72 @@ export class DurableClient implements OrchestrationClient {
     }
   }
 
+  /**
+   * The instance as a versioned JSON document (`InstanceDocument`): its row, whole history, inbox
+   * (pending timers, buffered events, results not yet consumed), queued and running activities,
+   * and references to its sub-orchestrations. With `move`, the same transaction stops it here (see
+   * `ExportOptions.move`); an instance with running sub-orchestrations, or one that is itself a
+   * running sub-orchestration, is not moved (`InvalidState`), and one moved away already answers
+   * `InstanceGone`, saying where it went.
+   */
+  async exportInstance(instanceId: string, options: ExportOptions = {}): Promise<InstanceDocument> {
+    const store = this.travelStore("exportInstance");
+    if (typeof instanceId !== "string" || instanceId === "") throw new DurableError("InvalidInstanceId", "An instance ID is required.");
+    const now = this.clock.now();
+    const move = options.move === true;
+    const to = options.to ?? "another host";
+    if (typeof to !== "string" || to.length > 2048) throw new DurableError("InvalidArgument", "The destination (to) must be a string of at most 2,048 characters.");
+    let sealed = false;
+    const snapshot = await store.exportInstance!(
+      instanceId,
+      move
+        ? (s) => {
+            const seal = moveSeal(s, to, now);
+            sealed = seal !== null;
+            return seal;
+          }
+        : undefined,
+    );
+    if (!snapshot) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
+    if (!move) refuseMoved(snapshot);
+    if (sealed) this.options.onWrite?.();
+    return toInstanceDocument(snapshot, { exportedAt: now, source: options.source ?? this.options.source ?? null, moved: move });
+  }
+
+  /**
+   * Recreates an instance from a document (`exportInstance`, possibly from another host), in one
+   * transaction: it goes on from where it was, its pending timers, buffered events and queued work
+   * intact, and activities that were running there are queued again (at-least-once). Returns the
+   * id it runs under. Refuses, storing nothing: a malformed or incompatible document
+   * (`InvalidArgument`, naming each field), one over the limits (`PayloadTooLarge`), a snapshot
+   * without `allowCopy` (`InvalidState`), an id in use (`InstanceAlreadyExists`, see `onConflict`),
+   * and, when this client knows the registered orchestrators, an instance they cannot run
+   * (`UnknownOrchestrator`, or `InvalidState` when its history does not replay against them).
+   */
+  async importInstance(document: unknown, options: ImportOptions = {}): Promise<string> {
+    const store = this.travelStore("importInstance");
+    const doc = validateInstanceDocument(document);
+    if (movedInfo(doc.instance)) {
+      throw new DurableError("InvalidArgument", `The document's instance '${doc.instance.instanceId}' is marked as moved away; export it from where it runs now.`);
+    }
+    if (!doc.moved && options.allowCopy !== true) {
+      throw new DurableError(
+        "InvalidState",
+        `This document is a snapshot of '${doc.instance.instanceId}' (exported without move): the instance still runs where it was${doc.source ? ` (${doc.source})` : ""}. Export it with move to hand it over, or import it with allowCopy to run a second copy.`,
+      );
+    }
+    const onConflict = options.onConflict ?? "fail";
+    if (onConflict !== "fail" && onConflict !== "replace") throw new DurableError("InvalidArgument", `onConflict must be "fail" or "replace", got ${JSON.stringify(onConflict)}.`);
+    const instanceId = options.instanceId ?? doc.instance.instanceId;
+    validateInstanceId(instanceId);
+    const renamed = instanceId === doc.instance.instanceId ? doc : { ...doc, history: importSnapshot(doc, instanceId, 0).history.slice(0, -1) };
+    if (this.options.registry) verifyImport(renamed, this.options.registry);
+    const snapshot = importSnapshot(doc, instanceId, this.clock.now());
+    await store.importInstance!(snapshot, { overwritableStatuses: onConflict === "replace" ? TERMINAL_STATUSES : [] });
+    this.options.onWrite?.();
+    return instanceId;
+  }
+
   /** The id and the eight management URLs of an instance (Durable Functions' `HttpManagementPayload`). */
   createHttpManagementPayload(instanceId: string, options: ManagementUrlOptions): HttpManagementPayload {
     return createHttpManagementPayload(instanceId, options);
@@ -306,6 +419,13 @@ export class DurableClient implements OrchestrationClient {
   }
 
   // --- internals ---
+
+  private travelStore(method: "exportInstance" | "importInstance"): Store {
+    if (typeof this.store.exportInstance !== "function" || typeof this.store.importInstance !== "function") {
+      throw new DurableError("InvalidState", `This store cannot ${method === "exportInstance" ? "export" : "import"} instances (it has no ${method}); the memory, IndexedDB and Durable Object stores can.`);
+    }
+    return this.store;
+  }
 
   private async require(instanceId: string): Promise<InstanceRecord> {
     if (typeof instanceId !== "string" || instanceId === "") {
@@ -319,6 +439,10 @@ export class DurableClient implements OrchestrationClient {
   private async requireRunning(instanceId: string, action: string): Promise<InstanceRecord> {
     const row = await this.require(instanceId);
     if (isTerminal(row.runtimeStatus)) {
+      const moved = movedInfo(row);
+      if (moved) {
+        throw new DurableError("InstanceGone", `Cannot ${action} instance '${instanceId}' here: it was moved to ${moved.to} at ${new Date(moved.at).toISOString()}. Send it there.`);
+      }
       throw new DurableError("InstanceGone", `Cannot ${action} instance '${instanceId}': it is ${row.runtimeStatus}.`);
     }
     return row;

@@ -46,6 +46,9 @@ export {
   type PurgeResult,
   type StartOptions,
   type WaitOptions,
+  type ExportOptions,
+  type ImportOptions,
+  type InstanceTravel,
 } from "./client.ts";
 export { ManualClock, systemClock, type Clock } from "./clock.ts";
 export { RUNTIME_STATUSES, TERMINAL_STATUSES, isTerminal, isRuntimeStatus, type RuntimeStatus } from "./status.ts";
@@ -89,7 +92,6 @@ export {
   importedFrom,
   childrenOf,
   type InstanceDocument,
-  type InstanceSnapshot,
   type ChildReference,
   type MovedInfo,
   type ImportedMark,

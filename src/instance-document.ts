@@ -12,7 +12,9 @@ import { EVENT_TYPE_CODES } from "./history.ts";
 import { validateInstanceId } from "./instance-id.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { isRuntimeStatus, type RuntimeStatus } from "./status.ts";
-import type { ActivityWorkItem, InboxMessage, InstanceRecord } from "./store.ts";
+import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot } from "./store.ts";
+
+export type { InstanceSnapshot } from "./store.ts";
 
 export const INSTANCE_DOCUMENT_FORMAT = "durable-edge/instance";
 /** The format version this code writes and reads. A newer one is refused (upgrade the reader). */
@@ -55,14 +57,6 @@ export interface InstanceDocument {
   /** Activities queued or running. An import queues them all again (at-least-once). */
   activities: ActivityWorkItem[];
   children: ChildReference[];
-}
-
-/** What a store holds for one instance (`Store.readInstance`, `Store.importInstance`). */
-export interface InstanceSnapshot {
-  instance: InstanceRecord;
-  history: HistoryEvent[];
-  inbox: InboxMessage[];
-  activities: ActivityWorkItem[];
 }
 
 /** Builds the document of a snapshot. */

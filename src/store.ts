@@ -164,6 +164,25 @@ export interface CreateOptions {
   overwritableStatuses: readonly RuntimeStatus[];
 }
 
+/** Everything a store holds for one instance (`Store.exportInstance`, `Store.importInstance`). */
+export interface InstanceSnapshot {
+  instance: InstanceRecord;
+  /** The current execution's history, in order. */
+  history: HistoryEvent[];
+  /** Every inbox message, visible or not (timers not yet due, results not yet consumed), in `seq` order. */
+  inbox: InboxMessage[];
+  /** Activities queued or running (leased), in enqueue order. */
+  activities: ActivityWorkItem[];
+}
+
+/** What `Store.exportInstance`'s `seal` writes in the transaction that read the snapshot. */
+export interface InstanceSeal {
+  /** The new row (its etag bumped, `historyLength` counting `history`). */
+  instance: InstanceRecord;
+  /** Events appended to the history. */
+  history: HistoryEvent[];
+}
+
 export interface Store {
   /**
    * Creates the row and appends its start message, atomically. If a row exists whose status is not
@@ -203,6 +222,25 @@ export interface Store {
    * its local activities).
    */
   runSteps?(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]>;
+  /**
+   * Optional (hand-over: `DurableClient.exportInstance`): everything stored for one instance, read
+   * in one transaction: its row, whole history, every inbox message and its queued and running
+   * activities; undefined when there is no such instance. With `seal`, the same transaction then
+   * calls it with the snapshot (synchronous and pure, like `runSteps`' plan; when it throws,
+   * nothing changes and the call rejects with its error) and, unless it returns null, replaces the
+   * row with its `instance`, appends its `history`, and deletes every inbox message and activity
+   * of the instance (so the completion of an activity still running is dropped, as for a lost
+   * lease). The instance then runs nowhere here: the snapshot is where it goes on.
+   */
+  exportInstance?(instanceId: string, seal?: (snapshot: InstanceSnapshot) => InstanceSeal | null): Promise<InstanceSnapshot | undefined>;
+  /**
+   * Optional (hand-over: `DurableClient.importInstance`): writes an instance whole, in one
+   * transaction: its row, its history, its inbox messages (appended in the given order, with new
+   * `seq`s) and its activities (queued, not leased). Like `createInstance`: an existing row whose
+   * status is not in `overwritableStatuses` makes it throw `InstanceAlreadyExists` and change
+   * nothing; otherwise the old row, history, inbox and activities are replaced.
+   */
+  importInstance?(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void>;
   /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DurableError } from "../../src/errors.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
-import type { ActivityWorkItem, InboxMessage, InstanceRecord, StepCommit, Store } from "../../src/store.ts";
+import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot, StepCommit, Store } from "../../src/store.ts";
 
 export interface ContractOptions {
   /** Cases this adapter knowingly does not pass, with the reason. */
@@ -364,6 +364,110 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       const fresh = { ...second, etag: 4, executionId: "exec-big-2", historyLength: 1 };
       expect(await store.commitSteps([commit(second, { instance: fresh, history: { mode: "replace", events: [started(T0 + 1)] } })])).toEqual(["committed"]);
       expect(await store.getHistory("big")).toEqual([started(T0 + 1)]);
+    });
+
+    // --- hand-over (exportInstance / importInstance) ---
+
+    /** `a` running with a step of history, a due event, a timer not yet due, one queued and one leased activity. */
+    const busy = async () => {
+      const r = row("a");
+      await create(r);
+      const running = { ...r, etag: 2, runtimeStatus: "Running" as const, historyLength: 2 };
+      const history: HistoryEvent[] = [started(T0), startMessage(r).event];
+      const timer: InboxMessage = { id: "a|timer|0", instanceId: "a", executionId: r.executionId, visibleAt: T0 + 60_000, event: { EventType: "TimerFired", EventId: -1, Timestamp: T0 + 60_000, TimerId: 0, FireAt: T0 + 60_000 } };
+      await store.commitSteps([
+        commit(r, { instance: running, history: { mode: "append", events: history }, deleteMessageIds: [startMessage(r).id], messages: [timer], activities: [activityItem(r, 1), activityItem(r, 2)] }),
+      ]);
+      await store.appendMessages([eventMessage("a", "e1")]);
+      const leased = (await store.claimWork(T0, { instanceLimit: 0, activityLimit: 1, leaseMs: 60_000 })).activities;
+      expect(leased.map((a) => a.taskId)).toEqual([1]);
+      return { r, running, history, timer, leased: leased[0]! };
+    };
+
+    test("exportInstance reads an instance whole: row, history, every inbox message (due or not), queued and leased activities", async () => {
+      if (!store.exportInstance) throw new Error("this store has no exportInstance");
+      const { r, running, history, timer } = await busy();
+      const snapshot = (await store.exportInstance("a"))!;
+      expect(snapshot.instance).toEqual(running);
+      expect(snapshot.history).toEqual(history);
+      expect(snapshot.inbox.map(({ seq: _seq, ...m }) => m)).toEqual([timer, eventMessage("a", "e1")]);
+      expect(snapshot.activities).toEqual([activityItem(r, 1), activityItem(r, 2)]);
+      expect(await store.exportInstance("missing")).toBeUndefined();
+      // A plain export changes nothing.
+      expect(await store.getInstance("a")).toEqual(running);
+      expect((await store.claimWork(T0 + 60_000, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual(["a"]);
+    });
+
+    test("exportInstance with a seal writes it in the same transaction: row replaced, history appended, inbox and activities gone", async () => {
+      const { running, history, leased } = await busy();
+      const moved = { ...running, etag: 3, runtimeStatus: "Terminated" as const, historyLength: 3, completedAt: T0 };
+      const done: HistoryEvent = { EventType: "ExecutionCompleted", EventId: -1, Timestamp: T0, OrchestrationStatus: "Terminated", Result: null, FailureDetails: null };
+      let seen: InstanceSnapshot | undefined;
+      const snapshot = await store.exportInstance!("a", (s) => {
+        seen = s;
+        return { instance: moved, history: [done] };
+      });
+      expect(snapshot).toEqual(seen);
+      expect(snapshot!.instance).toEqual(running);
+      expect(await store.getInstance("a")).toEqual(moved);
+      expect(await store.getHistory("a")).toEqual([...history, done]);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0 + 120_000);
+      expect(step!.messages).toEqual([]);
+      const work = await store.claimWork(T0 + 120_000, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work).toEqual({ instanceIds: [], activities: [] });
+      // The activity that was running: its completion is dropped, as for a lost lease.
+      expect(await store.completeActivity(leased, { id: `${leased.id}|result`, instanceId: "a", executionId: leased.executionId, visibleAt: T0, event: { EventType: "TaskCompleted", EventId: -1, Timestamp: T0, TaskScheduledId: 1, Result: "1" } })).toBe(false);
+      expect(await store.nextWakeAt()).toBeNull();
+    });
+
+    test("exportInstance: a seal that throws changes nothing; one that returns null writes nothing", async () => {
+      const { running } = await busy();
+      const error = await store.exportInstance!("a", () => {
+        throw new DurableError("InvalidState", "not now");
+      }).catch((e: unknown) => e);
+      expect(DurableError.is(error, "InvalidState")).toBe(true);
+      expect(await store.exportInstance!("a", () => null)).toBeDefined();
+      expect(await store.getInstance("a")).toEqual(running);
+      expect((await store.exportInstance!("a"))!.activities).toHaveLength(2);
+      expect((await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual(["a"]);
+    });
+
+    test("importInstance writes an instance whole; its messages come due at their time and its activities are claimable", async () => {
+      if (!store.importInstance) throw new Error("this store has no importInstance");
+      const r = row("b", { runtimeStatus: "Running", historyLength: 2, etag: 1 });
+      const history: HistoryEvent[] = [started(T0), startMessage(r).event];
+      const timer: InboxMessage = { id: "b|timer|0", instanceId: "b", executionId: r.executionId, visibleAt: T0 + 60_000, event: { EventType: "TimerFired", EventId: -1, Timestamp: T0 + 60_000, TimerId: 0, FireAt: T0 + 60_000 } };
+      const snapshot: InstanceSnapshot = { instance: r, history, inbox: [timer, eventMessage("b", "e1")], activities: [activityItem(r, 1)] };
+      await store.importInstance(snapshot, { overwritableStatuses: [] });
+      expect(await store.getInstance("b")).toEqual(r);
+      expect(await store.getHistory("b")).toEqual(history);
+      const [now] = await store.loadSteps([{ instanceId: "b" }], T0);
+      expect(now!.messages.map((m) => m.id)).toEqual(["e1"]);
+      const [later] = await store.loadSteps([{ instanceId: "b" }], T0 + 60_000);
+      expect(later!.messages.map((m) => m.id)).toEqual(["b|timer|0", "e1"]);
+      const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
+      expect(work.instanceIds).toEqual(["b"]);
+      expect(work.activities.map(({ leaseToken: _t, lockedUntil: _l, dequeueCount, ...a }) => ({ ...a, dequeueCount }))).toEqual([{ ...activityItem(r, 1), dequeueCount: 1 }]);
+      expect((await store.exportInstance!("b"))!.inbox.map((m) => m.id)).toEqual(["b|timer|0", "e1"]);
+      const page = await store.listInstances({ limit: 10 });
+      expect(page.items.map((i) => i.instanceId)).toContain("b");
+    });
+
+    test("importInstance refuses over a live instance and changes nothing; replaces a finished one whole", async () => {
+      const r = row("a");
+      await create(r);
+      const incoming: InstanceSnapshot = { instance: row("a", { executionId: "exec-other", runtimeStatus: "Running", historyLength: 1 }), history: [started(T0)], inbox: [], activities: [] };
+      const error = await store.importInstance!(incoming, { overwritableStatuses: TERMINAL }).catch((e: unknown) => e);
+      expect(DurableError.is(error, "InstanceAlreadyExists")).toBe(true);
+      expect(await store.getInstance("a")).toEqual(r);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(step!.messages.map((m) => m.id)).toEqual([startMessage(r).id]);
+      const done = { ...r, etag: 2, runtimeStatus: "Completed" as const, historyLength: 1 };
+      await store.commitSteps([commit(r, { instance: done, history: { mode: "append", events: [started(T0)] }, deleteMessageIds: [startMessage(r).id], activities: [activityItem(r, 5)] })]);
+      await store.importInstance!(incoming, { overwritableStatuses: TERMINAL });
+      expect(await store.getInstance("a")).toEqual(incoming.instance);
+      expect(await store.getHistory("a")).toEqual([started(T0)]);
+      expect((await store.exportInstance!("a"))!.activities).toEqual([]);
     });
 
     test("a closed store refuses calls with StoreClosed", async () => {

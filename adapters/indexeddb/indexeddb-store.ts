@@ -34,6 +34,8 @@ import type {
   InstancePage,
   InstanceQuery,
   InstanceRecord,
+  InstanceSeal,
+  InstanceSnapshot,
   StepCommit,
   StepInput,
   StepRequest,
@@ -41,7 +43,7 @@ import type {
 } from "../../src/store.ts";
 import { ActivityBook, type HeldResult } from "./activity-book.ts";
 import { activityKey, BatchState, bySeq, instanceRange, SEQ_KEY, tolerantTransactions } from "./batch-state.ts";
-import { historyOf, recordOf, withInline } from "./stored-instance.ts";
+import { historyOf, recordOf, storedRow, withInline } from "./stored-instance.ts";
 import { GroupCommitQueue, type ItemOutcome } from "./group-commit-queue.ts";
 import { toStoreError } from "./errors.ts";
 import { defaultFactory, openDatabase } from "./open.ts";
@@ -311,6 +313,81 @@ class IdbStore implements IndexedDbStore {
     );
     if (purged) this.book.forgetInstance(instanceId);
     return purged;
+  }
+
+  // --- hand-over ---
+
+  async exportInstance(instanceId: string, seal?: (snapshot: InstanceSnapshot) => InstanceSeal | null): Promise<InstanceSnapshot | undefined> {
+    if (this.closedError) throw this.closedError;
+    // Results held in memory are written first, so that the snapshot holds them as inbox messages.
+    if (this.book.heldOf(instanceId).length > 0) await this.flushCompletions();
+    const stores: StoreName[] = ["instances", "history", "inbox", "activities"];
+    const readAll = async (tx: Tx<StoreName[], IDBTransactionMode>): Promise<InstanceSnapshot | undefined> => {
+      const [row, history, inbox, stored] = await Promise.all([
+        tx.objectStore("instances").get(instanceId),
+        tx.objectStore("history").getAll(instanceRange(instanceId)),
+        tx.objectStore("inbox").getAll(instanceRange(instanceId)),
+        tx.objectStore("activities").getAll(instanceRange(instanceId)),
+      ]);
+      if (!row) return undefined;
+      const activities = [...(row.inlineActivities ?? []), ...stored].map(({ id, instanceId: owner, executionId, taskId, name, input, enqueuedAt }) => ({ id, instanceId: owner, executionId, taskId, name, input, enqueuedAt }));
+      return { instance: recordOf(row), history: historyOf(history, row), inbox: inbox.sort(bySeq), activities };
+    };
+    if (!seal) {
+      return this.read("exportInstance", (db) => readAll(db.transaction(stores, "readonly") as unknown as Tx<StoreName[], "readonly">));
+    }
+    let sealed = false;
+    const snapshot = await this.ownWrite(() =>
+      this.write("exportInstance", stores, async (tx) => {
+        const found = await readAll(tx as unknown as Tx<StoreName[], "readwrite">);
+        if (!found) return undefined;
+        const seals = seal(found);
+        if (seals) {
+          // The whole history in one row: the row keeps no tail, activities none inline.
+          const raw = unwrap(tx as unknown as Tx<StoreName[], "readwrite">);
+          const events = [...found.history, ...seals.history];
+          raw.objectStore("history").delete(instanceRange(instanceId));
+          if (events.length > 0) raw.objectStore("history").put({ instanceId, index: 0, events } satisfies HistoryRow);
+          raw.objectStore("inbox").delete(instanceRange(instanceId));
+          raw.objectStore("activities").delete(instanceRange(instanceId));
+          raw.objectStore("instances").put(storedRow(seals.instance, [], [], false));
+          sealed = true;
+        }
+        return found;
+      }),
+    );
+    if (sealed) this.book.forgetInstance(instanceId);
+    return snapshot;
+  }
+
+  async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
+    const instanceId = snapshot.instance.instanceId;
+    const overwritten = await this.ownWrite(() =>
+      this.write("importInstance", ALL_STORES, async (tx) => {
+        const [existing, seq] = await Promise.all([tx.objectStore("instances").get(instanceId), tx.objectStore("meta").get(SEQ_KEY)]);
+        if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+          throw new DurableError(
+            "InstanceAlreadyExists",
+            `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+          );
+        }
+        const raw = unwrap(tx as unknown as Tx<StoreName[], "readwrite">);
+        if (existing) deleteEverythingOf(raw, instanceId);
+        if (snapshot.history.length > 0) raw.objectStore("history").put({ instanceId, index: 0, events: snapshot.history } satisfies HistoryRow);
+        raw.objectStore("instances").put(storedRow(snapshot.instance, [], [], snapshot.activities.length > 0));
+        for (const a of snapshot.activities) {
+          const { id, executionId, taskId, name, input, enqueuedAt } = a;
+          raw.objectStore("activities").put({ id, instanceId, executionId, taskId, name, input, enqueuedAt, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
+        }
+        const state = new BatchState(raw, seq ?? 0);
+        state.knowInbox(instanceId, []);
+        for (const m of snapshot.inbox) state.append({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
+        state.finish();
+        return existing !== undefined;
+      }),
+    );
+    if (overwritten) this.book.forgetInstance(instanceId);
+    if (snapshot.activities.length > 0) this.activitiesQueuedHere = true;
   }
 
   // --- steps ---

@@ -15,6 +15,8 @@ import type {
   InstancePage,
   InstanceQuery,
   InstanceRecord,
+  InstanceSeal,
+  InstanceSnapshot,
   StepCommit,
   StepInput,
   StepRequest,
@@ -224,6 +226,52 @@ class MemoryStore implements Store {
     if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
     this.deleteAll(instanceId);
     return true;
+  }
+
+  async exportInstance(instanceId: string, seal?: (snapshot: InstanceSnapshot) => InstanceSeal | null): Promise<InstanceSnapshot | undefined> {
+    this.assertOpen();
+    const row = this.instances.get(instanceId);
+    if (!row) return undefined;
+    const inbox = [...(this.inboxes.get(instanceId)?.values() ?? [])].sort((a, b) => a.seq! - b.seq!);
+    const activities: ActivityWorkItem[] = [];
+    for (const id of this.activitiesByInstance.get(instanceId) ?? []) {
+      const a = this.activities.get(id)!;
+      activities.push({ id: a.id, instanceId: a.instanceId, executionId: a.executionId, taskId: a.taskId, name: a.name, input: a.input, enqueuedAt: a.enqueuedAt });
+    }
+    const snapshot: InstanceSnapshot = {
+      instance: copyRecord(row),
+      history: (this.histories.get(instanceId) ?? []).slice(),
+      inbox: inbox.map((m) => ({ ...m })),
+      activities,
+    };
+    // No await from here on: the seal applies to exactly what was read.
+    const sealed = seal?.(snapshot);
+    if (sealed) {
+      this.instances.set(instanceId, copyRecord(sealed.instance));
+      const history = this.histories.get(instanceId) ?? [];
+      this.histories.set(instanceId, [...history, ...sealed.history]);
+      this.inboxes.delete(instanceId);
+      this.ready.delete(instanceId);
+      for (const id of [...(this.activitiesByInstance.get(instanceId) ?? [])]) this.removeActivity(this.activities.get(id)!);
+    }
+    return snapshot;
+  }
+
+  async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
+    this.assertOpen();
+    const instanceId = snapshot.instance.instanceId;
+    const existing = this.instances.get(instanceId);
+    if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+      throw new DurableError(
+        "InstanceAlreadyExists",
+        `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+      );
+    }
+    if (existing) this.deleteAll(instanceId);
+    this.instances.set(instanceId, copyRecord(snapshot.instance));
+    this.histories.set(instanceId, snapshot.history.slice());
+    for (const m of snapshot.inbox) this.append(m);
+    for (const a of snapshot.activities) this.enqueueActivity(a);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,321 @@
+/**
+ * Histories that travel: an instance exported from one store (moved: it stops there) and imported
+ * into another goes on with its history, pending timers, buffered events and queued work intact,
+ * and never runs again where it was. The document is validated field by field, and nothing is
+ * stored on refusal.
+ */
+import { describe, expect, it } from "vitest";
+import { createMemoryStore } from "../adapters/memory/index.ts";
+import { helloSequence, humanInteraction, samples, sayHello } from "../examples/index.ts";
+import { createTestRuntime } from "../testing/index.ts";
+import {
+  activity,
+  createRuntime,
+  DurableClient,
+  DurableError,
+  importedFrom,
+  INSTANCE_DOCUMENT_VERSION,
+  LIMITS,
+  MAX_DOCUMENT_BYTES,
+  movedInfo,
+  orchestrator,
+  replayHistory,
+  systemClock,
+  validateInstanceDocument,
+  type InstanceDocument,
+} from "./index.ts";
+
+async function refusal(promise: Promise<unknown>): Promise<DurableError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (e: unknown) => e,
+  );
+  if (!DurableError.is(error)) throw error;
+  return error;
+}
+
+/** Waits for an `Approval` event, but only after a first timer: an event raised meanwhile is buffered. */
+const lateWaiter = orchestrator("LateWaiter", function* (ctx) {
+  yield* ctx.createTimer(ctx.currentUtcDateTime.getTime() + 60_000);
+  const approval = yield* ctx.waitForExternalEvent<{ by: string }>("Approval");
+  return { approvedBy: approval.by, at: ctx.currentUtcDateTime.toISOString() };
+});
+
+const hosts = () => {
+  const options = { orchestrators: [...samples.orchestrators, lateWaiter], activities: samples.activities };
+  return { tab: createTestRuntime(options), worker: createTestRuntime(options) };
+};
+
+describe("moving an instance between stores", () => {
+  it("an instance waiting for an event continues on the other host with its history intact, and never runs again where it was", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "order-1", input: { timeoutSeconds: 3600 } });
+    const before = await tab.client.getHistory(id);
+
+    const doc = await tab.client.exportInstance(id, { move: true, to: "https://worker.example", source: "browser:my-app" });
+    expect(doc).toMatchObject({ format: "durable-edge/instance", version: INSTANCE_DOCUMENT_VERSION, moved: true, source: "browser:my-app" });
+    expect(doc.history).toEqual(before);
+    expect(doc.inbox.map((m) => m.event.EventType)).toEqual(["TimerFired"]); // the pending timeout
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc); // plain JSON
+
+    // Stopped where it was: Terminated (DF-compatible), output says where it went; messages refused.
+    const left = (await tab.client.getStatus(id))!;
+    expect(left).toMatchObject({ runtimeStatus: "Terminated", output: { movedTo: "https://worker.example" } });
+    expect(left.failureDetails).toBeUndefined();
+    expect(movedInfo((await tab.store.getInstance(id))!)).toMatchObject({ to: "https://worker.example" });
+    const refused = await refusal(tab.client.raiseEvent(id, "Approval", { by: "ada" }));
+    expect(refused.code).toBe("InstanceGone");
+    expect(refused.message).toContain("moved to https://worker.example");
+    expect((await refusal(tab.client.exportInstance(id))).message).toContain("was moved to https://worker.example");
+    expect(await tab.store.nextWakeAt()).toBeNull(); // no timer, no work left in the tab
+
+    expect(await worker.client.importInstance(JSON.parse(JSON.stringify(doc)))).toBe(id);
+    expect((await worker.status(id)).runtimeStatus).toBe("Running");
+    await worker.raiseEvent(id, "Approval", { by: "ada" });
+    const done = await worker.status(id);
+    expect(done).toMatchObject({ runtimeStatus: "Completed", output: { approved: true, approval: { by: "ada" } } });
+    const history = await worker.client.getHistory(id);
+    expect(history.slice(0, before.length)).toEqual(before);
+    expect(importedFrom(history)).toMatchObject({ importedFrom: "browser:my-app", exportedAt: doc.exportedAt });
+    expect(replayHistory(samples.orchestrators, history).ok).toBe(true);
+
+    // Nothing more happens in the tab, however long it runs.
+    await tab.advanceTime({ hours: 2 });
+    expect((await tab.client.getHistory(id)).length).toBe(before.length + 4);
+    expect((await tab.status(id)).runtimeStatus).toBe("Terminated");
+  });
+
+  it("pending timers fire on the new host at their own time", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "t-1", input: { timeoutSeconds: 600 } });
+    await tab.advanceTime({ minutes: 4 });
+    const doc = await tab.client.exportInstance(id, { move: true });
+    await worker.advanceTimeTo(tab.now()); // the worker's clock where the tab's was
+    await worker.client.importInstance(doc);
+    await worker.advanceTime({ minutes: 5, seconds: 59 });
+    expect((await worker.status(id)).runtimeStatus).toBe("Running");
+    await worker.advanceTime({ seconds: 1 });
+    expect(await worker.status(id)).toMatchObject({ runtimeStatus: "Completed", output: { approved: false, timedOut: true } });
+  });
+
+  it("events raised before the instance waited for them travel buffered", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(lateWaiter, { instanceId: "late-1" });
+    await tab.raiseEvent(id, "Approval", { by: "grace" }); // buffered: the instance is still on its timer
+    const doc = await tab.client.exportInstance(id, { move: true });
+    expect(doc.history.some((e) => e.EventType === "EventRaised")).toBe(true);
+    await worker.client.importInstance(doc);
+    const done = await worker.runToCompletion(id);
+    expect(done).toMatchObject({ runtimeStatus: "Completed", output: { approvedBy: "grace" } });
+  });
+
+  it("an activity running where it was is queued again on import (at-least-once); its late completion there is dropped", async () => {
+    let release!: () => void;
+    const runs: string[] = [];
+    const slow = activity("Slow", async (who: string) => {
+      runs.push(who);
+      if (runs.length === 1) await new Promise<void>((r) => (release = r)); // the first run, in the tab, hangs until released
+      return `done by ${who}`;
+    });
+    const flow = orchestrator("SlowFlow", function* (ctx) {
+      return yield* ctx.callActivity(slow, ctx.getInput());
+    });
+    const tab = createRuntime({ store: createMemoryStore({ name: "tab" }), orchestrators: [flow], activities: [slow] });
+    const worker = createRuntime({ store: createMemoryStore({ name: "worker" }), orchestrators: [flow], activities: [slow] });
+    tab.start();
+    await tab.client.startNew(flow, { instanceId: "slow-1", input: "tab" });
+    while (runs.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const doc = await tab.client.exportInstance("slow-1", { move: true });
+    expect(doc.activities).toHaveLength(1);
+    release();
+    await tab.stop();
+    expect((await tab.client.getStatus("slow-1"))!.runtimeStatus).toBe("Terminated");
+    expect((await tab.client.getHistory("slow-1")).some((e) => e.EventType === "TaskCompleted")).toBe(false);
+
+    // The document's activity input is "tab"; the worker runs it again (it does not know it ran).
+    worker.start();
+    await worker.client.importInstance(doc);
+    const status = await worker.client.waitForCompletion("slow-1", { timeoutMs: 5000, pollIntervalMs: 10 });
+    expect(status.output).toBe("done by tab");
+    expect(runs).toEqual(["tab", "tab"]);
+    await worker.stop();
+  });
+
+  it("round trip: back onto the first host, replacing the moved tombstone with onConflict replace", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "rt-1" });
+    await worker.client.importInstance(await tab.client.exportInstance(id, { move: true, to: "worker" }));
+    const back = await worker.client.exportInstance(id, { move: true, to: "tab" });
+    expect((await refusal(tab.client.importInstance(back))).code).toBe("InstanceAlreadyExists");
+    await tab.client.importInstance(back, { onConflict: "replace" });
+    await tab.raiseEvent(id, "Approval", "yes");
+    expect((await tab.status(id)).output).toEqual({ approved: true, approval: "yes" });
+    expect((await worker.status(id)).output).toMatchObject({ movedTo: "tab" });
+    const marks = (await tab.client.getHistory(id)).filter((e) => e.EventType === "GenericEvent");
+    expect(marks).toHaveLength(2);
+  });
+
+  it("imports under another id when asked", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "a-1" });
+    const doc = await tab.client.exportInstance(id, { move: true });
+    expect(await worker.client.importInstance(doc, { instanceId: "b-1" })).toBe("b-1");
+    await worker.advanceTime({ hours: 1 });
+    expect(await worker.status("b-1")).toMatchObject({ runtimeStatus: "Completed", output: { timedOut: true } });
+    expect((await worker.client.getHistory("b-1"))[1]).toMatchObject({ EventType: "ExecutionStarted", OrchestrationInstance: { InstanceId: "b-1" } });
+  });
+
+  it("a finished instance is exported as it is, and left as it is", async () => {
+    const { tab, worker } = hosts();
+    await tab.run(helloSequence, { instanceId: "done-1" });
+    const doc = await tab.client.exportInstance("done-1", { move: true });
+    expect((await tab.status("done-1")).runtimeStatus).toBe("Completed");
+    await worker.client.importInstance(doc);
+    expect(await worker.status("done-1")).toMatchObject({ runtimeStatus: "Completed", output: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
+  });
+});
+
+describe("what is not moved, and what an import refuses", () => {
+  const parent = orchestrator("Parent", function* (ctx) {
+    return yield* ctx.callSubOrchestrator(humanInteraction, null, "child-1");
+  });
+
+  it("an instance with a running sub-orchestration, or one that is one, stays (InvalidState), and nothing changes", async () => {
+    const t = createTestRuntime({ orchestrators: [parent, humanInteraction] });
+    await t.start(parent, { instanceId: "parent-1" });
+    const error = await refusal(t.client.exportInstance("parent-1", { move: true }));
+    expect(error.code).toBe("InvalidState");
+    expect(error.message).toContain("'child-1'");
+    const child = await refusal(t.client.exportInstance("child-1", { move: true }));
+    expect(child.message).toContain("is a sub-orchestration of 'parent-1'");
+    expect((await t.status("parent-1")).runtimeStatus).toBe("Running");
+    expect((await t.status("child-1")).runtimeStatus).toBe("Running");
+    // A snapshot is fine, and lists the child.
+    expect((await t.client.exportInstance("parent-1")).children).toEqual([{ instanceId: "child-1", name: "HumanInteraction", taskScheduledId: 0, state: "running" }]);
+  });
+
+  it("a snapshot (not moved) leaves the instance running and is refused on import unless allowCopy", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "snap-1" });
+    const snapshot = await tab.client.exportInstance(id);
+    expect(snapshot.moved).toBe(false);
+    expect((await tab.status(id)).runtimeStatus).toBe("Running");
+    const error = await refusal(worker.client.importInstance(snapshot));
+    expect(error.code).toBe("InvalidState");
+    expect(error.message).toContain("snapshot");
+    expect(await worker.store.getInstance(id)).toBeUndefined();
+    await worker.client.importInstance(snapshot, { allowCopy: true });
+    expect((await worker.status(id)).runtimeStatus).toBe("Running");
+  });
+
+  it("an instance the target cannot run is refused: unknown orchestrator, or a history its code does not replay", async () => {
+    const { tab } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "code-1" });
+    const doc = await tab.client.exportInstance(id, { move: true });
+    const bare = createTestRuntime({ orchestrators: [helloSequence], activities: [sayHello] });
+    expect((await refusal(bare.client.importInstance(doc))).code).toBe("UnknownOrchestrator");
+    const changed = orchestrator("HumanInteraction", function* (ctx) {
+      return yield* ctx.callActivity(sayHello, "changed");
+    });
+    const other = createTestRuntime({ orchestrators: [changed], activities: [sayHello] });
+    const error = await refusal(other.client.importInstance(doc));
+    expect(error.code).toBe("InvalidState");
+    expect(error.message).toContain("does not replay against this host's orchestrators");
+    expect(error.message).toContain("Event #");
+    expect(await other.store.getInstance(id)).toBeUndefined();
+  });
+
+  it("a running instance is never replaced, even with onConflict replace", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "busy-1" });
+    await worker.start(humanInteraction, { instanceId: "busy-1" });
+    const doc = await tab.client.exportInstance(id, { move: true });
+    expect((await refusal(worker.client.importInstance(doc, { onConflict: "replace" }))).code).toBe("InstanceAlreadyExists");
+  });
+
+  it("a store without the hand-over methods says so", async () => {
+    const plain = new DurableClient({ store: { getInstance: async () => undefined } as never, clock: systemClock });
+    const error = await refusal(plain.exportInstance("x"));
+    expect(error.code).toBe("InvalidState");
+    expect(error.message).toContain("cannot export instances");
+  });
+});
+
+describe("document validation: a clear error for every malformed or incompatible field, nothing stored", () => {
+  let good: InstanceDocument;
+  const fresh = async () => {
+    const { tab } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "v-1" });
+    await tab.advanceTime({ seconds: 1 });
+    return tab.client.exportInstance(id, { move: true });
+  };
+
+  const cases: [string, (d: any) => void, RegExp][] = [
+    ["not an object", (d) => Object.assign(d, { format: 1 }), /not a durable-edge instance document: format must be "durable-edge\/instance", got number 1/],
+    ["a newer version", (d) => (d.version = 2), /format version 2, written by a newer durable-edge; this one reads version 1/],
+    ["a bad version", (d) => (d.version = "1"), /version must be a positive integer/],
+    ["exportedAt", (d) => (d.exportedAt = "yesterday"), /exportedAt must be an ISO time/],
+    ["moved", (d) => (d.moved = "yes"), /moved must be true or false/],
+    ["instance id", (d) => (d.instance.instanceId = "a/b"), /instance\.instanceId is not a valid instance ID/],
+    ["runtime status", (d) => (d.instance.runtimeStatus = "Sleeping"), /instance\.runtimeStatus must be one of Pending, Running/],
+    ["input JSON", (d) => (d.instance.input = "{not json"), /instance\.input must be JSON text/],
+    ["historyLength", (d) => (d.instance.historyLength = 99), /instance\.historyLength is 99, but the history holds/],
+    ["an event type", (d) => (d.history[1].EventType = "TaskExploded"), /history\[1\]\.EventType must be one of ExecutionStarted/],
+    ["an event field", (d) => (d.history[1].Name = 42), /history\[1\]\.Name must be a non-empty string, got number 42/],
+    ["a timestamp", (d) => (d.history[0].Timestamp = "noon"), /history\[0\]\.Timestamp must be a time in epoch milliseconds/],
+    ["an inbox message of another instance", (d) => (d.inbox[0].instanceId = "other"), /inbox\[0\]\.instanceId must be the document's instance \("v-1"\)/],
+    ["a duplicate message", (d) => d.inbox.push(d.inbox[0]), /inbox\[1\]\.id "[^"]+" appears twice/],
+    ["an activity", (d) => d.activities.push({ id: "x" }), /activities\[0\]\.instanceId must be the document's instance; activities\[0\]\.executionId must be a non-empty string/],
+    ["children", (d) => (d.children = null), /children must be an array/],
+    ["the execution id", (d) => (d.instance.executionId = "elsewhere"), /ExecutionStarted\.OrchestrationInstance\.ExecutionId is "[^"]+", not the row's executionId "elsewhere"/],
+  ];
+
+  it.each(cases.map(([what, change, message]) => [what, change, message] as const))("%s", async (_what, change, message) => {
+    good ??= await fresh();
+    const doc = structuredClone(good);
+    change(doc);
+    const { worker } = hosts();
+    const error = await refusal(worker.client.importInstance(doc));
+    expect(error.code).toBe("InvalidArgument");
+    expect(error.message.replace(/activities\[0\]\.instanceId must be the document's instance \("v-1"\), got missing/, "activities[0].instanceId must be the document's instance")).toMatch(message);
+    expect(await worker.store.getInstance("v-1")).toBeUndefined();
+  });
+
+  it("lists every problem at once", () => {
+    const doc = structuredClone(good) as any;
+    doc.instance.name = "";
+    doc.history[1].Input = 3;
+    doc.inbox[0].visibleAt = null;
+    const error = (() => {
+      try {
+        validateInstanceDocument(doc);
+      } catch (e) {
+        return e as DurableError;
+      }
+      throw new Error("accepted");
+    })();
+    expect(error.message).toContain("instance.name must be a non-empty string");
+    expect(error.message).toContain("history[1].Input must be JSON text (a string) or null, got number 3");
+    expect(error.message).toContain("inbox[0].visibleAt must be a time in epoch milliseconds");
+  });
+
+  it("values over the limits are PayloadTooLarge (413), and so is a document over MAX_DOCUMENT_BYTES", async () => {
+    const { worker } = hosts();
+    const big = structuredClone(good) as any;
+    big.instance.customStatus = JSON.stringify("x".repeat(LIMITS.customStatusBytes + 10));
+    let error = await refusal(worker.client.importInstance(big));
+    expect(error.code).toBe("PayloadTooLarge");
+    expect(error.message).toContain("instance.customStatus is 16 KiB of JSON; the limit is 16 KiB");
+    const huge = structuredClone(good) as any;
+    const pad = JSON.stringify("y".repeat(LIMITS.payloadBytes - 100));
+    for (let i = 0; i < 70; i++) huge.history.push({ EventType: "GenericEvent", EventId: -1, Timestamp: 0, Data: pad });
+    huge.instance.historyLength = huge.history.length;
+    expect(JSON.stringify(huge).length).toBeGreaterThan(MAX_DOCUMENT_BYTES);
+    error = await refusal(worker.client.importInstance(huge));
+    expect(error.code).toBe("PayloadTooLarge");
+    expect(error.message).toContain("the limit is 16 MiB");
+    expect(await worker.store.getInstance("v-1")).toBeUndefined();
+  });
+});
