@@ -393,6 +393,7 @@ function runExecution(
         return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`);
       }
       scheduleActions(actions, row, now, newEvents, activities, out);
+      if (outcome) activities.length = 0; // the execution ends here: its last activities are recorded, not queued (as its timers are cancelled)
       for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
       if (outcome) {
         const failure = outcome.kind === "failed" ? outcome.failure : null;
