@@ -12,7 +12,12 @@ import {
   toJson,
   toPurgeQuery,
   toStatus,
+  validateInstanceDocument,
   validateInstanceId,
+  type ExportOptions,
+  type ImportOptions,
+  type InstanceDocument,
+  type InstanceTravel,
   type InstanceQuery,
   type InstanceRecord,
   type ListQuery,
@@ -33,7 +38,7 @@ import { unwrap } from "./rpc-result.ts";
 
 const PURGE_PAGE = 200;
 
-export class DurableObjectClient implements OrchestrationClient {
+export class DurableObjectClient implements OrchestrationClient, InstanceTravel {
   private readonly placement: Placement;
   private readonly registry: Registry;
 
@@ -133,6 +138,19 @@ export class DurableObjectClient implements OrchestrationClient {
       if (left <= 0) throw new DurableError("Timeout", `Instance '${instanceId}' is still ${status.runtimeStatus} after ${timeoutMs} ms.`);
       await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, left)));
     }
+  }
+
+  /** See `DurableClient.exportInstance`: done by the object that owns the instance, in one transaction. */
+  async exportInstance(instanceId: string, options: ExportOptions = {}): Promise<InstanceDocument> {
+    return unwrap(await this.stub(instanceId).exportInstance(instanceId, { ...options }));
+  }
+
+  /** See `DurableClient.importInstance`: checked here (to find the owning object), written there in one transaction. */
+  async importInstance(document: unknown, options: ImportOptions = {}): Promise<string> {
+    const doc = validateInstanceDocument(document);
+    const instanceId = options.instanceId ?? doc.instance.instanceId;
+    validateInstanceId(instanceId);
+    return unwrap(await this.stub(instanceId).importInstance(instanceId, doc, { ...options }));
   }
 
   // --- internals ---

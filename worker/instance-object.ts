@@ -18,7 +18,10 @@ import {
   fromJson,
   systemClock,
   type ClaimedActivity,
+  type ExportOptions,
+  type ImportOptions,
   type InboxMessage,
+  type InstanceDocument,
   type Json,
   type OrchestrationStatus,
   type Runtime,
@@ -205,6 +208,18 @@ export class InstanceObject extends DurableObject {
       if (instancesDeleted > 0) void this.kick(); // delivers the index update the purge queued
       return instancesDeleted;
     });
+  }
+
+  /** The instance as a document (`DurableClient.exportInstance`); with `move`, stopped here in the same transaction. */
+  async exportInstance(instanceId: string, options: ExportOptions): Promise<RpcResult<InstanceDocument>> {
+    this.bind(instanceId);
+    return capture(() => this.client.exportInstance(instanceId, options));
+  }
+
+  /** Recreates an instance from a document, under `instanceId` (which this object owns). */
+  async importInstance(instanceId: string, document: unknown, options: ImportOptions): Promise<RpcResult<string>> {
+    this.bind(instanceId);
+    return capture(() => this.client.importInstance(document, { ...options, instanceId }));
   }
 
   // --- RPC: from other objects and from activity runners ---

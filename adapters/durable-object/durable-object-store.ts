@@ -31,6 +31,8 @@ import type {
   InstancePage,
   InstanceQuery,
   InstanceRecord,
+  InstanceSeal,
+  InstanceSnapshot,
   StepCommit,
   StepInput,
   StepRequest,
@@ -570,6 +572,74 @@ class SqlStore implements DurableObjectStore {
       this.deleteAll(instanceId, after);
       this.queueIndex(instanceId, null);
       return true;
+    });
+  }
+
+  // --- hand-over ---
+
+  async exportInstance(instanceId: string, seal?: (snapshot: InstanceSnapshot) => InstanceSeal | null): Promise<InstanceSnapshot | undefined> {
+    this.open();
+    if (!seal) return this.snapshotOf(instanceId);
+    return this.transaction((after) => {
+      const snapshot = this.snapshotOf(instanceId);
+      if (!snapshot) return undefined;
+      const sealed = seal(snapshot);
+      if (!sealed) return snapshot;
+      if (sealed.instance.input !== snapshot.instance.input) this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, sealed.instance.input, instanceId);
+      this.writeStep(sealed.instance, snapshot.instance.historyLength, sealed.history);
+      this.exec(`DELETE FROM inbox WHERE instance_id = ?`, instanceId);
+      this.exec(`DELETE FROM activities WHERE instance_id = ?`, instanceId);
+      this.inboxRows.set(instanceId, 0);
+      if (sealed.instance.runtimeStatus !== snapshot.instance.runtimeStatus) this.queueIndex(instanceId, sealed.instance);
+      after(() => {
+        for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
+        for (const [id, m] of [...this.results]) if (m.instanceId === instanceId) this.results.delete(id);
+      });
+      return snapshot;
+    });
+  }
+
+  /** Everything stored for one instance: results held in memory or in activity rows count as inbox messages. */
+  private snapshotOf(instanceId: string): InstanceSnapshot | undefined {
+    const record = this.current(instanceId);
+    if (!record) return undefined;
+    const inbox: InboxMessage[] = this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ?`, instanceId).map((r) => ({
+      id: r.id as string,
+      instanceId,
+      executionId: r.execution_id as string | null,
+      visibleAt: r.visible_at as number,
+      event: JSON.parse(r.event as string) as HistoryEvent,
+      seq: r.seq as number,
+    }));
+    if (this.storedResultsMaybe) {
+      for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL`, instanceId)) {
+        inbox.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
+      }
+    }
+    for (const m of this.results.values()) if (m.instanceId === instanceId) inbox.push({ ...m });
+    inbox.sort((a, b) => a.seq! - b.seq!);
+    const activities: ActivityWorkItem[] = [];
+    for (const { seq: _seq, ...item } of this.queue.values()) if (item.instanceId === instanceId) activities.push(item);
+    return { instance: this.full(instanceId, record), history: this.historyFrom(instanceId, 0), inbox, activities };
+  }
+
+  async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
+    this.open();
+    const instanceId = snapshot.instance.instanceId;
+    this.transaction((after) => {
+      const existing = this.current(instanceId);
+      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+        );
+      }
+      if (existing) this.deleteAll(instanceId, after);
+      this.exec(`INSERT OR REPLACE INTO instances (instance_id, input) VALUES (?, ?)`, instanceId, snapshot.instance.input);
+      this.writeStep(snapshot.instance, 0, snapshot.history);
+      for (const m of snapshot.inbox) this.appendLocal({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
+      for (const a of snapshot.activities) this.enqueueActivity({ ...a, instanceId }, after, []);
+      this.queueIndex(instanceId, snapshot.instance);
     });
   }
 

@@ -29,6 +29,8 @@ function storeInFreshObject(options: DurableObjectStoreOptions): Store {
     nextWakeAt: call("nextWakeAt"),
     listInstances: call("listInstances"),
     purgeInstance: call("purgeInstance"),
+    exportInstance: call("exportInstance"),
+    importInstance: call("importInstance"),
     close: call("close"),
   } as unknown as Store;
 }
