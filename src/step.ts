@@ -393,7 +393,6 @@ function runExecution(
         return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`);
       }
       scheduleActions(actions, row, now, newEvents, activities, out);
-      if (outcome) activities.length = 0; // the execution ends here: its last activities are recorded, not queued (as its timers are cancelled)
       for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
       if (outcome) {
         const failure = outcome.kind === "failed" ? outcome.failure : null;
@@ -425,6 +424,7 @@ function runExecution(
     }
     const base = historyMode === "replace" ? 0 : row.historyLength;
     next.historyLength = base + newEvents.length;
+    if (dropExecution !== null) activities.length = 0; // the execution ends with this step: what it scheduled last is recorded, not queued (its timers are cancelled too)
     return {
       commit: {
         instanceId: row.instanceId,
