@@ -12,7 +12,9 @@ import { DurableClient } from "../../src/client.ts";
 import { systemClock, type Clock } from "../../src/clock.ts";
 import type { ReplaySafeLogger } from "../../src/context.ts";
 import { Registry, type ActivityDefinition, type OrchestratorDefinition } from "../../src/definitions.ts";
-import type { DurableError } from "../../src/errors.ts";
+import { DurableError, ERROR_CODES, type ErrorCode } from "../../src/errors.ts";
+import type { HttpManagementPayload } from "../../src/http-management.ts";
+import { movedInfo, type InstanceDocument } from "../../src/instance-document.ts";
 import { createRuntime, type FetchLike, type Runtime } from "../../src/runtime.ts";
 import type { InstanceRecord } from "../../src/store.ts";
 import { createIndexedDbStore, DEFAULT_DATABASE_NAME, type IndexedDbStore } from "./indexeddb-store.ts";
@@ -46,6 +48,36 @@ export interface BrowserRuntimeOptions {
   BroadcastChannel?: typeof BroadcastChannel | undefined;
 }
 
+export interface HandOverOptions {
+  /**
+   * The Worker (any Durable Edge management API): its origin (`https://my-worker.example`), or
+   * the management base URL itself (`…/runtime/webhooks/durabletask`).
+   */
+  to: string;
+  /** The Worker's management key, sent as `Authorization: Bearer`. */
+  key?: string | undefined;
+  /** Where the management API lives on the Worker. Default `/runtime/webhooks/durabletask`. */
+  basePath?: string | undefined;
+  /** Import under another id there. */
+  instanceId?: string | undefined;
+  /** When the Worker has an instance with that id: "fail" (default) or "replace" a finished one. */
+  onConflict?: "fail" | "replace" | undefined;
+  /** Default: the global `fetch`. */
+  fetch?: ((url: string, init: RequestInit) => Promise<Response>) | undefined;
+}
+
+export interface HandOverResult {
+  /** The id it runs under on the Worker. */
+  instanceId: string;
+  /** The Worker's check-status payload: its status URL, raise-event URL, … */
+  managementUrls: HttpManagementPayload;
+}
+
+/** A hand-over that may or may not have reached the Worker: the instance is stopped here, and `document` holds it. */
+export interface HandOverError extends DurableError {
+  readonly document?: InstanceDocument;
+}
+
 export interface BrowserRuntime {
   /** Start, query and manage instances: works in every tab, leader or not. */
   readonly client: DurableClient;
@@ -59,6 +91,17 @@ export interface BrowserRuntime {
   onChange(listener: (instance: InstanceRecord) => void): () => void;
   /** The store closed on its own (another tab deleted or upgraded the database), or leadership failed. */
   onError(listener: (error: unknown) => void): () => void;
+  /**
+   * Hands an instance over to a Worker in one call: moves it out of this tab (it stops here, in
+   * the same transaction, and this tab never runs it again) and imports it there, where it goes
+   * on with its history, pending timers, buffered events and queued work (activities that were
+   * running here run again there). If the Worker refuses it (409, 400, …), or cannot be reached
+   * before it got it, the instance is put back here and the call rejects with the reason. If the
+   * answer is lost on the way, it rejects with the document attached (`error.document`): import
+   * it back with `client.importInstance(document, { onConflict: "replace" })` once you know the
+   * Worker does not have it.
+   */
+  handOver(instanceId: string, options: HandOverOptions): Promise<HandOverResult>;
   /** Stops the work (waiting for running activities), hands leadership to another tab, closes the database. */
   close(): Promise<void>;
 }
@@ -102,10 +145,12 @@ class TabRuntime implements BrowserRuntime {
   private readonly errors: Listeners<unknown>;
   private leader = false;
   private closing: Promise<void> | null = null;
+  private readonly dbName: string;
 
   constructor(options: BrowserRuntimeOptions) {
     const logger = options.logger ?? console;
     const dbName = options.dbName ?? DEFAULT_DATABASE_NAME;
+    this.dbName = dbName;
     const clock = options.clock ?? systemClock;
     const locks = options.locks ?? defaultLocks();
     assertLocks(locks);
@@ -195,6 +240,84 @@ class TabRuntime implements BrowserRuntime {
     return this.errors.add(listener);
   }
 
+  async handOver(instanceId: string, options: HandOverOptions): Promise<HandOverResult> {
+    if (typeof options?.to !== "string" || !/^https?:\/\//i.test(options.to)) {
+      throw new DurableError("InvalidArgument", `handOver needs { to: <the Worker's URL> }, e.g. "https://my-worker.example"; got ${JSON.stringify(options?.to)}.`);
+    }
+    const basePath = (options.basePath ?? "/runtime/webhooks/durabletask").replace(/\/+$/, "");
+    const root = options.to.replace(/\/+$/, "");
+    const base = root.endsWith(basePath) ? root : `${root}${basePath}`;
+    const fetcher = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+
+    // First, can the Worker take it? Unreachable, a wrong key, an id in use there: nothing changes here.
+    const target = options.instanceId ?? instanceId;
+    let preflight: Response;
+    try {
+      preflight = await fetcher(`${base}/instances/${encodeURIComponent(target)}`, { method: "GET", headers });
+    } catch (error) {
+      throw new DurableError("StoreUnavailable", `Could not reach ${base} (${errorText(error)}); '${instanceId}' stays in this tab, unchanged.`);
+    }
+    const seen = await preflight.text();
+    if (preflight.status === 200 || preflight.status === 202) {
+      if (options.onConflict !== "replace") {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `${base} already has an instance '${target}'; '${instanceId}' stays in this tab, unchanged. Hand it over under another id, or with onConflict "replace" over a finished one.`,
+        );
+      }
+    } else if (preflight.status !== 404) {
+      throw refusal(base, instanceId, preflight.status, seen, "unchanged");
+    }
+
+    const document = await this.client.exportInstance(instanceId, { move: true, to: base, source: `browser:${this.dbName}` });
+    await this.announce(instanceId);
+    const putBack = async (why: DurableError): Promise<never> => {
+      const row = await this.store.getInstance(instanceId);
+      if (row && movedInfo(row)) await this.client.importInstance(document, { onConflict: "replace" });
+      await this.announce(instanceId);
+      throw why;
+    };
+    let query = `onConflict=${encodeURIComponent(options.onConflict ?? "fail")}`;
+    if (options.instanceId !== undefined) query += `&instanceId=${encodeURIComponent(options.instanceId)}`;
+    let response: Response;
+    try {
+      response = await fetcher(`${base}/instances/import?${query}`, { method: "POST", headers, body: JSON.stringify(document) });
+    } catch (error) {
+      // Did the Worker get it? Only a clear "no" puts it back here.
+      const status = await fetcher(`${base}/instances/${encodeURIComponent(target)}`, { method: "GET", headers }).catch(() => null);
+      await status?.body?.cancel().catch(() => undefined);
+      if (status?.status === 404) {
+        return putBack(new DurableError("StoreUnavailable", `Could not hand '${instanceId}' over to ${base}: ${errorText(error)}. It stays in this tab.`));
+      }
+      const lost = new DurableError(
+        "StoreUnavailable",
+        `Handing '${instanceId}' over to ${base} failed on the way (${errorText(error)}); the Worker may have it. It is stopped in this tab; error.document holds it, to import it back once you know the Worker does not have it.`,
+      ) as DurableError & { document?: InstanceDocument };
+      Object.defineProperty(lost, "document", { value: document, enumerable: false });
+      throw lost;
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    if (response.status !== 201) return putBack(refusal(base, instanceId, response.status, text, "stays"));
+    const managementUrls = body as HttpManagementPayload;
+    return { instanceId: managementUrls.id, managementUrls };
+  }
+
+  /** Tells every tab (and this one's listeners) of a change this tab made outside the runtime. */
+  private async announce(instanceId: string): Promise<void> {
+    const row = await this.store.getInstance(instanceId);
+    if (!row) return;
+    this.changes.emit(row);
+    this.channel.publishChange(row);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.leadership.resign();
@@ -208,4 +331,21 @@ class TabRuntime implements BrowserRuntime {
     this.errors.emit(error);
     void this.leadership.resign();
   }
+}
+
+/** The Worker's `{ code, message }` answer as a `DurableError` (its code when it is one of ours). */
+function refusal(base: string, instanceId: string, status: number, text: string, here: "unchanged" | "stays"): DurableError {
+  let answer: { code?: unknown; message?: unknown } = {};
+  try {
+    answer = (JSON.parse(text) ?? {}) as typeof answer;
+  } catch {
+    // not JSON
+  }
+  const code: ErrorCode = typeof answer.code === "string" && (ERROR_CODES as readonly string[]).includes(answer.code) ? (answer.code as ErrorCode) : status >= 500 ? "StoreUnavailable" : "InvalidState";
+  const message = typeof answer.message === "string" ? answer.message : `HTTP ${status}`;
+  return new DurableError(code, `${base} refused instance '${instanceId}' (${status}): ${message} It ${here === "unchanged" ? "stays in this tab, unchanged" : "stays in this tab"}.`);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
