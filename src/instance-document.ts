@@ -485,11 +485,14 @@ export function importedMarkEvent(mark: ImportedMark, now: number): HistoryEvent
   return { EventType: "GenericEvent", EventId: -1, Timestamp: now, Data: IMPORTED_PREFIX + JSON.stringify(mark) };
 }
 
-/** Where an instance came from, if its history records an import (the last one wins). */
-export function importedFrom(history: readonly HistoryEvent[]): ImportedMark | null {
+/**
+ * Where an instance came from, if its history records an import (the last one wins). Reads stored
+ * events and Durable Functions' rendered `historyEvents` alike (a `GenericEvent` keeps its `Data`).
+ */
+export function importedFrom(history: readonly { EventType: unknown; Data?: unknown }[]): ImportedMark | null {
   for (let i = history.length - 1; i >= 0; i--) {
     const e = history[i]!;
-    if (e.EventType === "GenericEvent" && e.Data?.startsWith(IMPORTED_PREFIX)) {
+    if (e.EventType === "GenericEvent" && typeof e.Data === "string" && e.Data.startsWith(IMPORTED_PREFIX)) {
       try {
         return JSON.parse(e.Data.slice(IMPORTED_PREFIX.length)) as ImportedMark;
       } catch {
