@@ -11,7 +11,10 @@ import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createMemoryStore } from "../adapters/memory/index.ts";
 import { helloSequence, humanInteraction, samples } from "../examples/index.ts";
+import { Hono } from "hono";
 import { createManagementApp } from "../worker/http/index.ts";
+import { resolveDeps } from "../worker/http/options.ts";
+import { registerTravelRoutes } from "../worker/http/routes/travel.ts";
 import { createTestRuntime } from "../testing/index.ts";
 import { fileNameOf, orchestratorsOf, runCli, type CliHost } from "./cli.ts";
 import { createRuntime, orchestrator, type HistoryEvent } from "./index.ts";
@@ -179,6 +182,25 @@ describe("durable-edge export", () => {
     const replay = nodeHost(work);
     expect(await runCli(["replay", "--module", join(ROOT, "examples/index.ts"), "collected"], replay)).toBe(0);
     expect(replay.out).toContain("2 histories replay cleanly.");
+    await runtime.stop();
+  });
+
+  it("from a server with the export route: instance documents (snapshots: the instances go on running)", async () => {
+    const runtime = createRuntime({ store: createMemoryStore(), ...samples });
+    await runtime.client.startNew(humanInteraction, { instanceId: "doc-1" });
+    await runtime.drain();
+    const options = { client: runtime.client, access: "open" as const };
+    const app = new Hono();
+    registerTravelRoutes(app, resolveDeps(options));
+    app.route("/", createManagementApp(options));
+    const host = nodeHost(work, { fetch: async (url, init) => app.request(url, init) });
+    expect(await runCli(["export", "--from", "http://worker.test", "--out", "documents", "--prefix", "doc-"], host)).toBe(0);
+    expect(host.out).toMatch(/^Exported 1 history of Running\/Suspended instances .* into documents\/\.\n$/);
+    const doc = JSON.parse(readFileSync(join(work, "documents/doc-1.json"), "utf8"));
+    expect(doc).toMatchObject({ format: "durable-edge/instance", moved: false, instance: { instanceId: "doc-1", runtimeStatus: "Running" } });
+    expect((await runtime.client.getStatus("doc-1"))!.runtimeStatus).toBe("Running");
+    const replay = nodeHost(work);
+    expect(await runCli(["replay", "--module", join(ROOT, "examples/index.ts"), "documents"], replay)).toBe(0);
     await runtime.stop();
   });
 
