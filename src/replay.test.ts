@@ -362,5 +362,6 @@ describe("what replay checks beyond scheduling", () => {
     const loaded = readHistory({ instanceId: "x", name: "OrchestratorFunction", history: recorded.sequence!.history });
     expect(loaded).toMatchObject({ instanceId: "x", format: "stored" });
     expect(readHistory(recorded.sequence!.history)).toMatchObject({ instanceId: "seq-1", name: "OrchestratorFunction", format: "stored" });
+    expect(readHistory({ events: recorded.sequence!.history })).toMatchObject({ instanceId: "seq-1", format: "stored" });
   });
 });

@@ -8,8 +8,8 @@
  * runs with `isReplaying` true, so `ctx.log` stays silent and activities never run.
  *
  * Accepted histories: an instance document (`exportInstance`), stored events (DTFx shapes, as
- * `getHistory` returns them), a `{ instanceId?, name?, history }` object, and Durable Functions'
- * rendered `historyEvents` (a status payload with `showHistory=true&showHistoryOutput=true`, or
+ * `getHistory` returns them), a `{ instanceId?, name?, history }` object (or `durable-edge/testing`'s
+ * `OrchestrationHistory`, with `events`), and Durable Functions' rendered `historyEvents` (a status payload with `showHistory=true&showHistoryOutput=true`, or
  * the array itself). The rendered form has no sequence ids and no step boundaries, so there
  * completions are paired with what the code scheduled by function name and input instead.
  */
@@ -176,10 +176,12 @@ export function readHistory(value: unknown): LoadedHistory {
       rendered = true;
     } else if (Array.isArray(value.history)) {
       events = value.history;
+    } else if (Array.isArray(value.events)) {
+      events = value.events; // durable-edge/testing's OrchestrationHistory
     } else {
       throw new DurableError(
         "InvalidArgument",
-        "This is not a history: expected an instance document (exportInstance), a status payload with historyEvents (showHistory=true&showHistoryOutput=true), an object with a history array, or an array of history events.",
+        "This is not a history: expected an instance document (exportInstance), a status payload with historyEvents (showHistory=true&showHistoryOutput=true), an object with a history (or events) array, or an array of history events.",
       );
     }
   }
