@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
@@ -29,6 +29,8 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     worker = await startWranglerDev({ assetsDir: outDir });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // The tests below read the history's list view; the Gantt chart (the default) has its own.
+    await context.addInitScript(() => localStorage.setItem("durable-edge-demo:history-view", "list"));
     page = await context.newPage();
     errors = pageErrors(page);
     await page.goto(`${worker.origin}/#/edge`);
@@ -61,7 +63,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it("approves the human-interaction sample on the Worker, then shows the API's 410 for a finished instance", async () => {
+  it("approves the human-interaction sample on the Worker; a finished instance offers no terminate", async () => {
     await page.getByRole("button", { name: "Ask for approval" }).click();
     const approve = page.getByRole("button", { name: "Approve", exact: true });
     await approve.waitFor({ timeout: 20_000 });
@@ -71,12 +73,30 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     await waitForStatus(page, "Completed", 30_000);
     expect(((await outputOf(page)) as { approved: boolean }).approved).toBe(true);
     expect(await page.locator(".timeline .tl-event .tl-title").allTextContents()).toEqual(["Approval"]);
+    expect(await actionState(page, "Terminate")).toEqual({ enabled: false, why: "Already Completed: only instances that have not finished can be terminated." });
+    expect((await actionState(page, "Purge")).enabled).toBe(true);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
-    await page.getByRole("button", { name: "Terminate" }).click();
-    const notice = page.locator('.notice-error[data-code="InstanceGone"]');
-    await notice.waitFor({ timeout: 10_000 });
-    expect(await notice.textContent()).toContain("it is Completed");
-    await screenshot(page, "edge-error-finished", { fullPage: false, toasts: true });
+  it("terminates only after asking, and sends no request for a purged instance", async () => {
+    await page.getByRole("button", { name: "Ask for approval" }).click();
+    await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 20_000 });
+    const id = await openInstanceId(page);
+    const forIt: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes(`/instances/${id}`)) forIt.push(`${r.method()} ${r.url()}`);
+    });
+    await page.locator(".actions").getByRole("button", { name: "Terminate", exact: true }).click();
+    await page.getByRole("dialog").waitFor();
+    expect(forIt.filter((r) => r.startsWith("POST"))).toEqual([]);
+    await screenshot(page, "edge-confirm-terminate", { fullPage: false });
+    await page.getByRole("dialog").getByRole("button", { name: "Terminate" }).click();
+    await waitForStatus(page, "Terminated", 30_000);
+    await confirmedAction(page, "Purge");
+    await page.locator("#detail-h", { hasText: "Instance not found" }).waitFor({ timeout: 10_000 });
+    const afterPurge = forIt.length;
+    await page.waitForTimeout(5_000); // more than two polls
+    expect(forIt.slice(afterPurge)).toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -115,7 +135,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     const all = await page.locator(".instances tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
 
     await page.getByLabel("Per page").selectOption("5");
-    await expect.poll(() => page.locator(".page-info").textContent()).toMatch(/^Page 1 · [1-5] shown/);
+    await expect.poll(() => page.locator(".page-info").textContent()).toMatch(/^Page 1 of 2 · 5 shown of 6 instances$/);
     const seen: string[] = [];
     for (let pageNo = 1; pageNo <= 6; pageNo++) {
       const ids = await page.locator(".instances tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")!));
@@ -165,18 +185,29 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
     if (outDir) await rm(outDir, { recursive: true, force: true });
   }, 30_000);
 
-  it("asks for the key on a 401, refuses a wrong one, and works with the right one", async () => {
+  it("asks for the key on a 401 and stops polling until one is given, refuses a wrong one, and works with the right one", async () => {
     const context = await browser!.newContext();
     try {
       const page = await context.newPage();
       const errors = pageErrors(page);
+      const api: string[] = [];
+      page.on("request", (r) => {
+        if (r.url().includes("/runtime/webhooks/")) api.push(r.url());
+      });
       await page.goto(`${worker!.origin}/#/edge`);
       await page.locator('.notice-error[data-code="Unauthorized"]').waitFor({ timeout: 15_000 });
       const keyInput = page.getByLabel("Management key");
       await keyInput.waitFor();
+      // Refused: the page waits for a key rather than asking again every 2 s.
+      const refused = api.length;
+      await page.waitForTimeout(4_500);
+      expect(api.slice(refused)).toEqual([]);
       await keyInput.fill("wrong");
       await page.getByRole("button", { name: "Use key" }).click();
       await page.locator(".notice-error", { hasText: "The management key is not valid." }).waitFor({ timeout: 10_000 });
+      const wrong = api.length;
+      await page.waitForTimeout(4_500);
+      expect(api.slice(wrong)).toEqual([]);
 
       await keyInput.fill(DEMO_KEY);
       await page.getByRole("button", { name: "Use key" }).click();

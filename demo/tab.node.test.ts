@@ -3,13 +3,13 @@
  * a fan-out that survives a reload and shows in a second tab, an approval, the management actions,
  * the errors a person can cause, and the list's filters and paging.
  */
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findA11yProblems } from "./e2e/accessibility.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
 
@@ -33,10 +33,14 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
-  /** A fresh browser profile (its own IndexedDB) and a page on the demo. */
-  async function open(viewport = { width: 1280, height: 900 }): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  /**
+   * A fresh browser profile (its own IndexedDB) and a page on the demo. The history shows as the
+   * list of rows (what most tests read) unless `historyView` says "gantt" (the page's default).
+   */
+  async function open(viewport = { width: 1280, height: 900 }, historyView: "list" | "gantt" = "list"): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
     const context = await browser!.newContext({ viewport });
     contexts.push(context);
+    if (historyView === "list") await context.addInitScript(() => localStorage.setItem("durable-edge-demo:history-view", "list"));
     const page = await context.newPage();
     const errors = pageErrors(page);
     await page.goto(server!.url);
@@ -132,33 +136,52 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
     }
   }, 60_000);
 
-  it("suspends, resumes, terminates, restarts and purges an instance", async () => {
+  it("suspends, resumes, terminates (asking first), restarts and purges (asking first) an instance", async () => {
     const { page, context, errors } = await open();
     try {
       await page.getByRole("button", { name: "Ask for approval" }).click();
       await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
       const id = await openInstanceId(page);
+      // Only what a running instance allows is offered; the others say why.
+      expect(await actionState(page, "Resume")).toEqual({ enabled: false, why: "Not suspended (it is Running): only suspended instances can be resumed." });
+      expect((await actionState(page, "Rewind")).enabled).toBe(false);
+      expect(await actionState(page, "Purge")).toEqual({ enabled: false, why: "Still Running: terminate it or let it finish before purging." });
+      expect((await actionState(page, "Terminate")).enabled).toBe(true);
       await page.getByLabel("Reason").fill("a coffee break");
       await page.getByRole("button", { name: "Suspend" }).click();
       await waitForStatus(page, "Suspended");
+      expect((await actionState(page, "Suspend")).enabled).toBe(false);
       await page.getByRole("button", { name: "Resume" }).click();
       await waitForStatus(page, "Running");
-      await page.getByRole("button", { name: "Terminate" }).click();
+      // Terminate asks first; cancelling sends nothing.
+      await confirmedAction(page, "Terminate", false);
+      await page.waitForTimeout(300);
+      await waitForStatus(page, "Running");
+      await screenshot(page, "tab-confirm-terminate-cancelled");
+      await page.locator(".actions").getByRole("button", { name: "Terminate", exact: true }).click();
+      await page.getByRole("dialog").waitFor();
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await screenshot(page, "tab-confirm-terminate", { fullPage: false });
+      await page.getByRole("dialog").getByRole("button", { name: "Terminate" }).click();
       await waitForStatus(page, "Terminated");
       const lifecycle = await page.locator(".timeline .tl-lifecycle .tl-title").allTextContents();
       expect(lifecycle).toEqual(["Suspended", "Resumed", "Termination requested"]);
       expect(await page.locator(".timeline .tl-end .tl-title").textContent()).toBe("Terminated");
       expect(await page.locator(".timeline .tl-lifecycle").first().textContent()).toContain("reason: a coffee break");
+      expect((await actionState(page, "Terminate")).enabled).toBe(false);
+      expect((await actionState(page, "Purge")).enabled).toBe(true);
       await screenshot(page, "tab-terminated");
 
       await page.getByRole("button", { name: "Restart" }).click();
       await page.locator(".instance-id", { hasNotText: id }).waitFor();
       const restarted = await openInstanceId(page);
       expect(restarted).not.toBe(id);
+      // The form starts empty for the new instance: the reason is not sent again.
+      expect(await page.getByLabel("Reason").inputValue()).toBe("");
       await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
-      await page.getByRole("button", { name: "Terminate" }).click();
+      await confirmedAction(page, "Terminate");
       await waitForStatus(page, "Terminated");
-      await page.getByRole("button", { name: "Purge" }).click();
+      await confirmedAction(page, "Purge");
       await page.locator("#detail-h", { hasText: "Instance not found" }).waitFor();
       await page.locator(".notice-info", { hasText: `Purged ${restarted}` }).waitFor();
       await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(1);
@@ -180,9 +203,26 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await tasks.locator(".tl-retry").allTextContents()).toEqual(["retry, attempt 2", "retry, attempt 3"]);
       expect(await tasks.first().locator(".tl-failure").textContent()).toBe("Error: Attempt 1 failed on purpose (3 planned failures).");
       expect(await page.locator(".timeline .tl-timer.tl-ok").count()).toBe(2);
-      expect(await page.locator(".facts .failure p").textContent()).toBe(
+      expect(await page.locator(".facts .failure p").first().textContent()).toBe(
         "TaskFailedError: Task 'Demo_FlakyStep' (#4) failed: Attempt 3 failed on purpose (3 planned failures).",
       );
+      // The stack shows as lines, and the failure it wraps (the activity's own) under it.
+      await page.locator(".facts .failure > details.stack > summary").first().click();
+      expect(await page.locator(".facts .failure .stack-lines").first().locator("li").count()).toBeGreaterThan(1);
+      expect(await page.locator(".facts .failure .stack-lines li").first().textContent()).not.toContain("\\n");
+      // The history downloads as JSON.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download history (JSON)" }).click()]);
+      const file = JSON.parse(await readFile((await download.path())!, "utf8")) as { instanceId: string; runtimeStatus: string; historyEvents: { EventType: string }[] };
+      expect(file.instanceId).toBe(await openInstanceId(page));
+      expect(file.runtimeStatus).toBe("Failed");
+      expect(file.historyEvents.filter((e) => e.EventType === "TaskFailed").length).toBe(3);
+      expect(download.suggestedFilename()).toBe(`RetryDemo-${file.instanceId}-history.json`);
+      // The JSON viewer: folds, and copies.
+      expect(await page.locator('.json-view[data-field="customStatus"] .j-key').allTextContents()).toEqual(['"failures": ', '"maxAttempts": ']);
+      await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+      await page.getByRole("button", { name: "Copy custom status as JSON" }).click();
+      await page.locator('.json-view[data-field="customStatus"] .copy-status', { hasText: "Copied." }).waitFor();
+      expect(JSON.parse(await page.evaluate(() => navigator.clipboard.readText()))).toEqual({ failures: 3, maxAttempts: 3 });
       await screenshot(page, "tab-retries-failed");
 
       await page.getByLabel("Reason").fill("try once more");
@@ -199,11 +239,11 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
     }
   }, 60_000);
 
-  it("explains bad JSON in an event payload and actions on a finished instance", async () => {
+  it("explains bad JSON in an event payload, and why a finished instance offers no events or rewind", async () => {
     const { page, context, errors } = await open();
     try {
-      await page.getByRole("button", { name: "Start in parallel" }).click();
-      await waitForStatus(page, "Completed");
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
       await page.getByLabel("Event name").fill("Approval");
       await page.getByLabel("Payload (JSON)").fill("{approved: yes}");
       await page.getByRole("button", { name: "Send event" }).click();
@@ -212,16 +252,21 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await page.locator(".notice-error").getAttribute("data-code")).toBe("InvalidJson");
       await screenshot(page, "tab-error-bad-json", { toasts: true });
 
-      await page.getByLabel("Payload (JSON)").fill('{"approved": true}');
-      await page.getByRole("button", { name: "Send event" }).click();
-      await page.locator('.notice-error[data-code="InstanceGone"]').waitFor();
-      expect(await page.locator(".notice-error").textContent()).toContain("it is Completed");
-
-      await page.getByRole("button", { name: "Rewind" }).click();
-      await page.locator('.notice-error[data-code="InstanceGone"]', { hasText: "only Failed instances can be rewound" }).waitFor();
-      await screenshot(page, "tab-error-finished", { fullPage: false, toasts: true });
+      await page.getByRole("button", { name: "Start in parallel" }).click();
+      await page.locator("#detail-h", { hasText: "OrchestratorFunction_Parallel" }).waitFor();
+      await waitForStatus(page, "Completed");
+      // Opening another instance cleared the event form.
+      expect(await page.getByLabel("Payload (JSON)").inputValue()).toBe("");
+      expect(await actionState(page, "Send event")).toEqual({ enabled: false, why: "Already Completed: a finished instance takes no more events." });
+      expect(await actionState(page, "Rewind")).toEqual({ enabled: false, why: "It is Completed: only failed instances can be rewound." });
+      // Still focusable and pressable from the keyboard: pressing it says why instead of acting.
+      await page.getByRole("button", { name: "Rewind" }).focus();
+      await page.keyboard.press("Enter");
+      await page.locator(".notice-info", { hasText: "Rewind is not available: It is Completed" }).waitFor();
+      expect(await page.locator(".actions .hint").textContent()).toContain("Not available while Completed: Terminate, Suspend, Resume, Rewind.");
+      await screenshot(page, "tab-actions-finished", { fullPage: false, toasts: true });
       await page.getByRole("button", { name: "Dismiss message" }).click();
-      expect(await page.locator(".notice-error").count()).toBe(0);
+      expect(await page.locator(".notice").count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -256,9 +301,9 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await outputOf(page)).toEqual({ checks: 2 });
 
       await page.getByLabel("ID starts with").fill("");
-      await page.getByLabel("Status").selectOption({ label: "Running" });
+      await page.getByLabel("Status", { exact: true }).selectOption({ label: "Running" });
       await expect.poll(() => page.locator(".instances tbody td.empty").count()).toBe(1);
-      await page.getByLabel("Status").selectOption({ label: "Completed" });
+      await page.getByLabel("Status", { exact: true }).selectOption({ label: "Completed" });
       await page.getByLabel("Per page").selectOption("25");
       await expect.poll(() => page.locator(".instances tbody tr").count()).toBe(7);
       const future = new Date(Date.now() + 3_600_000);
@@ -267,6 +312,159 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await expect.poll(() => page.locator(".instances tbody td.empty").textContent()).toBe("No instances match these filters.");
       expect(await page.locator(".filter-box summary").textContent()).toBe("Filters (2 active)");
       await screenshot(page, "tab-list-filtered");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("lists the newest first, sorts by any column, filters by name, jumps to the last page, and purges a selection after asking", async () => {
+    const { page, context, errors } = await open();
+    try {
+      const started: string[] = [];
+      for (const button of ["Start in sequence", "Start in parallel", "Start in parallel", "Start in sequence"]) {
+        await page.getByRole("button", { name: button }).click();
+        started.push(await pollUntil(() => openInstanceId(page), (t) => /^[0-9a-f]{32}$/.test(t) && !started.includes(t), 10_000, "a new id"));
+      }
+      await waitForStatus(page, "Completed", 20_000);
+      const ids = () => page.locator(".instances tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")!));
+      // Newest first, by default.
+      await expect.poll(ids).toEqual([...started].reverse());
+      expect(await page.locator(".page-info").textContent()).toBe("Page 1 of 1 · 4 shown of 4 instances");
+      expect(await page.locator('th[aria-sort="descending"]').textContent()).toMatch(/^Created \(.+\)$/);
+      // The created time shows the date; the header says the zone.
+      expect(await page.locator(".instances tbody tr time").first().textContent()).toMatch(/2\d{3}/);
+      // Oldest first on a second press; by name.
+      await page.getByRole("button", { name: /^Created/ }).click();
+      await expect.poll(ids).toEqual(started);
+      await page.getByRole("button", { name: "Orchestration", exact: true }).click();
+      expect(await page.locator('th[aria-sort="ascending"]').textContent()).toBe("Orchestration");
+      const names = await page.locator(".instances tbody .col-name button").allTextContents();
+      expect(names).toEqual([...names].sort());
+      await page.getByRole("button", { name: "Duration" }).click();
+      await page.getByRole("button", { name: "Last updated" }).click();
+      await page.getByRole("button", { name: "Status", exact: true }).click();
+      expect(await page.locator('th[aria-sort="ascending"]').textContent()).toBe("Status");
+      await page.getByRole("button", { name: /^Created/ }).click(); // another column starts newest first
+      await expect.poll(ids).toEqual([...started].reverse());
+
+      // Name filter (applies to what was fetched, at once).
+      await page.getByLabel("Name contains").fill("parallel");
+      await expect.poll(ids).toEqual([started[2], started[1]]);
+      expect(await page.locator(".filter-box summary").textContent()).toBe("Filters (1 active)");
+      await page.getByLabel("Name contains").fill("");
+
+      // First / last page.
+      await page.getByLabel("Per page").selectOption("5");
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await page.locator(".notice-info", { hasText: "Started OrchestratorFunction" }).waitFor();
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await expect.poll(() => page.locator(".page-info").textContent()).toBe("Page 1 of 2 · 5 shown of 6 instances");
+      await page.getByRole("button", { name: "Last »" }).click();
+      await expect.poll(ids).toEqual([started[0]]);
+      expect(await page.getByRole("button", { name: "Last »" }).isDisabled()).toBe(true);
+      await page.getByRole("button", { name: "« First" }).click();
+      await expect.poll(() => page.locator(".page-info").textContent()).toBe("Page 1 of 2 · 5 shown of 6 instances");
+
+      // Bulk purge of a selection: asks first, then purges the finished ones.
+      await page.getByLabel("Per page").selectOption("10");
+      await waitForStatus(page, "Completed", 20_000);
+      await expect.poll(() => page.locator(".instances tbody .badge", { hasText: "Completed" }).count(), { timeout: 20_000 }).toBe(6);
+      await page.getByLabel(`Select OrchestratorFunction_Parallel ${started[1]}`).check();
+      await page.getByLabel(`Select OrchestratorFunction_Parallel ${started[2]}`).check();
+      expect(await page.locator(".bulk-count").textContent()).toBe("2 selected");
+      await page.getByRole("button", { name: "Purge selected" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.waitFor();
+      expect(await dialog.locator("h2").textContent()).toBe("Purge 2 instances?");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await screenshot(page, "tab-list-bulk-purge-confirm", { fullPage: false });
+      await dialog.getByRole("button", { name: "Purge 2" }).click();
+      await page.locator(".notice-info", { hasText: "Purged 2 instances." }).waitFor();
+      await expect.poll(() => page.locator(".page-info").textContent()).toBe("Page 1 of 1 · 4 shown of 4 instances");
+      expect(await page.locator(".bulk").isVisible()).toBe(false);
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await screenshot(page, "tab-list-sorted");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it("shows the history as a Gantt chart: a fan-out folded into a group whose running bars grow, zoom, and the list view kept", async () => {
+    const { page, context, errors } = await open({ width: 1280, height: 900 }, "gantt");
+    try {
+      await page.getByLabel("N", { exact: true }).fill("12");
+      await page.getByRole("button", { name: "Start fan-out" }).click();
+      const group = page.locator(".gantt .g-group");
+      await group.waitFor({ timeout: 15_000 });
+      expect(await group.locator(".g-title").textContent()).toBe("Square × 12");
+      expect(await page.getByRole("radio", { name: "Gantt chart" }).isChecked()).toBe(true);
+      // Unfold the group: one compact bar per task, in task order; running ones grow while we watch.
+      await page.getByRole("button", { name: "Show the 12 tasks" }).click();
+      const running = page.locator(".g-compact .g-running .g-bar").first();
+      await running.waitFor({ timeout: 10_000 });
+      const taskIds = await page.locator(".g-compact .g-row").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-task"))));
+      expect(taskIds).toEqual([...taskIds].sort((a, b) => a - b));
+      const width = () => page.locator(".g-compact .g-running .g-bar").first().evaluate((el) => el.getBoundingClientRect().width).catch(() => -1);
+      const w0 = await width();
+      await pollUntil(width, (w) => w > w0 + 2 || w === -1, 5_000, "a running bar to grow");
+      expect(await page.locator(".g-axis .g-tick").count()).toBeGreaterThan(2);
+      await screenshot(page, "tab-gantt-running");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+
+      await waitForStatus(page, "Completed", 30_000);
+      await expect.poll(() => group.locator(".g-counts").textContent()).toBe("12 done");
+      expect(await group.locator(".g-dist-text").textContent()).toMatch(/^duration min \/ median \/ p95 \/ max: (\d+(\.\d+)? (ms|s)( \/ )?){4}$/);
+      // Milliseconds: durations read as such, not "0 s".
+      expect(await page.locator(".g-compact .g-row .visually-hidden").first().textContent()).toMatch(/\(\d(\.\d+)? s, completed\)|\(\d+ ms, completed\)/);
+      await page.getByRole("button", { name: "Zoom in" }).click();
+      await page.getByRole("button", { name: "Zoom in" }).click();
+      expect(await page.locator(".zoom-text").textContent()).toBe("4×");
+      const ratio = await page.locator(".gantt-inner").evaluate((el) => el.getBoundingClientRect().width / el.parentElement!.getBoundingClientRect().width);
+      expect(ratio).toBeCloseTo(4, 0);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Zoom in");
+      await page.getByRole("button", { name: "Fit" }).click();
+      await screenshot(page, "tab-gantt-done");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+
+      // The list view is still there, and the choice is remembered.
+      await page.getByRole("radio", { name: "List", exact: true }).check();
+      await expect.poll(() => page.locator(".timeline .tl-activity").count()).toBe(12);
+      await page.reload();
+      await page.locator(".timeline .tl-activity").first().waitFor({ timeout: 15_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it("links a parent to its children and each child back to its parent, both ways", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("Children", { exact: true }).fill("2");
+      await page.getByRole("button", { name: "Start parent" }).click();
+      await page.locator("#detail-h", { hasText: "ParentOfChildren" }).waitFor();
+      await waitForStatus(page, "Completed", 30_000);
+      const parentId = await openInstanceId(page);
+      const children = page.locator('[data-field="children"] .child-link');
+      expect(await children.count()).toBe(2);
+      const childIds = await children.allTextContents();
+      // The timeline's rows link the children too.
+      expect(await page.locator(".timeline .tl-suborchestration .child-link").allTextContents()).toEqual(childIds);
+      await screenshot(page, "tab-parent-children");
+      await children.first().click();
+      await page.locator(".instance-id", { hasText: childIds[0]! }).waitFor();
+      expect(page.url()).toContain(`#/tab/${encodeURIComponent(childIds[0]!)}`);
+      await waitForStatus(page, "Completed");
+      expect(await outputOf(page)).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
+      // The child names its parent, as a link back.
+      const parent = page.locator('[data-field="parent"] .child-link');
+      expect(await parent.textContent()).toBe(parentId);
+      expect(await page.locator(".timeline .tl-start .tl-timing").textContent()).toContain("sub-orchestration of ParentOfChildren");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await parent.click();
+      await page.locator(".instance-id", { hasText: parentId }).waitFor();
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -292,14 +490,14 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await page.keyboard.press("Enter");
       expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-h");
 
-      // Every state the page shows: an error, a running approval with its countdown, a finished one.
+      // Every state the page shows: a finished instance, an error, a running approval with its countdown.
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
       await page.getByLabel("Payload (JSON)").fill("{");
       await page.getByLabel("Event name").fill("x");
       await page.getByRole("button", { name: "Send event" }).click();
       await page.locator(".notice-error").waitFor();
-      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
-      await page.getByRole("button", { name: "Ask for approval" }).click();
-      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 15_000 });
       expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
       await page.getByLabel("In this tab").focus();
       await page.keyboard.press("ArrowRight");
@@ -343,12 +541,15 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
   }, 30_000);
 
   it("is readable on a phone-sized screen", async () => {
-    const { page, context, errors } = await open({ width: 390, height: 844 });
+    const { page, context, errors } = await open({ width: 390, height: 844 }, "gantt");
     try {
       await page.getByRole("button", { name: "Start in sequence" }).click();
       await waitForStatus(page, "Completed");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
+      // Ids stay visible (under the name), names wrap between words.
+      expect(await page.locator(".instances tbody .sub-id").first().isVisible()).toBe(true);
+      expect(await page.locator(".instances tbody .sub-id").first().textContent()).toMatch(/^[0-9a-f]{32}$/);
       // On a phone the filters start folded, so the list comes first.
       expect(await page.locator(".filter-box").getAttribute("open")).toBeNull();
       await screenshot(page, "tab-phone");
@@ -357,6 +558,12 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(top).toBeGreaterThanOrEqual(-1);
       expect(top).toBeLessThan(844);
       await screenshot(page, "tab-phone-viewport", { fullPage: false });
+      // The Gantt chart scrolls inside its box; the page itself does not get wider.
+      await page.locator(".gantt .g-row").first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.locator(".gantt").scrollIntoViewIfNeeded();
+      await screenshot(page, "tab-phone-gantt", { fullPage: false });
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -7,7 +7,7 @@ export async function waitForStatus(page: Page, status: string, timeout = 20_000
 }
 
 export async function outputOf(page: Page): Promise<unknown> {
-  const text = await page.locator('pre[data-field="output"]').textContent();
+  const text = await page.locator('.json-view[data-field="output"]').getAttribute("data-json");
   return JSON.parse(text ?? "null");
 }
 
@@ -32,4 +32,19 @@ export async function pollUntil<T>(read: () => Promise<T>, accept: (value: T) =>
     value = await read();
   }
   return value;
+}
+
+/** Presses an action that asks first, and answers its confirmation dialog (`confirm` false: Cancel). */
+export async function confirmedAction(page: Page, label: string, confirm = true): Promise<void> {
+  await page.locator(".actions").getByRole("button", { name: label, exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor();
+  await dialog.getByRole("button", { name: confirm ? label : "Cancel", exact: true }).click();
+  await dialog.waitFor({ state: "detached" });
+}
+
+/** Whether an action button is offered for the current status (`aria-disabled` otherwise, with a title saying why). */
+export async function actionState(page: Page, label: string): Promise<{ enabled: boolean; why: string | null }> {
+  const button = page.locator(`[data-key="action-${label}"]`);
+  return { enabled: (await button.getAttribute("aria-disabled")) !== "true", why: await button.getAttribute("title") };
 }

@@ -1,7 +1,7 @@
 /**
  * @module http-backend — the dashboard over the Durable Functions HTTP API of the Worker
  * (`/runtime/webhooks/durabletask`, starter `POST /api/orchestrators/:name`). Live updates by
- * polling while the page is visible.
+ * polling while the page is visible; after a 401 the polling waits until a different key is given.
  */
 import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
 
@@ -27,6 +27,8 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const pollMs = options.pollMs ?? 2000;
   const timers = new Set<ReturnType<typeof setInterval>>();
+  /** The key (or "" for none) the Worker refused with a 401: polling waits until another is given. */
+  let refusedKey: string | null = null;
 
   async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     let response: Response;
@@ -41,7 +43,10 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     } catch (error) {
       throw new BackendError("Unreachable", `The Worker did not answer (${error instanceof Error ? error.message : String(error)}). Is it running (npm start)?`);
     }
-    if (response.status === 401) options.onUnauthorized?.();
+    if (response.status === 401) {
+      refusedKey = key ?? "";
+      options.onUnauthorized?.();
+    } else if (response.ok && refusedKey === (key ?? "")) refusedKey = null;
     if (!response.ok) throw await toError(response);
     return response;
   }
@@ -97,7 +102,8 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     },
     subscribe(listener) {
       const timer = setInterval(() => {
-        if (typeof document === "undefined" || document.visibilityState === "visible") listener();
+        const waitingForKey = refusedKey !== null && refusedKey === (options.key?.() ?? "");
+        if (!waitingForKey && (typeof document === "undefined" || document.visibilityState === "visible")) listener();
       }, pollMs);
       timers.add(timer);
       return () => {
@@ -119,6 +125,7 @@ function listQuery(filter: InstanceFilter): string {
   if (filter.createdFrom !== null) q.set("createdTimeFrom", new Date(filter.createdFrom).toISOString());
   if (filter.createdTo !== null) q.set("createdTimeTo", new Date(filter.createdTo).toISOString());
   q.set("top", String(filter.pageSize));
+  q.set("showInput", "false"); // the list shows no inputs; leaving them out keeps 500 rows small
   return q.toString();
 }
 

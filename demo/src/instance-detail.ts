@@ -3,12 +3,19 @@
  * widget, its history timeline, and the management actions (raise an event, terminate, suspend,
  * resume, rewind, restart, purge).
  */
-import type { FailureDetails } from "../../src/index.ts";
-import type { Backend, OrchestrationStatus } from "./backend.ts";
-import { h, json, replace } from "./dom.ts";
+import { ACTIONS, isFinished, whyNot, type ActionName } from "./action-rules.ts";
+import type { Backend, OrchestrationStatus, RuntimeStatus } from "./backend.ts";
+import { confirmAction } from "./confirm-dialog.ts";
+import { h, replace } from "./dom.ts";
+import { renderFailure } from "./failure-view.ts";
+import { renderGantt } from "./gantt-view.ts";
+import { renderRelations } from "./relations-view.ts";
+import { toTimeline } from "./timeline.ts";
+import { jsonText, renderJson } from "./json-view.ts";
 import type { Notices } from "./notices.ts";
 import { countdownText, renderWidget } from "./sample-widgets.ts";
-import { shortTime, statusBadge } from "./status-badge.ts";
+import { statusBadge } from "./status-badge.ts";
+import { dateTimeWithZone } from "./time-format.ts";
 import { renderTimeline } from "./timeline-view.ts";
 
 export interface InstanceDetail {
@@ -23,8 +30,6 @@ export interface DetailOptions {
   /** Something changed through an action: the list should refresh too. */
   onChanged(): void;
 }
-
-const FINISHED = new Set(["Completed", "Failed", "Terminated"]);
 
 export function createInstanceDetail(container: HTMLElement, options: DetailOptions): InstanceDetail {
   let backend: Backend | null = null;
@@ -44,14 +49,102 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   } });
   const more = h("p", { class: "timeline-more", hidden: true }, moreText, moreButton);
 
+  // The history as a Gantt chart (default) or as the list of rows; the choice is remembered.
+  const VIEW_KEY = "durable-edge-demo:history-view";
+  let view: "gantt" | "list" = readView();
+  let zoom = 1;
+  const openGroups = new Set<string>();
+  const viewChoice = (value: "gantt" | "list", label: string) =>
+    h("label", {}, h("input", { type: "radio", name: "history-view", value, checked: view === value, onchange: () => setView(value) }), ` ${label}`);
+  const zoomText = h("span", { class: "zoom-text", "aria-live": "polite" }, "Fit");
+  const zoomBy = (factor: number) => {
+    zoom = Math.min(64, Math.max(1, zoom * factor));
+    zoomText.textContent = zoom === 1 ? "Fit" : `${zoom}×`;
+    renderHistory();
+  };
+  const zoomTools = h("div", { class: "zoom", role: "group", "aria-label": "Zoom the chart" },
+    h("button", { type: "button", class: "secondary small", "aria-label": "Zoom out", "data-key": "zoom-out", onclick: () => zoomBy(0.5) }, "−"),
+    zoomText,
+    h("button", { type: "button", class: "secondary small", "aria-label": "Zoom in", "data-key": "zoom-in", onclick: () => zoomBy(2) }, "+"),
+    h("button", { type: "button", class: "secondary small", "data-key": "zoom-fit", onclick: () => zoomBy(0) }, "Fit"));
+  const viewTools = h("div", { class: "history-tools" },
+    h("fieldset", { class: "view-toggle" }, h("legend", { class: "visually-hidden" }, "Show the history as"), viewChoice("gantt", "Gantt chart"), viewChoice("list", "List")),
+    zoomTools);
+
+  function readView(): "gantt" | "list" {
+    try {
+      return localStorage.getItem(VIEW_KEY) === "list" ? "list" : "gantt";
+    } catch {
+      return "gantt";
+    }
+  }
+  function setView(next: "gantt" | "list"): void {
+    view = next;
+    try {
+      localStorage.setItem(VIEW_KEY, next);
+    } catch {
+      // Storage off: the choice lasts for this page only.
+    }
+    renderHistory();
+  }
+
+  /** The last status shown, for the history download and the live chart. */
+  let lastStatus: OrchestrationStatus | null = null;
+  /** Whether the chart shows something still running (then it redraws twice a second so the bars grow). */
+  let growing = false;
+
+  /** Draws the history of the last status in the chosen view, keeping focus on the control that had it. */
+  function renderHistory(): void {
+    const status = lastStatus;
+    zoomTools.hidden = view !== "gantt";
+    if (!status) return;
+    const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
+    const finished = isFinished(status.runtimeStatus);
+    if (view === "gantt") {
+      const rendered = renderGantt(status.historyEvents, {
+        finished,
+        now: Date.now(),
+        zoom,
+        open: openGroups,
+        onOpen: (child) => options.onOpen(child),
+        onToggleGroup: (key) => {
+          if (!openGroups.delete(key)) openGroups.add(key);
+          renderHistory();
+        },
+      });
+      growing = rendered.running && !finished;
+      replace(timeline, rendered.element);
+      more.hidden = true;
+    } else {
+      growing = false;
+      const rendered = renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll, onOpen: (child) => options.onOpen(child) });
+      replace(timeline, rendered.element);
+      moreText.textContent = `Showing the latest ${rendered.total - rendered.hidden} of ${rendered.total} rows.`;
+      moreButton.textContent = `Show all ${rendered.total}`;
+      more.hidden = rendered.hidden === 0;
+    }
+    if (focusKey && !timeline.contains(document.activeElement)) timeline.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
+  }
+  setInterval(() => {
+    if (growing && document.visibilityState === "visible") renderHistory();
+  }, 500);
+
   const reason = h("input", { id: "a-reason", type: "text", autocomplete: "off", placeholder: "optional" });
-  const action = (label: string, run: (b: Backend, id: string) => Promise<string>) =>
-    h("button", { type: "button", "data-key": `action-${label}`, onclick: () => void act(label, run) }, label);
+  const buttons = new Map<ActionName, HTMLButtonElement>();
+  const action = (label: ActionName, run: (b: Backend, id: string) => Promise<string>, confirm?: (id: string) => { title: string; message: string }) => {
+    const button = h("button", { type: "button", "data-key": `action-${label}`, onclick: () => void act(label, run, confirm) }, label);
+    buttons.set(label, button);
+    return button;
+  };
+  const actionsHint = h("p", { id: "actions-hint", class: "hint" });
   const actions = h("section", { class: "actions", "aria-labelledby": "actions-h" },
     h("h3", { id: "actions-h" }, "Manage"),
     h("div", { class: "field" }, h("label", { for: "a-reason" }, "Reason"), reason),
     h("div", { class: "row wrap" },
-      action("Terminate", async (b, id) => (await b.terminate(id, reason.value), `Terminate requested for ${id}.`)),
+      action("Terminate", async (b, id) => (await b.terminate(id, reason.value), `Terminate requested for ${id}.`), (id) => ({
+        title: "Terminate this instance?",
+        message: `${id} stops for good: it runs nothing more and cannot be resumed (restart starts it again under a new ID).`,
+      })),
       action("Suspend", async (b, id) => (await b.suspend(id, reason.value), `Suspend requested for ${id}.`)),
       action("Resume", async (b, id) => (await b.resume(id, reason.value), `Resume requested for ${id}.`)),
       action("Rewind", async (b, id) => (await b.rewind(id, reason.value), `Rewind requested for ${id}.`)),
@@ -63,7 +156,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       action("Purge", async (b, id) => {
         const n = await b.purge(id);
         return n > 0 ? `Purged ${id} and its history.` : `Nothing to purge: ${id} no longer exists.`;
-      })));
+      }, (id) => ({ title: "Purge this instance?", message: `${id} and its whole history are deleted. This cannot be undone.` }))),
+    actionsHint);
 
   const eventName = h("input", { id: "e-name", name: "eventName", type: "text", required: true, autocomplete: "off", placeholder: "e.g. Approval" });
   const payloadError = h("p", { id: "e-payload-error", class: "field-error", "aria-live": "polite" });
@@ -73,7 +167,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     h("div", { class: "field" }, h("label", { for: "e-name" }, "Event name"), eventName),
     h("div", { class: "field" }, h("label", { for: "e-payload" }, "Payload (JSON)"), payload,
       h("p", { id: "e-payload-hint", class: "hint" }, "Any JSON value; leave empty to send null."), payloadError),
-    h("button", { type: "submit" }, "Send event"));
+    h("button", { type: "submit", "data-key": "action-Send event" }, "Send event"));
+  buttons.set("Send event", eventForm.querySelector("button")!);
   eventForm.addEventListener("submit", (e) => {
     e.preventDefault();
     void raise();
@@ -85,7 +180,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
 
   const body = h("div", { class: "detail-body" }, header, widget, facts,
     h("div", { class: "manage" }, actions, eventForm),
-    h("section", { "aria-labelledby": "timeline-h" }, h("h3", { id: "timeline-h" }, "History"), more, timeline));
+    h("section", { "aria-labelledby": "timeline-h" },
+      h("div", { class: "history-head" }, h("h3", { id: "timeline-h" }, "History"),
+        h("button", { type: "button", class: "secondary small", "data-key": "download", onclick: () => downloadHistory() }, "Download history (JSON)")),
+      viewTools,
+      more, timeline));
   const empty = h("p", { class: "empty" }, "Start a sample or open an instance from the list to see its status and history here.");
   replace(container, empty);
 
@@ -96,10 +195,43 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     }
   }, 1000);
 
-  async function act(label: string, run: (b: Backend, id: string) => Promise<string>): Promise<void> {
+  /** The instance was not found (purged, or never here): nothing asks for it again until another is shown. */
+  let gone = false;
+
+  /** Enables the actions valid for `status`; the others say why not (tooltip, and when pressed). */
+  function setActions(status: RuntimeStatus | null): void {
+    const unavailable: string[] = [];
+    for (const name of ACTIONS) {
+      const button = buttons.get(name)!;
+      const why = status === null ? (gone ? "The instance no longer exists." : "Loading the instance…") : whyNot(name, status);
+      if (why) {
+        button.setAttribute("aria-disabled", "true");
+        button.title = why;
+        unavailable.push(name);
+      } else {
+        button.removeAttribute("aria-disabled");
+        button.removeAttribute("title");
+      }
+    }
+    actionsHint.textContent = status === null ? "" : unavailable.length ? `Not available while ${status}: ${unavailable.filter((n) => n !== "Send event").join(", ")}. Hover or press one to see why.` : "";
+  }
+
+  /** Whether `label` may run now; if not, says why (a person pressing a disabled-looking button learns the reason). */
+  function allowed(label: ActionName): boolean {
+    const why = buttons.get(label)?.getAttribute("aria-disabled") === "true" ? buttons.get(label)!.title : null;
+    if (why) options.notices.info(`${label} is not available: ${why}`);
+    return !why;
+  }
+
+  async function act(label: string, run: (b: Backend, id: string) => Promise<string>, confirm?: (id: string) => { title: string; message: string }): Promise<void> {
     if (!backend || !instanceId) return;
+    if ((ACTIONS as readonly string[]).includes(label) && !allowed(label as ActionName)) return;
+    const b = backend;
+    const id = instanceId;
+    if (confirm && !(await confirmAction({ ...confirm(id), confirmLabel: label }))) return;
+    if (b !== backend || id !== instanceId) return;
     try {
-      options.notices.info(await run(backend, instanceId));
+      options.notices.info(await run(b, id));
     } catch (error) {
       options.notices.error(`Could not ${label.toLowerCase()} the instance`, error);
     }
@@ -108,7 +240,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   }
 
   async function raise(): Promise<void> {
-    if (!backend || !instanceId) return;
+    if (!backend || !instanceId || !allowed("Send event")) return;
     const name = eventName.value.trim();
     if (!name) {
       eventName.focus();
@@ -136,6 +268,29 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     await act("approve", async (b, id) => (await b.raiseEvent(id, "Approval", { approvedBy: "the demo page", at: new Date().toISOString() }), `Approved ${id}.`));
   }
 
+  /** Each JSON field's viewer, kept while its value is unchanged, so what a person folded stays folded. */
+  const jsonViews = new Map<string, { text: string; el: HTMLElement }>();
+  function jsonField(field: string, label: string, value: unknown): HTMLElement {
+    const text = jsonText(value);
+    const kept = jsonViews.get(field);
+    if (kept && kept.text === text) return kept.el;
+    const el = renderJson(value, { label, field });
+    jsonViews.set(field, { text, el });
+    return el;
+  }
+
+  function downloadHistory(): void {
+    const status = lastStatus;
+    if (!status) return;
+    const file = new Blob([JSON.stringify({ downloadedAt: new Date().toISOString(), side: backend?.side, ...status }, null, 2)], { type: "application/json" });
+    const url = URL.createObjectURL(file);
+    const link = h("a", { href: url, download: `${status.name}-${status.instanceId}-history.json`, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
   /** What the view shows now; an update that changes nothing is not rendered (nothing flickers or moves). */
   let shown = "";
 
@@ -143,10 +298,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     const b = backend;
     const id = instanceId;
     const mine = ++request;
-    if (!b || !id) return;
+    if (!b || !id || gone) return;
     try {
       const status = await b.get(id);
       if (mine !== request) return;
+      if (!status) gone = true;
       const key = JSON.stringify([id, status ?? null]);
       if (!force && key === shown) return;
       shown = key;
@@ -166,25 +322,24 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       replace(facts, h("p", {}, "There is no such instance on this side: it was purged, or it lives on the other side."));
       replace(timeline);
       more.hidden = true;
+      setActions(null);
       return;
     }
-    const finished = FINISHED.has(status.runtimeStatus);
+    setActions(status.runtimeStatus);
     replace(header,
       h("h2", { id: "detail-h", tabindex: -1, "data-key": "detail-h" }, status.name, " ", statusBadge(status.runtimeStatus)),
       h("p", { class: "mono instance-id" }, h("span", { class: "visually-hidden" }, "Instance ID: "), status.instanceId));
     replace(widget, renderWidget(status, { approve: () => void approve() }));
     replace(facts, h("dl", {},
-      h("dt", {}, "Created"), h("dd", {}, h("time", { datetime: status.createdTime }, shortTime(status.createdTime))),
-      h("dt", {}, "Last updated"), h("dd", {}, h("time", { datetime: status.lastUpdatedTime }, shortTime(status.lastUpdatedTime))),
-      h("dt", {}, "Input"), h("dd", {}, h("pre", { class: "json", "data-field": "input" }, json(status.input))),
-      h("dt", {}, "Output"), h("dd", {}, h("pre", { class: "json", "data-field": "output" }, json(status.output))),
-      h("dt", {}, "Custom status"), h("dd", {}, h("pre", { class: "json", "data-field": "customStatus" }, json(status.customStatus))),
-      status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, failure(status.failureDetails))] : null));
-    const rendered = renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll });
-    replace(timeline, rendered.element);
-    moreText.textContent = `Showing the latest ${rendered.total - rendered.hidden} of ${rendered.total} rows.`;
-    moreButton.textContent = `Show all ${rendered.total}`;
-    more.hidden = rendered.hidden === 0;
+      h("dt", {}, "Created"), h("dd", {}, h("time", { datetime: status.createdTime }, dateTimeWithZone(status.createdTime))),
+      h("dt", {}, "Last updated"), h("dd", {}, h("time", { datetime: status.lastUpdatedTime }, dateTimeWithZone(status.lastUpdatedTime))),
+      h("dt", {}, "Input"), h("dd", {}, jsonField("input", "input", status.input)),
+      h("dt", {}, "Output"), h("dd", {}, jsonField("output", "output", status.output)),
+      h("dt", {}, "Custom status"), h("dd", {}, jsonField("customStatus", "custom status", status.customStatus)),
+      renderRelations(toTimeline(status.historyEvents ?? [], isFinished(status.runtimeStatus)), (child) => options.onOpen(child)),
+      status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, renderFailure(status.failureDetails))] : null));
+    lastStatus = status;
+    renderHistory();
     if (!eventName.value && status.name.toLowerCase() === "humaninteraction") eventName.value = "Approval";
     if (focusKey) container.querySelector<HTMLElement>(`[data-key="${focusKey}"]`)?.focus();
   }
@@ -197,6 +352,18 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       if (!changed) return;
       showAll = false;
       shown = "";
+      gone = false;
+      lastStatus = null;
+      jsonViews.clear();
+      openGroups.clear();
+      growing = false;
+      // Nothing typed for one instance is sent to the next (a reason, an event, its payload).
+      reason.value = "";
+      eventName.value = "";
+      payload.value = "";
+      payload.removeAttribute("aria-invalid");
+      payloadError.textContent = "";
+      setActions(null);
       more.hidden = true;
       request++;
       if (!id) {
@@ -211,14 +378,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       void load();
     },
     async refresh() {
-      if (instanceId) await load();
+      if (instanceId && !gone) await load();
     },
   };
-}
-
-/** What failed, in one line, with the stack (and inner failures) folded away. */
-function failure(details: FailureDetails): HTMLElement {
-  return h("div", { class: "failure" },
-    h("p", {}, h("strong", {}, details.ErrorType), `: ${details.ErrorMessage}`),
-    details.StackTrace || details.InnerFailure ? h("details", {}, h("summary", {}, "Details"), h("pre", { class: "json" }, json(details))) : null);
 }

@@ -67,7 +67,7 @@ async function listPage(client: OrchestrationClient, filter: InstanceFilter, tok
     createdTimeTo: filter.createdTo ?? undefined,
     pageSize: filter.pageSize,
     continuationToken: token,
-    showInput: true,
+    showInput: false,
   });
   return { instances: page.instances as OrchestrationStatus[], continuationToken: page.continuationToken };
 }

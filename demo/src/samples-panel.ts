@@ -85,5 +85,17 @@ export function renderSamples(container: HTMLElement, start: StartSample): void 
     void busy(flaky, () => start("RetryDemo", { failures: number(flaky, "failures"), maxAttempts: number(flaky, "maxAttempts") }));
   });
 
-  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky));
+  const parent = h("form", { class: "card tab-only", "aria-labelledby": "s-parent" },
+    h("h3", { id: "s-parent" }, "Parent and children"),
+    h("p", {}, "Runs the tutorial as sub-orchestrations, one after another: follow the links between the parent and each child. Only in this tab."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "parent-children" }, "Children"),
+        h("input", { id: "parent-children", name: "children", type: "number", min: 1, max: 5, value: 2, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Start parent")));
+  parent.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(parent, () => start("ParentOfChildren", { children: number(parent, "children") }));
+  });
+
+  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky, parent));
 }

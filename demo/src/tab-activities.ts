@@ -5,7 +5,7 @@
  */
 import { activity, type ActivityDefinition } from "../../src/index.ts";
 import { samples } from "../../examples/index.ts";
-import { flakyStep, retryDemo } from "./tab-samples.ts";
+import { flakyStep, parentDemo, retryDemo } from "./tab-samples.ts";
 
 /** Milliseconds of simulated work per activity name, from its input. */
 const WORK_MS: Record<string, (input: unknown) => number> = {
@@ -28,6 +28,6 @@ export function withSimulatedWork(definitions: readonly ActivityDefinition[]): A
   });
 }
 
-/** The shared samples, plus the retry sample only the tab has. */
-export const tabOrchestrators = [...samples.orchestrators, retryDemo];
+/** The shared samples, plus the retry and parent/children samples only the tab has. */
+export const tabOrchestrators = [...samples.orchestrators, retryDemo, parentDemo];
 export const tabActivities = [...withSimulatedWork(samples.activities), flakyStep];

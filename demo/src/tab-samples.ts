@@ -1,7 +1,8 @@
 /**
- * @module tab-samples — one sample only this tab runs (the Worker registers the shared samples
- * alone): a step that fails a given number of times, called with a retry policy. It shows failures
- * and retries in the timeline, and, once it runs out of attempts, a Failed instance to rewind.
+ * @module tab-samples — samples only this tab runs (the Worker registers the shared samples
+ * alone): a step that fails a given number of times, called with a retry policy (failures and
+ * retries in the timeline, and, once out of attempts, a Failed instance to rewind); and a parent
+ * that runs the tutorial as sub-orchestrations, so the page links parent and children.
  */
 import { activity, orchestrator, RetryOptions } from "../../src/index.ts";
 
@@ -28,4 +29,12 @@ export const retryDemo = orchestrator("RetryDemo", function* (ctx) {
   const maxAttempts = Math.max(1, Number(input.maxAttempts ?? 3));
   ctx.setCustomStatus({ failures, maxAttempts });
   return yield* ctx.callActivityWithRetry(flakyStep, new RetryOptions(1000, maxAttempts), failures);
+});
+
+/** Runs the tutorial's sequence once per child, as sub-orchestrations, and collects their greetings. */
+export const parentDemo = orchestrator("ParentOfChildren", function* (ctx) {
+  const children = Math.min(5, Math.max(1, Number((ctx.getInput() as { children?: number } | null)?.children ?? 2)));
+  const results: unknown[] = [];
+  for (let i = 0; i < children; i++) results.push(yield* ctx.callSubOrchestrator("OrchestratorFunction"));
+  return results;
 });

@@ -1,5 +1,6 @@
 /** @module timeline-view — an instance's history as an ordered list of rows with time bars. */
 import { h } from "./dom.ts";
+import { childLink } from "./relations-view.ts";
 import { clock, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
 
 /** Long histories (a big fan-out) show their latest rows only, until asked for all. */
@@ -9,6 +10,8 @@ export interface TimelineOptions {
   finished: boolean;
   now: number;
   showAll: boolean;
+  /** Opens a linked instance (a sub-orchestration's child, a child's parent). */
+  onOpen?: (instanceId: string) => void;
 }
 
 /** The timeline, and how many of its earliest rows it left out (see `TIMELINE_ROWS`). */
@@ -24,11 +27,11 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
   const last = Math.max(...entries.map((e) => (e.end === null && e.due !== undefined ? Math.max(e.due, now) : e.end ?? now)), finished ? 0 : now);
   const span = Math.max(1000, last - origin);
   const hidden = options.showAll ? 0 : Math.max(0, entries.length - TIMELINE_ROWS);
-  const element = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now)));
+  const element = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now, options.onOpen)));
   return { element, total: entries.length, hidden };
 }
 
-function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLElement {
+function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen?: (id: string) => void): HTMLElement {
   const end = e.end ?? now;
   const width = Math.max(0.8, ((end - e.start) / span) * 100);
   const left = Math.min(100 - 0.8, ((e.start - origin) / span) * 100);
@@ -56,6 +59,7 @@ function row(e: TimelineEntry, origin: number, span: number, now: number): HTMLE
         : null,
       h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
     io ? h("div", { class: "tl-io mono" }, io) : null,
+    onOpen && (e.childId || e.parentId) ? h("div", { class: "tl-link" }, e.childId ? "child " : "parent ", childLink((e.childId ?? e.parentId)!, e.childId ? e.title : "the parent", onOpen)) : null,
     e.failure ? h("div", { class: "tl-failure" }, e.failure) : null);
 }
 

@@ -28,6 +28,12 @@ export interface TimelineEntry {
   note?: string;
   /** A timer's due time (epoch ms). */
   due?: number;
+  /** A task's id (its TaskScheduled EventId), where the history says (the tab's detailed history). */
+  taskId?: number;
+  /** A sub-orchestration's child instance, where the history says. */
+  childId?: string;
+  /** On the start row: the parent instance that started this one as a sub-orchestration. */
+  parentId?: string;
 }
 
 type Raw = Record<string, unknown>;
@@ -50,7 +56,10 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
     const at = time(e.Timestamp);
     switch (type) {
       case "ExecutionStarted":
-        out.push({ kind: "start", label: "Started", title: str(e.FunctionName, "orchestration"), outcome: "info", start: at, end: at, attempt: 1, input: e.Input });
+        out.push({
+          kind: "start", label: "Started", title: str(e.FunctionName, "orchestration"), outcome: "info", start: at, end: at, attempt: 1, input: e.Input,
+          ...(typeof e.ParentInstanceId === "string" ? { parentId: e.ParentInstanceId, note: `sub-orchestration of ${str(e.ParentName, "a parent")}` } : {}),
+        });
         break;
       case "TaskCompleted":
       case "TaskFailed":
@@ -72,6 +81,8 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
           end: at,
           attempt,
           input: e.Input,
+          ...(typeof e.TaskId === "number" ? { taskId: e.TaskId } : {}),
+          ...(typeof e.InstanceId === "string" ? { childId: e.InstanceId } : {}),
           ...(failed ? { failure: failureText(e) } : { result: e.Result }),
         });
         break;
@@ -89,6 +100,8 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
           end: null,
           attempt: 1,
           input: e.Input,
+          ...(typeof e.TaskId === "number" ? { taskId: e.TaskId } : {}),
+          ...(typeof e.InstanceId === "string" ? { childId: e.InstanceId } : {}),
         });
         break;
       }
