@@ -17,6 +17,7 @@ import {
 import { validateInstanceId } from "./instance-id.ts";
 import { movedInfo, toInstanceDocument, validateInstanceDocument, type InstanceDocument } from "./instance-document.ts";
 import { importSnapshot, moveSeal, refuseMoved, verifyImport } from "./travel.ts";
+import { timeTravel, type TimeTravel } from "./time-travel.ts";
 import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";
 import { encodeContinuationToken, toInstanceQuery, toPurgeQuery, type ListFilter } from "./list-query.ts";
@@ -97,6 +98,8 @@ export interface ImportOptions {
 export interface InstanceTravel {
   exportInstance(instanceId: string, options?: ExportOptions): Promise<InstanceDocument>;
   importInstance(document: unknown, options?: ImportOptions): Promise<string>;
+  /** The instance right after each event of its current execution, replayed with this host's code; nothing is committed. */
+  timeTravel(instanceId: string): Promise<TimeTravel>;
 }
 
 export interface ClientOptions {
@@ -406,6 +409,21 @@ export class DurableClient implements OrchestrationClient, InstanceTravel {
     await store.importInstance!(snapshot, { overwritableStatuses: onConflict === "replace" ? TERMINAL_STATUSES : [] });
     this.options.onWrite?.();
     return instanceId;
+  }
+
+  /**
+   * Time travel: the instance as it was right after each event of its current execution (pending
+   * tasks, custom status, replay-safe logs, status, the decision it took next), computed by
+   * running this host's orchestrator code over its history (`timeTravel`). Commits nothing.
+   * Needs the client to know the orchestrators (the runtime's and the hosts' clients do).
+   */
+  async timeTravel(instanceId: string): Promise<TimeTravel> {
+    const row = await this.require(instanceId);
+    const registry = this.options.registry;
+    if (!registry) throw new DurableError("InvalidState", "This client does not know the orchestrators (no registry), so it cannot replay them.");
+    if (!registry.orchestrator(row.name)) throw new DurableError("UnknownOrchestrator", `No orchestrator named '${row.name}' is registered here, so instance '${instanceId}' cannot be replayed.`);
+    const history = await this.store.getHistory(instanceId);
+    return timeTravel(registry, { instanceId, name: row.name, history });
   }
 
   /** The id and the eight management URLs of an instance (Durable Functions' `HttpManagementPayload`). */

@@ -96,3 +96,4 @@ export {
   type MovedInfo,
   type ImportedMark,
 } from "./instance-document.ts";
+export { timeTravel, type TimeTravel, type TimeTravelFrame, type PendingTask, type LogLine, type Decision } from "./time-travel.ts";

@@ -18,6 +18,7 @@ import {
   type ImportOptions,
   type InstanceDocument,
   type InstanceTravel,
+  type TimeTravel,
   type InstanceQuery,
   type InstanceRecord,
   type ListQuery,
@@ -151,6 +152,11 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel 
     const instanceId = options.instanceId ?? doc.instance.instanceId;
     validateInstanceId(instanceId);
     return unwrap(await this.stub(instanceId).importInstance(instanceId, doc, { ...options }));
+  }
+
+  /** See `DurableClient.timeTravel`: replayed by the object that owns the instance, with the Worker's code. */
+  async timeTravel(instanceId: string): Promise<TimeTravel> {
+    return unwrap(await this.stub(instanceId).timeTravel(instanceId));
   }
 
   // --- internals ---

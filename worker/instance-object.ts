@@ -26,6 +26,7 @@ import {
   type OrchestrationStatus,
   type Runtime,
   type StatusOptions,
+  type TimeTravel,
 } from "../src/index.ts";
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
 import { createBatcher } from "./batcher.ts";
@@ -220,6 +221,12 @@ export class InstanceObject extends DurableObject {
   async importInstance(instanceId: string, document: unknown, options: ImportOptions): Promise<RpcResult<string>> {
     this.bind(instanceId);
     return capture(() => this.client.importInstance(document, { ...options, instanceId }));
+  }
+
+  /** Time travel over the instance's history, replayed here with this Worker's code; nothing is committed. */
+  async timeTravel(instanceId: string): Promise<RpcResult<TimeTravel>> {
+    this.bind(instanceId);
+    return capture(() => this.client.timeTravel(instanceId));
   }
 
   // --- RPC: from other objects and from activity runners ---

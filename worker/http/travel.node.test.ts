@@ -164,6 +164,23 @@ describe("export and import over HTTP", () => {
     await a.runtime.stop();
   });
 
+  it("GET timetravel: the instance right after each event, replayed with this server's code, nothing committed", async () => {
+    const a = host("https://a.example");
+    await a.client.startNew(humanInteraction, { instanceId: "tt-1", input: { timeoutSeconds: 60 } });
+    await a.runtime.drain();
+    const before = await a.client.getHistory("tt-1");
+    const response = await a.request("/instances/tt-1/timetravel");
+    expect(response.status).toBe(200);
+    const travel = (await response.json()) as { instanceId: string; frames: { eventType: string; pending: { kind: string }[]; customStatus: unknown }[] };
+    expect(travel.instanceId).toBe("tt-1");
+    expect(travel.frames.map((f) => f.eventType)).toEqual(before.map((e) => e.EventType));
+    expect(travel.frames.at(-1)!.pending.map((p) => p.kind)).toEqual(["event", "timer"]);
+    expect(travel.frames.at(-1)!.customStatus).toMatchObject({ waitingFor: "Approval" });
+    expect(await a.client.getHistory("tt-1")).toEqual(before);
+    expect((await a.request("/instances/nope/timetravel")).status).toBe(404);
+    await a.runtime.stop();
+  });
+
   it("why registerTravelRoutes goes before the instance routes: registered after them, the instance routes answer first", async () => {
     const runtime = createRuntime({ store: createMemoryStore(), ...samples });
     const options = { client: runtime.client, access: "open" as const, logger: silent };

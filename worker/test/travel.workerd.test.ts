@@ -78,6 +78,18 @@ describe("moving instances to and from Durable Objects", () => {
     expect((await tab.client.getStatus(id))!.runtimeStatus).toBe("Terminated");
   });
 
+  it("time travel on the Worker: replayed by the instance's object with the Worker's code, nothing committed", async () => {
+    const client = worker();
+    const id = `tt-${crypto.randomUUID()}`;
+    await client.startNew(humanInteraction, { instanceId: id });
+    await waitFor(client, id, "Running");
+    const travel = await client.timeTravel(id);
+    expect(travel.frames.map((f) => f.eventType)).toEqual(["OrchestratorStarted", "ExecutionStarted", "TimerCreated", "OrchestratorCompleted"]);
+    expect(travel.frames[1]!.decision.scheduled).toEqual([expect.stringMatching(/^a timer for /)]);
+    expect(travel.frames[3]!.pending.map((p) => p.kind)).toEqual(["event", "timer"]);
+    expect((await client.getStatus(id))!.runtimeStatus).toBe("Running");
+  });
+
   it("object → object: moved under another id (another partition), its pending timer intact; refusals answer typed errors", async () => {
     const client = worker();
     const id = `o2o-${crypto.randomUUID()}`;

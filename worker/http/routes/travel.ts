@@ -12,7 +12,11 @@
  *   orchestrator not registered here), 409 (the id is in use; a snapshot without `allowCopy`; a
  *   history this host's code does not replay), 413 (over the limits), each `{ code, message }`.
  *
- * Needs a client with `exportInstance` / `importInstance` (`DurableClient`, the Worker's client);
+ * - `GET  {base}/instances/{id}/timetravel` → 200 with the instance right after each event of its
+ *   history (pending tasks, custom status, logs, decisions), replayed with this server's code,
+ *   nothing committed (`DurableClient.timeTravel`).
+ *
+ * Needs a client with `exportInstance` / `importInstance` / `timeTravel` (`DurableClient`, the Worker's client);
  * another answers 501. Register these routes before the instance routes, which would otherwise
  * take `/instances/import` for an instance id and `export` for an unknown operation.
  */
@@ -41,8 +45,8 @@ export const IMPORT_QUERY: ParamSpecs = {
 
 async function travelClient(c: Context, deps: Deps): Promise<OrchestrationClient & InstanceTravel> {
   const client = (await deps.client(c)) as OrchestrationClient & Partial<InstanceTravel>;
-  if (typeof client.exportInstance !== "function" || typeof client.importInstance !== "function") {
-    throw new HttpError(501, "NotImplemented", "This server's client cannot export or import instances.");
+  if (typeof client.exportInstance !== "function" || typeof client.importInstance !== "function" || typeof client.timeTravel !== "function") {
+    throw new HttpError(501, "NotImplemented", "This server's client cannot export, import or replay instances.");
   }
   return client as OrchestrationClient & InstanceTravel;
 }
@@ -74,6 +78,18 @@ export function registerTravelRoutes(app: Hono, deps: Deps): void {
       return c.json(body, 201, { Location: body.statusQueryGetUri });
     },
   );
+
+  resource(app, `${deps.basePath}/instances/:instanceId/timetravel`, {
+    GET: [
+      authorize("read"),
+      validate("param", INSTANCE_PATH),
+      async function timeTravel(c: Context) {
+        const { instanceId } = valid<{ instanceId: string }>(c, "param") as { instanceId: string };
+        const client = await travelClient(c, deps);
+        return c.json(await client.timeTravel(instanceId), 200);
+      },
+    ],
+  });
 
   resource(app, `${deps.basePath}/instances/:instanceId/export`, {
     GET: [
