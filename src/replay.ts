@@ -13,7 +13,7 @@
  * the array itself). The rendered form has no sequence ids and no step boundaries, so there
  * completions are paired with what the code scheduled by function name and input instead.
  */
-import type { WaitForEventOptions } from "./context.ts";
+import type { OrchestrationContext, WaitForEventOptions } from "./context.ts";
 import { Registry, type OrchestratorDefinition } from "./definitions.ts";
 import type { FailureDetails } from "./errors.ts";
 import { DurableError } from "./errors.ts";
@@ -228,14 +228,17 @@ function eventTypeOf(value: unknown): EventType | null {
 
 // --- the executor, observed ---
 
-/** The real executor, watched: which events the code waits for (public API only). */
+/**
+ * The real executor, with the orchestrator's context watched (a proxy around the context it hands
+ * the code, public API only): which events the code waits for.
+ */
 class ReplayExecutor extends OrchestrationExecutor {
-  readonly waits: { name: string; task: Task<unknown> }[] = [];
+  readonly waits: { name: string; task: Task<unknown> }[];
 
-  override waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): any {
-    const task = super.waitForExternalEvent(name, options);
-    if (typeof name === "string") this.waits.push({ name, task });
-    return task;
+  constructor(instanceId: string, registry: Registry) {
+    const waits: { name: string; task: Task<unknown> }[] = [];
+    super(instanceId, environment(registry, waits));
+    this.waits = waits;
   }
 
   waitedFor(name: string): boolean {
@@ -248,8 +251,29 @@ class ReplayExecutor extends OrchestrationExecutor {
   }
 }
 
-function environment(registry: Registry): ExecutorEnvironment {
-  return { orchestrator: (name) => registry.orchestrator(name), activity: () => undefined, logger: SILENT };
+function environment(registry: Registry, waits: { name: string; task: Task<unknown> }[]): ExecutorEnvironment {
+  const watched = (ctx: OrchestrationContext): OrchestrationContext =>
+    new Proxy(ctx, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        const fn = value as (...args: unknown[]) => unknown;
+        if (prop !== "waitForExternalEvent") return fn.bind(target);
+        return (name: string, options?: WaitForEventOptions<unknown>) => {
+          const task = fn.call(target, name, options) as Task<unknown>;
+          if (typeof name === "string") waits.push({ name, task });
+          return task;
+        };
+      },
+    });
+  return {
+    orchestrator(name) {
+      const definition = registry.orchestrator(name);
+      return definition && { kind: "orchestrator", name: definition.name, fn: (ctx: OrchestrationContext) => definition.fn(watched(ctx)) };
+    },
+    activity: () => undefined,
+    logger: SILENT,
+  };
 }
 
 // --- descriptions ---
@@ -404,7 +428,7 @@ const COMPLETIONS = new Set<EventType>(["TaskCompleted", "TaskFailed", "SubOrche
 // --- stored histories ---
 
 function replayStored(registry: Registry, events: readonly HistoryEvent[], instanceId: string, settings: Settings): ReplayProblem[] {
-  const exec = new ReplayExecutor(instanceId, environment(registry));
+  const exec = new ReplayExecutor(instanceId, registry);
   exec.isReplaying = true;
   /** Scheduled by the code and not yet found in the history. */
   const scheduled = new Map<number, Action>();
@@ -508,7 +532,7 @@ function timeOf(value: unknown): number {
 }
 
 function replayRendered(registry: Registry, rows: readonly Record<string, unknown>[], instanceId: string, settings: Settings): ReplayProblem[] {
-  const exec = new ReplayExecutor(instanceId, environment(registry));
+  const exec = new ReplayExecutor(instanceId, registry);
   exec.isReplaying = true;
   const scheduled = new Map<number, Action>();
   const open = new Map<number, Action>();
