@@ -40,11 +40,19 @@ export interface Backend {
   restart(instanceId: string): Promise<string>;
   /** Deletes a finished instance and its history; resolves with how many were deleted. */
   purge(instanceId: string): Promise<number>;
+  /**
+   * Pushes one instance's status as it changes (the Worker's stream route), if this backend can;
+   * `status` events replace polling it, `gone` means it was purged or never existed, `unavailable`
+   * that there is no stream here (poll instead). Returns a stop function.
+   */
+  watch?(instanceId: string, listener: (event: WatchEvent) => void): () => void;
   /** Calls `listener` (coalesced) whenever something may have changed; returns an unsubscribe. */
   subscribe(listener: () => void): () => void;
   /** Releases what the backend holds (timers; the tab's runtime is shared and stays). */
   close(): void;
 }
+
+export type WatchEvent = { type: "status"; status: OrchestrationStatus } | { type: "gone" } | { type: "unavailable"; reason: string };
 
 /** An error a person can cause or see, with the API's code (e.g. `InstanceGone`) when there is one. */
 export class BackendError extends Error {

@@ -2,8 +2,11 @@
  * @module http-backend — the dashboard over the Durable Functions HTTP API of the Worker
  * (`/runtime/webhooks/durabletask`, starter `POST /api/orchestrators/:name`). Live updates by
  * polling while the page is visible; after a 401 the polling waits until a different key is given.
+ * The open instance is watched through the stream route (`GET {base}/stream/instances/{id}`,
+ * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect.
  */
-import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
+import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus, type WatchEvent } from "./backend.ts";
+import { readSse } from "./sse.ts";
 
 export interface HttpBackendOptions {
   /** Origin (and path prefix) of the Worker; "" for the page's own origin. */
@@ -99,6 +102,53 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       const response = await send("DELETE", instanceUrl(id));
       const body = (await response.json()) as { instancesDeleted?: unknown };
       return typeof body.instancesDeleted === "number" ? body.instancesDeleted : 0;
+    },
+    watch(id, listener) {
+      const abort = new AbortController();
+      let lastId: string | null = null;
+      let failures = 0;
+      const emit = (e: WatchEvent) => {
+        if (!abort.signal.aborted) listener(e);
+      };
+      void (async () => {
+        while (!abort.signal.aborted) {
+          let finished = false;
+          try {
+            const key = options.key?.();
+            const response = await doFetch(`${base}${options.basePath ?? "/runtime/webhooks/durabletask"}/stream/instances/${encodeURIComponent(id)}`, {
+              headers: { accept: "text/event-stream", ...(key ? { "x-functions-key": key } : {}), ...(lastId ? { "last-event-id": lastId } : {}) },
+              signal: abort.signal,
+            });
+            if (response.status === 401) {
+              refusedKey = key ?? "";
+              options.onUnauthorized?.();
+              return emit({ type: "unavailable", reason: "the Worker wants the management key" });
+            }
+            if (response.status === 404) {
+              const error = await toError(response);
+              return emit(error.code === "InstanceNotFound" ? { type: "gone" } : { type: "unavailable", reason: "this Worker has no stream route" });
+            }
+            if (!response.ok || !response.body) return emit({ type: "unavailable", reason: `the stream answered ${response.status}` });
+            failures = 0;
+            await readSse(response.body, (e) => {
+              if (e.event === "status") {
+                lastId = e.id ?? lastId;
+                emit({ type: "status", status: JSON.parse(e.data) as OrchestrationStatus });
+              } else if (e.event === "gone") {
+                finished = true;
+                emit({ type: "gone" });
+              } else if (e.event === "end") finished = true;
+            }, abort.signal);
+          } catch {
+            if (abort.signal.aborted) return;
+            // Dropped (network, Worker restart): reconnect with Last-Event-ID, backing off; give up after a few.
+            if (++failures > 4) return emit({ type: "unavailable", reason: "the stream keeps dropping" });
+          }
+          if (finished) return;
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** failures)));
+        }
+      })();
+      return () => abort.abort();
     },
     subscribe(listener) {
       const timer = setInterval(() => {

@@ -48,6 +48,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     void load(true);
   } });
   const more = h("p", { class: "timeline-more", hidden: true }, moreText, moreButton);
+  const liveText = h("span", { class: "live-mode", "aria-live": "polite" });
 
   // The history as a Gantt chart (default) or as the list of rows; the choice is remembered.
   const VIEW_KEY = "durable-edge-demo:history-view";
@@ -181,7 +182,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   const body = h("div", { class: "detail-body" }, header, widget, facts,
     h("div", { class: "manage" }, actions, eventForm),
     h("section", { "aria-labelledby": "timeline-h" },
-      h("div", { class: "history-head" }, h("h3", { id: "timeline-h" }, "History"),
+      h("div", { class: "history-head" }, h("h3", { id: "timeline-h" }, "History"), liveText,
         h("button", { type: "button", class: "secondary small", "data-key": "download", onclick: () => downloadHistory() }, "Download history (JSON)")),
       viewTools,
       more, timeline));
@@ -197,6 +198,41 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
 
   /** The instance was not found (purged, or never here): nothing asks for it again until another is shown. */
   let gone = false;
+  /** The open instance's stream (edge), while it runs: it pushes each change, so polling skips it. */
+  let stopWatch: (() => void) | null = null;
+  let streaming = false;
+  function unwatch(): void {
+    stopWatch?.();
+    stopWatch = null;
+    streaming = false;
+    liveText.textContent = "";
+  }
+  /** Backends whose stream answered that there is none (no route, no key): they are polled, not asked again. */
+  const noStream = new WeakSet<Backend>();
+  function watch(b: Backend, id: string): void {
+    if (!b.watch || stopWatch || gone || noStream.has(b)) return;
+    stopWatch = b.watch(id, (e) => {
+      if (b !== backend || id !== instanceId) return;
+      if (e.type === "status") {
+        streaming = true;
+        liveText.textContent = "Live: each change is streamed as it happens.";
+        request++; // a poll still in flight must not overwrite what the stream sent
+        const key = JSON.stringify([id, e.status]);
+        if (key !== shown) {
+          shown = key;
+          render(id, e.status);
+        }
+        if (isFinished(e.status.runtimeStatus)) unwatch();
+      } else if (e.type === "gone") {
+        unwatch();
+        gone = true;
+        render(id, undefined);
+      } else {
+        noStream.add(b);
+        unwatch();
+      }
+    });
+  }
 
   /** Enables the actions valid for `status`; the others say why not (tooltip, and when pressed). */
   function setActions(status: RuntimeStatus | null): void {
@@ -303,6 +339,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       const status = await b.get(id);
       if (mine !== request) return;
       if (!status) gone = true;
+      else if (!isFinished(status.runtimeStatus)) watch(b, id);
       const key = JSON.stringify([id, status ?? null]);
       if (!force && key === shown) return;
       shown = key;
@@ -352,6 +389,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       if (!changed) return;
       showAll = false;
       shown = "";
+      unwatch();
       gone = false;
       lastStatus = null;
       jsonViews.clear();
@@ -378,7 +416,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       void load();
     },
     async refresh() {
-      if (instanceId && !gone) await load();
+      if (instanceId && !gone && !streaming) await load();
     },
   };
 }
