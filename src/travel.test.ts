@@ -167,6 +167,36 @@ describe("moving an instance between stores", () => {
     expect((await worker.client.getHistory("b-1"))[1]).toMatchObject({ EventType: "ExecutionStarted", OrchestrationInstance: { InstanceId: "b-1" } });
   });
 
+  it("a Pending instance (its start message still in the inbox) starts where it arrives", async () => {
+    const tab = createRuntime({ store: createMemoryStore({ name: "tab" }), ...samples });
+    const worker = createRuntime({ store: createMemoryStore({ name: "worker" }), ...samples });
+    await tab.client.startNew(helloSequence, { instanceId: "pending-1" });
+    const doc = await tab.client.exportInstance("pending-1", { move: true });
+    expect(doc).toMatchObject({ instance: { runtimeStatus: "Pending" }, history: [] });
+    expect(doc.inbox.map((m) => m.event.EventType)).toEqual(["ExecutionStarted"]);
+    await worker.client.importInstance(doc);
+    await worker.drain();
+    await tab.drain();
+    expect(await worker.client.getStatus("pending-1")).toMatchObject({ runtimeStatus: "Completed", output: ["Hello Tokyo!", "Hello Seattle!", "Hello London!"] });
+    expect((await tab.client.getStatus("pending-1"))!.runtimeStatus).toBe("Terminated");
+    expect(replayHistory(samples.orchestrators, await worker.client.getHistory("pending-1")).ok).toBe(true);
+  });
+
+  it("a suspended instance arrives suspended, and resumes there", async () => {
+    const { tab, worker } = hosts();
+    const id = await tab.start(humanInteraction, { instanceId: "sus-1" });
+    await tab.client.suspend(id, "travelling");
+    await tab.runUntilIdle();
+    await tab.client.raiseEvent(id, "Approval", "held"); // held while suspended
+    await tab.runUntilIdle();
+    await worker.client.importInstance(await tab.client.exportInstance(id, { move: true }));
+    await worker.runUntilIdle();
+    expect((await worker.status(id)).runtimeStatus).toBe("Suspended");
+    await worker.client.resume(id);
+    await worker.runUntilIdle();
+    expect(await worker.status(id)).toMatchObject({ runtimeStatus: "Completed", output: { approved: true, approval: "held" } });
+  });
+
   it("a finished instance is exported as it is, and left as it is", async () => {
     const { tab, worker } = hosts();
     await tab.run(helloSequence, { instanceId: "done-1" });
