@@ -108,8 +108,8 @@ describe("gantt", () => {
     expect(preciseDuration(1250, true)).toBe("1.25 s");
     expect(preciseDuration(0, false)).toBe("< 1 s");
     expect(preciseDuration(125_000, true)).toBe("2 min 5 s");
-    expect(axisTicks(1000)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-    expect(axisTicks(45_000).length).toBeLessThanOrEqual(11);
+    expect(axisTicks(1000)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(axisTicks(45_000).length).toBeLessThanOrEqual(8);
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
     expect(histogram([1, 1, 10], 3)).toEqual([2, 0, 1]);
   });

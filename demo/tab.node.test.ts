@@ -217,6 +217,11 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(file.runtimeStatus).toBe("Failed");
       expect(file.historyEvents.filter((e) => e.EventType === "TaskFailed").length).toBe(3);
       expect(download.suggestedFilename()).toBe(`RetryDemo-${file.instanceId}-history.json`);
+      // Every row's history record opens in the JSON viewer.
+      await tasks.first().locator(".tl-json summary").click();
+      const eventJson = JSON.parse((await tasks.first().locator(".tl-json .json-view").getAttribute("data-json"))!) as { EventType: string; FailureDetails: { ErrorMessage: string } };
+      expect(eventJson.EventType).toBe("TaskFailed");
+      expect(eventJson.FailureDetails.ErrorMessage).toBe("Attempt 1 failed on purpose (3 planned failures).");
       // The JSON viewer: folds, and copies.
       expect(await page.locator('.json-view[data-field="customStatus"] .j-key').allTextContents()).toEqual(['"failures": ', '"maxAttempts": ']);
       await context.grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -465,6 +470,34 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
       await parent.click();
       await page.locator(".instance-id", { hasText: parentId }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("starts any registered orchestration by name with a JSON input, and says which names exist", async () => {
+    const { page, context, errors } = await open();
+    try {
+      const card = page.locator(".start-any");
+      expect(await card.locator("#any-names option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toContain("ParentOfChildren");
+      await page.getByLabel("Orchestration", { exact: true }).fill("FanOutFanIn");
+      await page.getByLabel("Input (JSON)").fill("{count: 3}");
+      await card.getByRole("button", { name: "Start" }).click();
+      await page.locator("#any-input-error", { hasText: "Not valid JSON" }).waitFor();
+      expect(await page.getByLabel("Input (JSON)").getAttribute("aria-invalid")).toBe("true");
+      await page.getByLabel("Input (JSON)").fill('{"count": 3}');
+      await card.getByRole("button", { name: "Start" }).click();
+      await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor();
+      await waitForStatus(page, "Completed", 20_000);
+      expect(await outputOf(page)).toEqual({ count: 3, sum: 14 });
+      await page.getByLabel("Orchestration", { exact: true }).fill("NoSuchThing");
+      await page.getByLabel("Input (JSON)").fill("");
+      await card.getByRole("button", { name: "Start" }).click();
+      const notice = page.locator('.notice-error[data-code="UnknownOrchestrator"]');
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain("Registered: ");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -178,10 +178,10 @@ export function preciseDuration(ms: number, precise: boolean): string {
   return s ? `${min} min ${s} s` : `${min} min`;
 }
 
-/** Tick positions (ms from the origin) for an axis `span` ms long: 4–10 round steps. */
+/** Tick positions (ms from the origin) for an axis `span` ms long: at most 8, at round steps. */
 export function axisTicks(span: number): number[] {
   const steps = [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 86_400_000];
-  const step = steps.find((s) => span / s <= 10) ?? Math.ceil(span / 10);
+  const step = steps.find((s) => span / s <= 7) ?? Math.ceil(span / 7);
   const ticks: number[] = [];
   for (let t = 0; t <= span; t += step) ticks.push(t);
   return ticks;

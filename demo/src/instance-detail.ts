@@ -218,6 +218,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
         liveText.textContent = "Live: each change is streamed as it happens.";
         request++; // a poll still in flight must not overwrite what the stream sent
         const key = JSON.stringify([id, e.status]);
+        // A new status (e.g. Completed) shows in the list at once, not at its next poll.
+        if (lastStatus?.runtimeStatus !== e.status.runtimeStatus) options.onChanged();
         if (key !== shown) {
           shown = key;
           render(id, e.status);

@@ -12,6 +12,9 @@ import { createLocalBackend } from "./local-backend.ts";
 import { createNotices } from "./notices.ts";
 import { readRoute, writeRoute, type Route } from "./route.ts";
 import { renderSamples } from "./samples-panel.ts";
+import { samples } from "../../examples/index.ts";
+import { createStartAny } from "./start-any.ts";
+import { tabOrchestrators } from "./tab-activities.ts";
 import { openTabHost, type TabHost } from "./tab-host.ts";
 
 const notices = createNotices(byId("errors"), byId("infos"));
@@ -33,7 +36,9 @@ const detail = createInstanceDetail(byId("instance-detail"), {
   onOpen: (id) => open(id, false),
   onChanged: () => void list.refresh(),
 });
-renderSamples(byId("sample-cards"), start);
+const startAny = createStartAny(renderSamples(byId("sample-cards"), start), start);
+/** What each side registers: the tab its own list; the Worker (worker/demo-worker.ts) the shared samples. */
+const REGISTERED: Record<Side, string[]> = { tab: tabOrchestrators.map((o) => o.name), edge: samples.orchestrators.map((o) => o.name) };
 
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) {
   radio.checked = radio.value === route.side;
@@ -110,6 +115,7 @@ async function show(next: Route): Promise<void> {
   history.replaceState(null, "", writeRoute(route));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) radio.checked = radio.value === route.side;
   document.body.dataset.side = route.side;
+  startAny.setNames(REGISTERED[route.side]);
   showKeyForm();
   unsubscribe?.();
   unsubscribe = null;

@@ -9,7 +9,8 @@ export type StartSample = (name: string, input: unknown) => Promise<void>;
 
 const pair = (label: HTMLElement, input: HTMLElement) => h("span", { class: "pair" }, label, input);
 
-export function renderSamples(container: HTMLElement, start: StartSample): void {
+/** Renders the sample cards; returns the slot for the "any orchestration" card (`start-any.ts`). */
+export function renderSamples(container: HTMLElement, start: StartSample): HTMLElement {
   const busy = async (form: HTMLFormElement, run: () => Promise<void>) => {
     const buttons = [...form.querySelectorAll("button")];
     for (const b of buttons) b.disabled = true;
@@ -97,5 +98,7 @@ export function renderSamples(container: HTMLElement, start: StartSample): void 
     void busy(parent, () => start("ParentOfChildren", { children: number(parent, "children") }));
   });
 
-  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky, parent));
+  const any = h("div", { class: "start-any-slot" });
+  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky, parent, any));
+  return any;
 }

@@ -1,5 +1,6 @@
 /** @module timeline-view — an instance's history as an ordered list of rows with time bars. */
 import { h } from "./dom.ts";
+import { renderJson } from "./json-view.ts";
 import { childLink } from "./relations-view.ts";
 import { clock, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
 
@@ -60,7 +61,17 @@ function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen
       h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
     io ? h("div", { class: "tl-io mono" }, io) : null,
     onOpen && (e.childId || e.parentId) ? h("div", { class: "tl-link" }, e.childId ? "child " : "parent ", childLink((e.childId ?? e.parentId)!, e.childId ? e.title : "the parent", onOpen)) : null,
-    e.failure ? h("div", { class: "tl-failure" }, e.failure) : null);
+    e.failure ? h("div", { class: "tl-failure" }, e.failure) : null,
+    e.events?.length ? eventJson(e) : null);
+}
+
+/** The row's history records in the JSON viewer, built when first opened (a 500-row history stays light). */
+function eventJson(e: TimelineEntry): HTMLElement {
+  const details = h("details", { class: "tl-json" }, h("summary", {}, e.events!.length > 1 ? `The ${e.events!.length} events (JSON)` : "The event (JSON)"));
+  details.addEventListener("toggle", () => {
+    if (details.open && details.children.length === 1) details.append(renderJson(e.events!.length === 1 ? e.events![0] : e.events, { label: `the ${e.title} event` }));
+  });
+  return details;
 }
 
 function describeIo(e: TimelineEntry): string {

@@ -34,6 +34,8 @@ export interface TimelineEntry {
   childId?: string;
   /** On the start row: the parent instance that started this one as a sub-orchestration. */
   parentId?: string;
+  /** The history records this row shows (a timer: created, then fired), for the JSON viewer. */
+  events?: Record<string, unknown>[];
 }
 
 type Raw = Record<string, unknown>;
@@ -54,6 +56,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
   for (const e of historyEvents) {
     const type = String(e.EventType ?? "");
     const at = time(e.Timestamp);
+    const before = out.length;
     switch (type) {
       case "ExecutionStarted":
         out.push({
@@ -127,6 +130,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
         const open = openTimers.findIndex((t) => t.fireAt === fireAt);
         if (open >= 0) {
           const t = openTimers.splice(open, 1)[0]!.entry;
+          t.events?.push(e);
           t.outcome = "ok";
           t.end = at;
           t.note = `fired (due ${clock(fireAt)})`;
@@ -179,6 +183,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
       default:
         if (type) out.push({ kind: "lifecycle", label: type, title: type, outcome: "info", start: at, end: at, attempt: 1 });
     }
+    for (let i = before; i < out.length; i++) out[i]!.events = [e];
   }
   const lastAt = out.reduce((max, e) => Math.max(max, e.end ?? e.start), 0);
   for (const { entry: t } of openTimers) {
