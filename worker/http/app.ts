@@ -11,6 +11,8 @@ import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerOrchestratorRoutes } from "./routes/orchestrators.ts";
+import { registerStreamRoutes } from "./routes/stream.ts";
+import { registerTravelRoutes } from "./routes/travel.ts";
 import { checkFixedRoutes, fixedStarterPaths, registerStarterRoutes, starterPaths } from "./routes/starters.ts";
 import { resource } from "./routing.ts";
 
@@ -42,6 +44,9 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   resource(app, `${deps.basePath}/openapi.json`, {
     GET: [authorize("read"), (c) => c.json((document ??= openApiDocument(deps.basePath, starters)), 200)],
   });
+  // Before the instance routes, which would take `/instances/import` for an instance id.
+  registerTravelRoutes(app, deps);
+  registerStreamRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerOperationRoutes(app, deps);
   if (starters) registerStarterRoutes(app, deps, starters);

@@ -56,6 +56,11 @@ function checker(doc: Doc) {
         if (spec.required) expect(res.headers.get(name), `${what}: header ${name}`).not.toBeNull();
       }
       const text = await res.text();
+      if (response.content?.["text/event-stream"]) {
+        expect(res.headers.get("content-type"), what).toMatch(/^text\/event-stream/);
+        expect(text, `${what}: events`).toMatch(/^(id|event|data): /m);
+        return;
+      }
       const content = response.content?.["application/json"];
       if (!content || verb !== method.toLowerCase()) {
         expect(text, `${what}: no body`).toBe("");
@@ -87,6 +92,11 @@ describe("the OpenAPI document", () => {
         `DELETE ${BASE}/instances/{instanceId}`,
         `POST ${BASE}/instances/{instanceId}/raiseEvent/{eventName}`,
         ...["terminate", "suspend", "resume", "rewind", "restart"].map((op) => `POST ${BASE}/instances/{instanceId}/${op}`),
+        `GET ${BASE}/instances/{instanceId}/export`,
+        `POST ${BASE}/instances/{instanceId}/export`,
+        `POST ${BASE}/instances/import`,
+        `GET ${BASE}/instances/{instanceId}/timetravel`,
+        `GET ${BASE}/stream/instances/{instanceId}`,
         `GET ${BASE}/openapi.json`,
         "GET /api/OrchestratorFunction_HttpStart",
         "POST /api/OrchestratorFunction_HttpStart",
@@ -94,7 +104,7 @@ describe("the OpenAPI document", () => {
         "POST /api/orchestrators/{functionName}/{instanceId}",
       ]),
     );
-    expect(operations).toHaveLength(17);
+    expect(operations).toHaveLength(22);
   });
 
   it("follows the app's base path and starters", async () => {
@@ -220,6 +230,27 @@ describe("the OpenAPI document", () => {
       await ctx.runtime.stop();
     }
 
+    // Instances that travel: snapshot, time travel, stream, move, import.
+    await send("GET", `${BASE}/instances/fan/export`); // 200
+    await send("GET", `${BASE}/instances/nobody/export`); // 404
+    await send("GET", `${BASE}/instances/${"x".repeat(300)}/export`); // 400
+    await send("GET", `${BASE}/instances/fan/timetravel`); // 200
+    await send("GET", `${BASE}/instances/nobody/timetravel`); // 404
+    await send("GET", `${BASE}/instances/${"x".repeat(300)}/timetravel`); // 400
+    await send("GET", `${BASE}/stream/instances/fan`); // 200: its status, then 'end' (it has finished)
+    await send("GET", `${BASE}/stream/instances/nobody`); // 404
+    await send("GET", `${BASE}/stream/instances/${"x".repeat(300)}`); // 400
+    await send("POST", `${BASE}/orchestrators/HumanInteraction/traveller`, jsonBody({ timeoutSeconds: 600 }));
+    await run();
+    const moved = (await json(await send("POST", `${BASE}/instances/traveller/export?to=elsewhere`))) as { instance: Record<string, unknown> }; // 200
+    await send("POST", `${BASE}/instances/traveller/export`); // 410: moved away already
+    await send("POST", `${BASE}/instances/nobody/export`); // 404
+    await send("POST", `${BASE}/instances/import`, jsonBody({ format: "durable-edge/instance" })); // 400
+    await send("POST", `${BASE}/instances/import`, jsonBody(moved)); // 409: the moved instance's tombstone holds its id
+    await send("POST", `${BASE}/instances/import?instanceId=arrived`, jsonBody(moved)); // 201
+    const oversized = { ...moved, instance: { ...moved.instance, input: JSON.stringify("p".repeat(300 * 1024)) } };
+    await send("POST", `${BASE}/instances/import?instanceId=too-big`, jsonBody(oversized)); // 413: a value over the limits
+
     // Purge.
     await send("DELETE", `${BASE}/instances/waited`); // 200
     await send("DELETE", `${BASE}/instances/waited`); // 404
@@ -248,6 +279,10 @@ describe("the OpenAPI document", () => {
       ["DELETE", `${BASE}/instances/k`],
       ["POST", `${BASE}/instances/k/raiseEvent/E`],
       ...["terminate", "suspend", "resume", "rewind", "restart"].map((op) => ["POST", `${BASE}/instances/k/${op}`]),
+      ["GET", `${BASE}/instances/k/export`],
+      ["POST", `${BASE}/instances/k/export`],
+      ["POST", `${BASE}/instances/import`],
+      ["GET", `${BASE}/instances/k/timetravel`],
       ["GET", `${BASE}/openapi.json`],
       ["GET", "/api/OrchestratorFunction_HttpStart"],
       ["POST", "/api/OrchestratorFunction_HttpStart"],
@@ -271,6 +306,11 @@ describe("the OpenAPI document", () => {
       ["DELETE", `${BASE}/instances/k`],
       ["POST", `${BASE}/instances/k/raiseEvent/E`],
       ...["terminate", "suspend", "resume", "rewind", "restart"].map((op) => ["POST", `${BASE}/instances/k/${op}`]),
+      ["GET", `${BASE}/instances/k/export`],
+      ["POST", `${BASE}/instances/k/export`],
+      ["POST", `${BASE}/instances/import`],
+      ["GET", `${BASE}/instances/k/timetravel`],
+      ["GET", `${BASE}/stream/instances/k`],
       ["GET", `${BASE}/openapi.json`],
       ["GET", "/api/OrchestratorFunction_HttpStart"],
       ["POST", "/api/OrchestratorFunction_HttpStart"],

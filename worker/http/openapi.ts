@@ -6,6 +6,7 @@
 import { toJsonSchema, toJsonSchemaDefs, type ConversionConfig } from "@valibot/to-json-schema";
 import type * as v from "valibot";
 import { CONTINUATION_HEADER } from "./routes/instances.ts";
+import { EXPORT_QUERY, IMPORT_QUERY } from "./routes/travel.ts";
 import type { ResolvedStarters } from "./options.ts";
 import {
   anyJson,
@@ -62,14 +63,24 @@ interface Reply {
   description: string;
   body?: Json | undefined;
   headers?: string[] | undefined;
+  /** The body's media type (default application/json). */
+  media?: string | undefined;
 }
 
 const ERROR = ref("Error");
 const STATUS_OR_ERROR = { anyOf: [ref("OrchestrationStatus"), ERROR] };
 
-function reply(description: string, body?: Json, headers?: string[]): Reply {
-  return { description, ...(body ? { body } : {}), ...(headers ? { headers } : {}) };
+function reply(description: string, body?: Json, headers?: string[], media?: string): Reply {
+  return { description, ...(body ? { body } : {}), ...(headers ? { headers } : {}), ...(media ? { media } : {}) };
 }
+
+/** An instance document (`durable-edge/instance`): see `src/instance-document.ts` for every field. */
+const DOCUMENT = {
+  type: "object",
+  required: ["format", "version", "instance", "history", "inbox", "activities"],
+  properties: { format: { const: "durable-edge/instance" }, version: { type: "integer" }, moved: { type: "boolean" }, instance: { type: "object" }, history: { type: "array" } },
+};
+const TIME_TRAVEL = { type: "object", required: ["instanceId", "frames"], properties: { instanceId: { type: "string" }, frames: { type: "array", items: { type: "object" } } } };
 
 /** Answers every operation may give (authorization, methods, limits, store trouble). */
 const COMMON_REPLIES: Record<string, Reply> = {
@@ -223,6 +234,71 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
     }),
     {
       method: "get",
+      path: `${base}/instances/{instanceId}/export`,
+      operationId: "exportInstance",
+      summary: "A snapshot of the instance as an instance document; it goes on running here.",
+      signed: false,
+      params: INSTANCE_PATH,
+      query: {},
+      replies: { "200": reply("The instance document.", DOCUMENT), "400": reply("A bad instance id.", ERROR), "404": reply("No such instance.", ERROR) },
+    },
+    {
+      method: "post",
+      path: `${base}/instances/{instanceId}/export`,
+      operationId: "moveInstance",
+      summary: "Move the instance out: its document, and the instance stopped here in the same transaction (Terminated, output { movedTo, movedAt }).",
+      signed: false,
+      params: INSTANCE_PATH,
+      query: EXPORT_QUERY,
+      replies: {
+        "200": reply("The instance document; the instance no longer runs here.", DOCUMENT),
+        "404": reply("No such instance.", ERROR),
+        "409": reply("It waits for sub-orchestrations here, or is one.", ERROR),
+        "410": reply("It was moved away already.", ERROR),
+      },
+    },
+    {
+      method: "post",
+      path: `${base}/instances/import`,
+      operationId: "importInstance",
+      summary: "Recreate an instance from its document (exported by this API or another host's).",
+      signed: false,
+      params: {},
+      query: IMPORT_QUERY,
+      body: { required: true, description: "The instance document.", media: "application/json" },
+      replies: {
+        "201": reply("Imported: the management URLs of the instance.", ref("HttpManagementPayload"), ["Location"]),
+        "400": reply("Not an instance document (each bad field named), or its orchestrator is not registered here.", ERROR),
+        "409": reply("The id is in use, a snapshot without allowCopy, or a history this host's code does not replay.", ERROR),
+        "413": reply("The document is larger than the limits.", ERROR),
+      },
+    },
+    {
+      method: "get",
+      path: `${base}/instances/{instanceId}/timetravel`,
+      operationId: "timeTravel",
+      summary: "The instance right after each event of its history (pending tasks, custom status, logs, the decision it took next), replayed with this server's code; nothing is committed.",
+      signed: false,
+      params: INSTANCE_PATH,
+      query: {},
+      replies: { "200": reply("One frame per history event.", TIME_TRAVEL), "400": reply("A bad instance id.", ERROR), "404": reply("No such instance.", ERROR) },
+    },
+    {
+      method: "get",
+      path: `${base}/stream/instances/{instanceId}`,
+      operationId: "streamInstance",
+      summary: "The status of an instance, with its history, as server-sent events: 'status' whenever it changes, 'gone' when purged, 'end' once finished (then the stream closes). Reconnect with Last-Event-ID to resume.",
+      signed: false,
+      params: INSTANCE_PATH,
+      query: {},
+      replies: {
+        "200": reply("The event stream.", { type: "string" }, [], "text/event-stream"),
+        "400": reply("A bad instance id.", ERROR),
+        "404": reply("No such instance (answered before any stream starts).", ERROR),
+      },
+    },
+    {
+      method: "get",
       path: `${base}/openapi.json`,
       operationId: "openApiDocument",
       summary: "This document.",
@@ -279,7 +355,7 @@ export function openApiDocument(base: string, starters: ResolvedStarters | null)
       responses[status] = {
         description: r.description,
         headers: Object.fromEntries([...(r.headers ?? []), "X-Request-Id"].map((h) => [h, headerRef(h)])),
-        ...(r.body ? { content: { "application/json": { schema: r.body } } } : {}),
+        ...(r.body ? { content: { [r.media ?? "application/json"]: { schema: r.body } } } : {}),
       };
     }
     const keyed = [{ bearer: [] }, { functionsKey: [] }, { code: [] }];
