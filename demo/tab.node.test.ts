@@ -237,6 +237,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await page.locator(".timeline .tl-lifecycle .tl-title").allTextContents()).toEqual(["Rewound"]);
       expect(await page.locator(".timeline .tl-lifecycle .tl-timing").textContent()).toContain("reason: try once more");
       expect(await page.locator(".timeline .tl-activity.tl-ok .tl-retry").textContent()).toBe("retry, attempt 3");
+      // Its duration counts from the rewind, not the time it spent failed.
+      expect(await page.locator(".timeline .tl-activity.tl-ok .tl-timing").textContent()).toMatch(/run again by the rewind \(first scheduled \d\d:\d\d:\d\d\)$/);
       await screenshot(page, "tab-rewound");
       expect(errors).toEqual([]);
     } finally {

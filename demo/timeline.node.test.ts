@@ -114,6 +114,28 @@ describe("timeline", () => {
     await expect.poll(async () => (await r.client.getStatus(id))?.runtimeStatus).toBe("Completed");
   });
 
+  it("starts a task run again by a rewind at the rewind, not at its first scheduling", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const once = orchestrator("RetriesOnce", function* (ctx) {
+      return yield* ctx.callActivityWithRetry(flaky, new RetryOptions(1000, 2));
+    });
+    const r2 = createRuntime({ store: createMemoryStore(), clock, orchestrators: [once], activities: [flaky], logger: { debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+    runtimes.push(r2);
+    const id = await r2.client.startNew(once);
+    await r2.drain();
+    clock.advance(1000);
+    await r2.drain();
+    expect((await r2.client.getStatus(id))?.runtimeStatus).toBe("Failed");
+    clock.advance(5000); // failed for 5 s
+    await r2.client.rewind(id, "again");
+    await r2.drain();
+    const rows = toTimeline(toDetailedHistory(await r2.client.getHistory(id)), true);
+    const done = rows.filter((e) => e.kind === "activity" && e.outcome === "ok");
+    expect(done.length).toBe(1);
+    expect(done[0]!.end! - done[0]!.start).toBe(0);
+    expect(done[0]!.note).toMatch(/^run again by the rewind \(first scheduled \d\d:\d\d:\d\d\)$/);
+  });
+
   it("formats durations for people", () => {
     expect(formatDuration(0)).toBe("0 s");
     expect(formatDuration(1500)).toBe("1.5 s");

@@ -40,7 +40,7 @@ function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen
     (e.kind === "activity" || e.kind === "suborchestration") && e.end === null
       ? `scheduled ${clock(e.start)}, running for ${formatDuration(now - e.start)}`
       : e.kind === "activity" || e.kind === "suborchestration"
-      ? `scheduled ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "completed"} ${clock(end)} (${formatDuration(end - e.start)})`
+      ? `scheduled ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "completed"} ${clock(end)} (${formatDuration(end - e.start)})${e.note ? ` · ${e.note}` : ""}`
       : e.kind === "timer"
         ? e.end === null || e.outcome !== "ok"
           ? `created ${clock(e.start)}, ${e.note ?? ""}`

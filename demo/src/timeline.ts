@@ -52,6 +52,8 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
   const out: TimelineEntry[] = [];
   const attempts = new Map<string, { count: number; lastFailed: boolean }>();
   const openTimers: { entry: TimelineEntry; fireAt: number }[] = [];
+  /** The last rewind: a task scheduled before it and completed after it ran again from the rewind, not all along. */
+  let rewoundAt = -Infinity;
 
   for (const e of historyEvents) {
     const type = String(e.EventType ?? "");
@@ -74,7 +76,9 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
         const seen = attempts.get(key);
         const attempt = seen && seen.lastFailed ? seen.count + 1 : 1;
         attempts.set(key, { count: attempt, lastFailed: failed });
-        const scheduled = e.ScheduledTime === undefined ? at : time(e.ScheduledTime);
+        const firstScheduled = e.ScheduledTime === undefined ? at : time(e.ScheduledTime);
+        const rerun = rewoundAt > firstScheduled && rewoundAt <= at;
+        const scheduled = rerun ? rewoundAt : firstScheduled;
         out.push({
           kind: type.startsWith("Sub") ? "suborchestration" : "activity",
           label: type.startsWith("Sub") ? "Sub-orchestration" : "Activity",
@@ -86,6 +90,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
           input: e.Input,
           ...(typeof e.TaskId === "number" ? { taskId: e.TaskId } : {}),
           ...(typeof e.InstanceId === "string" ? { childId: e.InstanceId } : {}),
+          ...(rerun ? { note: `run again by the rewind (first scheduled ${clock(firstScheduled)})` } : {}),
           ...(failed ? { failure: failureText(e) } : { result: e.Result }),
         });
         break;
@@ -149,6 +154,7 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
       case "ExecutionResumed":
       case "ExecutionRewound":
       case "ExecutionTerminated": {
+        if (type === "ExecutionRewound") rewoundAt = at;
         const verb = type.replace("Execution", "");
         const reason = e.Reason ?? e.Input;
         out.push({
