@@ -183,9 +183,24 @@ export class OrchestrationExecutor {
       case "ExecutionTerminated":
       case "OrchestratorCompleted":
         return false;
+      // A result belongs in history only for a task still waiting for one: a second result for
+      // the same task (a rewound child that ends again, a redelivery) changes nothing and is not recorded.
+      case "TaskCompleted":
+      case "TaskFailed":
+      case "SubOrchestrationInstanceCompleted":
+      case "SubOrchestrationInstanceFailed":
+        return this.awaitsResult(event.TaskScheduledId);
+      case "TimerFired":
+        return this.awaitsResult(event.TimerId);
       default:
         return true;
     }
+  }
+
+  /** Whether task `id` is open and no result for it is already held (while suspended). */
+  private awaitsResult(id: number): boolean {
+    if (!this.openTasks.has(id)) return false;
+    return !this.suspendedEvents?.some((e) => resultTaskId(e) === id);
   }
 
   /** Applies history events; `replaying` marks events already committed in an earlier step. */
@@ -865,4 +880,19 @@ function failedTaskIds(error: unknown, seen = new Set<unknown>()): number[] {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The task a result event settles (`TaskScheduledId`, or a timer's id), or -1. */
+function resultTaskId(event: HistoryEvent): number {
+  switch (event.EventType) {
+    case "TaskCompleted":
+    case "TaskFailed":
+    case "SubOrchestrationInstanceCompleted":
+    case "SubOrchestrationInstanceFailed":
+      return event.TaskScheduledId;
+    case "TimerFired":
+      return event.TimerId;
+    default:
+      return -1;
+  }
 }

@@ -440,14 +440,18 @@ class DurableRuntime implements Runtime {
 
   /** One group commit; with `failWith`, the (single) instance is failed with that error instead of stepped. */
   private async stepGroup(ids: string[], now: number, failWith?: DurableError): Promise<void> {
+    // The cache entries the requests are built on: planning uses these, not whatever the cache
+    // holds after the await (a local-activity commit in between may have evicted or replaced them).
+    const taken = new Map<string, CacheEntry>();
     const requests = ids.map((instanceId) => {
       const hit = failWith ? undefined : this.cache.get(instanceId);
+      if (hit) taken.set(instanceId, hit);
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
     let plans: StepPlan[] = [];
     let leftDue = false;
     const plan = (inputs: StepInput[]): (StepCommit | null)[] => {
-      plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now)));
+      plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now, taken.get(input.instanceId))));
       leftDue = inputs.some((input, i) => leavesDueWork(input, plans[i]!.commit, now));
       return plans.map((p) => p.commit);
     };
@@ -578,8 +582,7 @@ class DurableRuntime implements Runtime {
   }
 
   /** Plans one instance's step; never throws (a step that cannot be planned fails its instance). */
-  private planOne(input: StepInput, now: number): StepPlan {
-    const hit = this.cache.get(input.instanceId);
+  private planOne(input: StepInput, now: number, hit: CacheEntry | undefined): StepPlan {
     const usable = hit && input.instance && input.instance.etag === hit.etag && input.historyFrom === hit.historyLength ? hit.executor : undefined;
     this.cache.delete(input.instanceId); // an executor is reused at most once; re-added on commit
     try {

@@ -25,30 +25,25 @@ const REGRESSIONS: { store: NodeStore; seed: number; why: string }[] = [
   { store: "memory", seed: 46, why: "A: an activity scheduled in the step that completes its execution was still queued, ran, and had its result accepted" },
   { store: "memory", seed: 723, why: "A: a remote activity scheduled in a local-activity round, then continue-as-new: it was queued beside the drop of its execution" },
   { store: "indexeddb", seed: 10_046, why: "A: the same, on IndexedDB" },
+  // Defect B (fixed in src/executor.ts, accepts): a result for a task no longer open was recorded;
+  // a sub-orchestration rewound by itself answered its parent a second time.
+  { store: "memory", seed: 5581, why: "B: a sub-orchestration rewound by itself fails again, and its parent recorded a second result for the same task" },
+  { store: "memory", seed: 7127, why: "B: the same, while the parent is suspended (both results were held, then both recorded)" },
+  { store: "indexeddb", seed: 13_126, why: "B: the same, on IndexedDB" },
+  // Defect C (fixed in src/runtime.ts, stepGroup): planning looked the executor cache up again after
+  // the store's await; a local-activity commit meanwhile evicted the entry the request was built
+  // on, so a fresh executor replayed a partial history: the instance went Pending and stalled.
+  { store: "indexeddb", seed: 10_243, why: "C: a step replayed a partial history after its cached executor was evicted (the instance recovered when the next message woke it)" },
+  { store: "indexeddb", seed: 10_397, why: "C: the same: a sub-orchestration went Pending and never ended" },
+  { store: "indexeddb", seed: 13_152, why: "C: the same: the instance stalled, and an event that should have timed out won" },
+  { store: "indexeddb", seed: 10_587, why: "C: the same: a sub-orchestration stalled for days" },
 ];
-
-const DUPLICATE_RESULT = /the result of task#\d+ is recorded twice \(SubOrchestrationInstance(Failed|Completed)\)/;
-const PARTIAL_REPLAY = /a commit set it Pending although its execution had started/;
 
 /**
- * Seeds of defects found and not fixed yet (the fix is proposed in the report of issue 10). Each
- * must still fail with its symptom; once one passes, its defect is fixed: move it to REGRESSIONS.
+ * Seeds of defects found and not fixed yet. Each must still fail with its symptom; once one
+ * passes, its defect is fixed: move it to REGRESSIONS. (None at the moment.)
  */
-const KNOWN_DEFECTS: { store: NodeStore; seed: number; defect: string; symptom: RegExp }[] = [
-  // Defect B: OrchestrationExecutor.accepts records every result that arrives, even for a task that
-  // is no longer open; a sub-orchestration rewound by itself answers its parent a second time.
-  { store: "memory", seed: 5581, defect: "B: a sub-orchestration rewound by itself fails again, and its parent records a second result for the same task", symptom: DUPLICATE_RESULT },
-  { store: "memory", seed: 7127, defect: "B: the same, while the parent is suspended (both results are held, then both recorded)", symptom: DUPLICATE_RESULT },
-  { store: "indexeddb", seed: 13_126, defect: "B: the same, on IndexedDB", symptom: DUPLICATE_RESULT },
-  // Defect C: runtime.stepGroup asks the store for the history after the cached executor, but
-  // planOne looks the cache up again after the await; a local-activity commit meanwhile evicted it
-  // (cacheSize exceeded), so a fresh executor replays a partial history: the instance goes Pending
-  // and stalls until something else wakes it.
-  { store: "indexeddb", seed: 10_243, defect: "C: a step replays a partial history after its cached executor was evicted (here the instance recovers when the next message wakes it)", symptom: PARTIAL_REPLAY },
-  { store: "indexeddb", seed: 10_397, defect: "C: the same: a sub-orchestration goes Pending and never ends", symptom: PARTIAL_REPLAY },
-  { store: "indexeddb", seed: 13_152, defect: "C: the same: the instance stalls, and an event that should have timed out wins", symptom: PARTIAL_REPLAY },
-  { store: "indexeddb", seed: 10_587, defect: "C: the same: a sub-orchestration stalls for days", symptom: PARTIAL_REPLAY },
-];
+const KNOWN_DEFECTS: { store: NodeStore; seed: number; defect: string; symptom: RegExp }[] = [];
 
 const known = new Set(KNOWN_DEFECTS.map((k) => `${k.store}/${k.seed}`));
 const reports: SeedReport[] = [];

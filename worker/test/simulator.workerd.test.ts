@@ -26,16 +26,15 @@ const SEEDS = Array.from({ length: Number(vars.VITE_SIM_SEEDS ?? 100) }, (_, i) 
 const REGRESSIONS: { seed: number; why: string }[] = [
   { seed: 46, why: "A: an activity scheduled in the step that completes its execution was still queued, ran, and had its result accepted" },
   { seed: 723, why: "A: a remote activity scheduled in a local-activity round, then continue-as-new: it was queued beside the drop of its execution" },
+  { seed: 20_207, why: "B: a rewound sub-orchestration answered its parent twice" },
+  { seed: 20_901, why: "C: a step replayed a partial history after its cached executor was evicted" },
 ];
 
 /**
  * Seeds of defects found and not fixed yet (see test/simulator/simulate.test.ts for what they
- * are). Each must still fail with its symptom; once one passes, move it to REGRESSIONS.
+ * are). Each must still fail with its symptom; once one passes, move it to REGRESSIONS. (None now.)
  */
-const KNOWN_DEFECTS: { seed: number; defect: string; symptom: RegExp }[] = [
-  { seed: 20_207, defect: "B: a rewound sub-orchestration answers its parent twice", symptom: /the result of task#\d+ is recorded twice \(SubOrchestrationInstance(Failed|Completed)\)/ },
-  { seed: 20_901, defect: "C: a step replays a partial history after its cached executor was evicted", symptom: /a commit set it Pending although its execution had started/ },
-];
+const KNOWN_DEFECTS: { seed: number; defect: string; symptom: RegExp }[] = [];
 
 /** Runs `run` inside a fresh Durable Object, with a harness over its storage. */
 function inFreshObject<T>(run: (harness: HarnessFactory) => Promise<T>): Promise<T> {
