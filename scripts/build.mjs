@@ -18,7 +18,8 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 rmSync(dist, { recursive: true, force: true });
 for (const project of ["tsconfig.build.json", "worker/tsconfig.build.json"]) {
-  const run = spawnSync(process.execPath, [tsc, "-p", join(root, project)], { cwd: root, stdio: "inherit" });
+  // stdout stays clean (npm pack --json prints there): tsc's diagnostics go to stderr.
+  const run = spawnSync(process.execPath, [tsc, "-p", join(root, project)], { cwd: root, stdio: ["ignore", 2, 2] });
   if (run.status !== 0) {
     console.error(`build: tsc -p ${project} failed.`);
     process.exit(run.status ?? 1);
@@ -35,7 +36,7 @@ for (const file of walk(dist)) {
   if (fixed !== text) writeFileSync(file, fixed);
   declarations++;
 }
-console.log(`build: dist/ written (${declarations} declaration files).`);
+console.error(`build: dist/ written (${declarations} declaration files).`);
 
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
