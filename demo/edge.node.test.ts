@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
+import { findA11yProblems } from "./e2e/accessibility.ts";
 import { actionState, confirmedAction, openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
@@ -124,6 +125,47 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it("streams a running instance from the Worker instead of polling it, and charts a 200-way fan-out", async () => {
+    const requests: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    page.on("request", onRequest);
+    try {
+      // A running instance: the page opens its stream and stops polling it.
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 20_000 });
+      const id = await openInstanceId(page);
+      await page.locator(".live-mode", { hasText: "Live" }).waitFor({ timeout: 10_000 });
+      const live = requests.length;
+      await page.waitForTimeout(4_500); // two polling periods
+      const forIt = requests.slice(live).filter((r) => r.includes(`/instances/${id}`));
+      expect(forIt.filter((r) => r.startsWith("GET ") && !r.includes("/stream/"))).toEqual([]);
+      await page.getByRole("button", { name: "Approve", exact: true }).click();
+      await waitForStatus(page, "Completed", 30_000);
+      expect(requests.some((r) => r === `GET /runtime/webhooks/durabletask/stream/instances/${id}`)).toBe(true);
+      await expect.poll(() => page.locator(`.instances tr[data-id="${id}"] .badge`).textContent()).toBe("Completed");
+
+      // The Worker's squares are instant: the 200-way fan-out is done before the first read, so the
+      // chart shows it finished (growing bars are shown in stream.node.test.ts, with simulated work).
+      await page.getByRole("radio", { name: "Gantt chart" }).check();
+      await page.getByLabel("N", { exact: true }).fill("200");
+      await page.getByRole("button", { name: "Start fan-out" }).click();
+      await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor({ timeout: 10_000 });
+      await waitForStatus(page, "Completed", 60_000);
+      expect(await outputOf(page)).toEqual({ count: 200, sum: 2_686_700 });
+      await expect.poll(() => page.locator(".gantt .g-group .g-title").textContent()).toBe("Square × 200");
+      // Whole seconds from the status API: durations say "< 1 s", not a made-up "0 ms".
+      expect(await page.locator(".gantt .g-group .g-dist-text").textContent()).toMatch(/^duration min \/ median \/ p95 \/ max: /);
+      const fanId = await openInstanceId(page);
+      expect(await page.locator(".instances tbody tr[data-id]").first().getAttribute("data-id")).toBe(fanId);
+      await screenshot(page, "edge-gantt-fan-out-200");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.getByRole("radio", { name: "List", exact: true }).check();
+      expect(errors).toEqual([]);
+    } finally {
+      page.off("request", onRequest);
+    }
+  }, 120_000);
+
   it("pages through every instance on the Worker with the continuation token", async () => {
     for (let i = 0; i < 2; i++) {
       await page.getByRole("button", { name: "Start in parallel" }).click();
@@ -131,11 +173,11 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
       await page.getByRole("button", { name: "Dismiss message" }).click();
     }
     await page.getByLabel("Per page").selectOption("100");
-    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(6);
+    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(8);
     const all = await page.locator(".instances tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
 
     await page.getByLabel("Per page").selectOption("5");
-    await expect.poll(() => page.locator(".page-info").textContent()).toMatch(/^Page 1 of 2 · 5 shown of 6 instances$/);
+    await expect.poll(() => page.locator(".page-info").textContent()).toMatch(/^Page 1 of 2 · 5 shown of 8 instances$/);
     const seen: string[] = [];
     for (let pageNo = 1; pageNo <= 6; pageNo++) {
       const ids = await page.locator(".instances tbody tr[data-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")!));
@@ -152,7 +194,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
 
   it("keeps each side's instances apart when toggling", async () => {
     await page.getByLabel("Per page").selectOption("100");
-    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(6);
+    await expect.poll(() => page.locator(".instances tbody tr").count(), { timeout: 10_000 }).toBe(8);
     const edgeIds = await page.locator(".instances tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
     expect(edgeIds.length).toBeGreaterThanOrEqual(2);
     await page.getByLabel("In this tab").check();
