@@ -310,17 +310,7 @@ class SqlStore implements DurableObjectStore {
       // All of the instance's rows (timers not yet due too), so that their number is known from now on.
       const rows = this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ?`, instanceId);
       this.inboxRows.set(instanceId, rows.length);
-      for (const r of rows) {
-        if ((r.visible_at as number) > now) continue;
-        messages.push({
-          id: r.id as string,
-          instanceId,
-          executionId: r.execution_id as string | null,
-          visibleAt: r.visible_at as number,
-          event: JSON.parse(r.event as string) as HistoryEvent,
-          seq: r.seq as number,
-        });
-      }
+      for (const r of rows) if ((r.visible_at as number) <= now) messages.push(inboxMessageOf(instanceId, r));
     }
     if (this.storedResultsMaybe) {
       for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL AND visible_at <= ?`, instanceId, now)) {
@@ -603,14 +593,7 @@ class SqlStore implements DurableObjectStore {
   private snapshotOf(instanceId: string): InstanceSnapshot | undefined {
     const record = this.current(instanceId);
     if (!record) return undefined;
-    const inbox: InboxMessage[] = this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ?`, instanceId).map((r) => ({
-      id: r.id as string,
-      instanceId,
-      executionId: r.execution_id as string | null,
-      visibleAt: r.visible_at as number,
-      event: JSON.parse(r.event as string) as HistoryEvent,
-      seq: r.seq as number,
-    }));
+    const inbox: InboxMessage[] = this.rows(`SELECT id, seq, execution_id, visible_at, event FROM inbox WHERE instance_id = ?`, instanceId).map((r) => inboxMessageOf(instanceId, r));
     if (this.storedResultsMaybe) {
       for (const r of this.rows(`SELECT seq, result FROM activities WHERE instance_id = ? AND result IS NOT NULL`, instanceId)) {
         inbox.push({ ...(JSON.parse(r.result as string) as InboxMessage), seq: r.seq as number });
@@ -890,4 +873,16 @@ function splitEvents(events: readonly HistoryEvent[], limit: number): { json: st
   }
   if (texts.length > 0) parts.push({ json: `[${texts.join(",")}]`, count: texts.length });
   return parts;
+}
+
+/** An inbox row (`id, seq, execution_id, visible_at, event`) as the message it stores. */
+function inboxMessageOf(instanceId: string, r: Record<string, SqlValue>): InboxMessage {
+  return {
+    id: r.id as string,
+    instanceId,
+    executionId: r.execution_id as string | null,
+    visibleAt: r.visible_at as number,
+    event: JSON.parse(r.event as string) as HistoryEvent,
+    seq: r.seq as number,
+  };
 }
