@@ -171,6 +171,12 @@ class SqlStore implements DurableObjectStore {
   private readonly inboxRows = new Map<string, number>();
   /** False while no activity result is stored in its row (write-behind keeps them in memory). */
   private storedResultsMaybe = true;
+  /**
+   * The earliest `visible_at` of the whole inbox, null when it is empty, undefined when not known
+   * (at start, and after any delete, which may raise it). Appends keep it; with it known, a chain
+   * step's claim and wake-up need no inbox query (its results arrive in memory).
+   */
+  private inboxEarliest: number | null | undefined = undefined;
   /** The earliest due time of the work the running transaction left (Infinity: none). */
   private workDueAt = Infinity;
   private readonly onWork: ((dueAt: number) => void) | undefined;
@@ -244,6 +250,7 @@ class SqlStore implements DurableObjectStore {
       this.seq = seqBefore;
       this.records.clear();
       this.inboxRows.clear();
+      this.inboxEarliest = undefined;
       throw error;
     }
     this.transactions++;
@@ -463,7 +470,17 @@ class SqlStore implements DurableObjectStore {
   async claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork> {
     this.open();
     const instanceIds: string[] = [];
-    if (options.instanceLimit > 0) {
+    // With the inbox known to hold nothing due (results come in memory), only held results make instances ready.
+    const inboxDue = this.storedResultsMaybe || options.instanceLimit <= 0 ? true : (this.earliestInbox() ?? Infinity) <= now;
+    if (options.instanceLimit > 0 && !inboxDue) {
+      const seen = new Set<string>();
+      for (const m of this.results.values()) {
+        if (m.visibleAt > now || options.exclude?.has(m.instanceId) || seen.has(m.instanceId)) continue;
+        seen.add(m.instanceId);
+        instanceIds.push(m.instanceId);
+        if (instanceIds.length >= options.instanceLimit) break;
+      }
+    } else if (options.instanceLimit > 0) {
       const ready = this.rows(
         this.storedResultsMaybe
           ? `SELECT DISTINCT instance_id AS id FROM inbox WHERE visible_at <= ?1
@@ -545,12 +562,12 @@ class SqlStore implements DurableObjectStore {
       if (!lease) return 0;
       if (lease.lockedUntil < next) next = lease.lockedUntil;
     }
-    const r = this.rows(
-      this.storedResultsMaybe
-        ? `SELECT MIN(v) AS v FROM (SELECT MIN(visible_at) AS v FROM inbox UNION ALL SELECT MIN(visible_at) AS v FROM activities WHERE result IS NOT NULL)`
-        : `SELECT MIN(visible_at) AS v FROM inbox`,
-    )[0];
-    if (typeof r?.v === "number" && r.v < next) next = r.v;
+    let earliest: number | null;
+    if (this.storedResultsMaybe) {
+      const r = this.rows(`SELECT MIN(v) AS v FROM (SELECT MIN(visible_at) AS v FROM inbox UNION ALL SELECT MIN(visible_at) AS v FROM activities WHERE result IS NOT NULL)`)[0];
+      earliest = typeof r?.v === "number" ? r.v : null;
+    } else earliest = this.earliestInbox();
+    if (earliest !== null && earliest < next) next = earliest;
     return next === Infinity ? null : next;
   }
 
@@ -580,6 +597,7 @@ class SqlStore implements DurableObjectStore {
       this.exec(`DELETE FROM inbox WHERE instance_id = ?`, instanceId);
       this.exec(`DELETE FROM activities WHERE instance_id = ?`, instanceId);
       this.inboxRows.set(instanceId, 0);
+      this.inboxEarliest = undefined;
       if (sealed.instance.runtimeStatus !== snapshot.instance.runtimeStatus) this.queueIndex(instanceId, sealed.instance);
       after(() => {
         for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
@@ -738,11 +756,22 @@ class SqlStore implements DurableObjectStore {
       this.seq = seq;
       this.workDueAt = Math.min(this.workDueAt, m.visibleAt);
       this.countInbox(m.instanceId, written);
+      if (this.inboxEarliest !== undefined) this.inboxEarliest = Math.min(this.inboxEarliest ?? Infinity, m.visibleAt);
     }
+  }
+
+  /** The earliest `visible_at` of the inbox (null: empty), read once and then kept (see `inboxEarliest`). */
+  private earliestInbox(): number | null {
+    if (this.inboxEarliest === undefined) {
+      const r = this.rows(`SELECT MIN(visible_at) AS v FROM inbox`)[0];
+      this.inboxEarliest = typeof r?.v === "number" ? r.v : null;
+    }
+    return this.inboxEarliest;
   }
 
   /** Keeps the number of inbox rows of an instance whose number is known (see `inboxRows`). */
   private countInbox(instanceId: string, delta: number): void {
+    if (delta < 0) this.inboxEarliest = undefined;
     const known = this.inboxRows.get(instanceId);
     if (known !== undefined) this.inboxRows.set(instanceId, Math.max(0, known + delta));
   }
@@ -792,6 +821,7 @@ class SqlStore implements DurableObjectStore {
     for (const table of ["instances", "inbox", "activities"]) this.exec(`DELETE FROM ${table} WHERE instance_id = ?`, instanceId);
     this.records.set(instanceId, null);
     this.inboxRows.set(instanceId, 0);
+    this.inboxEarliest = undefined;
     after(() => {
       for (const item of [...this.queue.values()]) if (item.instanceId === instanceId) this.forget(item.id);
       for (const [id, m] of [...this.results]) if (m.instanceId === instanceId) this.results.delete(id);
