@@ -97,3 +97,4 @@ export {
   type ImportedMark,
 } from "./instance-document.ts";
 export { timeTravel, type TimeTravel, type TimeTravelFrame, type PendingTask, type LogLine, type Decision } from "./time-travel.ts";
+export { watchedContext, type WatchedCall } from "./watched-context.ts";

@@ -7,14 +7,15 @@
  * steps forward and back through the frames; `DurableClient.timeTravel(id)` computes them where
  * the code is (a tab, or a Worker's instance object).
  */
-import type { CallHttpOptions, OrchestrationContext, ReplaySafeLogger, WaitForEventOptions } from "./context.ts";
+import type { OrchestrationContext, ReplaySafeLogger } from "./context.ts";
 import { Registry, type ActivityDefinition, type OrchestratorDefinition } from "./definitions.ts";
 import { OrchestrationExecutor, type Action, type ExecutorEnvironment } from "./executor.ts";
 import type { HistoryEvent } from "./history.ts";
 import { fromJson } from "./json.ts";
 import { readHistory } from "./replay.ts";
 import type { RuntimeStatus } from "./status.ts";
-import type { Task, TimerTask } from "./task.ts";
+import type { Task } from "./task.ts";
+import { watchedContext, type WatchedCall } from "./watched-context.ts";
 
 /** Something the orchestrator waits on (the shapes of `durable-edge/testing`'s `waitingFor`, times as ISO text). */
 export type PendingTask =
@@ -154,51 +155,18 @@ function describe(a: Action): string {
   }
 }
 
-/** The orchestrator's context, noting each thing it asks to wait on (the context itself is untouched). */
+/** The orchestrator's context, noting each thing it asks to wait on, as time travel shows it. */
 function recording(ctx: OrchestrationContext, asked: { pending: PendingTask; task: Task<unknown> }[]): OrchestrationContext {
-  const note = <T extends Task<unknown>>(pending: PendingTask, task: T): T => {
-    asked.push({ pending, task });
-    return task;
-  };
-  const nameOf = (ref: { name: string } | string): string => (typeof ref === "string" ? ref : ref.name);
-  return new Proxy(ctx, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      switch (prop) {
-        case "callActivity":
-          return (ref: ActivityDefinition | string, input?: unknown, ...rest: unknown[]) =>
-            note({ kind: "activity", name: nameOf(ref), input: input ?? null }, fn.call(target, ref, input, ...rest) as Task<unknown>);
-        case "callActivityWithRetry":
-          return (ref: ActivityDefinition | string, retry: unknown, input?: unknown, ...rest: unknown[]) =>
-            note({ kind: "activity", name: nameOf(ref), input: input ?? null }, fn.call(target, ref, retry, input, ...rest) as Task<unknown>);
-        case "callSubOrchestrator":
-          return (ref: OrchestratorDefinition | string, input?: unknown, ...rest: unknown[]) =>
-            note({ kind: "subOrchestration", name: nameOf(ref), input: input ?? null }, fn.call(target, ref, input, ...rest) as Task<unknown>);
-        case "callSubOrchestratorWithRetry":
-          return (ref: OrchestratorDefinition | string, retry: unknown, input?: unknown, ...rest: unknown[]) =>
-            note({ kind: "subOrchestration", name: nameOf(ref), input: input ?? null }, fn.call(target, ref, retry, input, ...rest) as Task<unknown>);
-        case "createTimer":
-          return (fireAt: Date | number) => {
-            const timer = fn.call(target, fireAt) as TimerTask;
-            return note({ kind: "timer", fireAt: timer.fireAt.toISOString() }, timer);
-          };
-        case "waitForExternalEvent":
-          return (name: string, options?: WaitForEventOptions<unknown>) => {
-            const task = fn.call(target, name, options) as Task<unknown>;
-            const pending: PendingTask =
-              options?.timeoutMs === undefined
-                ? { kind: "event", name }
-                : { kind: "event", name, timeoutAt: new Date(target.currentUtcDateTime.getTime() + options.timeoutMs).toISOString() };
-            return note(pending, task);
-          };
-        case "callHttp":
-          return (options: CallHttpOptions) =>
-            note({ kind: "http", method: String(options?.method).toUpperCase(), url: String(options?.url) }, fn.call(target, options) as Task<unknown>);
-        default:
-          return fn.bind(target);
-      }
-    },
-  });
+  return watchedContext(ctx, (call, task) => asked.push({ pending: pendingOf(call), task }));
+}
+
+function pendingOf(call: WatchedCall): PendingTask {
+  switch (call.kind) {
+    case "timer":
+      return { kind: "timer", fireAt: call.fireAt.toISOString() };
+    case "event":
+      return call.timeoutAt ? { kind: "event", name: call.name, timeoutAt: call.timeoutAt.toISOString() } : { kind: "event", name: call.name };
+    default:
+      return call;
+  }
 }

@@ -7,16 +7,13 @@
 import {
   HTTP_ACTIVITY,
   OrchestrationExecutor,
-  type ActivityDefinition,
-  type CallHttpOptions,
+  watchedContext,
   type ExecutorEnvironment,
   type HistoryEvent,
   type OrchestrationContext,
   type OrchestratorDefinition,
   type RuntimeStatus,
   type Task,
-  type TimerTask,
-  type WaitForEventOptions,
 } from "../src/index.ts";
 
 /** One thing an instance is waiting on. */
@@ -64,42 +61,11 @@ export function findWaits(
 
 /** The context the orchestrator sees in the diagnostic replay: the real one, noting each wait. */
 function recording(ctx: OrchestrationContext, recorded: { wait: Wait; task: Task<unknown> }[]): OrchestrationContext {
-  const note = <T extends Task<unknown>>(wait: Wait, task: T): T => {
+  return watchedContext(ctx, (call, task) => {
+    // Sub-orchestrations are found in the history (`openSubOrchestrations`), with their instance ids.
+    if (call.kind === "subOrchestration") return;
+    const wait: Wait = call.kind === "activity" ? { kind: "activity", name: call.name } : call;
     recorded.push({ wait, task });
-    return task;
-  };
-  const nameOf = (ref: ActivityDefinition | string): string => (typeof ref === "string" ? ref : ref.name);
-  return new Proxy(ctx, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      switch (prop) {
-        case "callActivity":
-        case "callActivityWithRetry":
-          return (ref: ActivityDefinition | string, ...rest: unknown[]) =>
-            note({ kind: "activity", name: nameOf(ref) }, fn.call(target, ref, ...rest) as Task<unknown>);
-        case "createTimer":
-          return (fireAt: Date | number) => {
-            const timer = fn.call(target, fireAt) as TimerTask;
-            return note({ kind: "timer", fireAt: timer.fireAt }, timer);
-          };
-        case "waitForExternalEvent":
-          return (name: string, options?: WaitForEventOptions<unknown>) => {
-            const task = fn.call(target, name, options) as Task<unknown>;
-            const wait: Wait =
-              options?.timeoutMs === undefined
-                ? { kind: "event", name }
-                : { kind: "event", name, timeoutAt: new Date(target.currentUtcDateTime.getTime() + options.timeoutMs) };
-            return note(wait, task);
-          };
-        case "callHttp":
-          return (options: CallHttpOptions) =>
-            note({ kind: "http", method: String(options?.method).toUpperCase(), url: String(options?.url) }, fn.call(target, options) as Task<unknown>);
-        default:
-          return fn.bind(target);
-      }
-    },
   });
 }
 
