@@ -18,6 +18,7 @@ import {
   type ImportOptions,
   type InstanceDocument,
   type InstanceTravel,
+  type HistoryEvent,
   type TimeTravel,
   type InstanceQuery,
   type InstanceRecord,
@@ -152,6 +153,12 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel 
     const instanceId = options.instanceId ?? doc.instance.instanceId;
     validateInstanceId(instanceId);
     return unwrap(await this.stub(instanceId).importInstance(instanceId, doc, { ...options }));
+  }
+
+  /** See `DurableClient.getHistory`: the stored events, from the object that owns the instance. */
+  async getHistory(instanceId: string): Promise<HistoryEvent[]> {
+    validateInstanceId(instanceId);
+    return unwrap(await this.stub(instanceId).getHistory(instanceId));
   }
 
   /** See `DurableClient.timeTravel`: replayed by the object that owns the instance, with the Worker's code. */

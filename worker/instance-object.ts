@@ -19,6 +19,7 @@ import {
   systemClock,
   type ClaimedActivity,
   type ExportOptions,
+  type HistoryEvent,
   type ImportOptions,
   type InboxMessage,
   type InstanceDocument,
@@ -224,6 +225,12 @@ export class InstanceObject extends DurableObject {
   }
 
   /** Time travel over the instance's history, replayed here with this Worker's code; nothing is committed. */
+  /** The current execution's history as stored (epoch-ms times, JSON-text payloads). */
+  async getHistory(instanceId: string): Promise<RpcResult<HistoryEvent[]>> {
+    this.bind(instanceId);
+    return capture(() => this.client.getHistory(instanceId));
+  }
+
   async timeTravel(instanceId: string): Promise<RpcResult<TimeTravel>> {
     this.bind(instanceId);
     return capture(() => this.client.timeTravel(instanceId));

@@ -10,6 +10,7 @@ import { openApiDocument } from "./openapi.ts";
 import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions } from "./options.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
+import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerOrchestratorRoutes } from "./routes/orchestrators.ts";
 import { registerStreamRoutes } from "./routes/stream.ts";
 import { registerTravelRoutes } from "./routes/travel.ts";
@@ -46,6 +47,7 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   });
   // Before the instance routes, which would take `/instances/import` for an instance id.
   registerTravelRoutes(app, deps);
+  registerHistoryRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerOperationRoutes(app, deps);

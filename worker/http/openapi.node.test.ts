@@ -88,6 +88,7 @@ const EVERY_ROUTE = [
       ["POST", `${BASE}/instances/k/export`],
       ["POST", `${BASE}/instances/import`],
       ["GET", `${BASE}/instances/k/timetravel`],
+  ["GET", `${BASE}/instances/k/history`],
       ["GET", `${BASE}/openapi.json`],
       ["GET", "/api/OrchestratorFunction_HttpStart"],
       ["POST", "/api/OrchestratorFunction_HttpStart"],
@@ -117,6 +118,7 @@ describe("the OpenAPI document", () => {
         `POST ${BASE}/instances/{instanceId}/export`,
         `POST ${BASE}/instances/import`,
         `GET ${BASE}/instances/{instanceId}/timetravel`,
+        `GET ${BASE}/instances/{instanceId}/history`,
         `GET ${BASE}/stream/instances/{instanceId}`,
         `GET ${BASE}/openapi.json`,
         "GET /api/OrchestratorFunction_HttpStart",
@@ -125,7 +127,7 @@ describe("the OpenAPI document", () => {
         "POST /api/orchestrators/{functionName}/{instanceId}",
       ]),
     );
-    expect(operations).toHaveLength(22);
+    expect(operations).toHaveLength(23);
   });
 
   it("follows the app's base path and starters", async () => {
@@ -258,6 +260,9 @@ describe("the OpenAPI document", () => {
     await send("GET", `${BASE}/instances/fan/timetravel`); // 200
     await send("GET", `${BASE}/instances/nobody/timetravel`); // 404
     await send("GET", `${BASE}/instances/${"x".repeat(300)}/timetravel`); // 400
+    await send("GET", `${BASE}/instances/fan/history`); // 200
+    await send("GET", `${BASE}/instances/nobody/history`); // 404
+    await send("GET", `${BASE}/instances/${"x".repeat(300)}/history`); // 400
     await send("GET", `${BASE}/stream/instances/fan`); // 200: its status, then 'end' (it has finished)
     await send("GET", `${BASE}/stream/instances/nobody`); // 404
     await send("GET", `${BASE}/stream/instances/${"x".repeat(300)}`); // 400

@@ -285,6 +285,20 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
     },
     {
       method: "get",
+      path: `${base}/instances/{instanceId}/history`,
+      operationId: "getHistory",
+      summary: "The current execution's history as stored: Durable Task event types, epoch-ms Timestamps, EventId and TaskScheduledId, JSON-text payloads, tasks still running included (the status route renders Durable Functions' shape instead).",
+      signed: false,
+      params: INSTANCE_PATH,
+      query: {},
+      replies: {
+        "200": reply("The events, in order.", { type: "object", required: ["instanceId", "events"], properties: { instanceId: { type: "string" }, events: { type: "array", items: { type: "object", required: ["EventType", "EventId", "Timestamp"] } } } }),
+        "400": reply("A bad instance id.", ERROR),
+        "404": reply("No such instance.", ERROR),
+      },
+    },
+    {
+      method: "get",
       path: `${base}/stream/instances/{instanceId}`,
       operationId: "streamInstance",
       summary: "The status of an instance, with its history, as server-sent events: 'status' whenever it changes, 'gone' when purged, 'end' once finished (then the stream closes). Reconnect with Last-Event-ID to resume.",
