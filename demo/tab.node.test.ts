@@ -12,6 +12,8 @@ import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { actionState, confirmedAction, openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
+import { decisionText, pendingText } from "./src/time-travel-view.ts";
+import type { TabHost } from "./src/tab-host.ts";
 
 const available = chromiumAvailable();
 
@@ -539,6 +541,76 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       expect(await page.getByLabel("On the edge").isChecked()).toBe(true);
       await page.locator(".notice-error").waitFor();
       expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("steps through an instance's time travel, showing the frames the tab's client computes", async () => {
+    const { page, context, errors } = await open();
+    try {
+      await page.getByLabel("Timeout (s)").fill("120");
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.getByRole("button", { name: "Approve", exact: true }).click({ timeout: 15_000 });
+      await waitForStatus(page, "Completed");
+      const id = await openInstanceId(page);
+      type Frames = Awaited<ReturnType<NonNullable<TabHost["client"]["timeTravel"]>>>["frames"];
+      const frames = await page.evaluate(
+        (id) => (window as unknown as { durableEdgeDemo: { client: { timeTravel(id: string): Promise<{ frames: unknown }> } } }).durableEdgeDemo.client.timeTravel(id).then((t) => t.frames),
+        id,
+      ) as Frames;
+      expect(frames.length).toBeGreaterThan(4);
+      const expected = (i: number) => {
+        const f = frames[i]!;
+        return { index: String(i), event: `#${i} ${f.eventType} at ${new Date(f.timestamp).toISOString()}`, status: f.status, pending: f.pending.map(pendingText), customStatus: f.customStatus, logs: String(f.logCount), decision: decisionText(f) };
+      };
+      const shown = async () => {
+        const frame = page.locator(".tt-frame");
+        const field = (name: string) => frame.locator(`[data-tt="${name}"]`);
+        return {
+          index: await frame.locator("dl").getAttribute("data-event-index"),
+          event: await field("event").textContent(),
+          status: await field("status").textContent(),
+          pending: await field("pending").locator("li").allTextContents(),
+          customStatus: JSON.parse((await field("custom-status").locator(".json-view").getAttribute("data-json")) ?? "undefined"),
+          logs: await field("logs").textContent(),
+          decision: await field("decision").textContent(),
+        };
+      };
+      await page.getByRole("button", { name: "Time travel", exact: true }).click();
+      const slider = page.getByLabel("Event", { exact: true });
+      await slider.waitFor();
+      expect(await shown()).toEqual(expected(0));
+      expect(await page.getByRole("button", { name: "Back", exact: true }).getAttribute("aria-disabled")).toBe("true");
+      const forward = page.getByRole("button", { name: "Forward", exact: true });
+      await forward.click();
+      await forward.click();
+      expect(await shown()).toEqual(expected(2));
+      await page.getByRole("button", { name: "Back", exact: true }).click();
+      expect(await shown()).toEqual(expected(1));
+      // From the keyboard: the slider moves by one with the arrows, to the ends with Home / End.
+      const waiting = frames.findIndex((f) => f.pending.length > 1 && f.customStatus !== null);
+      expect(waiting).toBeGreaterThan(0);
+      await slider.focus();
+      await page.keyboard.press("Home");
+      for (let i = 0; i < waiting; i++) await page.keyboard.press("ArrowRight");
+      expect(await shown()).toEqual(expected(waiting));
+      await page.keyboard.press("End");
+      expect(await shown()).toEqual(expected(frames.length - 1));
+      expect((await shown()).status).toBe("Completed");
+      expect(await forward.getAttribute("aria-disabled")).toBe("true");
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await page.locator(".time-travel").scrollIntoViewIfNeeded();
+      await screenshot(page, "tab-time-travel", { fullPage: false });
+      // A copy imported from its exported document says where it came from.
+      const copy = await page.evaluate(async (id) => {
+        const { client } = (window as unknown as { durableEdgeDemo: { client: { exportInstance(id: string, o: object): Promise<unknown>; importInstance(d: unknown, o: object): Promise<string> } } }).durableEdgeDemo;
+        return client.importInstance(await client.exportInstance(id, { source: "browser:durable-edge-demo" }), { instanceId: `${id}-copy`, allowCopy: true });
+      }, id);
+      await page.evaluate((copy) => (location.hash = `#/tab/${copy}`), copy);
+      await page.locator(".instance-id", { hasText: copy }).waitFor();
+      expect(await page.locator("#instance-detail .origin").textContent()).toMatch(/^Came from browser:durable-edge-demo \(exported .* UTC, imported .* UTC\)\.$/);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -3,9 +3,9 @@
  * runtime (a client plus change notifications) or the Worker's HTTP API. One interface, two
  * implementations (`local-backend.ts`, `http-backend.ts`).
  */
-import type { OrchestrationStatus, RuntimeStatus } from "../../src/index.ts";
+import type { OrchestrationStatus, RuntimeStatus, TimeTravel, TimeTravelFrame } from "../../src/index.ts";
 
-export type { OrchestrationStatus, RuntimeStatus };
+export type { OrchestrationStatus, RuntimeStatus, TimeTravel, TimeTravelFrame };
 
 export type Side = "tab" | "edge";
 
@@ -40,6 +40,11 @@ export interface Backend {
   restart(instanceId: string): Promise<string>;
   /** Deletes a finished instance and its history; resolves with how many were deleted. */
   purge(instanceId: string): Promise<number>;
+  /**
+   * The instance right after each event of its history, computed where its code is by running the
+   * real orchestrator over the history (the tab's client, or the Worker's `…/timetravel` route).
+   */
+  timeTravel(instanceId: string): Promise<TimeTravel>;
   /**
    * Pushes one instance's status as it changes (the Worker's stream route), if this backend can;
    * `status` events replace polling it, `gone` means it was purged or never existed, `unavailable`

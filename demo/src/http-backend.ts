@@ -3,9 +3,10 @@
  * (`/runtime/webhooks/durabletask`, starter `POST /api/orchestrators/:name`). Live updates by
  * polling while the page is visible; after a 401 the polling waits until a different key is given.
  * The open instance is watched through the stream route (`GET {base}/stream/instances/{id}`,
- * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect.
+ * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect. Time travel
+ * reads `GET {base}/instances/{id}/timetravel` (the frames, replayed with the Worker's code).
  */
-import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus, type WatchEvent } from "./backend.ts";
+import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
 import { readSse } from "./sse.ts";
 
 export interface HttpBackendOptions {
@@ -102,6 +103,10 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       const response = await send("DELETE", instanceUrl(id));
       const body = (await response.json()) as { instancesDeleted?: unknown };
       return typeof body.instancesDeleted === "number" ? body.instancesDeleted : 0;
+    },
+    async timeTravel(id) {
+      const response = await send("GET", instanceUrl(id, "timetravel"));
+      return (await response.json()) as TimeTravel;
     },
     watch(id, listener) {
       const abort = new AbortController();

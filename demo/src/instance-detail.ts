@@ -1,6 +1,7 @@
 /**
  * @module instance-detail — one instance: status, input, output, custom status, the sample's own
- * widget, its history timeline, and the management actions (raise an event, terminate, suspend,
+ * widget, where it came from or went (`origin.ts`), its history timeline, time travel through it
+ * (`time-travel-view.ts`), and the management actions (raise an event, terminate, suspend,
  * resume, rewind, restart, purge).
  */
 import { ACTIONS, isFinished, whyNot, type ActionName } from "./action-rules.ts";
@@ -13,9 +14,11 @@ import { renderRelations } from "./relations-view.ts";
 import { toTimeline } from "./timeline.ts";
 import { jsonText, renderJson } from "./json-view.ts";
 import type { Notices } from "./notices.ts";
+import { originLine } from "./origin.ts";
 import { countdownText, renderWidget } from "./sample-widgets.ts";
 import { statusBadge } from "./status-badge.ts";
 import { dateTimeWithZone } from "./time-format.ts";
+import { createTimeTravelPanel } from "./time-travel-view.ts";
 import { renderTimeline } from "./timeline-view.ts";
 
 export interface InstanceDetail {
@@ -179,13 +182,16 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     payloadError.textContent = "";
   });
 
+  // Outside the re-rendered parts: a live update never resets the event picked.
+  const travel = createTimeTravelPanel(options.notices);
   const body = h("div", { class: "detail-body" }, header, widget, facts,
     h("div", { class: "manage" }, actions, eventForm),
     h("section", { "aria-labelledby": "timeline-h" },
       h("div", { class: "history-head" }, h("h3", { id: "timeline-h" }, "History"), liveText,
         h("button", { type: "button", class: "secondary small", "data-key": "download", onclick: () => downloadHistory() }, "Download history (JSON)")),
       viewTools,
-      more, timeline));
+      more, timeline),
+    travel.element);
   const empty = h("p", { class: "empty" }, "Start a sample or open an instance from the list to see its status and history here.");
   replace(container, empty);
 
@@ -361,13 +367,16 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       replace(facts, h("p", {}, "There is no such instance on this side: it was purged, or it lives on the other side."));
       replace(timeline);
       more.hidden = true;
+      travel.element.hidden = true;
       setActions(null);
       return;
     }
+    travel.element.hidden = false;
     setActions(status.runtimeStatus);
     replace(header,
       h("h2", { id: "detail-h", tabindex: -1, "data-key": "detail-h" }, status.name, " ", statusBadge(status.runtimeStatus)),
-      h("p", { class: "mono instance-id" }, h("span", { class: "visually-hidden" }, "Instance ID: "), status.instanceId));
+      h("p", { class: "mono instance-id" }, h("span", { class: "visually-hidden" }, "Instance ID: "), status.instanceId),
+      originLine(status));
     replace(widget, renderWidget(status, { approve: () => void approve() }));
     replace(facts, h("dl", {},
       h("dt", {}, "Created"), h("dd", {}, h("time", { datetime: status.createdTime }, dateTimeWithZone(status.createdTime))),
@@ -397,6 +406,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       jsonViews.clear();
       openGroups.clear();
       growing = false;
+      travel.reset(b, id);
       // Nothing typed for one instance is sent to the next (a reason, an event, its payload).
       reason.value = "";
       eventName.value = "";

@@ -3,7 +3,7 @@
  * actions, its change notifications (which the browser host also relays from other tabs) for live
  * updates.
  */
-import { DurableError, type HistoryEvent, type OrchestrationClient } from "../../src/index.ts";
+import { DurableError, type HistoryEvent, type OrchestrationClient, type TimeTravel } from "../../src/index.ts";
 import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
 import { throttle } from "./throttle.ts";
@@ -11,7 +11,7 @@ import { throttle } from "./throttle.ts";
 /** What a host in the tab offers: `createRuntime(...)` and `createBrowserRuntime(...)` both fit. */
 export interface LocalHost {
   /** With `getHistory` (as `DurableClient` has), the timeline gets millisecond times and running tasks. */
-  readonly client: OrchestrationClient & { getHistory?(instanceId: string): Promise<HistoryEvent[]> };
+  readonly client: OrchestrationClient & { getHistory?(instanceId: string): Promise<HistoryEvent[]>; timeTravel?(instanceId: string): Promise<TimeTravel> };
   onChange(listener: () => void): () => void;
 }
 
@@ -30,6 +30,11 @@ export function createLocalBackend(host: LocalHost): Backend {
     rewind: (id, reason) => call(() => client.rewind(id, reason)),
     restart: (id) => call(() => client.restart(id, { restartWithNewInstanceId: true })),
     purge: (id) => call(async () => (await client.purge(id)).instancesDeleted),
+    timeTravel: (id) =>
+      call(async () => {
+        if (!client.timeTravel) throw new BackendError("NotImplemented", "This tab's client cannot replay instances.");
+        return client.timeTravel(id);
+      }),
     subscribe(listener) {
       const notify = throttle(listener, 150);
       const off = host.onChange(() => notify());

@@ -95,6 +95,8 @@ async function backendFor(side: Side): Promise<Backend> {
     if (!tabHost) {
       const host = openTabHost();
       tabHost = host;
+      // The tab's client, for the browser console and the page's tests (e.g. `durableEdgeDemo.client.timeTravel(id)`).
+      (window as unknown as { durableEdgeDemo?: { client: TabHost["client"] } }).durableEdgeDemo = { client: host.client };
       host.onLeaderChange(() => void describeSide());
       host.onError((error) => notices.error("The store in this tab stopped", error));
       // Leaving the page hands the work to another tab at once; coming back from the
