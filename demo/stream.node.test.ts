@@ -50,18 +50,21 @@ describe.skipIf(!available)("demo page watching an instance through its stream (
       await page.locator(".live-mode", { hasText: "Live" }).waitFor({ timeout: 10_000 });
       const live = requests.length;
 
-      // The group of squares grows step by step while the instance runs.
-      const title = page.locator(".gantt .g-group .g-title");
+      // The group of squares shows all 200 (the stream carries the stored history, running tasks
+      // included), and its done count grows step by step while the instance runs.
+      const counts = page.locator(".gantt .g-group .g-counts");
       const seen = new Set<string>();
-      const count = async () => {
-        const text = (await title.textContent({ timeout: 200 }).catch(() => null)) ?? "";
+      const done = async () => {
+        const text = (await counts.textContent({ timeout: 200 }).catch(() => null)) ?? "";
         if (text) seen.add(text);
         return text;
       };
-      await pollUntil(count, (t) => t === "Square × 200", 30_000, "every square completed");
-      const counts = [...seen].map((t) => Number(/× (\d+)/.exec(t)?.[1] ?? 0));
-      expect(counts.length).toBeGreaterThanOrEqual(3);
-      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      await pollUntil(done, (t) => t.startsWith("200 done") && !t.includes("running"), 30_000, "every square completed");
+      expect(await page.locator(".gantt .g-group .g-title").textContent()).toBe("Square × 200");
+      const doneCounts = [...seen].map((t) => Number(/^(\d+) done/.exec(t)?.[1] ?? 0));
+      expect(doneCounts.length).toBeGreaterThanOrEqual(3);
+      expect(doneCounts).toEqual([...doneCounts].sort((a, b) => a - b));
+      expect([...seen].some((t) => t.includes("running"))).toBe(true); // bars of running squares were shown
       await waitForStatus(page, "Completed", 15_000);
       expect(await outputOf(page)).toEqual({ count: 200, sum: 2_686_700 });
       await screenshot(page, "stream-fan-out-200");

@@ -7,6 +7,8 @@
  * reads `GET {base}/instances/{id}/timetravel` (the frames, replayed with the Worker's code).
  */
 import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
+import { toDetailedHistory } from "./detailed-history.ts";
+import type { HistoryEvent } from "../../src/index.ts";
 import { readSse } from "./sse.ts";
 
 export interface HttpBackendOptions {
@@ -78,7 +80,17 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
         if (error instanceof BackendError && error.status === 404) return undefined;
         throw error;
       }
-      return (await response.json()) as OrchestrationStatus;
+      const status = (await response.json()) as OrchestrationStatus;
+      if (status.runtimeStatus === "Pending") return status;
+      // The stored history, where the Worker serves it: millisecond times, task ids and running
+      // tasks, as the tab shows them. A Worker without the route keeps the status's rendering.
+      try {
+        const history = (await (await send("GET", instanceUrl(id, "history"))).json()) as { events?: HistoryEvent[] };
+        if (Array.isArray(history.events)) status.historyEvents = toDetailedHistory(history.events);
+      } catch (error) {
+        if (!(error instanceof BackendError) || (error.status !== 404 && error.status !== 405 && error.status !== 501)) throw error;
+      }
+      return status;
     },
     async raiseEvent(id, name, data) {
       await send("POST", instanceUrl(id, `raiseEvent/${encodeURIComponent(name)}`), data ?? null);
@@ -138,7 +150,9 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
             await readSse(response.body, (e) => {
               if (e.event === "status") {
                 lastId = e.id ?? lastId;
-                emit({ type: "status", status: JSON.parse(e.data) as OrchestrationStatus });
+                const { events, ...status } = JSON.parse(e.data) as OrchestrationStatus & { events?: HistoryEvent[] };
+                if (Array.isArray(events)) status.historyEvents = toDetailedHistory(events);
+                emit({ type: "status", status });
               } else if (e.event === "gone") {
                 finished = true;
                 emit({ type: "gone" });

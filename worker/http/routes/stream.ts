@@ -3,8 +3,9 @@
  * its history, as server-sent events (Hono's `streamSSE`), for dashboards that watch a run.
  *
  * Events: `status` (data: the status payload with `historyEvents` and results, as
- * `GET /instances/{id}?showHistory=true&showHistoryOutput=true` answers it; `id`: a version of that
- * state), sent whenever the state changes; `gone` when the instance was purged mid-stream; `end`
+ * `GET /instances/{id}?showHistory=true&showHistoryOutput=true` answers it, plus `events`, the
+ * stored history as `GET /instances/{id}/history` answers it, when the client can read it; `id`: a
+ * version of that state), sent whenever the state changes; `gone` when the instance was purged mid-stream; `end`
  * once it finished (the stream then closes). A stream lasts at most `maxMs`, then closes; the
  * client reconnects with `Last-Event-ID` and gets a `status` only if the state moved on since that
  * version (resume). An unknown id answers 404 before any stream starts, so a client knows to stop.
@@ -20,7 +21,7 @@
  */
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { DurableError, type OrchestrationStatus } from "../../../src/index.ts";
+import { DurableError, type HistoryEvent, type OrchestrationStatus } from "../../../src/index.ts";
 import { authorize } from "../access.ts";
 import type { Deps } from "../options.ts";
 import { resource } from "../routing.ts";
@@ -50,7 +51,20 @@ export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRoute
         async function streamInstance(c: Context) {
           const { instanceId } = valid<{ instanceId: string }>(c, "param") as { instanceId: string };
           const client = await deps.client(c);
-          const first = await client.getStatus(instanceId, SHOW);
+          // With a client that reads stored histories, each status also carries them (`events`):
+          // millisecond times, task ids and running tasks, which the Durable Functions rendering lacks.
+          const raw = client as typeof client & Partial<RawHistory>;
+          const read = async (): Promise<StreamedStatus | undefined> => {
+            const status = await client.getStatus(instanceId, SHOW);
+            if (!status || typeof raw.getHistory !== "function") return status;
+            try {
+              return { ...status, events: await raw.getHistory(instanceId) };
+            } catch (error) {
+              if (DurableError.is(error, "InstanceNotFound")) return undefined; // purged between the two reads
+              throw error;
+            }
+          };
+          const first = await read();
           if (!first) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
           const resumeFrom = c.req.header("last-event-id")?.trim() || null;
           c.header("cache-control", "no-store");
@@ -61,7 +75,7 @@ export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRoute
             });
             const deadline = Date.now() + maxMs;
             let sent = resumeFrom;
-            let status: OrchestrationStatus | undefined = first;
+            let status: StreamedStatus | undefined = first;
             while (open) {
               if (!status) {
                 await stream.writeSSE({ event: "gone", data: JSON.stringify({ instanceId }) });
@@ -79,7 +93,7 @@ export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRoute
               if (Date.now() >= deadline) break;
               await stream.sleep(pollMs);
               if (!open) break;
-              status = await client.getStatus(instanceId, SHOW);
+              status = await read();
             }
           });
         },
@@ -89,9 +103,13 @@ export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRoute
   );
 }
 
+/** What the stream sends: the status, and the stored events when the client can read them. */
+type StreamedStatus = OrchestrationStatus & { events?: HistoryEvent[] };
+type RawHistory = { getHistory(instanceId: string): Promise<HistoryEvent[]> };
+
 /** A short version of what a watcher sees: status, last update, history length and a hash of the custom status and output. */
-export function versionOf(status: OrchestrationStatus): string {
-  const text = JSON.stringify([status.runtimeStatus, status.lastUpdatedTime, status.historyEvents?.length ?? 0, status.customStatus ?? null, status.output ?? null]);
+export function versionOf(status: StreamedStatus): string {
+  const text = JSON.stringify([status.runtimeStatus, status.lastUpdatedTime, status.events?.length ?? status.historyEvents?.length ?? 0, status.customStatus ?? null, status.output ?? null]);
   let hash = 5381;
   for (let i = 0; i < text.length; i++) hash = ((hash << 5) + hash + text.charCodeAt(i)) | 0;
   return `${status.historyEvents?.length ?? 0}-${(hash >>> 0).toString(36)}`;
