@@ -3,9 +3,10 @@
  * fan-out folded into one group with its distribution, retries on one row, a running task ending
  * at "now", stable order by task id, and the precision each rendering has.
  */
-import { activity, createRuntime, ManualClock, orchestrator, RetryOptions, Task, toHistoryEvents, type Runtime } from "../src/index.ts";
+import { activity, createRuntime, ManualClock, orchestrator, Task, toHistoryEvents, type Runtime } from "../src/index.ts";
 import { createMemoryStore } from "../adapters/memory/index.ts";
 import { afterEach, describe, expect, it } from "vitest";
+import { fixtureActivities, release, resetAttempts, retrying, waiting } from "./history-fixtures.ts";
 import { toDetailedHistory } from "./src/detailed-history.ts";
 import { axisTicks, histogram, preciseDuration, quantile, toGantt, type GanttGroup, type GanttRow } from "./src/gantt.ts";
 
@@ -20,19 +21,6 @@ const fan = orchestrator("Fan", function* (ctx) {
   const all = yield* Task.all(Array.from({ length: n }, (_, i) => ctx.callActivity(slow, i + 1)));
   return first + all.reduce((a, b) => a + b, 0);
 });
-let attempts = 0;
-const flaky = activity("Flaky", () => {
-  if (++attempts < 3) throw new Error(`boom ${attempts}`);
-  return "ok";
-});
-const retrying = orchestrator("Retrying", function* (ctx) {
-  return yield* ctx.callActivityWithRetry(flaky, new RetryOptions(1000, 5));
-});
-let release: () => void = () => {};
-const hanging = activity("Hanging", () => new Promise<string>((resolve) => (release = () => resolve("done"))));
-const waiting = orchestrator("Waiting", function* (ctx) {
-  return yield* ctx.callActivity(hanging, "x");
-});
 
 const runtimes: Runtime[] = [];
 function runtime(): Runtime {
@@ -40,14 +28,14 @@ function runtime(): Runtime {
     store: createMemoryStore(),
     clock,
     orchestrators: [fan, retrying, waiting],
-    activities: [slow, flaky, hanging],
+    activities: [slow, ...fixtureActivities],
     logger: { debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
   });
   runtimes.push(r);
   return r;
 }
 afterEach(async () => {
-  attempts = 0;
+  resetAttempts();
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
 });
 

@@ -3,27 +3,14 @@
  * memory store with a manual clock, rendered both as the status API shows them (second precision,
  * completed tasks only) and as the tab's detailed history (milliseconds, tasks still running).
  */
-import { activity, createRuntime, ManualClock, orchestrator, RetryOptions, toHistoryEvents, type Runtime } from "../src/index.ts";
+import { createRuntime, ManualClock, orchestrator, RetryOptions, toHistoryEvents, type Runtime } from "../src/index.ts";
 import { createMemoryStore } from "../adapters/memory/index.ts";
 import { samples } from "../examples/index.ts";
 import { afterEach, describe, expect, it } from "vitest";
+import { fixtureActivities, flaky, release, resetAttempts, retrying, waiting } from "./history-fixtures.ts";
 import { toDetailedHistory } from "./src/detailed-history.ts";
 import { formatDuration, toTimeline } from "./src/timeline.ts";
 
-let attempts = 0;
-const flaky = activity("Flaky", () => {
-  attempts++;
-  if (attempts < 3) throw new Error(`boom ${attempts}`);
-  return "ok";
-});
-const retrying = orchestrator("Retrying", function* (ctx) {
-  return yield* ctx.callActivityWithRetry(flaky, new RetryOptions(1000, 5));
-});
-let release: () => void = () => {};
-const hanging = activity("Hanging", () => new Promise<string>((resolve) => (release = () => resolve("done"))));
-const waiting = orchestrator("Waiting", function* (ctx) {
-  return yield* ctx.callActivity(hanging, "x");
-});
 
 const runtimes: Runtime[] = [];
 function runtime(clock: ManualClock): Runtime {
@@ -31,14 +18,14 @@ function runtime(clock: ManualClock): Runtime {
     store: createMemoryStore(),
     clock,
     orchestrators: [...samples.orchestrators, retrying, waiting],
-    activities: [...samples.activities, flaky, hanging],
+    activities: [...samples.activities, ...fixtureActivities],
     logger: { debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
   });
   runtimes.push(r);
   return r;
 }
 afterEach(async () => {
-  attempts = 0;
+  resetAttempts();
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
 });
 
