@@ -24,6 +24,20 @@ import { encodeContinuationToken, toInstanceQuery, toPurgeQuery, type ListFilter
 import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus } from "./status.ts";
 import { toStatus, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
 import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
+import type { EntityRef } from "./context.ts";
+import type { EntityOperations, OperationArgs, OperationName, UntypedOperations } from "./entities/entity-definition.ts";
+import { isEntityInstanceId, type EntityIdLike } from "./entities/entity-id.ts";
+import {
+  StoreEntityClient,
+  type CleanEntityStorageOptions,
+  type CleanEntityStorageResult,
+  type EntityClient,
+  type EntityMetadata,
+  type EntityPage,
+  type EntityQuery,
+  type EntityStateResponse,
+  type SignalEntityOptions,
+} from "./entities/entity-client.ts";
 
 export interface StartOptions<I = unknown> {
   /** Default: a new random id (32 hex digits). */
@@ -134,15 +148,48 @@ export interface OrchestrationClient {
   waitForCompletion(instanceId: string, options?: WaitOptions): Promise<OrchestrationStatus>;
 }
 
-export class DurableClient implements OrchestrationClient, InstanceTravel {
+export class DurableClient implements OrchestrationClient, InstanceTravel, EntityClient {
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly entities: StoreEntityClient;
 
   private readonly options: ClientOptions;
   constructor(options: ClientOptions) {
     this.options = options;
     this.store = options.store;
     this.clock = options.clock;
+    this.entities = new StoreEntityClient(options.store, options.clock, options.onWrite);
+  }
+
+  // --- entities ---
+
+  /** Sends an operation to an entity (one-way; `{ at }` schedules it). Entities exist once something is sent to them. */
+  signalEntity<Ops extends EntityOperations = UntypedOperations, K extends OperationName<Ops> = OperationName<Ops>>(
+    entity: EntityRef<Ops>,
+    operation: K,
+    ...args: [...OperationArgs<Ops, K>, options?: SignalEntityOptions]
+  ): Promise<void> {
+    return this.entities.signalEntity(entity, operation, ...(args as unknown[]));
+  }
+
+  /** The entity's state: `{ entityExists: false }` when it has none. */
+  readEntityState<T = unknown>(entity: EntityIdLike): Promise<EntityStateResponse<T>> {
+    return this.entities.readEntityState<T>(entity);
+  }
+
+  /** What is known of one entity (last operation, lock holder, queued requests, state), or undefined. */
+  getEntity<T = unknown>(entity: EntityIdLike, options?: { includeState?: boolean | undefined }): Promise<EntityMetadata<T> | undefined> {
+    return this.entities.getEntity<T>(entity, options);
+  }
+
+  /** Entities by name, last-operation time, page by page. */
+  listEntities(query?: EntityQuery): Promise<EntityPage> {
+    return this.entities.listEntities(query);
+  }
+
+  /** Removes empty entities and releases locks whose orchestration is gone. */
+  cleanEntityStorage(options?: CleanEntityStorageOptions): Promise<CleanEntityStorageResult> {
+    return this.entities.cleanEntityStorage(options);
   }
 
   /** Starts an orchestration and returns its instance id. */
@@ -196,6 +243,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel {
 
   /** The instance's status, or undefined when there is no such instance. */
   async getStatus(instanceId: string, options: StatusOptions = {}): Promise<OrchestrationStatus | undefined> {
+    refuseEntity(instanceId);
     const row = await this.store.getInstance(instanceId);
     if (!row) return undefined;
     const history = options.showHistory && row.runtimeStatus !== "Pending" ? await this.store.getHistory(instanceId) : undefined;
@@ -449,6 +497,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel {
     if (typeof instanceId !== "string" || instanceId === "") {
       throw new DurableError("InvalidInstanceId", "An instance ID is required.");
     }
+    refuseEntity(instanceId);
     const row = await this.store.getInstance(instanceId);
     if (!row) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
     return row;
@@ -471,5 +520,15 @@ export class DurableClient implements OrchestrationClient, InstanceTravel {
       { id: `${row.instanceId}|client|${newInstanceId()}`, instanceId: row.instanceId, executionId: null, visibleAt: event.Timestamp, event },
     ]);
     this.options.onWrite?.();
+  }
+}
+
+/** Orchestration operations on an entity's instance id are refused, saying what to use instead. */
+function refuseEntity(instanceId: string): void {
+  if (typeof instanceId === "string" && isEntityInstanceId(instanceId)) {
+    throw new DurableError(
+      "InvalidInstanceId",
+      `'${instanceId}' is an entity's ID, not an orchestration's: use signalEntity, readEntityState or getEntity (HTTP: …/entities/{name}/{key}).`,
+    );
   }
 }

@@ -2,6 +2,12 @@
 import type { ActivityDefinition, OrchestratorDefinition } from "./definitions.ts";
 import type { RetryPolicy } from "./retry.ts";
 import type { ExternalEventTask, Task, TimerTask } from "./task.ts";
+import type { EntityOperations, OperationArgs, OperationName, OperationResult, SignalOptions, UntypedOperations } from "./entities/entity-definition.ts";
+import type { EntityId } from "./entities/entity-id.ts";
+import type { EntityLock } from "./entities/orchestration-entities.ts";
+
+/** An entity to address: an `EntityId` (typed when made with `entityId(definition, key)`), `{ name, key }`, or `"@name@key"`. */
+export type EntityRef<Ops extends EntityOperations> = EntityId<Ops> | { readonly name: string; readonly key: string; readonly __operations?: Ops } | string;
 
 export interface ReplaySafeLogger {
   debug(...args: unknown[]): void;
@@ -100,6 +106,38 @@ export interface OrchestrationContext<TInput = unknown> {
 
   callSubOrchestratorWithRetry<I, O>(orchestrator: OrchestratorDefinition<I, O>, retry: RetryPolicy, input?: I, instanceId?: string, version?: string): Task<O>;
   callSubOrchestratorWithRetry<O = unknown>(name: string, retry: RetryPolicy, input?: unknown, instanceId?: string, version?: string): Task<O>;
+
+  /**
+   * Calls an entity's operation and waits for its result (a failed operation fails the task with a
+   * `TaskFailedError`). Typed by the entity when the ID is: `ctx.callEntity(entityId(counter, "a"), "add", 1)`.
+   * Inside a critical section, only the locked entities may be called, one call per entity at a time.
+   */
+  callEntity<Ops extends EntityOperations = UntypedOperations, K extends OperationName<Ops> = OperationName<Ops>>(
+    entity: EntityRef<Ops>,
+    operation: K,
+    ...args: OperationArgs<Ops, K>
+  ): Task<OperationResult<Ops, K>>;
+
+  /**
+   * Sends an operation to an entity without waiting (one-way), optionally at a later time
+   * (`{ at }`). Inside a critical section, only to entities it does not lock.
+   */
+  signalEntity<Ops extends EntityOperations = UntypedOperations, K extends OperationName<Ops> = OperationName<Ops>>(
+    entity: EntityRef<Ops>,
+    operation: K,
+    ...args: [...OperationArgs<Ops, K>, options?: SignalOptions]
+  ): void;
+
+  /**
+   * Enters a critical section: locks the entities (all of them, in one global order, so two
+   * sections never deadlock) and completes once they are all held. Until `lock.release()` (or the
+   * end of the orchestration, however it ends) no one else's operations run on them. No nesting,
+   * no sub-orchestrations inside; `callEntity` only on the locked entities.
+   */
+  lockEntities(...entities: EntityRef<any>[]): Task<EntityLock>;
+
+  /** Whether this orchestration holds a critical section's locks. */
+  isInCriticalSection(): boolean;
 
   /** A durable timer. Timers still pending when the orchestrator finishes are cancelled, not waited for. */
   createTimer(fireAt: Date | number): TimerTask;

@@ -1,6 +1,7 @@
 /** @module definitions — orchestrators and activities, registered by explicit name (never `fn.name`). */
 import type { OrchestrationContext } from "./context.ts";
 import type { Task } from "./task.ts";
+import type { EntityDefinition } from "./entities/entity-definition.ts";
 
 /** What an activity receives besides its input. */
 export interface ActivityContext {
@@ -69,10 +70,30 @@ function assertName(name: string, what: string): void {
 export class Registry {
   private readonly orchestrators = new Map<string, OrchestratorDefinition>();
   private readonly activities = new Map<string, ActivityDefinition>();
+  private readonly entities = new Map<string, EntityDefinition<any>>();
 
-  constructor(orchestrators: readonly OrchestratorDefinition[] = [], activities: readonly ActivityDefinition[] = []) {
+  constructor(orchestrators: readonly OrchestratorDefinition[] = [], activities: readonly ActivityDefinition[] = [], entities: readonly EntityDefinition<any>[] = []) {
     for (const o of orchestrators) this.addOrchestrator(o);
     for (const a of activities) this.addActivity(a);
+    for (const e of entities) this.addEntity(e);
+  }
+
+  addEntity(definition: EntityDefinition<any>): void {
+    if (!definition || definition.kind !== "entity") throw new TypeError(`createRuntime({ entities }) takes definitions made with entity(name, handler); got ${typeof definition}.`);
+    const key = definition.name.toLowerCase();
+    const existing = this.entities.get(key);
+    if (existing && (existing.fn ?? existing.entityClass) !== (definition.fn ?? definition.entityClass)) {
+      throw new TypeError(`Two different entities are registered under the name '${definition.name}'; names must be unique (they match case-insensitively).`);
+    }
+    this.entities.set(key, definition);
+  }
+
+  entity(name: string): EntityDefinition<any> | undefined {
+    return this.entities.get(name.toLowerCase());
+  }
+
+  entityNames(): string[] {
+    return [...this.entities.values()].map((e) => e.name);
   }
 
   addOrchestrator(definition: OrchestratorDefinition): void {

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   "InvalidState",
   "UnknownOrchestrator",
   "UnknownActivity",
+  "UnknownEntity",
+  "LockingRulesViolation",
   "Nondeterminism",
   "CustomStatusTooLarge",
   "PayloadTooLarge",

@@ -28,6 +28,10 @@ import { fromJson, toJson, type Json } from "./json.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { nextRetryDelay, validateRetryPolicy, type RetryPolicy } from "./retry.ts";
 import { CompletableTask, ExternalEventTask, Task, TimerTask } from "./task.ts";
+import type { SignalOptions } from "./entities/entity-definition.ts";
+import type { EntityIdLike } from "./entities/entity-id.ts";
+import { OrchestrationEntities, type EntityLock, type SendEntityMessage } from "./entities/orchestration-entities.ts";
+import type { InboxMessage } from "./store.ts";
 
 /** The name of the built-in activity behind `callHttp`. */
 export const HTTP_ACTIVITY = "BuiltIn::HttpActivity";
@@ -39,7 +43,8 @@ const NO_ACTIONS: readonly Action[] = Object.freeze([]);
 export type Action =
   | { kind: "ScheduleTask"; id: number; name: string; input: Json; local: boolean }
   | { kind: "CreateSubOrchestration"; id: number; name: string; instanceId: string; input: Json; version: string | null }
-  | { kind: "CreateTimer"; id: number; fireAt: number; canceled: boolean };
+  | { kind: "CreateTimer"; id: number; fireAt: number; canceled: boolean }
+  | SendEntityMessage;
 
 export type Outcome =
   | { kind: "completed"; output: Json }
@@ -76,6 +81,7 @@ const DESCRIBE: Record<Action["kind"], string> = {
   ScheduleTask: "an activity task",
   CreateSubOrchestration: "a sub-orchestration",
   CreateTimer: "a timer",
+  SendEvent: "a message to an entity",
 };
 
 /**
@@ -114,6 +120,8 @@ export class OrchestrationExecutor {
   private customStatusChanged = false;
 
   private logger: ReplaySafeLogger | null = null;
+  /** callEntity, signalEntity, lockEntities. */
+  private readonly entities: OrchestrationEntities;
 
   readonly instanceId: string;
   private readonly env: ExecutorEnvironment;
@@ -123,6 +131,20 @@ export class OrchestrationExecutor {
   ) {
     this.instanceId = instanceId;
     this.env = env;
+    const self = this;
+    this.entities = new OrchestrationEntities({
+      instanceId,
+      get executionId() {
+        return self.executionId;
+      },
+      get now() {
+        return self.now;
+      },
+      nextSequence: () => this.nextSequence(),
+      newGuid: () => this.newGuid(),
+      send: (action) => this.addAction(action),
+      continueIfUnblocked: () => this.continueIfUnblocked(),
+    });
   }
 
   /** A logger that stays silent while replaying, so each line is written once. */
@@ -214,7 +236,7 @@ export class OrchestrationExecutor {
       // History that goes on scheduling work after the code finished means the code changed.
       if (isSchedulingEvent(event)) {
         const named = event.EventType === "TimerCreated" ? null : event;
-        this.matchScheduled(event.EventId, SCHEDULING_KIND[event.EventType], named?.Name ?? null, named?.Input ?? null);
+        this.matchScheduled(event.EventId, SCHEDULING_KIND[event.EventType], named?.Name ?? null, named?.Input ?? null, event.EventType === "EventSent" ? event.InstanceId : undefined);
       }
       return;
     }
@@ -238,6 +260,9 @@ export class OrchestrationExecutor {
       case "TimerCreated":
         this.matchScheduled(event.EventId, "CreateTimer", null, null);
         return;
+      case "EventSent":
+        this.matchScheduled(event.EventId, "SendEvent", event.Name, event.Input, event.InstanceId);
+        return;
       case "TaskCompleted":
       case "SubOrchestrationInstanceCompleted":
         this.settle(event.TaskScheduledId, (t) => t.task.complete(fromJson(event.Result)));
@@ -250,7 +275,7 @@ export class OrchestrationExecutor {
         this.settle(event.TimerId, (t) => t.task.complete(undefined));
         return;
       case "EventRaised":
-        this.deliverEvent(event.Name, event.Input);
+        if (!this.entities.deliver(event.Name, event.Input)) this.deliverEvent(event.Name, event.Input);
         return;
       case "ExecutionSuspended":
         this.suspendedEvents ??= [];
@@ -263,7 +288,7 @@ export class OrchestrationExecutor {
       }
       default:
         // OrchestratorCompleted, ExecutionCompleted, ExecutionTerminated, ExecutionRewound,
-        // EventSent and GenericEvent carry nothing the orchestrator code observes.
+        // and GenericEvent carry nothing the orchestrator code observes.
         return;
     }
   }
@@ -300,6 +325,19 @@ export class OrchestrationExecutor {
     return ids;
   }
 
+  /**
+   * Releases of the critical section this execution still holds or requested, owed now that it
+   * ends (the step sends them with its commit). Empty when there is none.
+   */
+  releasesAtEnd(): InboxMessage[] {
+    return this.entities.releasesAtEnd();
+  }
+
+  /** Whether an `EventRaised` of this name would answer an entity request of this execution (not a user event). */
+  awaitsEntityResponse(name: string): boolean {
+    return this.entities.awaits(name);
+  }
+
   /** Events that arrived with no waiter (for `continueAsNew(…, { preserveUnprocessedEvents })`). */
   private unprocessedEvents(): { name: string; input: Json }[] {
     const out: { name: string; input: Json }[] = [];
@@ -334,6 +372,7 @@ export class OrchestrationExecutor {
   }
 
   callSubOrchestrator(orchestrator: OrchestratorDefinition | string, input?: unknown, instanceId?: string, version?: string): Task<any> {
+    this.entities.assertNotInCriticalSection("callSubOrchestrator");
     const name = nameOf(orchestrator);
     return this.scheduleSubOrchestration(name, toJson(input, `The input of sub-orchestration '${name}'`), instanceId, version);
   }
@@ -346,9 +385,26 @@ export class OrchestrationExecutor {
     version?: string,
   ): Task<any> {
     validateRetryPolicy(retry);
+    this.entities.assertNotInCriticalSection("callSubOrchestratorWithRetry");
     const name = nameOf(orchestrator);
     const json = toJson(input, `The input of sub-orchestration '${name}'`);
     return new RetryingTask(this, retry, () => this.scheduleSubOrchestration(name, json, instanceId, version));
+  }
+
+  callEntity(entity: EntityIdLike, operation: string, input?: unknown): Task<any> {
+    return this.entities.callEntity(entity, operation, input);
+  }
+
+  signalEntity(entity: EntityIdLike, operation: string, input?: unknown, options?: SignalOptions): void {
+    this.entities.signalEntity(entity, operation, input, options);
+  }
+
+  lockEntities(...entities: EntityIdLike[]): Task<EntityLock> {
+    return this.entities.lockEntities(entities);
+  }
+
+  isInCriticalSection(): boolean {
+    return this.entities.isInCriticalSection();
   }
 
   createTimer(fireAt: Date | number): TimerTask {
@@ -515,9 +571,12 @@ export class OrchestrationExecutor {
     }
   }
 
-  private matchScheduled(id: number, kind: Action["kind"], name: string | null, input: Json): void {
+  private matchScheduled(id: number, kind: Action["kind"], name: string | null, input: Json, target?: string): void {
     const action = this.pendingActions.get(id);
-    const previously = `A previous execution of this orchestration scheduled ${DESCRIBE[kind]} with sequence ID ${id}${name === null ? "" : ` and name '${name}'`}`;
+    const previously =
+      kind === "SendEvent"
+        ? `A previous execution of this orchestration sent ${describeEntityMessage(target, name, input)} with sequence ID ${id}`
+        : `A previous execution of this orchestration scheduled ${DESCRIBE[kind]} with sequence ID ${id}${name === null ? "" : ` and name '${name}'`}`;
     if (!action) {
       this.failNondeterministic(
         `${previously}, but the current replay execution hasn't (yet?) scheduled this task. Was a change made to the orchestrator code after this instance had already started running?`,
@@ -528,7 +587,12 @@ export class OrchestrationExecutor {
       this.failNondeterministic(`${previously}, but the current replay execution instead scheduled ${DESCRIBE[action.kind]} with that sequence ID.`);
       return;
     }
-    if (action.kind !== "CreateTimer" && name !== null) {
+    if (action.kind === "SendEvent") {
+      if (action.instanceId !== target || action.name !== name || action.input !== input) {
+        this.failNondeterministic(`${previously}, but the current replay execution instead sent ${describeEntityMessage(action.instanceId, action.name, action.input)}.`);
+        return;
+      }
+    } else if (action.kind !== "CreateTimer" && name !== null) {
       if (action.name.toLowerCase() !== name.toLowerCase()) {
         this.failNondeterministic(`${previously}, but the current replay execution instead scheduled '${action.name}' with that sequence ID.`);
         return;
@@ -702,6 +766,18 @@ class ExecutionContext implements OrchestrationContext<unknown> {
   createTimer(fireAt: Date | number): TimerTask {
     return this.#executor.createTimer(fireAt);
   }
+  callEntity(entity: EntityIdLike, operation: string, input?: unknown): Task<any> {
+    return this.#executor.callEntity(entity, operation, input);
+  }
+  signalEntity(entity: EntityIdLike, operation: string, ...args: unknown[]): void {
+    this.#executor.signalEntity(entity, operation, args[0], args[1] as SignalOptions | undefined);
+  }
+  lockEntities(...entities: EntityIdLike[]): Task<EntityLock> {
+    return this.#executor.lockEntities(...entities);
+  }
+  isInCriticalSection(): boolean {
+    return this.#executor.isInCriticalSection();
+  }
   waitForExternalEvent<T = unknown>(name: string, options?: WaitForEventOptions<T>): any {
     return this.#executor.waitForExternalEvent(name, options);
   }
@@ -823,7 +899,22 @@ const SCHEDULING_KIND = {
   TaskScheduled: "ScheduleTask",
   SubOrchestrationInstanceCreated: "CreateSubOrchestration",
   TimerCreated: "CreateTimer",
+  EventSent: "SendEvent",
 } as const;
+
+/** "operation 'add' (input 1) to entity '@counter@a'", from an entity message's request JSON. */
+function describeEntityMessage(target: string | undefined, name: string | null, input: Json): string {
+  let detail = name ?? "a message";
+  try {
+    const request = JSON.parse(input ?? "null") as { op?: unknown; input?: unknown; signal?: unknown } | null;
+    if (name === "release") detail = "a lock release";
+    else if (request && request.op === null) detail = "a lock request";
+    else if (request && typeof request.op === "string") detail = `${request.signal ? "signal" : "operation"} '${request.op}' (input ${typeof request.input === "string" ? request.input : "none"})`;
+  } catch {
+    // keep the plain name
+  }
+  return `${detail} to entity '${target ?? "?"}'`;
+}
 
 function isSchedulingEvent(event: HistoryEvent): event is Extract<HistoryEvent, { EventType: keyof typeof SCHEDULING_KIND }> {
   return event.EventType in SCHEDULING_KIND;

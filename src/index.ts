@@ -98,3 +98,19 @@ export {
 } from "./instance-document.ts";
 export { timeTravel, type TimeTravel, type TimeTravelFrame, type PendingTask, type LogLine, type Decision } from "./time-travel.ts";
 export { watchedContext, type WatchedCall } from "./watched-context.ts";
+export { entity, type EntityDefinition, type EntityContext, type EntityFunction, type EntityClass, type EntityOperations, type UntypedOperations, type OperationsOf, type OperationName, type OperationInput, type OperationResult, type OperationArgs, type SignalOptions } from "./entities/entity-definition.ts";
+export { EntityId, entityId, entityInstanceId, isEntityInstanceId, parseEntityInstanceId, toEntityId, validateEntityKey, validateEntityName, type EntityIdLike } from "./entities/entity-id.ts";
+export type { EntityLock } from "./entities/orchestration-entities.ts";
+export type { EntityRef } from "./context.ts";
+export {
+  StoreEntityClient,
+  type EntityClient,
+  type EntityMetadata,
+  type EntityPage,
+  type EntityQuery,
+  type EntityStateResponse,
+  type CleanEntityStorageOptions,
+  type CleanEntityStorageResult,
+  type SignalEntityOptions,
+} from "./entities/entity-client.ts";
+export { readEntityRecord, isIdleEntity, ENTITY_EXECUTION_ID, type EntityRecordState, type EntityLockHolder } from "./entities/entity-state.ts";

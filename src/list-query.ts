@@ -32,6 +32,9 @@ export function toInstanceQuery(filter: ListFilter): InstanceQuery {
   for (const s of filter.runtimeStatus ?? []) {
     if (!isRuntimeStatus(s)) throw new DurableError("InvalidArgument", `Unknown runtime status '${s}'. Use one of ${RUNTIME_STATUSES.join(", ")}.`);
   }
+  if (filter.instanceIdPrefix?.startsWith("@")) {
+    throw new DurableError("InvalidArgument", `Instance IDs starting with '@' are entities'; list them with listEntities (GET …/entities), not as orchestrations.`);
+  }
   return {
     runtimeStatus: filter.runtimeStatus && filter.runtimeStatus.length > 0 ? filter.runtimeStatus : undefined,
     createdFrom: toMs(filter.createdTimeFrom, "createdTimeFrom"),

@@ -295,7 +295,22 @@ function describeAction(a: Action): string {
       return `sub-orchestration '${a.name}' with input ${preview(a.input)} (sequence id ${a.id})`;
     case "CreateTimer":
       return `a timer for ${iso(a.fireAt)} (sequence id ${a.id})`;
+    case "SendEvent":
+      return `${entityMessage(a.name, a.input)} to entity '${a.instanceId}' (sequence id ${a.id})`;
   }
+}
+
+/** "operation 'add' with input 1", "a signal 'reset'", "a lock request", from a sent message's name and JSON. */
+function entityMessage(name: string, input: Json): string {
+  if (name === "release") return "a lock release";
+  try {
+    const r = JSON.parse(input ?? "null") as { op?: unknown; signal?: unknown; input?: unknown } | null;
+    if (r && r.op === null) return "a lock request";
+    if (r && typeof r.op === "string") return `${r.signal ? "signal" : "operation"} '${r.op}' with input ${typeof r.input === "string" ? preview(r.input) : "none"}`;
+  } catch {
+    // fall through
+  }
+  return `message '${name}'`;
 }
 
 function describeOutcome(o: Outcome): string {
@@ -330,6 +345,8 @@ function describeStoredScheduling(e: HistoryEvent): string {
       return `sub-orchestration '${e.Name}' with input ${preview(e.Input)} (sequence id ${e.EventId})`;
     case "TimerCreated":
       return `a timer for ${iso(e.FireAt)} (sequence id ${e.EventId})`;
+    case "EventSent":
+      return `${entityMessage(e.Name, e.Input)} to entity '${e.InstanceId}' (sequence id ${e.EventId})`;
     default:
       return e.EventType;
   }
@@ -341,7 +358,12 @@ function problem(kind: ReplayProblemKind, eventIndex: number, eventType: string 
   return { kind, eventIndex, eventType, expected, actual, message };
 }
 
-const KIND_NAME: Record<Action["kind"], string> = { ScheduleTask: "an activity", CreateSubOrchestration: "a sub-orchestration", CreateTimer: "a timer" };
+const KIND_NAME: Record<Action["kind"], string> = {
+  ScheduleTask: "an activity",
+  CreateSubOrchestration: "a sub-orchestration",
+  CreateTimer: "a timer",
+  SendEvent: "a message to an entity",
+};
 
 function canonicalJson(json: Json): string {
   if (json === null) return "null";
@@ -454,6 +476,17 @@ function replayStored(registry: Registry, events: readonly HistoryEvent[], insta
         if (found) return [found];
         break;
       }
+      case "EventSent": {
+        harvest();
+        const action = scheduled.get(e.EventId);
+        const expected = describeStoredScheduling(e);
+        if (!action) return [problem("nondeterminism", i, e.EventType, expected, codeState(exec, scheduled, open), "the history sent")];
+        if (action.kind !== "SendEvent" || action.instanceId !== e.InstanceId || action.name !== e.Name || !sameJson(action.input, e.Input)) {
+          return [problem("nondeterminism", i, e.EventType, expected, `the code ${action.kind === "SendEvent" ? "sent" : "scheduled"} ${describeAction(action)} there`, "the history sent")];
+        }
+        scheduled.delete(e.EventId); // matched here: the executor's own copy was harvested
+        break;
+      }
       case "ExecutionTerminated":
         return []; // what follows is the host's doing, not the code's
       case "ExecutionCompleted": {
@@ -480,7 +513,7 @@ function replayStored(registry: Registry, events: readonly HistoryEvent[], insta
         break;
       }
       default:
-        if (e.EventType === "EventRaised") raised.push({ index: i, name: e.Name, type: e.EventType });
+        if (e.EventType === "EventRaised" && !exec.awaitsEntityResponse(e.Name)) raised.push({ index: i, name: e.Name, type: e.EventType });
         if (COMPLETIONS.has(e.EventType)) open.delete((e as { TaskScheduledId: number }).TaskScheduledId);
         if (e.EventType === "TimerFired") open.delete(e.TimerId);
         exec.apply(e);
@@ -646,9 +679,20 @@ function replayRendered(registry: Registry, rows: readonly Record<string, unknow
         harvest();
         break;
       }
+      case "EventSent": {
+        harvest();
+        const target = typeof row.InstanceId === "string" ? row.InstanceId : "";
+        const name = typeof row.Name === "string" ? row.Name : "";
+        const action = [...scheduled.values()].filter((a) => a.kind === "SendEvent").sort((a, b) => a.id - b.id)[0];
+        if (!action || action.kind !== "SendEvent" || action.instanceId !== target || action.name !== name) {
+          return [problem("nondeterminism", i, type, `message '${name}' to entity '${target}'`, action ? `the code sent ${describeAction(action)}` : codeState(exec, scheduled, open), "the history sent")];
+        }
+        scheduled.delete(action.id);
+        break;
+      }
       case "EventRaised": {
         const name = typeof row.Name === "string" ? row.Name : "";
-        raised.push({ index: i, name, type });
+        if (!exec.awaitsEntityResponse(name)) raised.push({ index: i, name, type });
         exec.apply({ EventType: "EventRaised", EventId: -1, Timestamp: ts, Name: name, Input: jsonOf(row.Input) });
         harvest();
         break;
@@ -675,7 +719,7 @@ function replayRendered(registry: Registry, rows: readonly Record<string, unknow
         return end ? [end] : [];
       }
       default:
-        break; // OrchestratorStarted/Completed, EventSent, GenericEvent, ExecutionRewound: nothing the code observes
+        break; // OrchestratorStarted/Completed, GenericEvent, ExecutionRewound: nothing the code observes
     }
   }
   return [];

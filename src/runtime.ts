@@ -15,6 +15,9 @@ import { isTerminal } from "./status.ts";
 import { planFailure, planStep, type CommitPlan, type LocalActivityCall, type LocalPlan, type StepPlan } from "./step.ts";
 import type { HistoryEvent } from "./history.ts";
 import type { ClaimedActivity, CommitOutcome, InboxMessage, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
+import type { EntityDefinition } from "./entities/entity-definition.ts";
+import { isEntityInstanceId } from "./entities/entity-id.ts";
+import { failEntityBatch, runEntityBatch, type EntityEnvironment } from "./entities/entity-batch.ts";
 
 /** The subset of `fetch` that `callHttp` needs; every host's global `fetch` fits. */
 export type FetchLike = (
@@ -26,6 +29,10 @@ export interface RuntimeOptions {
   store: Store;
   orchestrators?: readonly OrchestratorDefinition[] | undefined;
   activities?: readonly ActivityDefinition[] | undefined;
+  /** Durable entities (`entity(name, handler)`), addressed as `@name@key`. */
+  entities?: readonly EntityDefinition<any>[] | undefined;
+  /** How entity batches run: requests per step (default 1,000) and the time an async operation may take (default 30,000 ms). */
+  entityOperations?: { maxBatchSize?: number | undefined; timeoutMs?: number | undefined } | undefined;
   /** Default: the system clock. Tests pass a `ManualClock` and call `drain()`. */
   clock?: Clock | undefined;
   /** Default: `console`. */
@@ -154,6 +161,23 @@ const RETRY_AFTER_ERROR_MS = 1000;
 /** How long before its lease runs out an activity run in-process is given up on (at most a tenth of the lease). */
 const LEASE_MARGIN_MS = 5_000;
 
+/** A step of an entity: run by the runtime after the store's transaction (see `startEntityRun`). */
+interface EntityPlan {
+  commit: null;
+  entity: StepInput;
+}
+
+function entityEnvironment(registry: Registry, logger: ReplaySafeLogger, options: RuntimeOptions["entityOperations"] = {}): EntityEnvironment {
+  const check = (key: "maxBatchSize" | "timeoutMs", fallback: number): number => {
+    const value = options[key] ?? fallback;
+    if (typeof value !== "number" || !(value >= 1) || (key === "maxBatchSize" && !Number.isInteger(value))) {
+      throw new TypeError(`createRuntime: entityOperations.${key} must be a number ≥ 1${key === "maxBatchSize" ? " (a whole number)" : ""}, got ${String(value)}.`);
+    }
+    return value;
+  };
+  return { entity: (name) => registry.entity(name), logger, maxBatchSize: check("maxBatchSize", 1000), operationTimeoutMs: check("timeoutMs", 30_000) };
+}
+
 export function createRuntime(options: RuntimeOptions): Runtime {
   return new DurableRuntime(options);
 }
@@ -192,6 +216,7 @@ class DurableRuntime implements Runtime {
   /** Instances whose step is running local activities, left out of claims until it commits. */
   private readonly localRuns = new Map<string, Promise<void>>();
   private readonly dispatch: ((item: ClaimedActivity) => Promise<void>) | undefined;
+  private readonly entityEnv: EntityEnvironment;
 
   constructor(options: RuntimeOptions) {
     this.store = options.store;
@@ -202,10 +227,11 @@ class DurableRuntime implements Runtime {
     this.maxBatch = options.maxBatchSize ?? 200;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.dispatch = options.dispatchActivity;
-    this.registry = new Registry(options.orchestrators ?? [], options.activities ?? []);
+    this.registry = new Registry(options.orchestrators ?? [], options.activities ?? [], options.entities ?? []);
     this.registry.addActivity(httpActivity(options.fetch));
     this.env = { orchestrator: (name) => this.registry.orchestrator(name), activity: (name) => this.registry.activity(name), logger: this.logger };
     this.local = localActivityOptions(options.localActivities);
+    this.entityEnv = entityEnvironment(this.registry, this.logger, options.entityOperations);
     this.localRunOptions = { timeoutMs: this.local.timeoutMs, allowLonger: "createRuntime({ localActivities: { timeoutMs } })", deadlines: this.deadlines };
     this.client = new DurableClient({
       store: this.store,
@@ -448,10 +474,18 @@ class DurableRuntime implements Runtime {
       if (hit) taken.set(instanceId, hit);
       return { instanceId, cached: hit && { etag: hit.etag, historyLength: hit.historyLength } };
     });
-    let plans: StepPlan[] = [];
+    let plans: (StepPlan | EntityPlan)[] = [];
     let leftDue = false;
     const plan = (inputs: StepInput[]): (StepCommit | null)[] => {
-      plans = inputs.map((input) => (failWith ? this.planFailed(input, failWith, now) : this.planOne(input, now, taken.get(input.instanceId))));
+      plans = inputs.map((input) =>
+        isEntityInstanceId(input.instanceId)
+          ? failWith
+            ? { commit: failEntityBatch(input, failWith, this.entityEnv, now), executor: null }
+            : { commit: null, entity: input }
+          : failWith
+            ? this.planFailed(input, failWith, now)
+            : this.planOne(input, now, taken.get(input.instanceId)),
+      );
       leftDue = inputs.some((input, i) => leavesDueWork(input, plans[i]!.commit, now));
       return plans.map((p) => p.commit);
     };
@@ -468,6 +502,7 @@ class DurableRuntime implements Runtime {
     if (leftDue) this.stepsLeftDueWork = true;
     outcomes.forEach((outcome, i) => {
       const p = plans[i]!;
+      if ("entity" in p) return this.startEntityRun(p.entity, now);
       if (p.local) return this.startLocalRun(p);
       this.afterCommit(p, outcome);
     });
@@ -491,8 +526,13 @@ class DurableRuntime implements Runtime {
    */
   private startLocalRun(plan: LocalPlan): void {
     const instanceId = plan.local.calls[0]!.instanceId;
-    const run = this.completeLocalRun(plan)
-      .catch((error: unknown) => this.logger.error(`durable-edge: the local activities of '${instanceId}' failed unexpectedly; its step runs again.`, error))
+    this.runInBackground(instanceId, this.completeLocalRun(plan), "the local activities of");
+  }
+
+  /** Runs work for one instance outside the step that found it (left out of claims meanwhile; `drain` / `runDue` wait for it). */
+  private runInBackground(instanceId: string, work: Promise<void>, what: string): void {
+    const run = work
+      .catch((error: unknown) => this.logger.error(`durable-edge: ${what} '${instanceId}' failed unexpectedly; its step runs again.`, error))
       .finally(() => {
         this.localRuns.delete(instanceId);
         this.running.delete(run);
@@ -500,6 +540,24 @@ class DurableRuntime implements Runtime {
       });
     this.localRuns.set(instanceId, run);
     this.running.add(run);
+  }
+
+  // --- entities ---
+
+  /**
+   * Runs a batch of an entity's requests (the inbox the step read) and commits it, fenced by the
+   * row's etag, like a step: a conflict leaves the requests in the inbox for the next step.
+   * Outside the store's transaction, because operations may be async.
+   */
+  private startEntityRun(input: StepInput, now: number): void {
+    this.runInBackground(input.instanceId, this.completeEntityRun(input, now), "the entity batch of");
+  }
+
+  private async completeEntityRun(input: StepInput, now: number): Promise<void> {
+    if (input.messages.length === 0) return;
+    const batch = runEntityBatch(input, this.entityEnv, now);
+    const commit = batch instanceof Promise ? await batch : batch;
+    await this.commitLocal({ commit, executor: null });
   }
 
   private async completeLocalRun(first: LocalPlan): Promise<void> {
@@ -589,7 +647,7 @@ class DurableRuntime implements Runtime {
       return planStep(input, usable, this.env, now, { remaining: this.local.maxPerStep });
     } catch (error) {
       this.logger.error(`durable-edge: step of '${input.instanceId}' failed unexpectedly; failing the instance.`, error);
-      return { commit: planFailure(input, error, now, usable ? usable.parent : undefined), executor: null };
+      return { commit: planFailure(input, error, now, usable), executor: null };
     }
   }
 

@@ -16,6 +16,8 @@ import type {
 import type { Json } from "./json.ts";
 import { isTerminal } from "./status.ts";
 import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
+import { entityMessageIds } from "./entities/entity-messages.ts";
+import { releaseMessages, unreleasedSections } from "./entities/orchestration-entities.ts";
 
 /** What a step commits. */
 export interface CommitPlan {
@@ -332,6 +334,7 @@ function runExecution(
           });
         }
       }
+      for (const m of executor.releasesAtEnd()) out.push(m);
       const failure: FailureDetails = {
         ErrorType: "TaskTerminated",
         ErrorMessage: `Sub-orchestration '${row.instanceId}' was terminated: ${terminated.reason ?? "no reason given"}`,
@@ -345,6 +348,7 @@ function runExecution(
       next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
     } else if (outcome?.kind === "continuedAsNew") {
       pending = [];
+      for (const m of executor.releasesAtEnd()) out.push(m);
       const newExecutionId = newInstanceId();
       const carry = outcome.carryOver.slice();
       if (outcome.preserveUnprocessedEvents) {
@@ -390,11 +394,12 @@ function runExecution(
       pending = [];
       actionCount += actions.length;
       if (actionCount > LIMITS.actionsPerStep) {
-        return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`);
+        return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `schedules ${actionCount.toLocaleString("en-US")} actions`, executor.releasesAtEnd());
       }
       scheduleActions(actions, row, now, newEvents, activities, out);
       for (const timerId of executor.takeCancelledTimerIds()) deleteMessageIds.push(messageIds.timer(row.instanceId, executionId, timerId));
       if (outcome) {
+        for (const m of executor.releasesAtEnd()) out.push(m);
         const failure = outcome.kind === "failed" ? outcome.failure : null;
         const status = outcome.kind === "failed" ? "Failed" : "Completed";
         newEvents.push(completedEvent(now, status, outcome.output, failure));
@@ -420,7 +425,7 @@ function runExecution(
     }
     const bytes = historyBytes(newEvents);
     if (bytes > LIMITS.historyBytesPerStep) {
-      return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `would add ${formatBytes(bytes)} to its history`);
+      return stepTooLarge(row, expectedEtag, mode, newEvents, deleteMessageIds, executor.parent, now, `would add ${formatBytes(bytes)} to its history`, executor.releasesAtEnd());
     }
     const base = historyMode === "replace" ? 0 : row.historyLength;
     next.historyLength = base + newEvents.length;
@@ -520,6 +525,18 @@ function scheduleActions(
             now,
           }),
         );
+        break;
+      }
+      case "SendEvent": {
+        events.push({ EventType: "EventSent", EventId: a.id, Timestamp: now, InstanceId: a.instanceId, Name: a.name, Input: a.input });
+        const visibleAt = a.visibleAt ?? now;
+        out.push({
+          id: entityMessageIds.fromOrchestration(instanceId, executionId, a.id),
+          instanceId: a.instanceId,
+          executionId: null,
+          visibleAt,
+          event: { EventType: "EventRaised", EventId: -1, Timestamp: visibleAt, Name: a.name, Input: a.input },
+        });
         break;
       }
     }
@@ -662,13 +679,23 @@ function rewindChild(row: InstanceRecord, e: SubOrchestrationInstanceCreatedEven
   };
 }
 
-/** A step that could not even be planned (a bug, or corrupt data) fails the instance instead of looping. */
-export function planFailure(input: StepInput, error: unknown, now: number, parent?: ParentInstance | null): StepCommit {
+/**
+ * A step that could not even be planned (a bug, or corrupt data) fails the instance instead of
+ * looping. `live` is the cached executor the step was planned with, if any: it knows the parent
+ * and the critical section to release; without it they are read from the history.
+ */
+export function planFailure(input: StepInput, error: unknown, now: number, live?: OrchestrationExecutor): StepCommit {
   const row = input.instance;
   if (!row || isTerminal(row.runtimeStatus)) return dropAll(input, input.messages.map((m) => m.id));
   const failure = toFailureDetails(error);
-  const parentRef = parent !== undefined ? parent : input.historyFrom === 0 ? startedParent(input.history) : null;
-  return failureCommit(row, row.etag, "append", [], input.messages.map((m) => m.id), failure, parentRef, now);
+  const whole = input.historyFrom === 0;
+  const parentRef = live ? live.parent : whole ? startedParent(input.history) : null;
+  const releases = live
+    ? live.releasesAtEnd()
+    : whole
+      ? unreleasedSections(input.history).flatMap((s) => releaseMessages(row.instanceId, row.executionId, s.requestId, s.lockset, now))
+      : [];
+  return failureCommit(row, row.etag, "append", [], input.messages.map((m) => m.id), failure, parentRef, now, releases);
 }
 
 /** The parent named by the execution's `ExecutionStarted`, if the history holds it. */
@@ -691,6 +718,7 @@ function failureCommit(
   failure: FailureDetails,
   parent: ParentInstance | null,
   now: number,
+  releases: readonly InboxMessage[] = [],
 ): StepCommit {
   const output = JSON.stringify(`Orchestrator function '${row.name}' failed: ${failure.ErrorMessage}`);
   const events: HistoryEvent[] = [
@@ -707,7 +735,7 @@ function failureCommit(
     history: { mode, events },
     deleteMessageIds,
     dropExecution: row.executionId,
-    messages: parent ? [childResult(parent, row.executionId, now, { failure })] : [],
+    messages: parent ? [childResult(parent, row.executionId, now, { failure }), ...releases] : [...releases],
     activities: [],
   };
 }
@@ -722,6 +750,7 @@ function stepTooLarge(
   parent: ParentInstance | null,
   now: number,
   what: string,
+  releases: readonly InboxMessage[],
 ): StepPlan {
   const error = new DurableError(
     "StepTooLarge",
@@ -730,7 +759,7 @@ function stepTooLarge(
       `and keep large inputs out of the orchestration (pass references).`,
   );
   const started = mode === "replace" ? newEvents.filter((e) => e.EventType === "ExecutionStarted") : [];
-  return { commit: failureCommit(row, expectedEtag, mode, started, deleteMessageIds, toFailureDetails(error), parent, now), executor: null };
+  return { commit: failureCommit(row, expectedEtag, mode, started, deleteMessageIds, toFailureDetails(error), parent, now, releases), executor: null };
 }
 
 /** About how many bytes an event takes as JSON: its text fields plus a fixed overhead. */

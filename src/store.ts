@@ -18,11 +18,15 @@
  * - Values are plain data (strings, numbers, booleans, null, arrays, plain objects): JSON payloads
  *   are already text, so what one adapter stores, another can read.
  *
- * Durable entities fit the same shape, with no new store methods: an entity is an instance row
- * whose id is `@name@key` (ids users may not start with `@`), its operations and signals are inbox
- * messages (idempotent, ordered by `seq`), and one step processes a batch of them serially and
- * commits the new state with the fenced commit; lock requests and releases are messages between
- * instances like sub-orchestration results.
+ * Durable entities fit the same shape, with no new store methods (`src/entities/`): an entity is
+ * an instance row whose id is `@name@key` (user instance ids may not start with `@`) and whose
+ * `input` holds its document (state, lock holder, queued requests; `entity-state.ts`); it keeps no
+ * history. Its operations, signals, lock requests and releases are inbox messages (idempotent,
+ * ordered by `seq`); one step runs a batch of them one at a time and commits the new document
+ * with the fenced commit, with the answers and signals it sends as messages. Two rules make
+ * stores entity-aware: `listInstances` lists entity rows only when `instanceIdPrefix` starts with
+ * `@` (so orchestration queries never see them), and `purgeInstance(…, { ifInboxEmpty })` removes
+ * an empty entity only if nothing was sent to it meanwhile.
  */
 import type { FailureDetails } from "./errors.ts";
 import type { HistoryEvent } from "./history.ts";
@@ -147,6 +151,7 @@ export interface InstanceQuery {
   runtimeStatus?: readonly RuntimeStatus[] | undefined;
   createdFrom?: number | undefined;
   createdTo?: number | undefined;
+  /** Entity rows (ids starting with `@`) are listed only when this starts with `@`. */
   instanceIdPrefix?: string | undefined;
   limit: number;
   /** Resume after this position (order: createdAt, then instanceId). */
@@ -157,6 +162,11 @@ export interface InstancePage {
   items: InstanceRecord[];
   /** Present when more items may follow. */
   next: { createdAt: number; instanceId: string } | null;
+}
+
+export interface PurgeOptions {
+  /** Purge only if the instance's inbox holds no message (checked in the same transaction): nothing sent to it is lost. */
+  ifInboxEmpty?: boolean | undefined;
 }
 
 export interface CreateOptions {
@@ -209,7 +219,7 @@ export interface Store {
    * Deletes the instance with its history, inbox and activities, if its status is one of
    * `onlyIfStatus`. Returns whether it deleted anything.
    */
-  purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean>;
+  purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[], options?: PurgeOptions): Promise<boolean>;
   /**
    * Optional, for speed: loads the steps, calls `plan` (synchronous and pure: it never throws and
    * does no I/O) and commits what it returns, all in ONE transaction — what `loadSteps` followed by

@@ -152,6 +152,8 @@ function describe(a: Action): string {
       return `sub-orchestration '${a.name}' (instance '${a.instanceId}') with input ${a.input ?? "null"}`;
     case "CreateTimer":
       return `${a.canceled ? "a cancelled timer" : "a timer"} for ${new Date(a.fireAt).toISOString()}`;
+    case "SendEvent":
+      return `${a.name === "release" ? "a lock release" : "a message"} to entity '${a.instanceId}'`;
   }
 }
 

@@ -17,6 +17,7 @@
  *   too (one coalesced row per instance), so a sharded index can list instances across objects.
  */
 import { DurableError } from "../../src/errors.ts";
+import { listedByPrefix } from "../../src/entities/entity-id.ts";
 import { overUtf8Limit, utf8Length } from "../../src/limits.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
@@ -33,6 +34,7 @@ import type {
   InstanceRecord,
   InstanceSeal,
   InstanceSnapshot,
+  PurgeOptions,
   StepCommit,
   StepInput,
   StepRequest,
@@ -571,11 +573,12 @@ class SqlStore implements DurableObjectStore {
     return next === Infinity ? null : next;
   }
 
-  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[], options: PurgeOptions = {}): Promise<boolean> {
     this.open();
     return this.transaction((after) => {
       const record = this.current(instanceId);
       if (!record || !onlyIfStatus.includes(record.runtimeStatus)) return false;
+      if (options.ifInboxEmpty && Number(this.rows(`SELECT COUNT(*) AS n FROM inbox WHERE instance_id = ?`, instanceId)[0]?.n ?? 0) > 0) return false;
       this.deleteAll(instanceId, after);
       this.queueIndex(instanceId, null);
       return true;
@@ -868,7 +871,7 @@ export function matchesQuery(row: InstanceRecord, query: Omit<InstanceQuery, "li
   if (query.runtimeStatus && !query.runtimeStatus.includes(row.runtimeStatus)) return false;
   if (query.createdFrom !== undefined && row.createdAt < query.createdFrom) return false;
   if (query.createdTo !== undefined && row.createdAt > query.createdTo) return false;
-  if (query.instanceIdPrefix && !row.instanceId.startsWith(query.instanceIdPrefix)) return false;
+  if (!listedByPrefix(row.instanceId, query.instanceIdPrefix)) return false;
   const after = query.after;
   if (after && (row.createdAt < after.createdAt || (row.createdAt === after.createdAt && row.instanceId <= after.instanceId))) return false;
   return true;

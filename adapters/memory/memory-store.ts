@@ -3,6 +3,7 @@
  * check-then-mutate with no `await` in between, so each call is atomic in a single-threaded host.
  */
 import { DurableError } from "../../src/errors.ts";
+import { listedByPrefix } from "../../src/entities/entity-id.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type {
   ActivityWorkItem,
@@ -17,6 +18,7 @@ import type {
   InstanceRecord,
   InstanceSeal,
   InstanceSnapshot,
+  PurgeOptions,
   StepCommit,
   StepInput,
   StepRequest,
@@ -209,7 +211,7 @@ class MemoryStore implements Store {
       if (query.runtimeStatus && !query.runtimeStatus.includes(row.runtimeStatus)) continue;
       if (query.createdFrom !== undefined && row.createdAt < query.createdFrom) continue;
       if (query.createdTo !== undefined && row.createdAt > query.createdTo) continue;
-      if (query.instanceIdPrefix && !row.instanceId.startsWith(query.instanceIdPrefix)) continue;
+      if (!listedByPrefix(row.instanceId, query.instanceIdPrefix)) continue;
       const after = query.after;
       if (after && (row.createdAt < after.createdAt || (row.createdAt === after.createdAt && row.instanceId <= after.instanceId))) continue;
       matches.push(row);
@@ -220,10 +222,11 @@ class MemoryStore implements Store {
     return { items, next: matches.length > query.limit && last ? { createdAt: last.createdAt, instanceId: last.instanceId } : null };
   }
 
-  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[], options: PurgeOptions = {}): Promise<boolean> {
     this.assertOpen();
     const row = this.instances.get(instanceId);
     if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
+    if (options.ifInboxEmpty && (this.inboxes.get(instanceId)?.size ?? 0) > 0) return false;
     this.deleteAll(instanceId);
     return true;
   }

@@ -22,6 +22,8 @@ const EXPECTED: Record<ErrorCode, number> = {
   InvalidInput: 400,
   InvalidArgument: 400,
   UnknownOrchestrator: 400,
+  UnknownEntity: 404,
+  LockingRulesViolation: 409,
   PayloadTooLarge: 413,
   InstanceNotFound: 404,
   InstanceGone: 410,

@@ -37,6 +37,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   InvalidInput: 400,
   InvalidArgument: 400,
   UnknownOrchestrator: 400,
+  UnknownEntity: 404,
+  LockingRulesViolation: 409,
   PayloadTooLarge: 413,
   InstanceNotFound: 404,
   InstanceGone: 410,
