@@ -23,7 +23,9 @@ export type PendingTask =
   | { kind: "subOrchestration"; name: string; input: unknown }
   | { kind: "timer"; fireAt: string }
   | { kind: "event"; name: string; timeoutAt?: string }
-  | { kind: "http"; method: string; url: string };
+  | { kind: "http"; method: string; url: string }
+  | { kind: "entity"; entity: string; operation: string }
+  | { kind: "lock"; entities: string[] };
 
 export interface LogLine {
   /** The event whose processing wrote it. */
@@ -101,7 +103,7 @@ export function timeTravel(orchestrators: readonly OrchestratorDefinition[] | Re
     let actions: readonly Action[] = [];
     if (e.EventType === "ExecutionTerminated" || (e.EventType === "ExecutionCompleted" && e.OrchestrationStatus === "Terminated")) terminated = true;
     // Scheduling events only confirm what the code scheduled (replay.ts checks that they match).
-    else if (e.EventType !== "TaskScheduled" && e.EventType !== "SubOrchestrationInstanceCreated" && e.EventType !== "TimerCreated") {
+    else if (e.EventType !== "TaskScheduled" && e.EventType !== "SubOrchestrationInstanceCreated" && e.EventType !== "TimerCreated" && e.EventType !== "EventSent") {
       exec.apply(e);
       actions = exec.takeActions();
       exec.takeCancelledTimerIds();

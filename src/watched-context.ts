@@ -7,6 +7,7 @@
 import type { CallHttpOptions, OrchestrationContext, WaitForEventOptions } from "./context.ts";
 import type { ActivityDefinition, OrchestratorDefinition } from "./definitions.ts";
 import type { Task, TimerTask } from "./task.ts";
+import { entityInstanceId, toEntityId, type EntityIdLike } from "./entities/entity-id.ts";
 
 /** One request of the orchestrator, as it made it. */
 export type WatchedCall =
@@ -14,7 +15,11 @@ export type WatchedCall =
   | { kind: "subOrchestration"; name: string; input: unknown }
   | { kind: "timer"; fireAt: Date }
   | { kind: "event"; name: string; /** When a `timeoutMs` was given. */ timeoutAt?: Date }
-  | { kind: "http"; method: string; url: string };
+  | { kind: "http"; method: string; url: string }
+  /** `callEntity`: the entity's instance id (`@name@key`) and the operation. */
+  | { kind: "entity"; entity: string; operation: string }
+  /** `lockEntities`: the entities of the critical section, in lock order. */
+  | { kind: "lock"; entities: string[] };
 
 export function watchedContext(ctx: OrchestrationContext, watch: (call: WatchedCall, task: Task<unknown>) => void): OrchestrationContext {
   const note = <T extends Task<unknown>>(call: WatchedCall, task: T): T => {
@@ -51,6 +56,16 @@ export function watchedContext(ctx: OrchestrationContext, watch: (call: WatchedC
             const call: WatchedCall =
               options?.timeoutMs === undefined ? { kind: "event", name } : { kind: "event", name, timeoutAt: new Date(target.currentUtcDateTime.getTime() + options.timeoutMs) };
             return note(call, task);
+          };
+        case "callEntity":
+          return (entity: EntityIdLike, operation: string, ...rest: unknown[]) => {
+            const task = fn.call(target, entity, operation, ...rest) as Task<unknown>;
+            return note({ kind: "entity", entity: entityInstanceId(toEntityId(entity)), operation }, task);
+          };
+        case "lockEntities":
+          return (...entities: EntityIdLike[]) => {
+            const task = fn.call(target, ...entities) as Task<unknown>;
+            return note({ kind: "lock", entities: [...new Set(entities.map((e) => entityInstanceId(toEntityId(e))))].sort() }, task);
           };
         case "callHttp":
           return (options: CallHttpOptions) => note({ kind: "http", method: String(options?.method).toUpperCase(), url: String(options?.url) }, fn.call(target, options) as Task<unknown>);

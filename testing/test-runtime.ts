@@ -15,6 +15,7 @@ import {
   Registry,
   RUNTIME_STATUSES,
   type ActivityDefinition,
+  type EntityDefinition,
   type ActivityFunction,
   type DurableClient,
   type FailureDetails,
@@ -65,6 +66,8 @@ export interface TestRuntimeOptions
   extends Pick<RuntimeOptions, "logger" | "leaseMs" | "maxConcurrentActivities" | "maxBatchSize" | "cacheSize" | "fetch"> {
   orchestrators?: readonly OrchestratorDefinition[];
   activities?: readonly ActivityDefinition[];
+  /** Durable entities (`entity(name, handler)`), as in `createRuntime({ entities })`. */
+  entities?: readonly EntityDefinition<any>[];
   /**
    * Replacements for registered activities, matched by name (case-insensitively), e.g.
    * `mockActivity(fetchWeather, () => ({ temp: 21 }))`. A mock whose name is not among
@@ -192,7 +195,7 @@ class DurableTestRuntime implements TestRuntime {
     this.orchestrators = new Registry(orchestrators);
     const activities = this.registerActivities(options.activities ?? [], options.mocks ?? []);
     this.store = createMemoryStore({ name: "test" });
-    const runtimeOptions: RuntimeOptions = { store: this.store, clock: this.clock, orchestrators, activities };
+    const runtimeOptions: RuntimeOptions = { store: this.store, clock: this.clock, orchestrators, activities, entities: options.entities ?? [] };
     if (options.logger !== undefined) runtimeOptions.logger = options.logger;
     if (options.leaseMs !== undefined) runtimeOptions.leaseMs = options.leaseMs;
     if (options.maxConcurrentActivities !== undefined) runtimeOptions.maxConcurrentActivities = options.maxConcurrentActivities;

@@ -351,3 +351,24 @@ describe("setup errors and mocks", () => {
     expect(() => t.mockActivity("Nope", () => 1)).toThrow(/no activity named 'Nope' is registered/);
   });
 });
+
+describe("entities in the test runtime", () => {
+  it("runs entity calls and critical sections, and says what an instance waits for", async () => {
+    const { account, counter, transferFunds } = await import("../examples/entities.ts");
+    const { entityId } = await import("../src/index.ts");
+    const waitsInLock = orchestrator("WaitsInLock", function* (ctx) {
+      yield* ctx.lockEntities(entityId(counter, "held"));
+      yield* ctx.callEntity(entityId(counter, "held"), "add", 1);
+      return yield* ctx.waitForExternalEvent("done");
+    });
+    const t = createTestRuntime({ orchestrators: [transferFunds, waitsInLock], entities: [counter, account] });
+    await t.client.signalEntity(entityId(account, "a"), "deposit", 10);
+    const moved = await t.runToCompletion(await t.client.startNew(transferFunds, { input: { from: "a", to: "b", amount: 4 } }));
+    expect(moved.output).toBe(true);
+    expect((await t.client.readEntityState(entityId(account, "b"))).entityState).toEqual({ balance: 4 });
+    const id = await t.client.startNew(waitsInLock);
+    await t.runUntilIdle();
+    expect(await t.waitingFor(id)).toEqual([{ kind: "event", name: "done" }]);
+    expect((await t.client.getEntity(entityId(counter, "held")))?.lockedBy).toBe(id);
+  });
+});

@@ -23,6 +23,10 @@ export type Wait =
   | { kind: "activity"; name: string }
   | { kind: "http"; method: string; url: string }
   | { kind: "subOrchestration"; name: string; instanceId: string }
+  /** The answer of an entity operation (`callEntity`). */
+  | { kind: "entity"; entity: string; operation: string }
+  /** The locks of a critical section (`lockEntities`). */
+  | { kind: "lock"; entities: string[] }
   /** The instance is suspended: nothing happens until it is resumed. */
   | { kind: "resume" };
 
@@ -98,5 +102,9 @@ export function describeWait(wait: Wait): string {
       return `the sub-orchestration '${wait.name}' (instance '${wait.instanceId}')`;
     case "resume":
       return "being resumed (it is suspended)";
+    case "entity":
+      return `the entity operation '${wait.operation}' on '${wait.entity}'`;
+    case "lock":
+      return `the locks of ${wait.entities.map((e) => `'${e}'`).join(", ")}`;
   }
 }

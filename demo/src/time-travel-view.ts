@@ -29,6 +29,10 @@ export function pendingText(p: TimeTravelFrame["pending"][number]): string {
       return `event '${p.name}'${p.timeoutAt ? ` (times out at ${p.timeoutAt})` : ""}`;
     case "http":
       return `HTTP ${p.method} ${p.url}`;
+    case "entity":
+      return `entity operation '${p.operation}' on ${p.entity}`;
+    case "lock":
+      return `the locks of ${p.entities.join(", ")}`;
   }
 }
 

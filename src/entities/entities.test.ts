@@ -177,6 +177,10 @@ describe("entities", () => {
     expect((await client.getEntity(locked))?.lockedBy).toBe(holder);
     expect((await client.getEntity(locked))?.backlogQueueSize).toBe(1);
     expect((await client.readEntityState(locked)).entityExists).toBe(false);
+    const travel = await client.timeTravel(holder);
+    const pending = travel.frames.map((f) => f.pending.map((p) => p.kind).join(","));
+    expect(pending).toContain("lock");
+    expect(pending[pending.length - 1]).toBe("event");
     await client.terminate(holder, "enough");
     await runtime.drain();
     expect(await client.getEntity(locked)).toMatchObject({ lockedBy: null, backlogQueueSize: 0, entityExists: true, state: 3 });
