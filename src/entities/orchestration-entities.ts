@@ -64,7 +64,7 @@ interface CriticalSection {
 }
 
 function violation(message: string): DurableError {
-  return new DurableError("LockingRulesViolation", `${message} (the locking rules of critical sections; see the README's "Critical sections").`);
+  return new DurableError("LockingRulesViolation", `${message} (a rule of critical sections; see the README's "Durable entities").`);
 }
 
 export class OrchestrationEntities {
