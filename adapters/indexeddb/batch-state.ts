@@ -42,7 +42,8 @@ interface MirroredInbox {
    * known from memory under the write token): appends may `put`. False: only what this batch added.
    */
   complete: boolean;
-  messages: Map<string, { visibleAt: number; executionId: string | null }>;
+  /** The messages by id, as stored. */
+  messages: Map<string, InboxRow>;
 }
 
 export class BatchState {
@@ -78,8 +79,7 @@ export class BatchState {
 
   /** Tells the batch an instance's whole stored inbox: read in this transaction, or known from memory. */
   knowInbox(instanceId: string, stored: readonly InboxRow[]): void {
-    const messages = new Map(stored.map((m) => [m.id, { visibleAt: m.visibleAt, executionId: m.executionId }] as const));
-    this.inboxes.set(instanceId, { complete: true, messages });
+    this.inboxes.set(instanceId, { complete: true, messages: new Map(stored.map((m) => [m.id, m] as const)) });
   }
 
   apply(c: StepCommit): CommitOutcome {
@@ -142,7 +142,7 @@ export class BatchState {
     const row = { ...m, seq: ++this.seq } satisfies InboxRow;
     if (inbox.complete) this.raw.objectStore("inbox").put(row);
     else addIfAbsent(this.raw.objectStore("inbox"), row);
-    if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, { visibleAt: m.visibleAt, executionId: m.executionId });
+    if (!inbox.messages.has(m.id)) inbox.messages.set(m.id, row);
     return row;
   }
 
@@ -200,6 +200,12 @@ export class BatchState {
       for (const { visibleAt } of messages.values()) if (earliest === null || visibleAt < earliest) earliest = visibleAt;
       return { instanceId, complete, earliest };
     });
+  }
+
+  /** The whole stored inbox of an instance as the batch leaves it, when the batch knows it whole (else undefined). */
+  inboxAfter(instanceId: string): InboxRow[] | undefined {
+    const inbox = this.inboxes.get(instanceId);
+    return inbox?.complete ? [...inbox.messages.values()] : undefined;
   }
 
   private queue(a: ActivityWorkItem, inline: ActivityRow[] | null): void {

@@ -6,6 +6,13 @@
  *   synchronously (nothing but IndexedDB requests is awaited inside, so the transaction stays
  *   alive), then every write is issued at once. A batch holds many instances' steps (group commit);
  *   each is fenced by its etag and applied or skipped alone. Any failure aborts the transaction whole.
+ * - The commits of steps that ran local activities (`commitSteps`) are written from step memory
+ *   too when it knows their instances (a step skipped for its local activities leaves them known),
+ *   and creations grouped in one transaction read only the ids that have something stored. So a
+ *   new instance run by local activities costs four requests: its row and start message, then its
+ *   row again and the start message's delete. A step or commit that may plan from memory waits for
+ *   this store's writes in flight first: IndexedDB would run it after them anyway, and it would
+ *   find their write token and go stale.
  * - An instance row carries its history tail and first few activities (see `StoredInstance`), so a
  *   chain step writes one row.
  * - Write-behind completions: the result of an activity this store leased is held in memory and
@@ -118,9 +125,11 @@ export interface StoreStats {
   /** `claimWork` calls that read IndexedDB, and those answered from memory. */
   claimLooks: number;
   claimsFromMemory: number;
-  /** Steps planned from memory with no read (see `step-memory.ts`), and those found stale and run again. */
+  /** Steps planned from memory with no read (see `step-memory.ts`), and those found stale and run again (steps and commits). */
   stepsFromMemory: number;
   staleMemorySteps: number;
+  /** `commitSteps` commits written from memory with no read. */
+  commitsFromMemory: number;
   /** Every transaction this store opened, readonly ones included. */
   transactions: number;
 }
@@ -149,6 +158,7 @@ class IdbStore implements IndexedDbStore {
     claimsFromMemory: 0,
     stepsFromMemory: 0,
     staleMemorySteps: 0,
+    commitsFromMemory: 0,
     transactions: 0,
   };
   private readonly options: IndexedDbStoreOptions;
@@ -168,6 +178,8 @@ class IdbStore implements IndexedDbStore {
   private claimTerms: { leaseMs: number; room: number } | null = null;
   private readonly completions = new GroupCommitQueue<Completion, boolean>((batch) => this.applyCompletions(batch));
   private readonly creations = new GroupCommitQueue<Creation, void>((batch) => this.applyCreations(batch));
+  /** This store's writes in flight, each settling once memory knows what it wrote (see `tracked`). */
+  private readonly writesInFlight = new Set<Promise<void>>();
 
   constructor(options: IndexedDbStoreOptions) {
     this.options = options;
@@ -198,11 +210,14 @@ class IdbStore implements IndexedDbStore {
    */
   private async applyCreations(batch: readonly Creation[]): Promise<ItemOutcome<void>[]> {
     const done = await this.ownWrite(
-      () => this.write("createInstance", ALL_STORES, (tx, tokens) => this.createInTransaction(tx, tokens, batch)),
+      async () => {
+        const done = await this.write("createInstance", ALL_STORES, (tx, tokens) => this.createInTransaction(tx, tokens, batch));
+        // An instance created twice in the batch is known as its last creation left it.
+        this.memory.committed(done.tokenFound, done.tokenWritten, done.lastSeq, done.created.map((k) => [k.row.instanceId, k] as const));
+        return done;
+      },
       { keepsMemory: true },
     );
-    // An instance created twice in the batch is known as its last creation left it.
-    this.memory.committed(done.tokenFound, done.tokenWritten, done.lastSeq, done.created.map((k) => [k.row.instanceId, k] as const));
     for (const id of done.overwritten) this.book.forgetInstance(id);
     this.stats.createTransactions++;
     this.stats.creates += batch.length;
@@ -212,11 +227,19 @@ class IdbStore implements IndexedDbStore {
   /** The body of a creations transaction: what it decided, and what memory may keep of it. */
   private async createInTransaction(tx: Tx<StoreName[], "readwrite">, { found, written }: WriteTokens, batch: readonly Creation[]) {
     const ids = [...new Set(batch.map((c) => c.instance.instanceId))];
-    const [rows, inboxes, seq, tokenFound] = await Promise.all([
-      Promise.all(ids.map((id) => tx.objectStore("instances").get(id))),
-      Promise.all(ids.map((id) => tx.objectStore("inbox").getAll(instanceRange(id)))),
+    const instances = tx.objectStore("instances");
+    const inbox = tx.objectStore("inbox");
+    // Most new ids have no row and no inbox: two key reads over the batch's id range tell which do,
+    // and only those are read (instead of two reads per id).
+    const [withRow, withInbox, seq, tokenFound] = await Promise.all([
+      idsHavingKeys(ids, (lo, hi, count) => instances.getAllKeys(IDBKeyRange.bound(lo, hi), count), (key) => key),
+      idsHavingKeys(ids, (lo, hi, count) => inbox.getAllKeys(IDBKeyRange.bound([lo], [hi, []]), count), (key) => key[0]),
       tx.objectStore("meta").get(SEQ_KEY),
       found,
+    ]);
+    const [rows, inboxes] = await Promise.all([
+      Promise.all(ids.map((id) => (withRow.has(id) ? instances.get(id) : undefined))),
+      Promise.all(ids.map((id) => (withInbox.has(id) ? inbox.getAll(instanceRange(id)) : ([] as InboxRow[])))),
     ]);
     const current = new Map(ids.map((id, i) => [id, rows[i]]));
     const inboxOf = new Map(ids.map((id, i) => [id, inboxes[i]!]));
@@ -443,16 +466,17 @@ class IdbStore implements IndexedDbStore {
     if (this.closedError) throw this.closedError;
     if (requests.length === 0) return [];
     this.noteNow(now);
-    const held = requests.map(({ instanceId }) => this.book.heldOf(instanceId).filter((h) => h.message.visibleAt <= now));
-    const known = this.knownSteps(requests, held, now);
-    if (known) {
-      const outcomes = await this.stepBatch(requests, held, now, plan, known);
-      if (outcomes) return outcomes;
-      this.stats.staleMemorySteps += requests.length;
-      // The caller's executors went into the aborted plan: the retry hands over whole histories.
-      requests = requests.map(({ instanceId }) => ({ instanceId }));
-    }
-    return (await this.stepBatch(requests, held, now, plan, null))!;
+    return this.afterOwnWrites(async () => {
+      const held = requests.map(({ instanceId }) => this.book.heldOf(instanceId).filter((h) => h.message.visibleAt <= now));
+      const known = this.knownSteps(requests, held, now);
+      if (known) {
+        const outcomes = await this.stepBatch(requests, held, now, plan, known);
+        if (outcomes) return outcomes;
+        this.stats.staleMemorySteps += requests.length;
+      }
+      // After a stale plan, the caller's executors went into it: the retry hands over whole histories.
+      return (await this.stepBatch(known ? requests.map(({ instanceId }) => ({ instanceId })) : requests, held, now, plan, null))!;
+    });
   }
 
   /** What memory knows of every instance of the batch, or null if it does not know them all. */
@@ -597,19 +621,19 @@ class IdbStore implements IndexedDbStore {
     );
   }
 
-  /** What memory knows after a committed batch: each instance whose inbox it left empty, as it left it. */
+  /**
+   * What memory knows after a committed batch: each instance of the batch whose step committed or
+   * was skipped (its row and inbox then stay as they were), with its whole inbox as the batch
+   * left it. Others whose inbox the batch wrote to are forgotten.
+   */
   private knownAfter(state: BatchState, requests: readonly StepRequest[], outcomes: readonly CommitOutcome[], activityIds: ReadonlyMap<string, Map<string, string>>) {
-    const empty = new Set<string>();
-    const changes: [string, KnownInstance | null][] = [];
-    for (const { instanceId, complete, earliest } of state.inboxSummary()) {
-      if (complete && earliest === null) empty.add(instanceId);
-      else changes.push([instanceId, null]);
-    }
+    const changes: [string, KnownInstance | null][] = state.inboxSummary().map(({ instanceId }) => [instanceId, null]);
     requests.forEach(({ instanceId }, i) => {
       const row = state.rows.get(instanceId);
       const ids = activityIds.get(instanceId);
-      const usable = outcomes[i] === "committed" && row !== undefined && ids !== undefined && empty.has(instanceId);
-      changes.push([instanceId, usable ? { row, activityIds: ids, inbox: [] } : null]);
+      const inbox = state.inboxAfter(instanceId);
+      const usable = outcomes[i] !== "conflict" && row !== undefined && ids !== undefined && inbox !== undefined;
+      changes.push([instanceId, usable ? { row, activityIds: ids, inbox } : null]);
     });
     return changes;
   }
@@ -638,37 +662,125 @@ class IdbStore implements IndexedDbStore {
     }
   }
 
+  /**
+   * Commits steps planned elsewhere (the runtime's steps that ran local activities) in one
+   * readwrite transaction. When memory knows every instance as this store's last write left it
+   * (see `step-memory.ts`), it reads nothing but the write token, as `runSteps` does: the rows,
+   * inboxes and activity ids come from memory, and if the token shows that something else wrote
+   * since, the transaction aborts and the batch runs again reading IndexedDB. Either way memory
+   * keeps what it may of the instances: all of them after the memory path, none of those touched
+   * after the read path.
+   */
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
     if (commits.length === 0) return [];
+    if (this.closedError) throw this.closedError;
+    return this.afterOwnWrites(async () => {
+      const known = this.knownCommits(commits);
+      if (known) {
+        const outcomes = await this.commitBatch(commits, known);
+        if (outcomes) return outcomes;
+        this.stats.staleMemorySteps += commits.length;
+      }
+      return (await this.commitBatch(commits, null))!;
+    });
+  }
+
+  /** What memory knows of every instance the commits are for, or null if it does not know them all. */
+  private knownCommits(commits: readonly StepCommit[]): Map<string, KnownInstance> | null {
+    const known = new Map<string, KnownInstance>();
+    for (const c of commits) {
+      const k = c.expectedEtag === null ? undefined : this.memory.get(c.instanceId);
+      if (!k) return null;
+      known.set(c.instanceId, k);
+    }
+    return known;
+  }
+
+  /** One attempt at `commitSteps`; resolves null when memory (`known`) turned out stale (nothing was written). */
+  private async commitBatch(commits: readonly StepCommit[], known: Map<string, KnownInstance> | null): Promise<CommitOutcome[] | null> {
     const stores = storesTouchedBy(commits, this.book.heldCount > 0);
-    let consumed: HeldResult[] = [];
-    const outcomes = await this.ownWrite(() =>
-      this.write("commitSteps", stores, async (tx) => {
+    const ids = [...new Set(commits.map((c) => c.instanceId))];
+    const activityIds = new Map<string, Map<string, string>>();
+    let state: BatchState | null = null;
+    let readToken: number | null | undefined = null;
+    let written = 0;
+    let stale = false;
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = await this.write("commitSteps", stores, async (tx, tokens) => {
+        written = tokens.written;
         const t = tx as unknown as Tx<StoreName[], "readwrite">;
-        const ids = [...new Set(commits.map((c) => c.instanceId))];
-        const appends = commits.some((c) => c.messages.length > 0);
-        const drops = [...new Set(commits.filter((c) => c.dropExecution !== null).map((c) => c.instanceId))];
-        const [rows, seq, dropped] = await Promise.all([
-          Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
-          appends ? t.objectStore("meta").get(SEQ_KEY) : undefined,
-          Promise.all(drops.map((id) => t.objectStore("inbox").getAll(instanceRange(id)))),
-        ]);
+        let rows: (StoredInstance | undefined)[];
+        let seq: number;
+        let inboxes: [string, InboxRow[]][];
+        if (known) {
+          // Not awaited before the writes: checked before the commit (below).
+          readToken = this.memory.token;
+          seq = this.memory.lastSeq;
+          rows = ids.map((id) => known.get(id)!.row);
+          inboxes = ids.map((id) => [id, [...known.get(id)!.inbox]]);
+          for (const id of ids) activityIds.set(id, new Map(known.get(id)!.activityIds));
+        } else {
+          const drops = [...new Set(commits.filter((c) => c.dropExecution !== null).map((c) => c.instanceId))];
+          let stored: InboxRow[][];
+          let storedSeq: number | undefined;
+          [rows, storedSeq, stored, readToken] = await Promise.all([
+            Promise.all(ids.map((id) => t.objectStore("instances").get(id))),
+            t.objectStore("meta").get(SEQ_KEY),
+            Promise.all(drops.map((id) => t.objectStore("inbox").getAll(instanceRange(id)))),
+            tokens.found,
+          ]);
+          seq = storedSeq ?? 0;
+          inboxes = drops.map((id, i) => [id, stored[i]!]);
+        }
         const held = new Map<string, HeldResult>();
         for (const c of commits) for (const h of this.book.heldOf(c.instanceId)) held.set(`${c.instanceId}\u0000${h.message.id}`, h);
-        const state = new BatchState(unwrap(t), seq ?? 0, { heldResult: (instanceId, id) => held.get(`${instanceId}\u0000${id}`) });
-        ids.forEach((id, i) => state.rows.set(id, rows[i]));
-        drops.forEach((id, i) => state.knowInbox(id, dropped[i]!));
-        const outcomes = commits.map((c) => state.apply(c));
+        state = new BatchState(unwrap(t), seq, {
+          heldResult: (instanceId, id) => held.get(`${instanceId}\u0000${id}`),
+          ...(known ? { activityIds: (instanceId: string) => activityIds.get(instanceId) } : {}),
+        });
+        ids.forEach((id, i) => state!.rows.set(id, rows[i]));
+        for (const [id, inbox] of inboxes) state.knowInbox(id, inbox);
+        const outcomes = commits.map((c) => state!.apply(c));
         state.finish();
-        consumed = state.consumed;
+        if (known && (await tokens.found) !== readToken) {
+          stale = true;
+          throw new DurableError("InvalidState", "Step memory was stale; the commits run again from IndexedDB.");
+        }
         return outcomes;
-      }),
-    );
-    for (const h of consumed) this.book.settle(h);
+      });
+    } catch (error) {
+      this.memory.forget();
+      this.view.invalidate();
+      if (stale) return null;
+      throw error;
+    }
+    const done = state!;
+    for (const h of done.consumed) this.book.settle(h);
     if (commits.some((c, i) => outcomes[i] === "committed" && c.activities.length > 0)) this.activitiesQueuedHere = true;
     for (const c of commits) if (c.dropExecution !== null) this.book.forgetExecution(c.instanceId, c.dropExecution);
     this.stats.commitTransactions++;
     this.stats.commits += commits.length;
+    const changes: [string, KnownInstance | null][] = done.inboxSummary().map(({ instanceId }) => [instanceId, null]);
+    if (known) {
+      this.stats.commitsFromMemory += commits.length;
+      // Exactly what the commits changed, as after `runSteps` (no activity queued here is leased).
+      this.view.committed();
+      if (done.queued.length > 0) this.view.queuedUnleased();
+      for (const { instanceId, complete, earliest } of done.inboxSummary()) {
+        if (complete) this.view.inboxIs(instanceId, earliest);
+        else if (earliest !== null) this.view.inboxGained(instanceId, earliest);
+      }
+      for (const id of ids) {
+        const row = done.rows.get(id);
+        const inbox = done.inboxAfter(id);
+        changes.push([id, row && inbox ? { row, activityIds: activityIds.get(id)!, inbox } : null]);
+      }
+    } else {
+      this.view.invalidate();
+      for (const id of ids) changes.push([id, null]);
+    }
+    this.memory.committed(readToken, written, done.lastSeq, changes);
     return outcomes;
   }
 
@@ -766,7 +878,11 @@ class IdbStore implements IndexedDbStore {
     return { instanceIds: [...look.visible], activities: look.activities };
   }
 
-  private async lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
+  private lookLeasing(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
+    return this.tracked(() => this.lookLeasingNow(now, options));
+  }
+
+  private async lookLeasingNow(now: number, options: ClaimOptions): Promise<Look & { activities: ClaimedActivity[] }> {
     this.activitiesQueuedHere = false;
     // Leasing changes no inbox and no activity id: step memory stays good, but for the rows it rewrites.
     const rewritten: string[] = [];
@@ -957,16 +1073,49 @@ class IdbStore implements IndexedDbStore {
    * A write of this store outside `runSteps`: the work view no longer knows what is due, nor step
    * memory what is stored (unless the write brings it up to date itself: `keepsMemory`).
    */
-  private async ownWrite<T>(body: () => Promise<T>, { keepsMemory = false } = {}): Promise<T> {
-    try {
-      return await body();
-    } catch (error) {
-      this.memory.forget();
-      throw error;
-    } finally {
-      this.view.invalidate();
-      if (!keepsMemory) this.memory.forget();
-    }
+  private ownWrite<T>(body: () => Promise<T>, { keepsMemory = false } = {}): Promise<T> {
+    return this.tracked(async () => {
+      try {
+        return await body();
+      } catch (error) {
+        this.memory.forget();
+        throw error;
+      } finally {
+        this.view.invalidate();
+        if (!keepsMemory) this.memory.forget();
+      }
+    });
+  }
+
+  /**
+   * Runs one of this store's writes, memory's bookkeeping included, as one in flight: until it
+   * settles, memory does not yet know what it wrote (see `afterOwnWrites`).
+   */
+  private tracked<T>(operation: () => Promise<T>): Promise<T> {
+    const run = operation();
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writesInFlight.add(settled);
+    void settled.then(() => this.writesInFlight.delete(settled));
+    return run;
+  }
+
+  /**
+   * Runs `operation` (a write that may plan from memory: `runSteps`, `commitSteps`) once this
+   * store's writes already in flight settled, and counts it in flight itself from now on. IndexedDB
+   * runs readwrite transactions in the order they began, so a step or commit planned from memory
+   * while another write of this store is in flight would find that write's token and abort as
+   * stale; once they settled, memory knows what they wrote. It costs nothing else: the transaction
+   * would have waited for them anyway.
+   */
+  private afterOwnWrites<T>(operation: () => Promise<T>): Promise<T> {
+    const earlier = [...this.writesInFlight];
+    return this.tracked(async () => {
+      if (earlier.length > 0) await Promise.all(earlier);
+      return operation();
+    });
   }
 
   private connection(): Promise<Db> {
@@ -1166,6 +1315,34 @@ function storesTouchedBy(commits: readonly StepCommit[], resultsHeld: boolean): 
     if (c.dropExecution !== null) stores.add("inbox").add("activities");
   }
   return [...stores];
+}
+
+/** Batches this small read their ids one by one (`idsHavingKeys`). */
+const KEY_SCAN_MIN_IDS = 4;
+
+/**
+ * Which of `ids` have keys in a store, in one key read over the range from the smallest id to the
+ * largest (`keysIn(lo, hi, count)`, with `idOf` the instance id of a key), capped at a few keys per
+ * id. When that range holds more keys than the cap (other instances between them), or the batch is
+ * small, it answers "all of them": each id is then read on its own, as without it.
+ */
+async function idsHavingKeys<K>(
+  ids: readonly string[],
+  keysIn: (lo: string, hi: string, count: number) => Promise<K[]>,
+  idOf: (key: K) => string,
+): Promise<{ has(id: string): boolean }> {
+  if (ids.length < KEY_SCAN_MIN_IDS) return { has: () => true };
+  let lo = ids[0]!;
+  let hi = lo;
+  // IndexedDB orders strings as `<` does: by UTF-16 code units.
+  for (const id of ids) {
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
+  const cap = 4 * ids.length + 16;
+  const keys = await keysIn(lo, hi, cap);
+  if (keys.length >= cap) return { has: () => true };
+  return new Set(keys.map(idOf));
 }
 
 /** Deletes an instance's row, history, inbox and activities: four requests, whatever their size. */

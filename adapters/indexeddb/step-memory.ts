@@ -11,8 +11,8 @@
  * IndexedDB holds. Any other transaction that reports to memory tells, by the token it found,
  * whether older entries are still good.
  *
- * An instance is known only as a step or a creation of this store left it: its row, its activity
- * ids, and its whole inbox (read or known in that transaction).
+ * An instance is known only as a step, a commit or a creation of this store left it: its row, its
+ * activity ids, and its whole inbox (read or known in that transaction).
  */
 import type { StepRequest } from "../../src/store.ts";
 import type { InboxRow, StoredInstance } from "./schema.ts";
@@ -24,7 +24,7 @@ export interface KnownInstance {
   row: StoredInstance;
   /** Activity id → execution id, of every activity the instance has (inline or in `activities`). */
   activityIds: ReadonlyMap<string, string>;
-  /** The whole stored inbox (empty after a step; the start message after a creation). */
+  /** The whole stored inbox (say, empty after a step, the start message after a creation). */
   inbox: readonly InboxRow[];
 }
 
@@ -65,6 +65,11 @@ export class StepMemory {
     const { row } = known;
     if (cached === undefined) return row.historyLength === (row.historyTail?.length ?? 0) ? known : undefined;
     return row.etag === cached.etag && row.historyLength === cached.historyLength ? known : undefined;
+  }
+
+  /** The instance as this store last left it, its history aside (for a commit planned elsewhere: `commitSteps`). */
+  get(instanceId: string): KnownInstance | undefined {
+    return this.writeToken === null ? undefined : this.instances.get(instanceId);
   }
 
   /**

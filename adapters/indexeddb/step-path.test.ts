@@ -6,6 +6,7 @@
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it } from "vitest";
+import { DurableError } from "../../src/errors.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "../../src/store.ts";
 import { row, startMessage } from "../contract/store-contract.ts";
@@ -358,6 +359,115 @@ describe("IndexedDB step path", () => {
       const history = await store.getHistory("a");
       expect(history[0]).toMatchObject({ EventType: "ExecutionStarted", OrchestrationInstance: { ExecutionId: "second" } });
       expect((await store.getInstance("a"))!).toMatchObject({ executionId: "second", etag: fresh.etag + 1 });
+    });
+  });
+
+  describe("creations and commits from memory", () => {
+    const eventFor = (instanceId: string, id: string): InboxMessage => ({
+      id,
+      instanceId,
+      executionId: null,
+      visibleAt: T0,
+      event: { EventType: "EventRaised", EventId: -1, Timestamp: T0, Name: "x", Input: null },
+    });
+    /** Every message stored for the instance, as a read step sees it. */
+    const messagesOf = async (store: IndexedDbStore, instanceId: string) => (await store.loadSteps([{ instanceId }], T0))[0]!.messages.map((m) => m.id);
+
+    it("a batch of creations reads only what is stored for its ids: a live one fails alone and keeps its row and inbox, the rest are created in one transaction", async () => {
+      const store = stores().make();
+      const live = row("c");
+      await create(store, live);
+      const finished = row("f");
+      await create(store, finished);
+      await store.commitSteps([{ ...stepOf((await store.loadSteps([{ instanceId: "f" }], T0))[0]!), instance: { ...finished, etag: 2, runtimeStatus: "Completed", historyLength: 1 } }]);
+      await store.appendMessages([eventFor("e", "early")]); // waiting for an instance not created yet
+      const before = { ...store.stats };
+      const batch = ["a", "b", "c", "d", "e", "f"].map((id) => row(id, { executionId: `second-${id}` }));
+      const outcomes = await Promise.allSettled(batch.map((r) => store.createInstance(r, startMessage(r), { overwritableStatuses: ["Completed"] })));
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+      expect(DurableError.is((outcomes[2] as PromiseRejectedResult).reason, "InstanceAlreadyExists")).toBe(true);
+      expect(store.stats.createTransactions - before.createTransactions).toBe(1);
+      expect(await store.getInstance("c")).toEqual(live);
+      expect(await messagesOf(store, "c")).toEqual(["c|start|exec-c"]);
+      expect(await messagesOf(store, "e")).toEqual(["early", "e|start|second-e"]);
+      expect(await store.getInstance("f")).toEqual(batch[5]); // the finished one is replaced whole
+      expect(await store.getHistory("f")).toEqual([]);
+      expect(await messagesOf(store, "f")).toEqual(["f|start|second-f"]);
+      // Their first steps read nothing: the creation left them known, the early event included.
+      const ready = ["a", "b", "d", "e", "f"];
+      const steps = { ...store.stats };
+      let seen: StepInput[] = [];
+      const stepped = await store.runSteps!(
+        ready.map((instanceId) => ({ instanceId })),
+        T0,
+        (inputs) => (seen = inputs).map((input) => stepOf(input)),
+      );
+      expect(stepped).toEqual(ready.map(() => "committed"));
+      expect(store.stats.stepsFromMemory - steps.stepsFromMemory).toBe(5);
+      expect(seen.find((i) => i.instanceId === "e")!.messages.map((m) => m.id)).toEqual(["early", "e|start|second-e"]);
+    });
+
+    it("a batch of creations among many stored instances reads its ids one by one, with the same outcomes", async () => {
+      const store = stores().make();
+      for (let i = 0; i < 40; i++) await create(store, row(`k${String(i).padStart(2, "0")}`));
+      const batch = ["k00", "k05a", "k10a", "k39a"].map((id) => row(id, { executionId: `second-${id}` }));
+      const outcomes = await Promise.allSettled(batch.map((r) => create(store, r)));
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "fulfilled", "fulfilled", "fulfilled"]);
+      expect(await store.getInstance("k00")).toEqual(row("k00"));
+      expect(await messagesOf(store, "k00")).toEqual(["k00|start|exec-k00"]);
+      expect(await messagesOf(store, "k05a")).toEqual(["k05a|start|second-k05a"]);
+    });
+
+    it("a step skipped by its plan (it runs local activities first) keeps the instance known: its commit is written from memory, with no read", async () => {
+      const store = stores().make();
+      const a = row("a");
+      await create(store, a);
+      let input: StepInput | undefined;
+      expect(await store.runSteps!([{ instanceId: "a" }], T0, ([i]) => ((input = i), [null]))).toEqual(["skipped"]);
+      const before = { ...store.stats };
+      const done = { ...a, etag: 2, runtimeStatus: "Completed" as const, historyLength: 1 };
+      expect(await store.commitSteps([{ ...stepOf(input!), instance: done, dropExecution: a.executionId }])).toEqual(["committed"]);
+      expect(store.stats.commitsFromMemory - before.commitsFromMemory).toBe(1);
+      expect(store.stats.transactions - before.transactions).toBe(1);
+      expect(await store.getInstance("a")).toEqual(done);
+      expect((await store.getHistory("a")).map((e) => e.EventType)).toEqual(["ExecutionStarted"]);
+      expect(await messagesOf(store, "a")).toEqual([]);
+      // A second commit against the old etag is a conflict, from memory too, and changes nothing.
+      expect(await store.commitSteps([{ ...stepOf(input!), instance: { ...done, etag: 3 } }])).toEqual(["conflict"]);
+      expect(await store.getInstance("a")).toEqual(done);
+    });
+
+    it("another tab wrote before a commit from memory: it aborts and is written again from IndexedDB, keeping the other tab's message", async () => {
+      const { make } = stores();
+      const store = make();
+      const other = make(false);
+      const a = row("a");
+      await create(store, a);
+      let input: StepInput | undefined;
+      await store.runSteps!([{ instanceId: "a" }], T0, ([i]) => ((input = i), [null]));
+      await other.appendMessages([eventFor("a", "e1")]); // its `wake` has not arrived: only the write token tells
+      const before = { ...store.stats };
+      expect(await store.commitSteps([stepOf(input!)])).toEqual(["committed"]);
+      expect(store.stats.staleMemorySteps - before.staleMemorySteps).toBe(1);
+      expect(store.stats.commitsFromMemory - before.commitsFromMemory).toBe(0);
+      expect(await messagesOf(store, "a")).toEqual(["e1"]);
+      expect((await store.getInstance("a"))!.etag).toBe(2);
+    });
+
+    it("a step from memory that starts while this store's commit is in flight waits for it instead of going stale", async () => {
+      const store = stores().make();
+      const [a, b] = [row("a"), row("b")];
+      await Promise.all([create(store, a), create(store, b)]);
+      let input: StepInput | undefined;
+      await store.runSteps!([{ instanceId: "a" }], T0, ([i]) => ((input = i), [null]));
+      const before = { ...store.stats };
+      const [committed, stepped] = await Promise.all([store.commitSteps([stepOf(input!)]), store.runSteps!([{ instanceId: "b" }], T0, (inputs) => inputs.map((i) => stepOf(i)))]);
+      expect([committed, stepped]).toEqual([["committed"], ["committed"]]);
+      expect(store.stats.staleMemorySteps - before.staleMemorySteps).toBe(0);
+      expect(store.stats.commitsFromMemory - before.commitsFromMemory).toBe(1);
+      expect(store.stats.stepsFromMemory - before.stepsFromMemory).toBe(1);
+      expect(await messagesOf(store, "a")).toEqual([]);
+      expect(await messagesOf(store, "b")).toEqual([]);
     });
   });
 
