@@ -7,6 +7,11 @@ import { DurableError } from "../../src/errors.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
 import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot, StepCommit, Store } from "../../src/store.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { createRuntime } from "../../src/runtime.ts";
+import { EntityId, entityId } from "../../src/entities/entity-id.ts";
+import { ENTITY_EXECUTION_ID } from "../../src/entities/entity-state.ts";
+import { account, counter, counterAggregation, transferFunds } from "../../examples/entities.ts";
 
 export interface ContractOptions {
   /** Cases this adapter knowingly does not pass, with the reason. */
@@ -88,6 +93,18 @@ export function commit(r: InstanceRecord, changes: Partial<StepCommit> = {}): St
 }
 
 const started = (at: number): HistoryEvent => ({ EventType: "OrchestratorStarted", EventId: -1, Timestamp: at });
+
+/** An entity's row (`@name@key`), as an entity batch first writes it: no history, its document in `input`. */
+function entityRow(instanceId: string, overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return row(instanceId, { name: instanceId.slice(1, instanceId.indexOf("@", 1)), executionId: ENTITY_EXECUTION_ID, runtimeStatus: "Running", input: '{"v":1,"exists":true,"state":"1"}', ...overrides });
+}
+
+/** The commit that creates a row where there is none (how an entity batch writes a new entity). */
+function creation(r: InstanceRecord): StepCommit {
+  return { ...commit(r), expectedEtag: null, instance: r };
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function describeStoreContract(adapter: string, makeStore: () => Store | Promise<Store>, options: ContractOptions = {}): void {
   const skipped = new Set(options.skip?.tests ?? []);
@@ -310,6 +327,129 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
       expect(work).toEqual({ instanceIds: [], activities: [] });
       expect(await store.purgeInstance("a", TERMINAL)).toBe(false);
+    });
+
+    // --- entities (rows `@name@key`: src/entities/) ---
+
+    test("lists entity rows only when the id prefix starts with '@', and pages over them", async () => {
+      // Entities and orchestrations interleaved in creation order, with a long run of orchestrations
+      // between two entities (a listing must read past rows it does not list).
+      const entities = ["@counter@a", "@account@x", "@counter@b", "@counter@c"].map((id, i) => entityRow(id, { createdAt: T0 + i * 1000 + 1, runtimeStatus: i === 2 ? "Completed" : "Running" }));
+      const orchestrations = Array.from({ length: 150 }, (_, i) => row(`order-${String(i).padStart(3, "0")}`, { createdAt: i < 3 ? T0 + i * 1000 : T0 + 2500 }));
+      expect(await store.commitSteps([...entities, ...orchestrations].map(creation))).toEqual(Array(154).fill("committed"));
+      const ids = (page: { items: InstanceRecord[] }) => page.items.map((r) => r.instanceId);
+
+      const all = await store.listInstances({ limit: 1000 });
+      expect(ids(all)).toEqual(orchestrations.map((r) => r.instanceId));
+      expect(all.next).toBeNull();
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "" }))).toEqual(orchestrations.map((r) => r.instanceId));
+      expect(ids(await store.listInstances({ limit: 1000, runtimeStatus: ["Pending", "Running", "Completed"] }))).toEqual(orchestrations.map((r) => r.instanceId));
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "order-00" }))).toHaveLength(10);
+
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "@" }))).toEqual(["@counter@a", "@account@x", "@counter@b", "@counter@c"]);
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "@counter@" }))).toEqual(["@counter@a", "@counter@b", "@counter@c"]);
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "@counter@", runtimeStatus: ["Running"] }))).toEqual(["@counter@a", "@counter@c"]);
+      expect(ids(await store.listInstances({ limit: 1000, instanceIdPrefix: "@", createdFrom: T0 + 1001, createdTo: T0 + 2001 }))).toEqual(["@account@x", "@counter@b"]);
+      expect((await store.listInstances({ limit: 1000, instanceIdPrefix: "@" })).items[1]).toEqual(entities[1]);
+
+      // Page by page, one entity at a time, over the orchestrations between them.
+      const paged: string[] = [];
+      let after: { createdAt: number; instanceId: string } | undefined;
+      for (let page = 0; page < 10; page++) {
+        const p = await store.listInstances({ limit: 1, instanceIdPrefix: "@", after });
+        expect(p.items.length).toBeLessThanOrEqual(1);
+        paged.push(...ids(p));
+        if (!p.next) break;
+        after = p.next;
+      }
+      expect(paged).toEqual(["@counter@a", "@account@x", "@counter@b", "@counter@c"]);
+      const counters: string[] = [];
+      after = undefined;
+      for (let page = 0; page < 10; page++) {
+        const p = await store.listInstances({ limit: 2, instanceIdPrefix: "@counter@", after });
+        counters.push(...ids(p));
+        if (!p.next) break;
+        after = p.next;
+      }
+      expect(counters).toEqual(["@counter@a", "@counter@b", "@counter@c"]);
+    });
+
+    test("purgeInstance with ifInboxEmpty deletes only an instance whose inbox holds nothing, due or not", async () => {
+      const idle = entityRow("@counter@idle", { runtimeStatus: "Completed", input: '{"v":1,"exists":false,"state":null}' });
+      expect(await store.commitSteps([creation(idle)])).toEqual(["committed"]);
+      const signal = eventMessage(idle.instanceId, "signal-1");
+      await store.appendMessages([signal]);
+      // A message waits: refused, and nothing is touched.
+      expect(await store.purgeInstance(idle.instanceId, ["Completed"], { ifInboxEmpty: true })).toBe(false);
+      expect(await store.getInstance(idle.instanceId)).toEqual(idle);
+      expect((await store.loadSteps([{ instanceId: idle.instanceId }], T0))[0]!.messages.map((m) => m.id)).toEqual(["signal-1"]);
+      // Consumed, then a scheduled one not yet due: still refused (it would be lost).
+      const consumed = { ...idle, etag: 2 };
+      expect(await store.commitSteps([commit(idle, { instance: consumed, deleteMessageIds: ["signal-1"], messages: [eventMessage(idle.instanceId, "later", T0 + 60_000)] })])).toEqual(["committed"]);
+      expect(await store.purgeInstance(idle.instanceId, ["Completed"], { ifInboxEmpty: true })).toBe(false);
+      expect(await store.getInstance(idle.instanceId)).toEqual(consumed);
+      const due = (await store.loadSteps([{ instanceId: idle.instanceId }], T0 + 60_000))[0]!;
+      expect(due.messages.map((m) => m.id)).toEqual(["later"]);
+      // Once the inbox is empty, it goes; the status still has to match.
+      expect(await store.commitSteps([commit(consumed, { instance: { ...consumed, etag: 3 }, deleteMessageIds: ["later"] })])).toEqual(["committed"]);
+      expect(await store.purgeInstance(idle.instanceId, ["Running"], { ifInboxEmpty: true })).toBe(false);
+      expect(await store.purgeInstance(idle.instanceId, ["Completed"], { ifInboxEmpty: true })).toBe(true);
+      expect(await store.getInstance(idle.instanceId)).toBeUndefined();
+      expect(await store.purgeInstance(idle.instanceId, ["Completed"], { ifInboxEmpty: true })).toBe(false);
+      // Without the option a purge takes the inbox with it, as before.
+      const other = entityRow("@counter@other", { runtimeStatus: "Completed" });
+      await store.commitSteps([creation(other)]);
+      await store.appendMessages([eventMessage(other.instanceId, "dropped")]);
+      expect(await store.purgeInstance(other.instanceId, ["Completed"])).toBe(true);
+      expect((await store.loadSteps([{ instanceId: other.instanceId }], T0))[0]!.messages).toEqual([]);
+      expect((await store.claimWork(T0 + 120_000, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).instanceIds).toEqual([]);
+    });
+
+    test("entities end to end on this store: signals and calls counted once each, critical sections, listing, cleaning", async () => {
+      const clock = new ManualClock(T0);
+      const runtime = createRuntime({ store, clock, logger: silent, orchestrators: [counterAggregation, transferFunds], entities: [counter, account] });
+      const client = runtime.client;
+      try {
+        const hits = new EntityId("Counter", "hits"); // untyped: "delete" is every entity's
+        await Promise.all([
+          ...Array.from({ length: 20 }, () => client.signalEntity(hits, "add", 1)),
+          ...Array.from({ length: 3 }, (_, i) => client.startNew(counterAggregation, { instanceId: `agg-${i}`, input: { key: "hits", signals: 10 } })),
+        ]);
+        for (const k of ["a", "b"]) await client.signalEntity(entityId(account, k), "deposit", 50);
+        await runtime.drain();
+        expect(await client.readEntityState(hits)).toEqual({ entityExists: true, entityState: 50 });
+        for (let i = 0; i < 3; i++) expect((await client.getStatus(`agg-${i}`))?.runtimeStatus).toBe("Completed");
+
+        const transfers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.startNew(transferFunds, { input: { from: i % 2 ? "a" : "b", to: i % 2 ? "b" : "a", amount: 10 + i } })));
+        await runtime.drain();
+        for (const id of transfers) expect((await client.getStatus(id))?.runtimeStatus).toBe("Completed");
+        let total = 0;
+        for (const k of ["a", "b"]) {
+          const meta = await client.getEntity<{ balance: number }>(entityId(account, k));
+          expect(meta).toMatchObject({ lockedBy: null, backlogQueueSize: 0, entityExists: true });
+          total += meta!.state!.balance;
+        }
+        expect(total).toBe(100);
+
+        // Orchestration listings never show entities; entity listings show nothing else.
+        expect((await client.listInstances()).instances.map((s) => s.instanceId).sort()).toEqual(["agg-0", "agg-1", "agg-2", ...transfers].sort());
+        expect((await client.listEntities()).entities.map((e) => `${e.entityId.name}/${e.entityId.key}`)).toEqual(["account/a", "account/b", "counter/hits"]); // created at one time: by id
+        // Deleted, then cleaned away; an entity something was sent to meanwhile stays.
+        await client.signalEntity(hits, "delete");
+        await runtime.drain();
+        expect(await client.readEntityState(hits)).toEqual({ entityExists: false });
+        expect(await client.cleanEntityStorage()).toEqual({ emptyEntitiesRemoved: 1, orphanedLocksReleased: 0 });
+        expect(await store.getInstance(String(hits))).toBeUndefined();
+        const gone = new EntityId("Counter", "gone");
+        await client.signalEntity(gone, "delete");
+        await runtime.drain();
+        await client.signalEntity(gone, "add", 2);
+        expect(await client.cleanEntityStorage()).toEqual({ emptyEntitiesRemoved: 0, orphanedLocksReleased: 0 });
+        await runtime.drain();
+        expect(await client.readEntityState(gone)).toEqual({ entityExists: true, entityState: 2 });
+      } finally {
+        await runtime.stop();
+      }
     });
 
     test("stores values exactly (unicode, nested failure details, large payloads)", async () => {

@@ -29,6 +29,7 @@
  */
 import { unwrap, type IDBPDatabase, type IDBPTransaction } from "idb";
 import { DurableError } from "../../src/errors.ts";
+import { listedByPrefix } from "../../src/entities/entity-id.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
 import type {
@@ -43,6 +44,7 @@ import type {
   InstanceRecord,
   InstanceSeal,
   InstanceSnapshot,
+  PurgeOptions,
   StepCommit,
   StepInput,
   StepRequest,
@@ -311,7 +313,7 @@ class IdbStore implements IndexedDbStore {
         const rows = await index.getAll(range, chunk);
         for (const r of rows) {
           if (query.runtimeStatus && !query.runtimeStatus.includes(r.runtimeStatus)) continue;
-          if (query.instanceIdPrefix && !r.instanceId.startsWith(query.instanceIdPrefix)) continue;
+          if (!listedByPrefix(r.instanceId, query.instanceIdPrefix)) continue;
           matches.push(r);
         }
         const last = rows[rows.length - 1];
@@ -325,11 +327,17 @@ class IdbStore implements IndexedDbStore {
     });
   }
 
-  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[]): Promise<boolean> {
+  /** With `ifInboxEmpty`, the inbox is counted in the same readwrite transaction, and a result held in memory counts as a message. */
+  async purgeInstance(instanceId: string, onlyIfStatus: readonly RuntimeStatus[], options: PurgeOptions = {}): Promise<boolean> {
+    if (options.ifInboxEmpty && this.book.heldOf(instanceId).length > 0) return false;
     const purged = await this.ownWrite(() =>
       this.write("purgeInstance", ["instances", "history", "inbox", "activities"], async (tx) => {
-        const row = await tx.objectStore("instances").get(instanceId);
+        const [row, waiting] = await Promise.all([
+          tx.objectStore("instances").get(instanceId),
+          options.ifInboxEmpty ? tx.objectStore("inbox").count(instanceRange(instanceId)) : 0,
+        ]);
         if (!row || !onlyIfStatus.includes(row.runtimeStatus)) return false;
+        if (waiting > 0) return false;
         deleteEverythingOf(unwrap(tx), instanceId);
         return true;
       }),
