@@ -347,6 +347,9 @@ function runExecution(
       keepExecutor = null;
       next = finished(row, now, "Terminated", terminated.reason, null, customStatus);
     } else if (outcome?.kind === "continuedAsNew") {
+      // What the last execution scheduled in its last step is abandoned, but what it sent to
+      // entities (signals, a lock's release) is sent: the new execution starts with fresh history.
+      for (const a of pending) if (a.kind === "SendEvent") out.push(entityMessage(a, row.instanceId, row.executionId, now));
       pending = [];
       for (const m of executor.releasesAtEnd()) out.push(m);
       const newExecutionId = newInstanceId();
@@ -527,20 +530,24 @@ function scheduleActions(
         );
         break;
       }
-      case "SendEvent": {
+      case "SendEvent":
         events.push({ EventType: "EventSent", EventId: a.id, Timestamp: now, InstanceId: a.instanceId, Name: a.name, Input: a.input });
-        const visibleAt = a.visibleAt ?? now;
-        out.push({
-          id: entityMessageIds.fromOrchestration(instanceId, executionId, a.id),
-          instanceId: a.instanceId,
-          executionId: null,
-          visibleAt,
-          event: { EventType: "EventRaised", EventId: -1, Timestamp: visibleAt, Name: a.name, Input: a.input },
-        });
+        out.push(entityMessage(a, instanceId, executionId, now));
         break;
-      }
     }
   }
+}
+
+/** The message an orchestration's `EventSent` delivers to an entity. */
+function entityMessage(a: Extract<Action, { kind: "SendEvent" }>, instanceId: string, executionId: string, now: number): InboxMessage {
+  const visibleAt = a.visibleAt ?? now;
+  return {
+    id: entityMessageIds.fromOrchestration(instanceId, executionId, a.id),
+    instanceId: a.instanceId,
+    executionId: null,
+    visibleAt,
+    event: { EventType: "EventRaised", EventId: -1, Timestamp: visibleAt, Name: a.name, Input: a.input },
+  };
 }
 
 function completedEvent(now: number, status: "Completed" | "Failed" | "Terminated", result: Json, failure: FailureDetails | null): HistoryEvent {

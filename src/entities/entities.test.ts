@@ -186,6 +186,25 @@ describe("entities", () => {
     expect(await client.getEntity(locked)).toMatchObject({ lockedBy: null, backlogQueueSize: 0, entityExists: true, state: 3 });
   });
 
+  it("sends what the last step before continueAsNew sent to entities: a release, a signal (found by the fault simulator)", async () => {
+    const loops = orchestrator("LocksThenLoops", function* (ctx) {
+      const round = ctx.getInput<number>();
+      const id = new EntityId("Counter", "loop");
+      const lock = yield* ctx.lockEntities(id);
+      yield* ctx.callEntity(id, "add", 1);
+      lock.release();
+      ctx.signalEntity(new EntityId("Counter", "signals"), "add", 1);
+      if (round < 3) ctx.continueAsNew(round + 1);
+      return round;
+    });
+    const rt = createRuntime({ store: createMemoryStore(), clock: new ManualClock(), logger: silent, orchestrators: [loops], entities: [counter] });
+    const id = await rt.client.startNew(loops, { input: 1 });
+    await rt.drain();
+    expect((await rt.client.getStatus(id))?.output).toBe(3);
+    expect(await rt.client.getEntity(new EntityId("Counter", "loop"))).toMatchObject({ lockedBy: null, state: 3 });
+    expect(await rt.client.readEntityState(new EntityId("Counter", "signals"))).toEqual({ entityExists: true, entityState: 3 });
+  });
+
   it("enforces the locking rules inside a critical section", async () => {
     const { runtime, client } = setup();
     const id = await client.startNew(breaksRules);

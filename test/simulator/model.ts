@@ -113,6 +113,12 @@ function evalStmt(st: Stmt, out: unknown[]): ModelError | "stuck" | null {
       return null;
     case "throw":
       return { kind: "plain", type: "Error", message: st.msg };
+    case "ent":
+      out.push(st.signal ? "signal" : "call");
+      return null;
+    case "lock":
+      out.push("lock");
+      return null;
   }
 }
 

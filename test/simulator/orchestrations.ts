@@ -10,6 +10,8 @@ import type { OrchestrationContext } from "../../src/context.ts";
 import { EventTimeoutError, NonRetriableError, TaskAggregateError, TaskCanceledError, TaskFailedError } from "../../src/errors.ts";
 import { RetryOptions } from "../../src/retry.ts";
 import { ExternalEventTask, Task, TimerTask } from "../../src/task.ts";
+import { entity, type EntityDefinition } from "../../src/entities/entity-definition.ts";
+import { EntityId } from "../../src/entities/entity-id.ts";
 import { DAY, ORCHESTRATOR, type EventPayload, type Leaf, type ProgramInput } from "./program.ts";
 
 /** What the activities' outside world remembers. */
@@ -48,7 +50,11 @@ export class Ledger {
 export interface Definitions {
   orchestrators: OrchestratorDefinition[];
   activities: ActivityDefinition[];
+  entities: EntityDefinition<any>[];
 }
+
+/** The entity programs share: `add` sums, and answers nothing (so the order of adds never shows in outputs). */
+export const TALLY = "SimTally";
 
 /** `(#3)` in a task failure's message is a sequence id, which may differ between equivalent runs. */
 export function normalize(text: string): string {
@@ -136,6 +142,21 @@ export function createDefinitions(ledger: Ledger): Definitions {
         }
         case "throw":
           throw new Error(st.msg);
+        case "ent": {
+          const id = new EntityId(TALLY, st.key);
+          if (st.signal) ctx.signalEntity(id, "add", st.amount);
+          else yield* ctx.callEntity(id, "add", st.amount);
+          out.push(st.signal ? "signal" : "call");
+          break;
+        }
+        case "lock": {
+          const ids = st.keys.map((k) => new EntityId(TALLY, k));
+          const lock = yield* ctx.lockEntities(...ids);
+          for (const id of ids) yield* ctx.callEntity(id, "add", st.amount);
+          lock.release();
+          out.push("lock");
+          break;
+        }
       }
     }
     if (input.g + 1 < input.p.gens.length) {
@@ -164,7 +185,11 @@ export function createDefinitions(ledger: Ledger): Definitions {
     ledger.attemptOf(input.key, ctx.idempotencyKey);
     return "b".repeat(input.bytes);
   });
-  return { orchestrators: [program], activities: [echo, flaky, fail, untilRewind, big] };
+  const tally = entity(TALLY, (ctx) => {
+    if (ctx.operationName !== "add") throw new Error(`SimTally has no operation '${ctx.operationName}'`);
+    ctx.setState((ctx.getState(() => 0) as number) + (ctx.getInput<number>() ?? 0));
+  });
+  return { orchestrators: [program], activities: [echo, flaky, fail, untilRewind, big], entities: [tally] };
 }
 
 function leafTask(ctx: OrchestrationContext, leaf: Leaf): Task<unknown> {

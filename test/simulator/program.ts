@@ -51,7 +51,11 @@ export type Stmt =
   | { s: "any"; leaves: Leaf[] }
   /** `setCustomStatus` of a string this long (the limit is 16 KB of JSON). */
   | { s: "status"; bytes: number; catch: boolean }
-  | { s: "throw"; msg: string };
+  | { s: "throw"; msg: string }
+  /** `callEntity` (or, with `signal`, `signalEntity`) of `SimTally` `key`'s `add`. */
+  | { s: "ent"; key: string; amount: number; signal: boolean }
+  /** A critical section over the tallies `keys`: each is called with `add` inside, then released. */
+  | { s: "lock"; keys: string[]; amount: number };
 
 export interface Program {
   /** One body per execution: generation g continues as new into g + 1. */
@@ -113,6 +117,8 @@ interface GenContext {
 export interface ScenarioOptions {
   /** Play near-limit and over-limit payloads. */
   sizes: boolean;
+  /** Add entity statements to some programs (default: for about a third of the seeds, see `ENTITY_FREE_SEEDS`). */
+  entities?: boolean | undefined;
   /** How many top-level instances (default 1–3). */
   instances?: number;
 }
@@ -171,7 +177,42 @@ export function generateScenario(seed: number, options: ScenarioOptions): Scenar
   const ops = chosen.map((d, i) => ({ ...d.op, at: T0 + d.day * DAY + (i + 1) * OP_SPACING }) as Op);
   // A resume must follow its suspend (and a second rewind its first): order by time keeps that.
   ops.sort((a, b) => a.at - b.at);
+  if (options.entities ?? (!ENTITY_FREE_SEEDS.has(seed) && Rng.fork(seed, "entities?").chance(0.35))) addEntityStatements(seed, starts);
   return { starts, ops, sizes: ctx.sizes };
+}
+
+/** The tallies (`SimTally` entities) programs share, so that instances race on them. */
+export const TALLY_KEYS = ["t0", "t1", "t2"];
+
+/**
+ * Seeds recorded before entities were simulated (the regressions of defects A, B and C): their
+ * scenarios stay exactly as they were found.
+ */
+export const ENTITY_FREE_SEEDS = new Set([46, 723, 5581, 7127, 10_046, 13_126, 10_243, 10_397, 13_152, 10_587]);
+
+/**
+ * Inserts entity calls, signals and critical sections into the programs' bodies, from a stream of
+ * its own (the rest of the scenario is what it would be without them).
+ */
+function addEntityStatements(seed: number, starts: readonly Extract<Op, { op: "start" }>[]): void {
+  const rng = Rng.fork(seed, "entities");
+  const visit = (p: Program) => {
+    for (const body of p.gens) {
+      for (const st of body) {
+        const leaves = st.s === "one" ? [st.leaf] : st.s === "all" || st.s === "any" ? st.leaves : [];
+        for (const l of leaves) if (l.t === "sub") visit(l.prog);
+      }
+      const count = rng.range(0, 3);
+      for (let i = 0; i < count; i++) {
+        const at = rng.range(0, body.length);
+        const stmt: Stmt = rng.chance(0.25)
+          ? { s: "lock", keys: rng.shuffle(TALLY_KEYS).slice(0, rng.range(1, 2)), amount: rng.range(1, 9) }
+          : { s: "ent", key: rng.pick(TALLY_KEYS), amount: rng.range(1, 9), signal: rng.chance(0.4) };
+        body.splice(at, 0, stmt);
+      }
+    }
+  };
+  for (const s of starts) if (s.target !== "oversize") visit(s.input.p);
 }
 
 function genProgram(ctx: GenContext, instanceId: string, root: string, depth: number): Program {
@@ -357,6 +398,10 @@ export function describeScenario(scenario: Scenario): string {
         return `status(${s.bytes})`;
       case "throw":
         return "throw";
+      case "ent":
+        return `${s.signal ? "signal" : "call"}(${s.key}+${s.amount})`;
+      case "lock":
+        return `lock(${s.keys.join(",")}+${s.amount})`;
     }
   };
   const prog = (p: Program): string => p.gens.map((g) => g.map(stmt).join(";")).join(" |can| ");

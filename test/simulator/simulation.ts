@@ -197,6 +197,7 @@ class Simulation {
       store: this.faulty,
       orchestrators: this.definitions.orchestrators,
       activities: this.definitions.activities,
+      entities: this.definitions.entities,
       clock: this.clock,
       logger: this.logger,
       leaseMs: this.profile.leaseMs,

@@ -19,8 +19,16 @@ export interface InstanceSnapshot {
   activities: ClaimedActivity[];
 }
 
+export interface EntitySnapshot {
+  row: InstanceRecord;
+  /** Every message in its inbox (none should be left once the run is over). */
+  inbox: InboxMessage[];
+}
+
 export interface Snapshot {
   instances: Map<string, InstanceSnapshot>;
+  /** Entity rows (`@name@key`), which orchestration listings leave out. */
+  entities: Map<string, EntitySnapshot>;
   log: CommitLog;
   /** Queued activities whose instance has no row. */
   orphanActivities: ClaimedActivity[];
@@ -41,6 +49,17 @@ export async function takeSnapshot(store: Store, log: CommitLog): Promise<Snapsh
     const [step] = await store.loadSteps([{ instanceId: row.instanceId }], FAR);
     instances.set(row.instanceId, { row, history, inbox: step?.messages ?? [], activities: [] });
   }
+  const entities = new Map<string, EntitySnapshot>();
+  after = undefined;
+  for (;;) {
+    const page = await store.listInstances({ limit: 100, instanceIdPrefix: "@", ...(after ? { after } : {}) });
+    for (const row of page.items) {
+      const [step] = await store.loadSteps([{ instanceId: row.instanceId }], FAR);
+      entities.set(row.instanceId, { row, inbox: step?.messages ?? [] });
+    }
+    if (!page.next) break;
+    after = page.next;
+  }
   // Claiming at a far-off time hands out every queued activity, leased or not. The run is over.
   const work = await store.claimWork(FAR, { instanceLimit: 0, activityLimit: 100_000, leaseMs: 1 });
   const orphanActivities: ClaimedActivity[] = [];
@@ -49,5 +68,5 @@ export async function takeSnapshot(store: Store, log: CommitLog): Promise<Snapsh
     if (entry) entry.activities.push(a);
     else orphanActivities.push(a);
   }
-  return { instances, log, orphanActivities };
+  return { instances, entities, log, orphanActivities };
 }
