@@ -27,6 +27,7 @@ import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
 import type { EntityRef } from "./context.ts";
 import type { EntityOperations, OperationArgs, OperationName, UntypedOperations } from "./entities/entity-definition.ts";
 import { isEntityInstanceId, type EntityIdLike } from "./entities/entity-id.ts";
+import { unreleasedSections } from "./entities/orchestration-entities.ts";
 import {
   StoreEntityClient,
   type CleanEntityStorageOptions,
@@ -192,6 +193,11 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     return this.entities.cleanEntityStorage(options);
   }
 
+  /** The registered entities' names (undefined for a client made without a registry). */
+  entityNames(): string[] | undefined {
+    return this.options.registry?.entityNames();
+  }
+
   /** Starts an orchestration and returns its instance id. */
   async startNew<I>(orchestrator: OrchestratorDefinition<I, unknown> | string, options: StartOptions<I> = {}): Promise<string> {
     const name = typeof orchestrator === "string" ? orchestrator : orchestrator?.name;
@@ -304,6 +310,13 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     if (row.runtimeStatus !== "Failed") {
       const code = isTerminal(row.runtimeStatus) ? "InstanceGone" : "InvalidState";
       throw new DurableError(code, `Instance '${instanceId}' is ${row.runtimeStatus}; only Failed instances can be rewound.`);
+    }
+    if (unreleasedSections(await this.store.getHistory(instanceId)).length > 0) {
+      // Its locks were released when it failed: rewound, it would go on inside a critical section it no longer holds.
+      throw new DurableError(
+        "InvalidState",
+        `Instance '${instanceId}' failed inside a critical section (lockEntities); its locks were released when it failed, so it cannot be rewound into it. Restart it instead.`,
+      );
     }
     await this.send(row, { EventType: "ExecutionRewound", EventId: -1, Timestamp: this.clock.now(), Reason: reason ?? null });
   }

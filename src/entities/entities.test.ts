@@ -205,6 +205,19 @@ describe("entities", () => {
     expect(await rt.client.readEntityState(new EntityId("Counter", "signals"))).toEqual({ entityExists: true, entityState: 3 });
   });
 
+  it("refuses to rewind an orchestration that failed inside a critical section (its locks were released)", async () => {
+    const failsInLock = orchestrator("FailsInLock", function* (ctx) {
+      yield* ctx.lockEntities(new EntityId("Counter", "rw"));
+      yield* ctx.callEntity(new EntityId("Counter", "rw"), "add", "x" as unknown as number);
+    });
+    const rt = createRuntime({ store: createMemoryStore(), clock: new ManualClock(), logger: silent, orchestrators: [failsInLock], entities: [counter] });
+    const id = await rt.client.startNew(failsInLock);
+    await rt.drain();
+    expect((await rt.client.getStatus(id))?.runtimeStatus).toBe("Failed");
+    expect((await rt.client.getEntity(new EntityId("Counter", "rw")))?.lockedBy ?? null).toBeNull();
+    await expect(rt.client.rewind(id)).rejects.toMatchObject({ code: "InvalidState", message: expect.stringMatching(/critical section/) });
+  });
+
   it("enforces the locking rules inside a critical section", async () => {
     const { runtime, client } = setup();
     const id = await client.startNew(breaksRules);
