@@ -81,6 +81,11 @@ export interface EntityClient {
   getEntity<T = unknown>(entity: EntityIdLike, options?: { includeState?: boolean | undefined }): Promise<EntityMetadata<T> | undefined>;
   listEntities(query?: EntityQuery): Promise<EntityPage>;
   cleanEntityStorage(options?: CleanEntityStorageOptions): Promise<CleanEntityStorageResult>;
+  /**
+   * The names of the entities registered where signals run, or undefined when this client cannot
+   * tell. Lets callers (the HTTP API: 404) refuse a signal no entity would take.
+   */
+  entityNames?(): readonly string[] | undefined;
 }
 
 /** The message a client's signal is (a fresh id: each call is its own operation). */
