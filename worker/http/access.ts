@@ -23,8 +23,8 @@ import { EXPIRY_PARAM, SIGNATURE_PARAM, verify, type SignedOperation } from "./s
 export const ACCESS_MODES = ["loopback", "open", "key"] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
 
-/** What a route does, for authorization: reads, starts, bulk purge, or one operation on one instance. */
-export type RouteAccess = "read" | "start" | "purgeBy" | SignedOperation;
+/** What a route does, for authorization: reads, starts, bulk purge, signals to entities, or one operation on one instance. */
+export type RouteAccess = "read" | "start" | "purgeBy" | "signalEntity" | SignedOperation;
 
 export interface Keys {
   key?: string;
@@ -221,9 +221,9 @@ export function authorize(what: RouteAccess): MiddlewareHandler {
         return next();
       case "reader":
         if (READS.has(what)) return next();
-        throw new HttpError(403, "Forbidden", "The read-only key can read statuses and lists only; this needs the management key.");
+        throw new HttpError(403, "Forbidden", "The read-only key can read statuses, entity states and lists only; this needs the management key.");
       case "signed": {
-        if (what === "read" || what === "start" || what === "purgeBy") {
+        if (what === "read" || what === "start" || what === "purgeBy" || what === "signalEntity") {
           throw unauthorized("A signed URL allows one operation on one instance; this route needs the management key.");
         }
         const instanceId = c.req.param("instanceId") ?? "";

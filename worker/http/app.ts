@@ -1,6 +1,6 @@
 /**
  * @module worker/http/app — the Durable Functions HTTP management API as a Hono app, over any
- * `OrchestrationClient` (the memory runtime in tests, Durable Objects in the Worker).
+ * `OrchestrationClient` and `EntityClient` (the memory runtime in tests, Durable Objects in the Worker).
  */
 import { Hono, type Env } from "hono";
 import { requestId } from "hono/request-id";
@@ -8,6 +8,7 @@ import { accessGuard, authorize, corsMiddleware, crossSiteGuard } from "./access
 import { jsonNotFound, managementErrorHandler } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions } from "./options.ts";
+import { registerEntityRoutes } from "./routes/entities.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
@@ -51,6 +52,7 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   registerStreamRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerOperationRoutes(app, deps);
+  registerEntityRoutes(app, deps);
   if (starters) registerStarterRoutes(app, deps, starters);
 
   app.notFound(jsonNotFound);

@@ -201,7 +201,7 @@ describe("instance routes: ids, events, query values", () => {
 describe("routes and methods", () => {
   it("unknown routes → 404 JSON (Durable Functions sends an empty 404)", async () => {
     const ctx = setup();
-    for (const path of ["/", "/nope", `${BASE}`, `${BASE}/nope`, `${BASE}/instances/a/b/c/d`, `${BASE}/entities/x/y`, "/api/unknown/x/y"]) {
+    for (const path of ["/", "/nope", `${BASE}`, `${BASE}/nope`, `${BASE}/instances/a/b/c/d`, `${BASE}/entities/x/y/z`, `${BASE}/makeprimary`, "/api/unknown/x/y"]) {
       const res = await ctx.request(path);
       await expectError(res, 404, "NotFound");
     }

@@ -38,11 +38,13 @@ async function bodyBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   return bytes;
 }
 
-function decode(bytes: Uint8Array): string {
+function decode(bytes: Uint8Array, json = true): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new HttpError(400, "InvalidJson", "Invalid JSON content: the body is not valid UTF-8.");
+    throw json
+      ? new HttpError(400, "InvalidJson", "Invalid JSON content: the body is not valid UTF-8.")
+      : new HttpError(400, "InvalidInput", "The body is not valid UTF-8 text.");
   }
 }
 
@@ -85,18 +87,32 @@ export async function readEventData(c: Context, maxBytes: number): Promise<unkno
   return parseJsonBody(decode(await bodyBytes(c, maxBytes)));
 }
 
-/** Parses a JSON body; an empty body is `undefined` (no input). */
-export function parseJsonBody(text: string): unknown {
+/**
+ * An entity signal's input, as Durable Functions reads it: JSON when the type says so (its parse
+ * error a 400 "Could not parse JSON content: …"), otherwise the body's text as a string; an empty
+ * body is no input (`{}`). Text of any type is taken: the cross-site check (Origin,
+ * Sec-Fetch-Site) is what keeps another site's form from sending it.
+ */
+export async function readSignalInput(c: Context, maxBytes: number): Promise<{ input?: unknown }> {
+  const bytes = await bodyBytes(c, maxBytes);
+  if (bytes.byteLength === 0) return {};
+  if (!isJsonMediaType(mediaType(c))) return { input: decode(bytes, false) };
+  const input = parseJsonBody(decode(bytes), "Could not parse JSON content");
+  return input === undefined ? {} : { input };
+}
+
+/** Parses a JSON body; an empty body is `undefined` (no input). `prefix` starts the message of a 400. */
+export function parseJsonBody(text: string, prefix = "Invalid JSON content"): unknown {
   if (text.trim() === "") return undefined;
   const depth = jsonDepth(text);
   if (depth > MAX_JSON_DEPTH) {
-    throw new HttpError(400, "InvalidJson", `Invalid JSON content: nested deeper than ${MAX_JSON_DEPTH} levels.`);
+    throw new HttpError(400, "InvalidJson", `${prefix}: nested deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new HttpError(400, "InvalidJson", `Invalid JSON content: ${why}`);
+    throw new HttpError(400, "InvalidJson", `${prefix}: ${why}`);
   }
 }
 

@@ -1,13 +1,14 @@
 /** The one onError: every core error code lands on its status; other errors are a logged, generic 500. Per-request clients; mounting. */
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { DurableError, ERROR_CODES, type ErrorCode, type OrchestrationClient } from "../../src/index.ts";
+import { DurableError, ERROR_CODES, type ErrorCode } from "../../src/index.ts";
+import type { ManagementClient } from "./options.ts";
 import { createManagementApp } from "./app.ts";
 import { jsonNotFound, STATUS_BY_CODE } from "./errors.ts";
 import { BASE, expectedPayload, json, ORIGIN, setup } from "./test-fixtures.ts";
 
 /** The runtime's real client, except that getStatus throws what the test says. */
-function throwingClient(base: OrchestrationClient, error: unknown): OrchestrationClient {
+function throwingClient(base: ManagementClient, error: unknown): ManagementClient {
   return new Proxy(base, {
     get(target, prop, receiver) {
       if (prop === "getStatus") return () => Promise.reject(error);
@@ -133,7 +134,7 @@ describe("options", () => {
     expect(() => createManagementApp({ client: base.client, basePath: "no-slash" })).toThrow(TypeError);
     expect(() => createManagementApp({ client: base.client, maxBodyBytes: -1 })).toThrow(TypeError);
     expect(() => createManagementApp({ client: base.client, starters: { fixed: { "a/b": "X" } } })).toThrow(TypeError);
-    expect(() => createManagementApp({ client: undefined as unknown as OrchestrationClient })).toThrow(TypeError);
+    expect(() => createManagementApp({ client: undefined as unknown as ManagementClient })).toThrow(TypeError);
   });
 });
 

@@ -35,14 +35,18 @@ const ORCHESTRATORS = ["OrchestratorFunction", "HumanInteraction", "FanOutFanIn"
 const IDS = ["x", "fuzz-1", "fuzz-2", "@entity", "a%2Fb", "a%5Cb", "%23", "%3F", "%00", "%0A", "%E0%A4%A", "%", "..", ".", "y".repeat(257), "ü", "%F0%9F%98%80", "a b", "%20"];
 const OPERATIONS = ["terminate", "TERMINATE", "suspend", "resume", "rewind", "restart", "Restart", "raiseEvent", "raiseevent", "purge", "status", "nope", "", "%2e%2e"];
 const EVENTS = ["Approval", "", "%01", "e".repeat(300), "a%2Fb"];
+const ENTITIES = ["Counter", "counter", "Account", "NoSuchEntity", "a@b", "@", "%40x", "", "%00", "a%2Fb", "%20", "n".repeat(300)];
+const ENTITY_KEYS = ["k", "$", "%24", "", "a%2Fb", "a%5Cb", "%23", "%3F", "%00", "%C2%85", "%E0%A4%A", "%", "..", "k".repeat(255), "ü"];
 const QUERY_NAMES = [
   "showHistory", "SHOWHISTORY", "showHistoryOutput", "showInput", "returnInternalServerErrorOnFailure", "runtimeStatus", "RuntimeStatus", "createdTimeFrom",
   "createdTimeTo", "instanceIdPrefix", "top", "timeout", "pollingInterval", "reason", "version", "restartWithNewInstanceId", "taskHub", "connection",
   "code", "sig", "exp", "SIG", "__proto__", "constructor", "x", "",
+  "op", "OP", "fetchState", "includeDeleted", "metadata", "lastOperationTimeFrom", "lastOperationTimeTo",
 ];
 const QUERY_VALUES = [
   "true", "false", "TRUE", "1", "0", "yes", "", "0.1", "-1", "1e400", "NaN", "Infinity", "5", "1001", "2026-01-31", "2026-13-45T99:99:99Z", "yesterday",
   "Running,Completed", "Canceled", "Bogus", "Pending,,", "%", "%E0%A4%A", "%00", "r".repeat(5000), "A".repeat(43), "9999999999", "1",
+  "add", "reset", "get", "deposit", "withdraw", "delete",
   encodeURIComponent("<script>"), "💥",
 ];
 const CONTENT_TYPES = [
@@ -63,7 +67,11 @@ function path(r: Rng): string {
     () => `${BASE}/instances/${id()}/${r.pick(OPERATIONS)}/${r.pick(EVENTS)}/extra`,
     () => `${BASE}/openapi.json`,
     () => `${BASE}`,
-    () => `${BASE}/${r.pick(["entities", "makeprimary", "..", "%2e%2e/instances", "instances//x"])}`,
+    () => `${BASE}/${r.pick(["entities", "entities/", "makeprimary", "..", "%2e%2e/instances", "instances//x"])}`,
+    () => `${BASE}/entities/${r.pick(ENTITIES)}`,
+    () => `${BASE}/entities/${r.pick(ENTITIES)}/${r.pick(ENTITY_KEYS)}`,
+    () => `${BASE}/entities/${r.pick(ENTITIES)}/${r.pick(ENTITY_KEYS)}`,
+    () => `${BASE}/entities/${r.pick(ENTITIES)}/${r.pick(ENTITY_KEYS)}/${r.pick(["extra", ""])}`,
     () => "/api/OrchestratorFunction_HttpStart",
     () => `/api/orchestrators/${r.pick(ORCHESTRATORS)}`,
     () => `/api/orchestrators/${r.pick(ORCHESTRATORS)}/${id()}`,

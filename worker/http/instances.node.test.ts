@@ -1,10 +1,10 @@
 /** Status, list (filters, paging, continuation token) and purge. */
 import { describe, expect, it } from "vitest";
-import type { OrchestrationClient } from "../../src/index.ts";
+import type { ManagementClient } from "./options.ts";
 import { BASE, instanceCount, json, setup } from "./test-fixtures.ts";
 
 /** The client's methods bound to it, so single ones can be replaced. */
-function bind(client: OrchestrationClient): OrchestrationClient {
+function bind(client: ManagementClient): ManagementClient {
   return {
     startNew: client.startNew.bind(client),
     getStatus: client.getStatus.bind(client),
@@ -18,6 +18,11 @@ function bind(client: OrchestrationClient): OrchestrationClient {
     purge: client.purge.bind(client),
     purgeBy: client.purgeBy.bind(client),
     waitForCompletion: client.waitForCompletion.bind(client),
+    signalEntity: client.signalEntity.bind(client),
+    readEntityState: client.readEntityState.bind(client),
+    getEntity: client.getEntity.bind(client),
+    listEntities: client.listEntities.bind(client),
+    cleanEntityStorage: client.cleanEntityStorage.bind(client),
   };
 }
 

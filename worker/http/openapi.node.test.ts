@@ -89,6 +89,11 @@ const EVERY_ROUTE = [
       ["POST", `${BASE}/instances/import`],
       ["GET", `${BASE}/instances/k/timetravel`],
   ["GET", `${BASE}/instances/k/history`],
+      ["GET", `${BASE}/entities`],
+      ["GET", `${BASE}/entities/Counter`],
+      ["GET", `${BASE}/entities/Counter/k`],
+      ["POST", `${BASE}/entities/Counter/k?op=add`],
+      ["DELETE", `${BASE}/entities/Counter/k`],
       ["GET", `${BASE}/openapi.json`],
       ["GET", "/api/OrchestratorFunction_HttpStart"],
       ["POST", "/api/OrchestratorFunction_HttpStart"],
@@ -120,6 +125,11 @@ describe("the OpenAPI document", () => {
         `GET ${BASE}/instances/{instanceId}/timetravel`,
         `GET ${BASE}/instances/{instanceId}/history`,
         `GET ${BASE}/stream/instances/{instanceId}`,
+        `GET ${BASE}/entities`,
+        `GET ${BASE}/entities/{entityName}`,
+        `GET ${BASE}/entities/{entityName}/{entityKey}`,
+        `POST ${BASE}/entities/{entityName}/{entityKey}`,
+        `DELETE ${BASE}/entities/{entityName}/{entityKey}`,
         `GET ${BASE}/openapi.json`,
         "GET /api/OrchestratorFunction_HttpStart",
         "POST /api/OrchestratorFunction_HttpStart",
@@ -127,7 +137,7 @@ describe("the OpenAPI document", () => {
         "POST /api/orchestrators/{functionName}/{instanceId}",
       ]),
     );
-    expect(operations).toHaveLength(23);
+    expect(operations).toHaveLength(28);
   });
 
   it("follows the app's base path and starters", async () => {
@@ -276,6 +286,31 @@ describe("the OpenAPI document", () => {
     await send("POST", `${BASE}/instances/import?instanceId=arrived`, jsonBody(moved)); // 201
     const oversized = { ...moved, instance: { ...moved.instance, input: JSON.stringify("p".repeat(300 * 1024)) } };
     await send("POST", `${BASE}/instances/import?instanceId=too-big`, jsonBody(oversized)); // 413: a value over the limits
+
+    // Entities: signals, state, lists, delete.
+    await send("POST", `${BASE}/entities/Counter/c?op=add`, jsonBody(2)); // 202
+    await send("POST", `${BASE}/entities/Counter/$?op=add`, { headers: { "content-type": "text/plain" }, body: "text" }); // 202 (the text is the input)
+    await send("POST", `${BASE}/entities/Account/a?op=deposit`, jsonBody(5)); // 202
+    await send("POST", `${BASE}/entities/Counter/c?op=add`, { headers: { "content-type": "application/json" }, body: "{" }); // 400
+    await send("POST", `${BASE}/entities/NoSuch/c?op=add`, jsonBody(1)); // 404
+    await send("POST", `${BASE}/entities/Counter/c?op=add`, jsonBody("e".repeat(3000))); // 413
+    await run();
+    await send("GET", `${BASE}/entities/Counter/c`); // 200
+    await send("GET", `${BASE}/entities/Counter/c?metadata=true`); // 200
+    await send("HEAD", `${BASE}/entities/Counter/c`);
+    await send("GET", `${BASE}/entities/Counter/nobody`); // 404
+    await send("GET", `${BASE}/entities/Counter/a%2Fb`); // 400
+    await send("GET", `${BASE}/entities?fetchState=true`); // 200
+    await send("GET", `${BASE}/entities?top=1`); // 200 with a token
+    await send("GET", `${BASE}/entities?includeDeleted=true`); // 200
+    await send("GET", `${BASE}/entities?top=0`); // 400
+    await send("GET", `${BASE}/entities/Counter?fetchState=true`); // 200
+    await send("GET", `${BASE}/entities/a@b`); // 400
+    await send("PUT", `${BASE}/entities/Counter/c`); // 405
+    await send("DELETE", `${BASE}/entities/Account/a`); // 202
+    await send("DELETE", `${BASE}/entities/NoSuch/a`); // 404
+    await send("DELETE", `${BASE}/entities/Account/${"x".repeat(300)}`); // 400
+    await run();
 
     // Purge.
     await send("DELETE", `${BASE}/instances/waited`); // 200

@@ -11,6 +11,13 @@ import type { ResolvedStarters } from "./options.ts";
 import {
   anyJson,
   checkStatusPayload,
+  ENTITY_LIST_QUERY,
+  ENTITY_NAME_PATH,
+  ENTITY_PATH,
+  ENTITY_QUERY,
+  ENTITY_STATE_QUERY,
+  entityList,
+  entityMetadata,
   errorBody,
   failureDetails,
   FIXED_START_QUERY,
@@ -25,6 +32,7 @@ import {
   RAISE_EVENT_QUERY,
   REASON_QUERY,
   RESTART_QUERY,
+  SIGNAL_QUERY,
   START_PATH,
   START_QUERY,
   START_WITH_ID_PATH,
@@ -41,6 +49,7 @@ const COMPONENTS = {
   OrchestrationStatus: orchestrationStatus,
   FailureDetails: failureDetails,
   PurgeHistoryResult: purgeResult,
+  EntityMetadata: entityMetadata,
 } as const;
 
 const CONFIG: ConversionConfig = {
@@ -99,7 +108,7 @@ interface Operation {
   params: ParamSpecs;
   query: ParamSpecs;
   headers?: ParamSpecs;
-  body?: { required: boolean; description: string; media: string };
+  body?: { required: boolean; description: string; media: string | readonly string[] };
   replies: Record<string, Reply>;
 }
 
@@ -311,6 +320,7 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
         "404": reply("No such instance (answered before any stream starts).", ERROR),
       },
     },
+    ...entityOperations(base),
     {
       method: "get",
       path: `${base}/openapi.json`,
@@ -351,6 +361,72 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
   return list;
 }
 
+function entityOperations(base: string): Operation[] {
+  const listing = (path: string, operationId: string, summary: string, params: ParamSpecs): Operation => ({
+    method: "get",
+    path,
+    operationId,
+    summary,
+    signed: false,
+    params,
+    query: ENTITY_LIST_QUERY,
+    headers: LIST_HEADERS,
+    replies: {
+      "200": reply("A page of entities (fewer than top may come while more follow).", schema(entityList), [CONTINUATION_HEADER]),
+      "400": reply("A bad name, query value or continuation token.", ERROR),
+    },
+  });
+  const entity = `${base}/entities/{entityName}/{entityKey}`;
+  return [
+    listing(`${base}/entities`, "listEntities", "List entities, a page at a time.", {}),
+    listing(`${base}/entities/{entityName}`, "listEntitiesByName", "List the entities of one name, a page at a time.", ENTITY_NAME_PATH),
+    {
+      method: "get",
+      path: entity,
+      operationId: "readEntityState",
+      summary: "The state of an entity (with metadata=true: its EntityMetadata).",
+      signed: false,
+      params: ENTITY_PATH,
+      query: ENTITY_STATE_QUERY,
+      replies: {
+        "200": reply("The entity's state; with metadata=true, its EntityMetadata.", schema(anyJson)),
+        "400": reply("A bad name or key.", ERROR),
+        "404": reply("The entity has no state (never given any, or deleted).", ERROR),
+      },
+    },
+    {
+      method: "post",
+      path: entity,
+      operationId: "signalEntity",
+      summary: "Signal an operation to an entity (one-way); the body is its input: JSON with a JSON media type, else the text as a string; empty for none.",
+      signed: false,
+      params: ENTITY_PATH,
+      query: SIGNAL_QUERY,
+      body: { required: false, description: "The operation's input.", media: ["application/json", "text/plain"] },
+      replies: {
+        "202": reply("Accepted: the entity runs the operation."),
+        "400": reply("A bad name or key, op missing, or JSON that does not parse.", ERROR),
+        "404": reply("No entity of this name is registered.", ERROR),
+        "413": reply("The body is larger than the limit.", ERROR),
+      },
+    },
+    {
+      method: "delete",
+      path: entity,
+      operationId: "deleteEntity",
+      summary: "Signal the operation 'delete' to an entity, which deletes its state.",
+      signed: false,
+      params: ENTITY_PATH,
+      query: ENTITY_QUERY,
+      replies: {
+        "202": reply("Accepted: the entity deletes its state."),
+        "400": reply("A bad name or key.", ERROR),
+        "404": reply("No entity of this name is registered.", ERROR),
+      },
+    },
+  ];
+}
+
 const HEADERS: Record<string, Json> = {
   Location: { description: "The status URL to poll (signed when a key is set).", schema: { type: "string" }, required: true },
   "Retry-After": { description: "Seconds to wait before polling again.", schema: { type: "string", pattern: "^\\d+$" }, required: true },
@@ -377,7 +453,7 @@ export function openApiDocument(base: string, starters: ResolvedStarters | null)
       operationId: o.operationId,
       summary: o.summary,
       parameters: [...parameters("path", o.params), ...parameters("query", o.query), ...parameters("header", o.headers ?? {})],
-      ...(o.body ? { requestBody: { required: o.body.required, description: o.body.description, content: { [o.body.media]: { schema: {} } } } } : {}),
+      ...(o.body ? { requestBody: { required: o.body.required, description: o.body.description, content: Object.fromEntries([o.body.media].flat().map((m) => [m, { schema: {} }])) } } : {}),
       responses,
       // `{}`: no key needed when none is set (and the request is allowed by `access`).
       security: [...keyed, ...(o.signed ? [{ signedUrl: [], signedUrlExpiry: [] }] : []), {}],

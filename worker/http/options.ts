@@ -1,6 +1,6 @@
 /** @module worker/http/options — what the host passes to `createManagementApp`, checked at once, and its resolution. */
 import type { Context, Env } from "hono";
-import { DEFAULT_BASE_PATH, type ManagementUrlOptions, type OrchestrationClient } from "../../src/index.ts";
+import { DEFAULT_BASE_PATH, type EntityClient, type ManagementUrlOptions, type OrchestrationClient } from "../../src/index.ts";
 import { ACCESS_MODES, keyProblem, type AccessMode, type AccessSettings, type Keys } from "./access.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import { HttpError, type ErrorLogger } from "./errors.ts";
@@ -18,12 +18,15 @@ export interface StarterOptions {
   generic?: boolean | undefined;
 }
 
+/** What the routes call: orchestrations and entities (`DurableClient` and the Worker's client are both). */
+export type ManagementClient = OrchestrationClient & EntityClient;
+
 /** A setting given once, or read per request (e.g. from `c.env`). */
 export type PerRequest<T, E extends Env = Env> = T | ((c: Context<E>) => T);
 
 export interface ManagementAppOptions<E extends Env = Env> {
   /** The client the routes call: one for the app, or one per request (e.g. built from `c.env`). */
-  client: OrchestrationClient | ((c: Context<E>) => OrchestrationClient | Promise<OrchestrationClient>);
+  client: ManagementClient | ((c: Context<E>) => ManagementClient | Promise<ManagementClient>);
   /** Default `/runtime/webhooks/durabletask`. */
   basePath?: string | undefined;
   /** Names put into the management URLs (`taskHub=`, `connection=`). Defaults "DurableEdgeHub", "Storage". */
@@ -94,7 +97,7 @@ export interface Deps {
   logger: ErrorLogger;
   access: AccessSettings;
   /** The request's client (built once per request). */
-  client(c: Context): Promise<OrchestrationClient>;
+  client(c: Context): Promise<ManagementClient>;
   /** How this request's management URLs are built: the configured origin (else the request's), base path, hub, connection. */
   urlOptions(c: Context, options?: { returnInternalServerErrorOnFailure?: boolean }): ManagementUrlOptions;
   /** The origin (and prefix) answers put in URLs: the configured base URL, else the request's origin. */
@@ -155,7 +158,7 @@ function describe(value: unknown): string {
   return value === null ? "null" : typeof value === "object" ? "an object" : String(value);
 }
 
-const CLIENTS = new WeakMap<Context, Promise<OrchestrationClient>>();
+const CLIENTS = new WeakMap<Context, Promise<ManagementClient>>();
 
 const OPTION_NAMES = [
   "client",
@@ -206,7 +209,7 @@ export function resolveDeps<E extends Env>(options: ManagementAppOptions<E>): De
   }
   const source = options.client;
   if (!source || (typeof source !== "function" && typeof source !== "object")) {
-    throw new TypeError("createManagementApp needs a client (an OrchestrationClient, or a function of the request context returning one).");
+    throw new TypeError("createManagementApp needs a client (an OrchestrationClient and EntityClient such as runtime.client, or a function of the request context returning one).");
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new TypeError(`createManagementApp: maxBodyBytes must be a non-negative integer, got ${maxBodyBytes}.`);

@@ -8,7 +8,7 @@
  * Durable Functions do (see `validation.ts`).
  */
 import * as v from "valibot";
-import { DurableError, MAX_INSTANCE_ID_LENGTH, RUNTIME_STATUSES, validateInstanceId, type RuntimeStatus } from "../../src/index.ts";
+import { DurableError, MAX_INSTANCE_ID_LENGTH, RUNTIME_STATUSES, validateEntityKey, validateEntityName, validateInstanceId, type RuntimeStatus } from "../../src/index.ts";
 
 /** Free-text names (orchestrators, events) and text values are bounded so they cannot bloat history. */
 export const MAX_NAME_LENGTH = 256;
@@ -182,12 +182,13 @@ const SIGNATURE: ParamSpecs = {
   exp: { schema: passThrough, description: "Expiry of a signed URL (Unix seconds). Part of the URLs the API hands out; see `sig`." },
   sig: { schema: passThrough, description: "Signature of a signed URL: it allows this one operation on this one instance until `exp`, without the key." },
 };
-const COMMON: ParamSpecs = {
+/** The parameters of routes no signed URL reaches (lists, starts, entities). */
+const KEY_QUERY: ParamSpecs = {
   taskHub: { schema: passThrough, description: "Task hub name (accepted and ignored: one hub per app)." },
   connection: { schema: passThrough, description: "Connection name (accepted and ignored)." },
   code: { schema: passThrough, description: "The management key in the URL: accepted only when `acceptKeyInQuery` is on (prefer `Authorization: Bearer`)." },
-  ...SIGNATURE,
 };
+const COMMON: ParamSpecs = { ...KEY_QUERY, ...SIGNATURE };
 
 const returnISE: ParamSpec = {
   schema: booleanQuery("returnInternalServerErrorOnFailure"),
@@ -269,6 +270,58 @@ export const RAISE_EVENT_PATH: ParamSpecs = {
   eventName: { schema: nameParam("event name"), description: "The event's name.", required: true },
 };
 
+// -- entities ------------------------------------------------------------------------------------
+
+/** An entity's name: Durable Functions' rules (non-empty, no `@ / \ # ?`, no control characters), ≤ 256 characters. */
+export const entityNameParam: v.GenericSchema<string, string> = parsed((raw) => {
+  if (raw.length > MAX_NAME_LENGTH) return new Invalid(`The entity name is ${raw.length} characters long; the limit is ${MAX_NAME_LENGTH}.`);
+  return checked(() => validateEntityName(raw), raw);
+}, v.maxLength(MAX_NAME_LENGTH, (issue) => `The entity name is ${issue.input.length} characters long; the limit is ${MAX_NAME_LENGTH}.`));
+
+/** An entity's key: no `/ \ # ?`, no control characters; `$` is the empty key (as in Durable Functions). */
+export const entityKeyParam: v.GenericSchema<string, string> = parsed((raw) => {
+  if (raw.length > MAX_INSTANCE_ID_LENGTH) return new Invalid(`The entity key is ${raw.length} characters long; the limit is ${MAX_INSTANCE_ID_LENGTH}.`);
+  const key = raw === "$" ? "" : raw;
+  return checked(() => validateEntityKey(key), key);
+}, v.maxLength(MAX_INSTANCE_ID_LENGTH, (issue) => `The entity key is ${issue.input.length} characters long; the limit is ${MAX_INSTANCE_ID_LENGTH}.`));
+
+function checked(check: () => void, value: string): string | Invalid {
+  try {
+    check();
+    return value;
+  } catch (error) {
+    return new Invalid(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export const ENTITY_NAME_PATH: ParamSpecs = { entityName: { schema: entityNameParam, description: "The entity's name (case-insensitive).", required: true } };
+export const ENTITY_PATH: ParamSpecs = {
+  ...ENTITY_NAME_PATH,
+  entityKey: { schema: entityKeyParam, description: "The entity's key; `$` for the empty key.", required: true },
+};
+
+export const ENTITY_LIST_QUERY: ParamSpecs = {
+  lastOperationTimeFrom: { schema: dateQuery("lastOperationTimeFrom"), description: "Last operation at or after (ISO 8601; UTC without a zone)." },
+  lastOperationTimeTo: { schema: dateQuery("lastOperationTimeTo"), description: "Last operation at or before (ISO 8601; UTC without a zone)." },
+  top: { schema: integerQuery("top", 1, MAX_PAGE_SIZE), description: "Page size (fewer may come back while more follow).", default: DEFAULT_PAGE_SIZE },
+  fetchState: { schema: booleanQuery("fetchState"), description: "Include each entity's state.", default: false },
+  includeDeleted: { schema: booleanQuery("includeDeleted"), description: "Include entities that hold no state (deleted, or only locked or queued).", default: false },
+  ...KEY_QUERY,
+};
+export const ENTITY_QUERY: ParamSpecs = KEY_QUERY;
+export const ENTITY_STATE_QUERY: ParamSpecs = {
+  metadata: {
+    schema: booleanQuery("metadata"),
+    description: "Answer the entity's EntityMetadata (state, lock holder, backlog, last operation) instead of its state; 404 only when nothing is stored for it.",
+    default: false,
+  },
+  ...KEY_QUERY,
+};
+export const SIGNAL_QUERY: ParamSpecs = {
+  op: { schema: nameParam("operation name"), description: "The operation to signal, e.g. `add`.", required: true },
+  ...KEY_QUERY,
+};
+
 // -- response bodies -----------------------------------------------------------------------------
 
 export const errorBody = v.pipe(
@@ -328,3 +381,19 @@ export const orchestrationStatus = v.pipe(
 export const statusList = v.array(orchestrationStatus);
 export const purgeResult = v.pipe(v.strictObject({ instancesDeleted: v.pipe(v.number(), v.integer(), v.minValue(1)) }), v.title("PurgeHistoryResult"));
 export const anyJson = v.pipe(v.unknown(), v.description("Any JSON value."));
+
+const isoTime = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), v.description("UTC, millisecond precision."));
+export const entityMetadata = v.pipe(
+  v.strictObject({
+    entityId: v.strictObject({ name: v.pipe(v.string(), v.description("Lower-cased, as in the entity's instance id.")), key: v.string() }),
+    lastOperationTime: v.pipe(v.nullable(isoTime), v.description("When its last operation ran; null before the first (only locked or queued).")),
+    state: v.optional(v.pipe(v.unknown(), v.description("With fetchState=true, when it has state."))),
+    lastOperation: v.pipe(v.nullable(v.string()), v.description("The name of its last operation.")),
+    entityExists: v.pipe(v.boolean(), v.description("Whether it holds state (false only with includeDeleted=true, or metadata=true).")),
+    lockedBy: v.pipe(v.nullable(v.string()), v.description("The orchestration holding its lock, if any.")),
+    backlogQueueSize: v.pipe(v.number(), v.integer(), v.minValue(0), v.description("Requests waiting behind the lock.")),
+  }),
+  v.title("EntityMetadata"),
+  v.description("An entity in a listing: Durable Functions' entityId, lastOperationTime and state, and what a dashboard needs besides."),
+);
+export const entityList = v.array(entityMetadata);

@@ -1,4 +1,4 @@
-/** Shared setup of the router tests: the memory store, a manual clock, the samples and two test orchestrations. */
+/** Shared setup of the router tests: the memory store, a manual clock, the samples (entities too) and two test orchestrations. */
 import { createMemoryStore } from "../../adapters/memory/index.ts";
 import { samples } from "../../examples/index.ts";
 import { activity, createRuntime, ManualClock, orchestrator } from "../../src/index.ts";
@@ -29,6 +29,7 @@ export function setup(options: Partial<ManagementAppOptions> = {}) {
     clock,
     orchestrators: [...samples.orchestrators, failsOnce],
     activities: [...samples.activities, flakyActivity],
+    entities: samples.entities,
     logger: silent,
   });
   const logged: unknown[][] = [];
