@@ -161,10 +161,15 @@ const RETRY_AFTER_ERROR_MS = 1000;
 /** How long before its lease runs out an activity run in-process is given up on (at most a tenth of the lease). */
 const LEASE_MARGIN_MS = 5_000;
 
-/** A step of an entity: run by the runtime after the store's transaction (see `startEntityRun`). */
+/**
+ * A step of an entity whose batch did not finish inside the store's transaction (an operation
+ * was async): the runtime finishes and commits it afterwards (see `startEntityRun`).
+ */
 interface EntityPlan {
   commit: null;
   entity: StepInput;
+  /** The batch, still running (null: run it afresh). */
+  pending: Promise<StepCommit> | null;
 }
 
 function entityEnvironment(registry: Registry, logger: ReplaySafeLogger, options: RuntimeOptions["entityOperations"] = {}): EntityEnvironment {
@@ -476,12 +481,14 @@ class DurableRuntime implements Runtime {
     });
     let plans: (StepPlan | EntityPlan)[] = [];
     let leftDue = false;
+    // Entity batches left running by an earlier call of `plan` (a store may call it again): not run twice.
+    const running = new Map<string, EntityPlan>();
     const plan = (inputs: StepInput[]): (StepCommit | null)[] => {
       plans = inputs.map((input) =>
         isEntityInstanceId(input.instanceId)
           ? failWith
             ? { commit: failEntityBatch(input, failWith, this.entityEnv, now), executor: null }
-            : { commit: null, entity: input }
+            : this.planEntity(input, now, running)
           : failWith
             ? this.planFailed(input, failWith, now)
             : this.planOne(input, now, taken.get(input.instanceId)),
@@ -502,7 +509,7 @@ class DurableRuntime implements Runtime {
     if (leftDue) this.stepsLeftDueWork = true;
     outcomes.forEach((outcome, i) => {
       const p = plans[i]!;
-      if ("entity" in p) return this.startEntityRun(p.entity, now);
+      if ("entity" in p) return this.startEntityRun(p, now);
       if (p.local) return this.startLocalRun(p);
       this.afterCommit(p, outcome);
     });
@@ -545,17 +552,39 @@ class DurableRuntime implements Runtime {
   // --- entities ---
 
   /**
-   * Runs a batch of an entity's requests (the inbox the step read) and commits it, fenced by the
-   * row's etag, like a step: a conflict leaves the requests in the inbox for the next step.
-   * Outside the store's transaction, because operations may be async.
+   * Runs a batch of an entity's requests (the inbox the step read) inside the step's transaction,
+   * where a batch of synchronous operations commits with the steps around it, in one transaction
+   * (as an orchestrator's code runs inside it). An async operation cannot run there: the batch
+   * goes on after the transaction (`startEntityRun`) and commits on its own, fenced by the row's
+   * etag like a step.
    */
-  private startEntityRun(input: StepInput, now: number): void {
-    this.runInBackground(input.instanceId, this.completeEntityRun(input, now), "the entity batch of");
+  private planEntity(input: StepInput, now: number, running: Map<string, EntityPlan>): CommitPlan | EntityPlan {
+    const earlier = running.get(input.instanceId);
+    if (earlier) return earlier; // its async operation already started; its commit is fenced
+    if (input.messages.length === 0) return { commit: null, entity: input, pending: null }; // nothing to run
+    let batch: StepCommit | Promise<StepCommit>;
+    try {
+      batch = runEntityBatch(input, this.entityEnv, now);
+    } catch (error) {
+      this.logger.error(`durable-edge: the entity batch of '${input.instanceId}' failed unexpectedly; it runs again after the step.`, error);
+      return { commit: null, entity: input, pending: null };
+    }
+    if (!(batch instanceof Promise)) return { commit: batch, executor: null };
+    // If the store's transaction then fails, nobody awaits this batch; its requests run again.
+    batch.catch(() => {});
+    const plan: EntityPlan = { commit: null, entity: input, pending: batch };
+    running.set(input.instanceId, plan);
+    return plan;
   }
 
-  private async completeEntityRun(input: StepInput, now: number): Promise<void> {
+  /** Finishes an entity batch that an async operation kept from committing inside the step, and commits it. */
+  private startEntityRun(plan: EntityPlan, now: number): void {
+    this.runInBackground(plan.entity.instanceId, this.completeEntityRun(plan, now), "the entity batch of");
+  }
+
+  private async completeEntityRun({ entity: input, pending }: EntityPlan, now: number): Promise<void> {
     if (input.messages.length === 0) return;
-    const batch = runEntityBatch(input, this.entityEnv, now);
+    const batch = pending ?? runEntityBatch(input, this.entityEnv, now);
     const commit = batch instanceof Promise ? await batch : batch;
     await this.commitLocal({ commit, executor: null });
   }
