@@ -80,6 +80,34 @@ describe("browser host (Node, fake Web Locks)", () => {
     expect((await follower.client.waitForCompletion(next, { timeoutMs: 10_000 })).output).toEqual({ count: 20, sum: 2870 });
   });
 
+  it("entities: only the leader runs them; a follower's signal wakes the idle leader; both tabs read the same state", async () => {
+    const factory = new IDBFactory();
+    const locks = createLocks();
+    const leader = tab(factory, locks);
+    await leader.whenLeader();
+    const follower = tab(factory, locks);
+    const counterId = { name: "Counter", key: "tabs" };
+    const valueIn = async (host: BrowserRuntime) => (await host.client.readEntityState<number>(counterId)).entityState;
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 500 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await Promise.all([
+      ...Array.from({ length: 50 }, () => follower.client.signalEntity(counterId, "add", 1)),
+      ...Array.from({ length: 50 }, () => leader.client.signalEntity(counterId, "add", 1)),
+    ]);
+    const agg = await follower.client.startNew("CounterAggregation", { input: { key: "tabs", signals: 20 } });
+    expect((await follower.client.waitForCompletion(agg, { timeoutMs: 10_000 })).output).toBeGreaterThanOrEqual(20);
+    await until(async () => (await valueIn(follower)) === 120);
+    expect(await valueIn(follower)).toBe(120);
+    // Idle now: nothing due, so only the follower's wake can make the leader run the next signal.
+    expect(await leader.store.nextWakeAt()).toBeNull();
+    await follower.client.signalEntity(counterId, "add", 5);
+    await until(async () => (await valueIn(leader)) === 125);
+    expect(await valueIn(leader)).toBe(125);
+    expect(follower.store.stats.commits).toBe(0); // the follower never ran a batch
+    expect((await follower.client.listEntities()).entities.map((e) => e.entityId)).toEqual([{ name: "counter", key: "tabs" }]);
+  });
+
   it("one bad instance never stops the tab: an 800 KB event is refused, a 30,000-way fan-out fails alone", async () => {
     const host = tab(new IDBFactory(), createLocks());
     await host.whenLeader();

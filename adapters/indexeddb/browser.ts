@@ -7,6 +7,11 @@
  * over a BroadcastChannel to wake up. The leader broadcasts every instance change, so each tab sees
  * live status. When the leader's tab closes or reloads, a waiting tab takes over; work leased by
  * the old leader is released at once, since it died with its tab.
+ *
+ * Durable entities (`entities`) follow the same rule: only the leader runs their batches. Any
+ * tab's `client.signalEntity` appends the signal to the entity's inbox in IndexedDB and wakes the
+ * leader, as `raiseEvent` does; a batch interrupted by a reload commits nothing and runs again
+ * whole in the next leader, so no operation is lost or applied twice.
  */
 import { DurableClient } from "../../src/client.ts";
 import { systemClock, type Clock } from "../../src/clock.ts";
@@ -15,8 +20,9 @@ import { Registry, type ActivityDefinition, type OrchestratorDefinition } from "
 import { DurableError, ERROR_CODES, type ErrorCode } from "../../src/errors.ts";
 import type { HttpManagementPayload } from "../../src/http-management.ts";
 import { movedInfo, type InstanceDocument } from "../../src/instance-document.ts";
-import { createRuntime, type FetchLike, type Runtime } from "../../src/runtime.ts";
+import { createRuntime, type FetchLike, type Runtime, type RuntimeOptions } from "../../src/runtime.ts";
 import type { InstanceRecord } from "../../src/store.ts";
+import type { EntityDefinition } from "../../src/entities/entity-definition.ts";
 import { createIndexedDbStore, DEFAULT_DATABASE_NAME, type IndexedDbStore } from "./indexeddb-store.ts";
 import { assertLocks, defaultLocks, electLeader, type Leadership } from "./leadership.ts";
 import { broadcastChannelClass, openTabChannel, type TabChannel } from "./tab-channel.ts";
@@ -26,6 +32,13 @@ export interface BrowserRuntimeOptions {
   dbName?: string | undefined;
   orchestrators?: readonly OrchestratorDefinition[] | undefined;
   activities?: readonly ActivityDefinition[] | undefined;
+  /**
+   * Durable entities (`entity(name, handler)`), addressed as `@name@key`. Register the same ones
+   * in every tab: the leader runs them, and any tab's client signals, reads and lists them.
+   */
+  entities?: readonly EntityDefinition<any>[] | undefined;
+  /** How entity batches run: requests per batch (default 1,000), how long an async operation may take (default 30,000 ms). */
+  entityOperations?: RuntimeOptions["entityOperations"];
   /**
    * How long an activity may run (default 5 minutes): one that would run longer fails with a
    * `Timeout` error just before, which the orchestrator sees as a `TaskFailedError`. A tab that
@@ -79,7 +92,7 @@ export interface HandOverError extends DurableError {
 }
 
 export interface BrowserRuntime {
-  /** Start, query and manage instances: works in every tab, leader or not. */
+  /** Start, query and manage instances, signal and read entities: works in every tab, leader or not. */
   readonly client: DurableClient;
   readonly store: IndexedDbStore;
   /** True while this tab runs the orchestrations. */
@@ -170,6 +183,8 @@ class TabRuntime implements BrowserRuntime {
       store: this.store,
       orchestrators: options.orchestrators,
       activities: options.activities,
+      entities: options.entities,
+      entityOperations: options.entityOperations,
       clock,
       logger,
       leaseMs: options.leaseMs ?? 5 * 60_000,
@@ -194,7 +209,7 @@ class TabRuntime implements BrowserRuntime {
     this.client = new DurableClient({
       store: this.store,
       clock,
-      registry: new Registry(options.orchestrators, options.activities),
+      registry: new Registry(options.orchestrators, options.activities, options.entities),
       onWrite: () => (this.leader ? this.runtime.wake() : this.channel.wakeLeader()),
       subscribe: (listener) => this.changes.add(listener),
     });
