@@ -62,12 +62,26 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
   const start = (page: Page, name: string, input: unknown, instanceId?: string) =>
     page.evaluate(([name, input, instanceId]) => window.durableTest.runtime!.client.startNew(name as string, { input, instanceId: instanceId as string | undefined }), [name, input, instanceId] as const);
 
+  /**
+   * Waits until `predicate` (run in the page, awaited there) returns true. For async predicates:
+   * `page.waitForFunction` does not await a returned promise, which is truthy, so it would return
+   * at once.
+   */
+  async function waitUntil<A>(page: Page, predicate: (arg: A) => Promise<boolean>, arg: A, { pollMs = 20, timeoutMs = 20_000 } = {}): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const check = predicate as unknown as (arg: unknown) => Promise<boolean>;
+    while (!(await page.evaluate(check, arg as unknown))) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${predicate.toString()}`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   /** Waits until the instance's stored history has at least `n` events of `type`. */
   async function waitForEvents(page: Page, id: string, type: string, n: number): Promise<void> {
-    await page.waitForFunction(
-      async ([id, type, n]) => (await window.durableTest.runtime!.client.getHistory(id as string).catch(() => [])).filter((e) => e.EventType === type).length >= (n as number),
+    await waitUntil(
+      page,
+      async ([id, type, n]) => (await window.durableTest.runtime!.client.getHistory(id).catch(() => [])).filter((e) => e.EventType === type).length >= n,
       [id, type, n] as const,
-      { polling: 20, timeout: 20_000 },
     );
   }
 
