@@ -1,18 +1,21 @@
 /**
  * `npm run bench` — the memory suite (core speed), with Durable Functions' replay engine on the same
- * fan-outs (bench/peer-durable-functions.ts). `--json` prints one JSON object per line and
- * nothing else on stdout. `npm run bench:browser` and `npm run bench:worker` measure the other hosts.
+ * fan-outs (bench/peer-durable-functions.ts), then the entity workloads (bench/entities.ts).
+ * `--json` prints one JSON object per line and nothing else on stdout. `npm run bench:browser` and
+ * `npm run bench:worker` measure the other hosts.
  */
+import { entitySummary, runEntitySuite } from "./entities.ts";
 import { runMemorySuite } from "./memory.ts";
 import { peerSummary, runPeerSuite } from "./peer-durable-functions.ts";
 import { printResults } from "./report.ts";
 
 const json = process.argv.includes("--json");
-const results = [...(await runMemorySuite()), ...(await runPeerSuite())];
+const results = [...(await runMemorySuite()), ...(await runPeerSuite()), ...(await runEntitySuite())];
 printResults(results, json);
 if (!json) {
   const per = (n: number) => results.find((r) => r.workload === "chain" && r.n === n)!.usPerStep;
   const peakRss = Math.max(...results.map((r) => r.rssMb ?? 0));
   console.log(`chain per-step ratio (10,000 / 100): ${(per(10_000) / per(100)).toFixed(2)}   peak rss: ${peakRss} MB`);
   for (const line of peerSummary(results)) console.log(line);
+  for (const line of entitySummary(results)) console.log(line);
 }
