@@ -267,6 +267,164 @@ describe.skipIf(!available)("IndexedDB in Chromium", () => {
     });
   }, 120_000);
 
+  // --- durable entities ---
+
+  type EntityRef = { name: string; key: string };
+  const peekEntities = (page: Page, db: string, ids: EntityRef[]) => page.evaluate(([db, ids]) => window.durableTest.peekEntities(db as string, ids as EntityRef[]), [db, ids] as const);
+  const signalMany = (page: Page, name: string, key: string, count: number, operation: string, input?: unknown) =>
+    page.evaluate(([name, key, count, operation, input]) => window.durableTest.signalMany(name as string, key as string, count as number, operation as string, input), [name, key, count, operation, input] as const);
+
+  /**
+   * Waits until nothing is left for these entities: every message sent to them is consumed (a batch
+   * deletes its messages in the commit that stores its state, so an empty inbox means every
+   * operation sent so far is applied, once), then returns what is stored. Callers first wait for
+   * whatever still sends to them (the orchestrations) to finish.
+   */
+  async function settledEntities(page: Page, db: string, ids: EntityRef[]) {
+    await waitUntil(page, async ([db, ids]) => (await window.durableTest.peekEntities(db, ids)).every((e) => e.inbox === 0), [db, ids] as const, { pollMs: 100, timeoutMs: 60_000 });
+    return peekEntities(page, db, ids);
+  }
+
+  it("entities: 1,000 concurrent signals to one Counter, from the client and from CounterAggregation orchestrations, count exactly 1,000", async () => {
+    await inNewContext(async (context) => {
+      const page = await open(context, "entity-signals");
+      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      const aggregations = Array.from({ length: 5 }, (_, i) => `agg-${i}`);
+      await Promise.all([
+        signalMany(page, "Counter", "hits", 500, "add", 1),
+        ...aggregations.map((id) => start(page, "CounterAggregation", { key: "hits", signals: 100 }, id)),
+      ]);
+      for (const id of aggregations) {
+        const status = await waitForCompletion(page, id);
+        expect(status.runtimeStatus).toBe("Completed");
+        // Its own 100 signals were sent before its call, and the calls come after in the inbox.
+        expect(status.output as number).toBeGreaterThanOrEqual(100);
+      }
+      const [hits] = await settledEntities(page, "entity-signals", [{ name: "Counter", key: "hits" }]);
+      expect(hits).toMatchObject({ exists: true, state: 1000, lockedBy: null, backlog: 0 });
+      // Entities stay out of the orchestration list, and are listed on their own.
+      const listed = await page.evaluate(async () => {
+        const client = window.durableTest.runtime!.client;
+        return { instances: (await client.listInstances()).instances.map((s) => s.instanceId).sort(), entities: (await client.listEntities()).entities.map((e) => `${e.entityId.name}@${e.entityId.key}`) };
+      });
+      expect(listed).toEqual({ instances: aggregations, entities: ["counter@hits"] });
+    });
+  }, 120_000);
+
+  it("entities: 200 TransferFunds between 10 Accounts keep the total, and every lock is released", async () => {
+    await inNewContext(async (context) => {
+      const page = await open(context, "entity-transfers");
+      const accounts = Array.from({ length: 10 }, (_, i) => ({ name: "Account", key: `acct-${i}` }));
+      for (const a of accounts) await signalMany(page, "Account", a.key, 1, "deposit", 100);
+      const transfers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => start(page, "TransferFunds", { from: `acct-${i % 10}`, to: `acct-${(i * 7 + 3) % 10}`, amount: 1 + (i % 37) }, `transfer-${i}`)),
+      );
+      const outputs: unknown[] = [];
+      for (const id of transfers) {
+        const status = await waitForCompletion(page, id);
+        expect(status.runtimeStatus, id).toBe("Completed");
+        outputs.push(status.output);
+      }
+      expect(outputs.every((o) => typeof o === "boolean")).toBe(true);
+      expect(outputs).toContain(true);
+      const stored = await settledEntities(page, "entity-transfers", accounts);
+      let total = 0;
+      for (const a of stored) {
+        expect(a, a.id).toMatchObject({ exists: true, lockedBy: null, backlog: 0 });
+        const { balance } = a.state as { balance: number };
+        expect(balance, a.id).toBeGreaterThanOrEqual(0);
+        total += balance;
+      }
+      expect(total).toBe(1000);
+    });
+  }, 180_000);
+
+  it("entities: a page reloaded while a batch of async operations runs loses none and applies none twice (the batch runs again whole)", async () => {
+    await inNewContext(async (context) => {
+      const db = "entity-reload-batch";
+      const ledger = [{ name: "Ledger", key: "book" }];
+      const page = await open(context, db);
+      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      // Twenty appends of 100 ms each, one at a time: a batch takes seconds and commits only at its end.
+      await page.evaluate(async () => {
+        const client = window.durableTest.runtime!.client;
+        for (let n = 0; n < 20; n++) await client.signalEntity({ name: "Ledger", key: "book" }, "append", { n, delayMs: 100 });
+      });
+      // Reload once a few appends were attempted, while the batch holding them has not committed.
+      await page.waitForFunction(() => Object.keys(window.durableTest.attemptCounts()).length >= 3, undefined, { polling: 10, timeout: 20_000 });
+      const [before] = await peekEntities(page, db, ledger);
+      expect(before!.inbox).toBeGreaterThan(0); // really mid-way
+      const attemptedBefore = await page.evaluate(() => window.durableTest.attemptCounts());
+      await page.reload();
+      await page.waitForFunction(() => window.durableTest !== undefined);
+      const [book] = await settledEntities(page, db, ledger);
+      expect(book!.state).toEqual(Array.from({ length: 20 }, (_, n) => n)); // each once, in the order sent
+      const attempts = await page.evaluate(() => window.durableTest.attemptCounts());
+      expect(Object.keys(attempts).sort()).toEqual(Array.from({ length: 20 }, (_, n) => `book|${n}`).sort());
+      // The appends the reload interrupted ran again after it (their first run was never committed).
+      const rerun = Object.keys(attemptedBefore).filter((k) => attempts[k]! > attemptedBefore[k]!);
+      expect(rerun.length).toBeGreaterThan(0);
+      expect(Object.values(attempts).every((n) => n <= 2), JSON.stringify(attempts)).toBe(true);
+    });
+  }, 60_000);
+
+  it("entities: a page reloaded right after a burst of signals (client and orchestrations) counts every signal once", async () => {
+    await inNewContext(async (context) => {
+      const db = "entity-reload-burst";
+      const counterRef = [{ name: "Counter", key: "burst" }];
+      const page = await open(context, db);
+      await page.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      const aggregations = Array.from({ length: 4 }, (_, i) => `burst-${i}`);
+      // The burst, then (in the same page turn as its last write resolving) a look at what is applied.
+      const before = await page.evaluate(
+        async ([db, aggregations]) => {
+          const { runtime, signalMany, peekEntities } = window.durableTest;
+          await Promise.all([signalMany("Counter", "burst", 500, "add", 1), ...aggregations.map((id) => runtime!.client.startNew("CounterAggregation", { instanceId: id, input: { key: "burst", signals: 500 } }))]);
+          return (await peekEntities(db, [{ name: "Counter", key: "burst" }]))[0]!;
+        },
+        [db, aggregations] as const,
+      );
+      expect((before.state as number | null) ?? 0).toBeLessThan(2500); // really mid-way
+      await page.reload();
+      await page.waitForFunction(() => window.durableTest !== undefined);
+      for (const id of aggregations) expect((await waitForCompletion(page, id)).runtimeStatus).toBe("Completed");
+      const [burst] = await settledEntities(page, db, counterRef);
+      expect(burst).toMatchObject({ exists: true, state: 2500, lockedBy: null, backlog: 0 });
+    });
+  }, 60_000);
+
+  it("entities: two tabs signal one Counter; only the leader runs it, a follower's signal wakes the idle leader, and the other tab takes over", async () => {
+    await inNewContext(async (context) => {
+      const db = "entity-two-tabs";
+      const shared = [{ name: "Counter", key: "shared" }];
+      const a = await open(context, db);
+      const b = await open(context, db);
+      await a.waitForFunction(() => window.durableTest.runtime!.isLeader());
+      expect(await b.evaluate(() => window.durableTest.runtime!.isLeader())).toBe(false);
+      await Promise.all([
+        signalMany(a, "Counter", "shared", 300, "add", 1),
+        signalMany(b, "Counter", "shared", 300, "add", 1),
+        start(b, "CounterAggregation", { key: "shared", signals: 100 }, "from-follower"),
+      ]);
+      expect((await waitForCompletion(b, "from-follower")).runtimeStatus).toBe("Completed");
+      expect((await settledEntities(b, db, shared))[0]).toMatchObject({ state: 700 });
+
+      // The leader is idle now (nothing due, no timer): one signal from the follower must wake it.
+      expect(await a.evaluate(() => window.durableTest.runtime!.store.nextWakeAt())).toBeNull();
+      await signalMany(b, "Counter", "shared", 1, "add", 5);
+      await waitUntil(b, async () => (await window.durableTest.runtime!.client.readEntityState({ name: "Counter", key: "shared" })).entityState === 705, undefined, { timeoutMs: 10_000 });
+      // The follower never ran a batch: only the leader's runtime committed entity rows.
+      expect(await b.evaluate(() => window.durableTest.runtime!.store.stats.commits)).toBe(0);
+      // The leader saw its change and broadcast it: the follower's onChange saw the entity's row.
+      await b.waitForFunction(() => window.durableTest.seen["@counter@shared"] !== undefined);
+
+      await a.close();
+      await b.waitForFunction(() => window.durableTest.runtime!.isLeader(), undefined, { timeout: 10_000 });
+      await signalMany(b, "Counter", "shared", 10, "add", 1);
+      expect((await settledEntities(b, db, shared))[0]).toMatchObject({ state: 715, lockedBy: null, backlog: 0 });
+    });
+  }, 120_000);
+
   it("storage quota exceeded: a typed error, and nothing half-written", async () => {
     await inNewContext(async (context) => {
       const page = await open(context);

@@ -7,11 +7,13 @@
 import { samples } from "../../../examples/index.ts";
 import { describeStoreContract, row, startMessage } from "../../contract/store-contract.ts";
 import { DurableError } from "../../../src/errors.ts";
+import { EntityId, entityInstanceId } from "../../../src/entities/entity-id.ts";
+import { entityMetadata } from "../../../src/entities/entity-client.ts";
 import type { InstanceRecord } from "../../../src/store.ts";
 import { createBrowserRuntime, type BrowserRuntime } from "../browser.ts";
 import { createIndexedDbStore, type IndexedDbStore } from "../indexeddb-store.ts";
 import { openVersion1Database } from "../schema-v1.fixture.ts";
-import { testActivities, testOrchestrators } from "./test-orchestrations.ts";
+import { testActivities, testEntities, testOrchestrators } from "./test-orchestrations.ts";
 import { runRegisteredCases } from "./vitest-shim.ts";
 
 const params = new URLSearchParams(location.search);
@@ -29,6 +31,7 @@ if (dbName) {
     leaseMs: params.has("leaseMs") ? Number(params.get("leaseMs")) : undefined,
     orchestrators: [...samples.orchestrators, ...testOrchestrators],
     activities: [...samples.activities, ...testActivities],
+    entities: [...samples.entities, ...testEntities],
   });
   runtime.onChange((row) => (seen[row.instanceId] = row.runtimeStatus));
   runtime.onError((error) => errors.push({ code: DurableError.is(error) ? error.code : null, message: String((error as Error).message) }));
@@ -131,6 +134,39 @@ const api = {
     } finally {
       await store.close();
     }
+  },
+  /** Sends `count` signals (`operation`, `input`) to one entity at once from this tab's client; resolves once all are stored. */
+  async signalMany(name: string, key: string, count: number, operation: string, input?: unknown) {
+    const id = new EntityId(name, key);
+    await Promise.all(Array.from({ length: count }, () => runtime!.client.signalEntity(id, operation, input)));
+  },
+  /**
+   * What the database holds for entities, read through a store of its own (as another tab
+   * would): each one's metadata and state, and how many messages wait in its inbox, due or not.
+   */
+  async peekEntities(name: string, ids: { name: string; key: string }[]) {
+    const store = createIndexedDbStore({ name });
+    try {
+      const out: { id: string; inbox: number; exists: boolean; state: unknown; lockedBy: string | null; backlog: number }[] = [];
+      for (const id of ids) {
+        const instanceId = entityInstanceId(id);
+        const [row, [step]] = await Promise.all([store.getInstance(instanceId), store.loadSteps([{ instanceId }], Number.MAX_SAFE_INTEGER)]);
+        const meta = row ? entityMetadata(row, true) : undefined;
+        out.push({ id: instanceId, inbox: step!.messages.length, exists: meta?.entityExists ?? false, state: meta?.state ?? null, lockedBy: meta?.lockedBy ?? null, backlog: meta?.backlogQueueSize ?? 0 });
+      }
+      return out;
+    } finally {
+      await store.close();
+    }
+  },
+  /** How often each `Ledger` append was attempted: `{ "key|n": attempts }` (shared by the origin's tabs). */
+  attemptCounts() {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      if (key.startsWith("attempts|")) counts[key.slice(9)] = Number(localStorage.getItem(key));
+    }
+    return counts;
   },
   runCounts() {
     const counts: Record<string, number> = {};

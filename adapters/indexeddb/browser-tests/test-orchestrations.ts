@@ -3,8 +3,13 @@
  * reloaded mid-way), a sleeper (a durable timer), and activities that use the page's own APIs
  * (fetch, Web Crypto). Every run of `Step` is counted in localStorage, shared by the tabs of the
  * origin, so a test can check that each step ran once.
+ *
+ * Entities: the examples' (`Counter`, `Account`, with `CounterAggregation` and `TransferFunds`),
+ * and `Ledger`, whose operation takes time (async), so that a page can be reloaded while a batch
+ * of them runs; each attempt is counted in localStorage too.
  */
-import { activity, orchestrator, Task, TaskFailedError } from "../../../src/index.ts";
+import { account, counter, counterAggregation, transferFunds } from "../../../examples/entities.ts";
+import { activity, entity, orchestrator, Task, TaskFailedError, type EntityContext } from "../../../src/index.ts";
 
 export interface StepInput {
   i: number;
@@ -98,5 +103,33 @@ export const localChain = orchestrator("LocalChain", function* (ctx) {
   return sum;
 });
 
-export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient, localChain];
+export const attemptKey = (entityKey: string, n: number) => `attempts|${entityKey}|${n}`;
+
+export interface LedgerOperations {
+  /** Waits `delayMs`, then appends `n`; returns how many entries there are now. */
+  append(input: { n: number; delayMs: number }): Promise<number>;
+  get(): number[];
+}
+
+/** An append-only list whose `append` is async (it waits before it writes), counting every attempt. */
+export const ledger = entity<LedgerOperations, number[]>("Ledger", async (ctx: EntityContext<number[]>) => {
+  const entries = ctx.getState(() => [])!;
+  switch (ctx.operationName) {
+    case "append": {
+      const { n, delayMs } = ctx.getInput<{ n: number; delayMs: number }>()!;
+      const key = attemptKey(ctx.entityKey, n);
+      localStorage.setItem(key, String(Number(localStorage.getItem(key) ?? "0") + 1));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      ctx.setState([...entries, n]);
+      return entries.length + 1;
+    }
+    case "get":
+      return entries;
+    default:
+      throw new TypeError(`Ledger has no operation '${ctx.operationName}'; it has append and get.`);
+  }
+});
+
+export const testOrchestrators = [chain, fanOutSteps, sleeper, browserApis, patient, localChain, counterAggregation, transferFunds];
 export const testActivities = [step, fetchJson, sha256, localStep];
+export const testEntities = [counter, account, ledger];
