@@ -15,9 +15,18 @@
  *   same transaction; the host delivers them after the commit (`takeOutbox` / `settleOutbox`).
  * - With `indexShardOf`, every change of an instance's status queues an index update in the outbox
  *   too (one coalesced row per instance), so a sharded index can list instances across objects.
+ * - The outbox hands out entries in the order they were written (`seq`). Messages for an entity
+ *   (`@name@key`) keep that order even across failed deliveries: while one waits for its retry,
+ *   the later ones for the same entity wait behind it, so an entity sees each sender's messages in
+ *   send order (Durable Functions' ordering guarantee). Messages for orchestrations do not wait:
+ *   one the target refuses must not hold back the others.
+ * - Messages for an entity that arrive from elsewhere due already count as arrived when they arrive
+ *   (`arrived`), so that the entity runs them in arrival order whatever the senders' clocks.
+ * - An entity keeps no history, so each of its commits replaces its `steps` row instead of adding one;
+ *   its index entry leaves out its document (the `input` of its row).
  */
 import { DurableError } from "../../src/errors.ts";
-import { listedByPrefix } from "../../src/entities/entity-id.ts";
+import { isEntityInstanceId, listedByPrefix } from "../../src/entities/entity-id.ts";
 import { overUtf8Limit, utf8Length } from "../../src/limits.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
@@ -134,6 +143,10 @@ interface Lease {
 type StoredRecord = Omit<InstanceRecord, "input">;
 
 const RESULT_SUFFIX = "|result";
+/** SQL: outbox row `o` is a message for an entity. */
+const ENTITY_MESSAGE = `o.kind = 'message' AND substr(o.target, 1, 1) = '@'`;
+/** SQL: outbox row `p` was written before row `o`. */
+const EARLIER = `(p.seq < o.seq OR (p.seq = o.seq AND p.id < o.id))`;
 
 class SqlStore implements DurableObjectStore {
   private readonly name: string;
@@ -163,6 +176,11 @@ class SqlStore implements DurableObjectStore {
   private readonly records = new Map<string, { record: StoredRecord; input: string | null } | null>();
   /** False once the outbox was seen empty and nothing was queued since. */
   private outboxMaybe = true;
+  /**
+   * False while no message for an entity waits for a retry (so none holds back the later ones for
+   * its entity, and the outbox needs no per-entity ordering query). Unknown at start.
+   */
+  private entityRetriesMaybe = true;
   /** False while no step was ever large enough to need `history_parts` (checked at migration). */
   private partsMaybe = true;
   /**
@@ -208,7 +226,7 @@ class SqlStore implements DurableObjectStore {
     if (this.closed) throw new DurableError("StoreClosed", `The store '${this.name}' is closed; create a new one.`);
     if (this.loaded) return;
     migrate(this.storage);
-    const maxSeq = this.rows(`SELECT MAX(seq) AS s FROM (SELECT seq FROM inbox UNION ALL SELECT seq FROM activities)`)[0]?.s;
+    const maxSeq = this.rows(`SELECT MAX(seq) AS s FROM (SELECT seq FROM inbox UNION ALL SELECT seq FROM activities UNION ALL SELECT seq FROM outbox)`)[0]?.s;
     this.seq = typeof maxSeq === "number" ? maxSeq : 0;
     this.partsMaybe = this.rows(`SELECT 1 AS one FROM history_parts LIMIT 1`).length > 0;
     this.storedResultsMaybe = this.rows(`SELECT 1 AS one FROM activities WHERE result IS NOT NULL LIMIT 1`).length > 0;
@@ -435,6 +453,8 @@ class SqlStore implements DurableObjectStore {
         this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, c.instance.input, c.instanceId);
       }
       this.writeStep(c.instance, firstIndex, c.history.events);
+      // An entity has no history: its earlier rows hold nothing the new one does not.
+      if (current && isEntityInstanceId(c.instanceId)) this.exec(`DELETE FROM steps WHERE instance_id = ? AND etag < ?`, c.instanceId, c.instance.etag);
       if (!current || current.runtimeStatus !== c.instance.runtimeStatus) this.queueIndex(c.instanceId, c.instance);
     } else if (current) {
       this.deleteHistory(c.instanceId);
@@ -461,7 +481,7 @@ class SqlStore implements DurableObjectStore {
       let appended = 0;
       for (const m of messages) {
         if (this.exec(`INSERT OR IGNORE INTO received (id, at) VALUES (?, ?)`, `${m.instanceId}\u0000${m.id}`, now) === 0) continue;
-        this.route(m);
+        this.route(arrived(m, now));
         appended++;
       }
       this.receivedPruner.prune((query, ...bindings) => this.exec(query, ...bindings), now);
@@ -652,7 +672,17 @@ class SqlStore implements DurableObjectStore {
   takeOutbox(now: number, limit: number): OutboxEntry[] {
     this.open();
     if (!this.outboxMaybe) return [];
-    return this.rows(`SELECT * FROM outbox WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`, now, limit).map((r) => {
+    const rows = this.anyEntityRetry()
+      ? // An entity's message waits behind an earlier one for the same entity that is not due yet (see the module comment).
+        this.rows(
+          `SELECT * FROM outbox o WHERE due_at <= ?1 AND NOT (${ENTITY_MESSAGE} AND EXISTS (
+             SELECT 1 FROM outbox p WHERE p.kind = 'message' AND p.target = o.target AND p.due_at > ?1 AND ${EARLIER}))
+           ORDER BY seq, id LIMIT ?2`,
+          now,
+          limit,
+        )
+      : this.rows(`SELECT * FROM outbox WHERE due_at <= ? ORDER BY seq, id LIMIT ?`, now, limit);
+    return rows.map((r) => {
       const kind = r.kind as OutboxEntry["kind"];
       const payload = JSON.parse(r.payload as string) as InboxMessage | IndexUpdate;
       return {
@@ -666,6 +696,13 @@ class SqlStore implements DurableObjectStore {
     });
   }
 
+  /** Whether some message for an entity waits for a retry (checked after such a failure, then known false until the next). */
+  private anyEntityRetry(): boolean {
+    if (!this.entityRetriesMaybe) return false;
+    this.entityRetriesMaybe = this.rows(`SELECT 1 AS x FROM outbox o WHERE ${ENTITY_MESSAGE} AND due_at > 0 LIMIT 1`).length > 0;
+    return this.entityRetriesMaybe;
+  }
+
   settleOutbox(delivered: readonly OutboxEntry[], failed: readonly OutboxEntry[], retryAt: number): void {
     this.open();
     if (delivered.length === 0 && failed.length === 0) return;
@@ -673,13 +710,17 @@ class SqlStore implements DurableObjectStore {
       for (const e of delivered) this.exec(`DELETE FROM outbox WHERE id = ? AND rev = ?`, e.id, e.rev);
       for (const e of failed) this.exec(`UPDATE outbox SET due_at = ?, attempts = attempts + 1 WHERE id = ? AND rev = ?`, retryAt, e.id, e.rev);
       if (failed.length > 0) this.workDueAt = retryAt;
+      if (failed.some((e) => e.kind === "message" && isEntityInstanceId(e.target))) this.entityRetriesMaybe = true;
     });
   }
 
   nextOutboxAt(): number | null {
     this.open();
     if (!this.outboxMaybe) return null;
-    const r = this.rows(`SELECT MIN(due_at) AS d FROM outbox`)[0];
+    // With entity messages waiting behind a retry, what falls due first is the head of an entity's line, or any other entry.
+    const r = this.anyEntityRetry()
+      ? this.rows(`SELECT MIN(due_at) AS d FROM outbox o WHERE NOT (${ENTITY_MESSAGE} AND EXISTS (SELECT 1 FROM outbox p WHERE p.kind = 'message' AND p.target = o.target AND ${EARLIER}))`)[0]
+      : this.rows(`SELECT MIN(due_at) AS d FROM outbox`)[0];
     if (typeof r?.d !== "number") {
       this.outboxMaybe = false;
       return null;
@@ -735,12 +776,15 @@ class SqlStore implements DurableObjectStore {
       this.outboxMaybe = true;
       this.workDueAt = 0;
       const { seq: _seq, ...message } = m;
-      this.exec(
-        `INSERT OR IGNORE INTO outbox (id, kind, target, payload, rev, due_at) VALUES (?, 'message', ?, ?, 0, 0)`,
+      const seq = this.seq + 1;
+      const written = this.exec(
+        `INSERT OR IGNORE INTO outbox (id, kind, target, payload, rev, due_at, seq) VALUES (?, 'message', ?, ?, 0, 0, ?)`,
         `m\u0000${m.instanceId}\u0000${m.id}`,
         m.instanceId,
         JSON.stringify(message),
+        seq,
       );
+      if (written > 0) this.seq = seq;
     }
   }
 
@@ -842,13 +886,15 @@ class SqlStore implements DurableObjectStore {
     this.outboxMaybe = true;
     this.workDueAt = 0;
     const version = this.nextVersion();
-    const update: IndexUpdate = { instanceId, version, record };
+    // An entity's document (its state, its queue) is not the index's business: listings read it from the row.
+    const update: IndexUpdate = { instanceId, version, record: record && isEntityInstanceId(instanceId) ? { ...record, input: null } : record };
     this.exec(
-      `INSERT OR REPLACE INTO outbox (id, kind, target, payload, rev, due_at, attempts) VALUES (?, 'index', ?, ?, ?, 0, 0)`,
+      `INSERT OR REPLACE INTO outbox (id, kind, target, payload, rev, due_at, attempts, seq) VALUES (?, 'index', ?, ?, ?, 0, 0, ?)`,
       `i\u0000${instanceId}`,
       this.indexShardOf(instanceId),
       JSON.stringify(update),
       version,
+      ++this.seq,
     );
   }
 }
@@ -864,6 +910,16 @@ function toActivity(r: Record<string, SqlValue>): ActivityWorkItem & { seq: numb
     enqueuedAt: r.enqueued_at as number,
     seq: r.seq as number,
   };
+}
+
+/**
+ * A message for an entity as it arrives from another object (or from a client): if it is due
+ * already, it counts as arrived `now`, so that the entity's batch order (visibleAt, then seq) is
+ * arrival order, which the outbox keeps equal to each sender's send order, whatever the clocks of
+ * the senders (other objects, other machines, the Worker's isolates). A scheduled one keeps its time.
+ */
+export function arrived(m: InboxMessage, now: number): InboxMessage {
+  return isEntityInstanceId(m.instanceId) && m.visibleAt < now ? { ...m, visibleAt: now } : m;
 }
 
 /** Whether a row passes a list query's filters (status, created range, id prefix, position). */

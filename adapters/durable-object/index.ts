@@ -1,4 +1,5 @@
 export {
+  arrived,
   createDurableObjectStore,
   matchesQuery,
   compareListOrder,

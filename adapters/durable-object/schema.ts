@@ -16,6 +16,9 @@
  *                for a retention period (index `received_by_at`, version 2, to prune them).
  * - `history_parts` (version 3) the rest of a step's history when it is larger than one SQLite
  *                value may be (`PART_BYTES`): a 10,000-way fan-out appends about 1 MB in one step.
+ * - `outbox.seq` (version 4) the order entries were written in, so that messages leave in the
+ *                order they were sent, whatever their ids (an entity sees one sender's messages in
+ *                send order: entity signals and calls, continue-as-new, retries).
  */
 import type { DurableObjectStorageLike } from "./sql.ts";
 
@@ -45,6 +48,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        instance_id TEXT NOT NULL, first_index INTEGER NOT NULL, event_count INTEGER NOT NULL, events TEXT NOT NULL,
        PRIMARY KEY (instance_id, first_index)) WITHOUT ROWID`,
   ],
+  // Version 4: the outbox keeps the order its entries were written in (rows from before: 0, then by id).
+  [`ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

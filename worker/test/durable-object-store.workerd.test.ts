@@ -1,6 +1,7 @@
 /**
  * What the Durable Object store adds to the contract: schema migrations, write-behind completions
- * across a restart, the cost of one chain step (one transaction, two rows), and the outbox.
+ * across a restart, the cost of one chain step (one transaction, two rows), the outbox (in write
+ * order; an entity's messages in line behind a retry), and an entity's single `steps` row.
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -158,6 +159,68 @@ describe("Durable Object store", () => {
       expect(store.nextOutboxAt()).toBeGreaterThan(Date.now());
       expect(store.receiveMessages([{ ...start, id: "event-1" }], T0)).toBe(1);
       expect(store.receiveMessages([{ ...start, id: "event-1" }], T0)).toBe(0);
+    });
+  });
+
+  it("hands out the outbox in write order, and keeps an entity's messages in line behind one that waits for its retry", async () => {
+    await inFreshObject(async (state) => {
+      const store = createDurableObjectStore(state.storage, { isLocal: () => false });
+      const message = (id: string, instanceId: string): InboxMessage => ({ ...start, id, instanceId, executionId: null });
+      // Ids that sort otherwise than they were written.
+      await store.appendMessages([message("z1", "@counter@k"), message("b", "orchestration")]);
+      await store.appendMessages([message("a2", "@counter@k")]);
+      const now = Date.now();
+      const first = store.takeOutbox(now, 100);
+      expect(first.map((e) => e.message!.id)).toEqual(["z1", "b", "a2"]);
+      // The first for the entity fails; the orchestration's is delivered.
+      const retryAt = now + 60_000;
+      store.settleOutbox([first[1]!], [first[0]!], retryAt);
+      expect(store.takeOutbox(now, 100)).toEqual([]); // "a2" waits behind "z1"
+      expect(store.nextOutboxAt()).toBe(retryAt); // not at once: nothing can leave before the retry
+      await store.appendMessages([message("0", "@counter@k"), message("c", "orchestration")]);
+      expect(store.takeOutbox(now, 100).map((e) => e.message!.id)).toEqual(["c"]); // an orchestration's messages do not wait
+      store.settleOutbox(store.takeOutbox(now, 100), [], retryAt);
+      // After a restart (a new store over the same storage), the line is still there, in order.
+      const restarted = createDurableObjectStore(state.storage, { isLocal: () => false });
+      expect(restarted.takeOutbox(now, 100)).toEqual([]);
+      expect(restarted.nextOutboxAt()).toBe(retryAt);
+      await restarted.appendMessages([message("last", "@counter@k")]);
+      expect(restarted.takeOutbox(retryAt, 100).map((e) => e.message!.id)).toEqual(["z1", "a2", "0", "last"]);
+    });
+  });
+
+  it("counts an entity's messages from other objects as arrived when they arrive (scheduled ones keep their time)", async () => {
+    await inFreshObject(async (state) => {
+      const store = createDurableObjectStore(state.storage, { indexShardOf: () => "index-0" });
+      const now = T0 + 60_000;
+      const to = (id: string, instanceId: string, visibleAt: number): InboxMessage => ({ ...start, id, instanceId, executionId: null, visibleAt });
+      expect(store.receiveMessages([to("late-clock", "@c@k", now - 10), to("early-clock", "@c@k", now - 5_000), to("scheduled", "@c@k", now + 5_000), to("event", "i", now - 5_000)], now)).toBe(4);
+      const [entity, orchestration] = await store.loadSteps([{ instanceId: "@c@k" }, { instanceId: "i" }], now + 10_000);
+      expect(entity!.messages.map((m) => [m.id, m.visibleAt])).toEqual([
+        ["late-clock", now],
+        ["early-clock", now],
+        ["scheduled", now + 5_000],
+      ]);
+      expect(orchestration!.messages.map((m) => [m.id, m.visibleAt])).toEqual([["event", now - 5_000]]);
+      // Its index entry leaves its document out.
+      const doc = JSON.stringify({ v: 1, state: "x".repeat(1000) });
+      await store.commitSteps([{ ...commit(1, {}), instanceId: "@c@k", expectedEtag: null, instance: row("@c@k", { executionId: "entity", runtimeStatus: "Running", input: doc, etag: 1, historyLength: 0 }), history: { mode: "append", events: [] } }]);
+      const index = store.takeOutbox(Date.now(), 100).filter((e) => e.kind === "index");
+      expect(index.map((e) => [e.index!.instanceId, e.index!.record?.input])).toEqual([["@c@k", null]]);
+      expect((await store.getInstance("@c@k"))?.input).toBe(doc);
+    });
+  });
+
+  it("keeps one steps row per entity, however many batches it commits", async () => {
+    await inFreshObject(async (state) => {
+      const store = createDurableObjectStore(state.storage);
+      const id = "@counter@k";
+      const entity = (etag: number): InstanceRecord => row(id, { name: "Counter", executionId: "entity", runtimeStatus: "Running", input: JSON.stringify({ v: 1, n: etag }), etag, historyLength: 0 });
+      const batch = (etag: number): StepCommit => ({ ...commit(etag, {}), instanceId: id, expectedEtag: etag === 1 ? null : etag - 1, instance: entity(etag), history: { mode: "append", events: [] } });
+      for (let etag = 1; etag <= 5; etag++) expect(await store.commitSteps([batch(etag)])).toEqual(["committed"]);
+      expect(state.storage.sql.exec<{ etag: number }>(`SELECT etag FROM steps WHERE instance_id = ?`, id).toArray()).toEqual([{ etag: 5 }]);
+      expect((await store.getInstance(id))?.input).toBe(JSON.stringify({ v: 1, n: 5 }));
+      expect((await createDurableObjectStore(state.storage).getInstance(id))?.etag).toBe(5);
     });
   });
 
