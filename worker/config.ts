@@ -3,7 +3,7 @@
  * and what the Worker's classes close over: the user's definitions, their registry, and the
  * settings of an env (bindings, partitions, shards, leases), resolved once per env object.
  */
-import { Registry, type ActivityDefinition, type OrchestratorDefinition } from "../src/index.ts";
+import { Registry, type ActivityDefinition, type EntityDefinition, type OrchestratorDefinition } from "../src/index.ts";
 import { ACCESS_MODES, keyProblem, type AccessMode } from "./http/access.ts";
 import { DEFAULT_SIGNED_URL_TTL_SECONDS, baseUrlProblem, originProblem, ttlProblem } from "./http/options.ts";
 import type { StarterOptions } from "./http/index.ts";
@@ -25,6 +25,12 @@ export interface DurableWorkerOptions<E extends object = Env> {
   orchestrators: readonly OrchestratorDefinition[];
   /** The activities they call. Default none (`callHttp` is always there). */
   activities?: readonly ActivityDefinition[] | undefined;
+  /**
+   * Durable entities (`entity("Name", fn | class)`), registered in every instance object. Each
+   * entity `@name@key` lives in a Durable Object as an instance does (its partition, or its own
+   * object). Default none: a signal or call to an entity then fails with `UnknownEntity`.
+   */
+  entities?: readonly EntityDefinition<any>[] | undefined;
   /**
    * 0: one Durable Object per instance; N (1 to 4096): instances spread over N partition objects.
    * Default: the `INSTANCE_PARTITIONS` variable, else 0. Fixed once a deployment holds data.
@@ -90,6 +96,7 @@ export interface HttpSettings {
 export interface WorkerConfig {
   readonly orchestrators: readonly OrchestratorDefinition[];
   readonly activities: readonly ActivityDefinition[];
+  readonly entities: readonly EntityDefinition<any>[];
   /** The user's definitions (for clients and instance objects). */
   readonly registry: Registry;
   readonly bindings: Required<BindingNames>;
@@ -104,6 +111,7 @@ export interface WorkerConfig {
 const OPTION_NAMES: readonly string[] = [
   "orchestrators",
   "activities",
+  "entities",
   "partitions",
   "indexShards",
   "managementKey",
@@ -131,7 +139,8 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
   }
   const orchestrators = definitions<OrchestratorDefinition>(options.orchestrators, "orchestrators", "orchestrator", true);
   const activities = definitions<ActivityDefinition>(options.activities ?? [], "activities", "activity", false);
-  const registry = new Registry(orchestrators, activities);
+  const entities = entityDefinitions(options.entities);
+  const registry = registryOf(orchestrators, activities, entities);
   const partitions = integer(options.partitions, "partitions", 0, MAX_INSTANCE_PARTITIONS);
   const indexShards = integer(options.indexShards, "indexShards", 1, MAX_INDEX_SHARDS);
   const leaseSeconds = seconds(options.activityLeaseSeconds, "activityLeaseSeconds", MIN_LEASE_SECONDS);
@@ -184,6 +193,7 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
   return {
     orchestrators,
     activities,
+    entities,
     registry,
     bindings,
     http(env) {
@@ -249,6 +259,30 @@ function definitions<D extends OrchestratorDefinition | ActivityDefinition>(valu
     }
   });
   return [...(value as D[])];
+}
+
+function entityDefinitions(value: unknown): readonly EntityDefinition<any>[] {
+  const example = `entity("Name", (ctx) => { … }) or entity("Name", SomeClass)`;
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TypeError(`createDurableWorker: entities must be an array of entity definitions (${example}).`);
+  value.forEach((d: unknown, i) => {
+    const def = d as Partial<EntityDefinition> | null;
+    const handler = def?.fn ?? def?.entityClass;
+    if (typeof def !== "object" || def === null || def.kind !== "entity" || typeof def.name !== "string" || typeof handler !== "function") {
+      throw new TypeError(`createDurableWorker: entities[${i}] is not an entity definition; build it with ${example}.`);
+    }
+  });
+  return [...(value as EntityDefinition<any>[])];
+}
+
+/** The registry of the definitions; a name used twice is a `TypeError` that says which option. */
+function registryOf(orchestrators: readonly OrchestratorDefinition[], activities: readonly ActivityDefinition[], entities: readonly EntityDefinition<any>[]): Registry {
+  try {
+    return new Registry(orchestrators, activities, entities);
+  } catch (error) {
+    if (error instanceof TypeError) throw new TypeError(`createDurableWorker: ${error.message}`);
+    throw error;
+  }
 }
 
 function integer(value: unknown, option: string, min: number, max: number): number | undefined {

@@ -1,6 +1,7 @@
 /**
  * The repository's own Worker (`wrangler.toml`'s main, `npm start`): one user of
- * `createDurableWorker`, with the samples from `examples/` and the tutorial's starter
+ * `createDurableWorker`, with the samples from `examples/` (their orchestrations, activities and
+ * the `Counter` and `Account` entities) and the tutorial's starter
  * `/api/OrchestratorFunction_HttpStart`, mounted in a Hono app that also serves the demo page
  * (`demo/dist`, the ASSETS binding) with Hono's secure headers.
  *

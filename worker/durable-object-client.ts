@@ -1,11 +1,15 @@
 /**
- * @module worker/durable-object-client — the `OrchestrationClient` of the Worker: each call on one
- * instance goes to the Durable Object named by its id; listing and purge-by-filter read the sharded
- * index and merge its shards in (createdAt, instanceId) order.
+ * @module worker/durable-object-client — the `OrchestrationClient` and `EntityClient` of the Worker:
+ * each call on one instance or entity (`@name@key`) goes to the Durable Object that owns it (its
+ * partition, or its own object); listing and purge-by-filter read the sharded index and merge its
+ * shards in (createdAt, instanceId) order. The index lists entity rows only for `@` prefixes, so
+ * orchestration listings never show them and entity listings show nothing else.
  */
 import {
   DurableError,
   encodeContinuationToken,
+  entityInstanceId,
+  toEntityId,
   isTerminal,
   newInstanceId,
   toInstanceQuery,
@@ -33,14 +37,27 @@ import {
   type StartOptions,
   type StatusOptions,
   type WaitOptions,
+  type CleanEntityStorageOptions,
+  type CleanEntityStorageResult,
+  type EntityClient,
+  type EntityIdLike,
+  type EntityMetadata,
+  type EntityPage,
+  type EntityQuery,
+  type EntityStateResponse,
 } from "../src/index.ts";
+import { entityMatches, signalArgs, signalMessage, toEntityStoreQuery } from "../src/entities/entity-client.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
-import { indexStub, instanceStub, type Placement } from "./routing.ts";
+import { indexStub, instanceObjectName, instanceStub, type Placement } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";
 
 const PURGE_PAGE = 200;
+/** What `InstanceObject.entityMetadata` answers (its RPC type loses the `unknown` state's shape). */
+type EntityRows = (EntityMetadata | null)[];
+/** Entities read per page while cleaning (each page: one call per object that holds some). */
+const CLEAN_PAGE = 500;
 
-export class DurableObjectClient implements OrchestrationClient, InstanceTravel {
+export class DurableObjectClient implements OrchestrationClient, InstanceTravel, EntityClient {
   private readonly placement: Placement;
   private readonly registry: Registry;
 
@@ -166,11 +183,118 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel 
     return unwrap(await this.stub(instanceId).timeTravel(instanceId));
   }
 
+  // --- entities ---
+
+  /** Appends the signal to the entity's inbox in the object that owns it (one-way; `{ at }` schedules it). */
+  async signalEntity(entity: EntityIdLike, operation: string, ...args: unknown[]): Promise<void> {
+    const { input, options } = signalArgs(args);
+    const message = signalMessage(entity, operation, input, options, Date.now());
+    unwrap(await instanceStub(this.placement, message.instanceId).signalEntity(message.instanceId, [message]));
+  }
+
+  async readEntityState<T = unknown>(entity: EntityIdLike): Promise<EntityStateResponse<T>> {
+    const id = this.entityInstance(entity);
+    return unwrap(await instanceStub(this.placement, id).readEntityState(id)) as EntityStateResponse<T>;
+  }
+
+  async getEntity<T = unknown>(entity: EntityIdLike, options: { includeState?: boolean | undefined } = {}): Promise<EntityMetadata<T> | undefined> {
+    const id = this.entityInstance(entity);
+    const [found] = unwrap(await instanceStub(this.placement, id).entityMetadata([id], options.includeState !== false)) as EntityRows;
+    return (found ?? undefined) as EntityMetadata<T> | undefined;
+  }
+
+  /**
+   * One page of entities from the index shards (in (createdAt, instanceId) order), each read fresh
+   * from its object (the index keeps a row's status, not its state or last operation), one call
+   * per object. Filtered by the query's last-operation window and `includeDeleted`, so a page may
+   * hold fewer than `pageSize` while more follow.
+   */
+  async listEntities(query: EntityQuery = {}): Promise<EntityPage> {
+    const page = await this.readIndex(toEntityStoreQuery(query));
+    const found = new Map<string, EntityMetadata>();
+    await Promise.all(
+      this.byObject(page.items.map((r) => r.instanceId)).map(async (ids) => {
+        const metadata = unwrap(await instanceStub(this.placement, ids[0]!).entityMetadata(ids, query.fetchState === true)) as EntityRows;
+        ids.forEach((id, i) => metadata[i] && found.set(id, metadata[i]));
+      }),
+    );
+    // In index order (a page spans objects); an entity removed since the index listed it is left out.
+    const entities = page.items
+      .map((r) => found.get(r.instanceId))
+      .filter((m): m is EntityMetadata => m !== undefined && entityMatches(m, query));
+    return { entities, continuationToken: page.next ? encodeContinuationToken(page.next) : null };
+  }
+
+  /**
+   * Removes idle entities (no state, no lock, nothing queued) whose inbox is empty, each in its own
+   * object's transaction, and releases locks whose orchestration is gone or finished or running
+   * another execution (asked of the orchestration's own object).
+   */
+  async cleanEntityStorage(options: CleanEntityStorageOptions = {}): Promise<CleanEntityStorageResult> {
+    const removeEmpty = options.removeEmptyEntities !== false;
+    const releaseOrphans = options.releaseOrphanedLocks !== false;
+    const result: CleanEntityStorageResult = { emptyEntitiesRemoved: 0, orphanedLocksReleased: 0 };
+    const query: InstanceQuery = { instanceIdPrefix: "@", limit: CLEAN_PAGE };
+    for (;;) {
+      const page = await this.readIndex(query);
+      const reports = await Promise.all(
+        this.byObject(page.items.map((r) => r.instanceId)).map(async (ids) => unwrap(await instanceStub(this.placement, ids[0]!).cleanEntities(ids, removeEmpty))),
+      );
+      for (const report of reports) {
+        result.emptyEntitiesRemoved += report.removed;
+        if (!releaseOrphans) continue;
+        const released = await Promise.all(
+          report.locks.map(async (lock) => {
+            if (!(await this.holderIsGone(lock.owner, lock.executionId))) return 0;
+            unwrap(await instanceStub(this.placement, lock.entity).releaseOrphanedLock(lock.entity, lock.owner, lock.requestId));
+            return 1;
+          }),
+        );
+        result.orphanedLocksReleased += released.reduce<number>((a, b) => a + b, 0);
+      }
+      if (!page.next) return result;
+      query.after = page.next;
+    }
+  }
+
+  /** The entities this Worker registers (for the HTTP API, which refuses a signal no entity would take). */
+  entityNames(): string[] {
+    return this.registry.entityNames();
+  }
+
   // --- internals ---
 
   private stub(instanceId: string) {
     validateInstanceId(instanceId);
     return instanceStub(this.placement, instanceId);
+  }
+
+  /** The instance id of an entity (`InvalidArgument` for anything that does not name one). */
+  private entityInstance(entity: EntityIdLike): string {
+    return entityInstanceId(toEntityId(entity));
+  }
+
+  /** Whether the orchestration holding a lock is gone: no such instance, finished, or on another execution. */
+  private async holderIsGone(owner: string, executionId: string | null): Promise<boolean> {
+    try {
+      validateInstanceId(owner);
+    } catch {
+      return true; // no orchestration can have this id
+    }
+    const found = unwrap(await instanceStub(this.placement, owner).lockOwner(owner));
+    return !found || isTerminal(found.runtimeStatus) || (executionId !== null && found.executionId !== executionId);
+  }
+
+  /** The ids grouped by the object that owns them (one group per id without partitions), each group in the order given. */
+  private byObject(ids: readonly string[]): string[][] {
+    const groups = new Map<string, string[]>();
+    for (const id of ids) {
+      const name = instanceObjectName(id, this.placement.partitions);
+      const group = groups.get(name);
+      if (group) group.push(id);
+      else groups.set(name, [id]);
+    }
+    return [...groups.values()];
   }
 
   /** Reads one page from every shard and merges them; `next` when any shard may have more. */

@@ -1,7 +1,8 @@
 /**
  * @module worker/index-shard — one shard of the instance index. Instance objects send it an update
  * (through their outbox, after the commit) whenever an instance is created, changes status or is
- * purged; listing reads every shard and merges by (createdAt, instanceId).
+ * purged; listing reads every shard and merges by (createdAt, instanceId). Entities' rows are
+ * indexed too, and listed only for an id prefix starting with `@` (as every store lists them).
  *
  * Updates carry a version that increases per instance, so a late or repeated update never
  * overwrites a newer one; a purge leaves a tombstone for the same reason, pruned after the
@@ -79,9 +80,12 @@ export class IndexShard extends DurableObject {
       where.push("created_at <= ?");
       args.push(query.createdTo);
     }
+    // The store rule (`listedByPrefix`): entity rows (`@name@key`) only for a prefix that asks for them.
     if (query.instanceIdPrefix) {
       where.push("substr(instance_id, 1, ?) = ?");
       args.push(query.instanceIdPrefix.length, query.instanceIdPrefix);
+    } else {
+      where.push("substr(instance_id, 1, 1) <> '@'");
     }
     if (query.after) {
       where.push("(created_at > ? OR (created_at = ? AND instance_id > ?))");

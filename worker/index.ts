@@ -3,7 +3,7 @@
  *
  * ```ts
  * import { createDurableWorker } from "durable-edge/worker";
- * const edge = createDurableWorker({ orchestrators: [orderFlow], activities: [reserve, charge] });
+ * const edge = createDurableWorker({ orchestrators: [orderFlow], activities: [reserve, charge], entities: [counter] });
  * export const { InstanceObject, IndexShard, ActivityRunner } = edge;
  * export default edge; // { fetch }: the management API and the starters
  * ```
@@ -12,7 +12,7 @@
  * the Hono app, the registry and one client per env are built once per isolate, not per request.
  */
 import type { Hono } from "hono";
-import type { OrchestrationClient } from "../src/index.ts";
+import type { EntityClient, InstanceTravel, OrchestrationClient } from "../src/index.ts";
 import { defineActivityRunner, type ActivityRunnerClass } from "./activity-runner.ts";
 import { resolveConfig, type DurableWorkerOptions } from "./config.ts";
 import { DurableObjectClient } from "./durable-object-client.ts";
@@ -30,6 +30,9 @@ export type { ActivityRunner, ActivityRunnerClass } from "./activity-runner.ts";
 export type { IndexShard } from "./index-shard.ts";
 export { MISCONFIGURED_CODE, WorkerMisconfiguredError } from "./misconfiguration.ts";
 
+/** The Worker's client: orchestrations (`startNew`, `getStatus`, …), entities (`signalEntity`, `readEntityState`, …) and instance travel. */
+export type DurableWorkerClient = OrchestrationClient & EntityClient & InstanceTravel;
+
 /** What `createDurableWorker` returns: the default export of a Worker, and its classes to export. */
 export interface DurableWorker<E extends object = Env> {
   /** The management API (under `basePath`) and the starters. `export default edge` serves it. */
@@ -41,10 +44,11 @@ export interface DurableWorker<E extends object = Env> {
   /** Export from the main module under this name: instance objects reach it as `ctx.exports.ActivityRunner`. */
   readonly ActivityRunner: ActivityRunnerClass;
   /**
-   * The `OrchestrationClient` over this env's objects, for the Worker's own handlers (crons, queue
-   * consumers, other routes). One per env object. Throws `WorkerMisconfiguredError` if a binding is missing.
+   * The client over this env's objects, for the Worker's own handlers (crons, queue consumers,
+   * other routes): orchestrations and entities. One per env object. Throws
+   * `WorkerMisconfiguredError` if a binding is missing.
    */
-  client(env: E): OrchestrationClient;
+  client(env: E): DurableWorkerClient;
   /** The Hono app `fetch` serves, to mount in your own: `parent.route("/", edge.app)`. */
   readonly app: Hono;
 }
@@ -66,7 +70,7 @@ export function createDurableWorker<E extends object = Env>(options: DurableWork
     }
     return found;
   };
-  const client = (env: E): OrchestrationClient => {
+  const client = (env: E): DurableWorkerClient => {
     try {
       return clientOf(env);
     } catch (error) {

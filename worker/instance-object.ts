@@ -11,18 +11,24 @@
  * definitions and options (`createDurableWorker` calls it).
  */
 import { DurableObject } from "cloudflare:workers";
-import { createDurableObjectStore, type DurableObjectStore, type OutboxEntry } from "../adapters/durable-object/index.ts";
+import { arrived, createDurableObjectStore, type DurableObjectStore, type OutboxEntry } from "../adapters/durable-object/index.ts";
 import {
   createRuntime,
   DurableClient,
   fromJson,
+  isEntityInstanceId,
+  isIdleEntity,
+  readEntityRecord,
   systemClock,
+  type EntityMetadata,
+  type EntityStateResponse,
   type ClaimedActivity,
   type ExportOptions,
   type HistoryEvent,
   type ImportOptions,
   type InboxMessage,
   type InstanceDocument,
+  type InstanceRecord,
   type Json,
   type OrchestrationStatus,
   type Runtime,
@@ -30,6 +36,7 @@ import {
   type TimeTravel,
 } from "../src/index.ts";
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
+import { entityMetadata, entityStateOf, orphanRelease } from "../src/entities/entity-client.ts";
 import { createBatcher } from "./batcher.ts";
 import type { Settings, WorkerConfig } from "./config.ts";
 import type { ActivityRunner } from "./activity-runner.ts";
@@ -63,6 +70,14 @@ export interface CompletionReceipt {
 interface HandBack {
   items: ClaimedActivity[];
   capacity: number;
+}
+
+/** A lock an entity holds for an orchestration (`cleanEntities`). */
+export interface EntityLockReport {
+  entity: string;
+  owner: string;
+  executionId: string | null;
+  requestId: string;
 }
 
 /** What a restart under a new id needs from the original instance. */
@@ -142,6 +157,7 @@ export class InstanceObject extends DurableObject {
       store: this.store,
       orchestrators: config.orchestrators,
       activities: config.activities,
+      entities: config.entities,
       dispatchActivity: dispatch,
       leaseMs: this.leaseMs,
     });
@@ -236,6 +252,80 @@ export class InstanceObject extends DurableObject {
     return capture(() => this.client.timeTravel(instanceId));
   }
 
+  // --- RPC: entities that live here, for the Worker's client ---
+
+  /**
+   * A client's signals to an entity (messages made by `signalMessage`), appended to its inbox as
+   * arrived now (`arrived`: the clock of the Worker's isolate that sent them does not order them).
+   */
+  async signalEntity(instanceId: string, messages: InboxMessage[]): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(async () => {
+      for (const m of messages) {
+        if (!isEntityInstanceId(instanceId) || m.instanceId !== instanceId) throw new TypeError(`Signal '${m.id}' is for '${m.instanceId}', not for the entity '${instanceId}'.`);
+      }
+      const now = Date.now();
+      await this.store.appendMessages(messages.map((m) => arrived(m, now)));
+      void this.kick();
+    });
+  }
+
+  /** The entity's state, as `readEntityState` answers (`{ entityExists: false }` without a row). */
+  async readEntityState(instanceId: string): Promise<RpcResult<EntityStateResponse>> {
+    this.bind(instanceId);
+    return capture(async () => entityStateOf(await this.entityRow(instanceId)));
+  }
+
+  /** What is known of entities that live here, one per id (null: no row). */
+  async entityMetadata(instanceIds: string[], includeState: boolean): Promise<RpcResult<(EntityMetadata | null)[]>> {
+    for (const id of instanceIds) this.bind(id);
+    return capture(async () => {
+      const rows = await Promise.all(instanceIds.map((id) => this.entityRow(id)));
+      return rows.map((row) => (row ? entityMetadata(row, includeState) : null));
+    });
+  }
+
+  /**
+   * One object's part of `cleanEntityStorage`: removes the idle entities (no state, no lock,
+   * nothing queued) whose inbox is empty, in one transaction each, and reports the locks held, so
+   * that the client can ask each holder's own object whether it is gone.
+   */
+  async cleanEntities(instanceIds: string[], removeEmpty: boolean): Promise<RpcResult<{ removed: number; locks: EntityLockReport[] }>> {
+    for (const id of instanceIds) this.bind(id);
+    return capture(async () => {
+      let removed = 0;
+      const locks: EntityLockReport[] = [];
+      for (const id of instanceIds) {
+        const row = await this.entityRow(id);
+        if (!row) continue;
+        const doc = readEntityRecord(row);
+        if (doc.lock) locks.push({ entity: id, owner: doc.lock.instanceId, executionId: doc.lock.executionId, requestId: doc.lock.requestId });
+        else if (removeEmpty && isIdleEntity(doc) && (await this.store.purgeInstance(id, ["Completed"], { ifInboxEmpty: true }))) removed++;
+      }
+      if (removed > 0) void this.kick(); // delivers the index updates the purges queued
+      return { removed, locks };
+    });
+  }
+
+  /** Whether the orchestration that holds a lock is still there: its status and execution, or null when it is gone. */
+  async lockOwner(instanceId: string): Promise<RpcResult<{ runtimeStatus: OrchestrationStatus["runtimeStatus"]; executionId: string } | null>> {
+    this.bind(instanceId);
+    return capture(async () => {
+      const row = await this.store.getInstance(instanceId);
+      return row ? { runtimeStatus: row.runtimeStatus, executionId: row.executionId } : null;
+    });
+  }
+
+  /** Releases a lock whose holder is gone (`orphanRelease`): the entity lets its queue run. */
+  async releaseOrphanedLock(instanceId: string, owner: string, requestId: string): Promise<RpcResult<void>> {
+    this.bind(instanceId);
+    return capture(async () => {
+      if (!isEntityInstanceId(instanceId)) throw new TypeError(`'${instanceId}' is not an entity.`);
+      await this.store.appendMessages([orphanRelease(instanceId, owner, requestId, Date.now())]);
+      void this.kick();
+    });
+  }
+
   // --- RPC: from other objects and from activity runners ---
 
   /** Messages from other instances (outbox delivery). Idempotent by message id. */
@@ -294,6 +384,12 @@ export class InstanceObject extends DurableObject {
   }
 
   // --- internals ---
+
+  /** An entity's row, refusing ids that are not entities' (an orchestration's row is none of the entity API's business). */
+  private async entityRow(instanceId: string): Promise<InstanceRecord | undefined> {
+    if (!isEntityInstanceId(instanceId)) throw new TypeError(`'${instanceId}' is not an entity instance ID ('@name@key').`);
+    return this.store.getInstance(instanceId);
+  }
 
   /** Learns (once) which instance or partition this object holds, and resumes work after a restart. */
   private bind(instanceId: string): void {
@@ -373,13 +469,21 @@ export class InstanceObject extends DurableObject {
               return;
             }
             // One undeliverable entry must not hold back the others to the same target: each alone.
+            // Except for an entity, which must see them in order: after a failure, the rest wait for the retry.
+            const inOrder = group[0]!.kind === "message" && isEntityInstanceId(group[0]!.target);
+            let blocked = false;
             for (const entry of group) {
+              if (blocked) {
+                failed.push(entry);
+                continue;
+              }
               try {
                 await send([entry]);
                 delivered.push(entry);
               } catch (alone) {
                 console.error(`durable-edge: could not deliver ${entry.kind} update '${entry.id}' to '${entry.target}'; retrying later.`, alone);
                 failed.push(entry);
+                blocked = inOrder;
               }
             }
           }

@@ -1,6 +1,7 @@
 /**
  * Smoke test: runs the real Worker the way a user does (`wrangler dev` with this repository's
- * wrangler.toml, offline, state in a temporary directory) and walks the tutorial over HTTP.
+ * wrangler.toml, offline, state in a temporary directory), walks the tutorial over HTTP and runs
+ * the entity samples.
  * The server runs in its own process group and is always stopped, whatever the outcome.
  */
 import { execFileSync } from "node:child_process";
@@ -49,5 +50,20 @@ describe("wrangler dev serves the tutorial", () => {
     expect(status.output).toEqual(["Hello Tokyo!", "Hello Seattle!", "Hello London!"]);
     const missing = await fetch(`${origin}/runtime/webhooks/durabletask/instances/nope`);
     expect(missing.status).toBe(404);
+  }, 30_000);
+
+  it("runs the entity samples: CounterAggregation signals the Counter and reads its total back", async () => {
+    const key = `smoke-${Date.now()}`;
+    const start = await fetch(`${origin}/api/orchestrators/CounterAggregation`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, signals: 5 }) });
+    expect(start.status).toBe(202);
+    const { statusQueryGetUri } = (await start.json()) as { statusQueryGetUri: string };
+    const deadline = Date.now() + 20_000;
+    let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: "Pending", output: null };
+    while (Date.now() < deadline) {
+      status = (await (await fetch(statusQueryGetUri)).json()) as typeof status;
+      if (status.runtimeStatus === "Completed" || status.runtimeStatus === "Failed") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toMatchObject({ runtimeStatus: "Completed", output: 5 });
   }, 30_000);
 });

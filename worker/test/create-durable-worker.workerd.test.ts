@@ -7,8 +7,8 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { DurableError } from "../../src/index.ts";
-import { helloSequence, sayHello } from "../../examples/index.ts";
+import { DurableError, entity } from "../../src/index.ts";
+import { account, counter, helloSequence, sayHello } from "../../examples/index.ts";
 import { resolveConfig } from "../config.ts";
 import { createDurableWorker, type DurableWorkerOptions } from "../index.ts";
 import { BASE, call, finished, ORIGIN, pollUntil, startOrchestration, type CheckStatus, type Status } from "./helpers.ts";
@@ -128,6 +128,9 @@ describe("createDurableWorker checks its options at once", () => {
     ["an activity among the orchestrators", { orchestrators: [reserve] }, /orchestrators\[0\] is not an orchestrator definition/],
     ["a plain function as an activity", { orchestrators: [orderFlow], activities: [() => 1] }, /activities\[0\] is not an activity definition/],
     ["an unknown option", { ...threeDefinitions(), partition: 4 }, /unknown option 'partition'/],
+    ["entities that are not an array", { ...threeDefinitions(), entities: counter }, /entities must be an array of entity definitions/],
+    ["an orchestrator among the entities", { ...threeDefinitions(), entities: [counter, orderFlow] }, /entities\[1\] is not an entity definition; build it with entity\("Name"/],
+    ["two entities under one name", { ...threeDefinitions(), entities: [counter, entity("counter", () => 0)] }, /createDurableWorker: Two different entities are registered under the name 'counter'/],
     ["partitions out of range", { ...threeDefinitions(), partitions: 5000 }, /partitions must be an integer from 0 to 4096/],
     ["partitions as a string", { ...threeDefinitions(), partitions: "32" }, /partitions must be an integer/],
     ["no index shards", { ...threeDefinitions(), indexShards: 0 }, /indexShards must be an integer from 1 to 256/],
@@ -156,6 +159,14 @@ describe("createDurableWorker checks its options at once", () => {
       expect(() => createDurableWorker(options as DurableWorkerOptions)).toThrow(message);
     });
   }
+
+  it("registers its entities (function and class style) with its orchestrators", () => {
+    const config = resolveConfig({ ...threeDefinitions(), entities: [counter, account] });
+    expect(config.entities).toEqual([counter, account]);
+    expect(config.registry.entity("COUNTER")).toBe(counter);
+    expect(config.registry.entityNames()).toEqual(["Counter", "Account"]);
+    expect(resolveConfig(threeDefinitions()).entities).toEqual([]);
+  });
 
   it("accepts a Worker with no activities and no starters", () => {
     const worker = createDurableWorker({ orchestrators: [orderFlow], starters: false });

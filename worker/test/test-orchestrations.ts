@@ -2,11 +2,13 @@
  * @module worker/test/test-orchestrations — what the test Worker runs besides the samples from
  * `examples/`: a chain of N activities (also the benchmark's workload), a parent that runs the
  * tutorial as a sub-orchestration (on another Durable Object), a parent waiting on a
- * human-interaction child, an activity that outlasts its lease, and a small order flow of the kind
- * a user brings (the README's example).
+ * human-interaction child, an activity that outlasts its lease, a small order flow of the kind
+ * a user brings (the README's example), and entities for the entity tests: a `Ledger` whose
+ * operations are slow (to abort an object mid-batch), a `Listed` entity, and orchestrations that
+ * hold a lock or make a call that throws.
  */
-import { activity, orchestrator } from "../../src/index.ts";
-import { helloSequence, humanInteraction, samples } from "../../examples/index.ts";
+import { activity, entity, EntityId, entityId, orchestrator, TaskFailedError } from "../../src/index.ts";
+import { counter, helloSequence, humanInteraction, samples } from "../../examples/index.ts";
 
 export const addOne = activity("AddOne", (n: number) => n + 1);
 
@@ -73,8 +75,74 @@ export const orderFlow = orchestrator("OrderFlow", function* (ctx) {
   return { reservation, charged };
 });
 
-/** Everything the test Worker registers: the samples and the orchestrations above. */
+/**
+ * What the isolate saw of `Ledger` operations (the tests and the objects share the isolate):
+ * `started` counts every run of `append`, committed or not, so a test can tell that an object was
+ * aborted in the middle of a batch and the batch ran again.
+ */
+export const ledgerRuns = { started: 0 };
+
+export interface LedgerAppend {
+  value: number;
+  /** How long the operation takes (async). */
+  ms: number;
+  /** Also signals `add 1` to this Counter (an entity's own signal, sent when its batch commits). */
+  copyTo?: string;
+}
+
+/** A list of numbers: `append` (async, `ms` long), `corrupt` (changes the state, then throws), `get`. */
+export const ledger = entity("Ledger", async (ctx) => {
+  const items = ctx.getState(() => [] as number[])!;
+  switch (ctx.operationName) {
+    case "append": {
+      const { value, ms, copyTo } = ctx.getInput<LedgerAppend>()!;
+      ledgerRuns.started++;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      ctx.setState([...items, value]);
+      if (copyTo !== undefined) ctx.signalEntity(entityId(counter, copyTo), "add", 1);
+      return items.length + 1;
+    }
+    case "corrupt":
+      ctx.setState([-1]);
+      throw new Error("corrupt always fails: its change must be rolled back");
+    case "get":
+      return items;
+    default:
+      throw new TypeError(`Ledger has no operation '${ctx.operationName}'.`);
+  }
+});
+
+/** Holds whatever it is given (`set`), for the listing tests: an entity name no other test uses. */
+export const listed = entity("Listed", (ctx) => {
+  if (ctx.operationName === "set") ctx.setState(ctx.getInput());
+  else if (ctx.operationName === "get") return ctx.getState();
+  else throw new TypeError(`Listed has no operation '${ctx.operationName}'.`);
+  return undefined;
+});
+
+/** Locks the Counter named by its input and holds the lock until the event "go". */
+export const holdsLock = orchestrator("HoldsLock", function* (ctx) {
+  const lock = yield* ctx.lockEntities(new EntityId("Counter", ctx.getInput<string>()));
+  yield* ctx.waitForExternalEvent("go");
+  lock.release();
+  return "released";
+});
+
+/** Adds 1 to the Counter named by its input, then `add "many"` (which throws), then reads it back. */
+export const callsCounterBadly = orchestrator("CallsCounterBadly", function* (ctx) {
+  const id = entityId(counter, ctx.getInput<string>());
+  yield* ctx.callEntity(id, "add", 1);
+  try {
+    yield* ctx.callEntity(id, "add", "many" as unknown as number);
+    return { caught: null, value: null };
+  } catch (error) {
+    return { caught: error instanceof TaskFailedError ? error.failureDetails.ErrorType : String(error), value: yield* ctx.callEntity(id, "get") };
+  }
+});
+
+/** Everything the test Worker registers: the samples and the orchestrations and entities above. */
 export const testOrchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain, holdsLock, callsCounterBadly],
   activities: [...samples.activities, addOne, slowStep, reserve, charge, addOneLocal],
+  entities: [...samples.entities, ledger, listed],
 };
