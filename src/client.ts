@@ -348,6 +348,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
 
   /** Deletes a finished instance and its history. Returns `{ instancesDeleted: 0 }` when there was none. */
   async purge(instanceId: string): Promise<PurgeResult> {
+    refuseEntity(instanceId); // an entity is removed by cleanEntityStorage, which keeps one whose inbox is not empty
     const row = await this.store.getInstance(instanceId);
     if (!row) return { instancesDeleted: 0 };
     if (!isTerminal(row.runtimeStatus)) {

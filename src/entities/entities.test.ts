@@ -273,10 +273,22 @@ describe("entities", () => {
   });
 
   it("refuses orchestration operations on entity IDs, and unknown entities' calls fail", async () => {
-    const { runtime, client } = setup();
+    const { runtime, client, clock } = setup();
     await expect(client.getStatus("@counter@x")).rejects.toMatchObject({ code: "InvalidInstanceId" });
     await expect(client.raiseEvent("@counter@x", "e")).rejects.toMatchObject({ code: "InvalidInstanceId" });
     await expect(client.listInstances({ instanceIdPrefix: "@" })).rejects.toMatchObject({ code: "InvalidArgument" });
+    // Purging an idle entity by its id would drop a signal still in its inbox: only cleanEntityStorage removes entities.
+    const idle = new EntityId("Counter", "idle");
+    await client.signalEntity(idle, "add", 1);
+    await runtime.drain();
+    await client.signalEntity(idle, "delete");
+    await runtime.drain();
+    await client.signalEntity(idle, "add", 2, { at: clock.now() + 60_000 });
+    await expect(client.purge("@counter@idle")).rejects.toMatchObject({ code: "InvalidInstanceId" });
+    expect((await client.cleanEntityStorage()).emptyEntitiesRemoved).toBe(0);
+    clock.advance(60_000);
+    await runtime.drain();
+    expect(await client.readEntityState(idle)).toEqual({ entityExists: true, entityState: 2 });
     expect(() => new EntityId("Counter", "a/b")).toThrow(/must not contain '\/'/);
     const callsUnknown = orchestrator("CallsUnknown", function* (ctx) {
       try {
