@@ -1,6 +1,6 @@
 /**
- * `npm run bench` — the memory suite (core speed), with Durable Functions' replay engine on the same
- * fan-outs (bench/peer-durable-functions.ts), then the entity workloads (bench/entities.ts).
+ * `npm run bench` — the memory suite (core speed), the entity workloads (bench/entities.ts), then
+ * Durable Functions' replay engine beside our fan-out (bench/peer-durable-functions.ts).
  * `--json` prints one JSON object per line and nothing else on stdout. `npm run bench:browser` and
  * `npm run bench:worker` measure the other hosts.
  */
@@ -10,7 +10,8 @@ import { peerSummary, runPeerSuite } from "./peer-durable-functions.ts";
 import { printResults } from "./report.ts";
 
 const json = process.argv.includes("--json");
-const results = [...(await runMemorySuite()), ...(await runPeerSuite()), ...(await runEntitySuite())];
+// The peer last: once Durable Functions' replay engine has run, this process runs ours slower.
+const results = [...(await runMemorySuite()), ...(await runEntitySuite()), ...(await runPeerSuite())];
 printResults(results, json);
 if (!json) {
   const per = (n: number) => results.find((r) => r.workload === "chain" && r.n === n)!.usPerStep;
