@@ -24,6 +24,39 @@ export interface InstancePage {
   continuationToken: string | null;
 }
 
+/** Which entities to list: one name (the API's filter: case-insensitive, whole name) or every one. */
+export interface EntityFilter {
+  /** An entity name, or "" for every entity. */
+  name: string;
+  pageSize: number;
+}
+
+/** One entity, as the dashboard shows it (either side). */
+export interface EntityInfo {
+  /** The instance that holds it: `@name@key` (the name lower-cased). */
+  instanceId: string;
+  /** The name as listed (lower-cased by the store; `entityLabel` shows the registered spelling). */
+  name: string;
+  key: string;
+  /** Whether it holds state (a deleted entity, or one only locked so far, does not). */
+  exists: boolean;
+  /** Its state, when it has one. */
+  state?: unknown;
+  lastOperation: string | null;
+  /** ISO 8601, or null before the first operation. */
+  lastOperationTime: string | null;
+  /** The orchestration holding its lock (a critical section), if any. */
+  lockedBy: string | null;
+  /** Requests waiting behind the lock. */
+  backlog: number;
+}
+
+export interface EntityListPage {
+  entities: EntityInfo[];
+  /** Pass back for the next page; null on the last one. */
+  continuationToken: string | null;
+}
+
 export interface Backend {
   readonly side: Side;
   /** Starts an orchestration by name; resolves with the new instance id. */
@@ -45,6 +78,17 @@ export interface Backend {
    * real orchestrator over the history (the tab's client, or the Worker's `…/timetravel` route).
    */
   timeTravel(instanceId: string): Promise<TimeTravel>;
+  /**
+   * A page of entities, with their state. Lists those that hold state, a lock or a backlog
+   * (an entity deleted and idle is left out).
+   */
+  listEntities(filter: EntityFilter, continuationToken: string | null): Promise<EntityListPage>;
+  /** One entity with its state, lock holder, backlog and last operation; undefined when there is none. */
+  getEntity(name: string, key: string): Promise<EntityInfo | undefined>;
+  /** Signals an operation (one-way); `input` undefined sends none. The entity exists once signalled. */
+  signalEntity(name: string, key: string, operation: string, input: unknown): Promise<void>;
+  /** Deletes the entity's state (the operation `delete`, as Durable Functions' DELETE route signals it). */
+  deleteEntity(name: string, key: string): Promise<void>;
   /**
    * Pushes one instance's status as it changes (the Worker's stream route), if this backend can;
    * `status` events replace polling it, `gone` means it was purged or never existed, `unavailable`

@@ -5,9 +5,18 @@
  * The open instance is watched through the stream route (`GET {base}/stream/instances/{id}`,
  * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect. Time travel
  * reads `GET {base}/instances/{id}/timetravel` (the frames, replayed with the Worker's code).
+ * Entities: `GET {base}/entities[/{name}]?fetchState=true&includeDeleted=true&top=` (paged by the
+ * `x-ms-continuation-token` header both ways), `GET {base}/entities/{name}/{key}?metadata=true`
+ * (the state with the lock holder, backlog and last operation; a Worker without `metadata` answers
+ * the state alone),
+ * `POST {base}/entities/{name}/{key}?op=` (a signal, the input as the JSON body) and
+ * `DELETE {base}/entities/{name}/{key}`; the key `$` stands for the empty key. A Worker without the
+ * entity routes (404 `NotFound`) is reported as `NoEntityRoutes`.
  */
-import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
+import { EntityId } from "../../src/index.ts";
+import { BackendError, type Backend, type EntityFilter, type EntityInfo, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
+import { isShown, toEntityInfo } from "./entity-model.ts";
 import type { HistoryEvent } from "../../src/index.ts";
 import { readSse } from "./sse.ts";
 
@@ -59,6 +68,34 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
 
   const instanceUrl = (id: string, op = "") => `${api}/instances/${encodeURIComponent(id)}${op ? `/${op}` : ""}`;
   const withReason = (url: string, reason: string) => (reason ? `${url}?reason=${encodeURIComponent(reason)}` : url);
+  /** `{base}/entities/{name}/{key}`, the name and key checked first (the core's rules), the empty key as `$`. */
+  const entityUrl = (name: string, key: string) => {
+    const id = checkedEntity(name, key);
+    return `${api}/entities/${encodeURIComponent(id.name)}/${id.key === "" ? "$" : encodeURIComponent(id.key)}`;
+  };
+
+  /** A request to an entity route; a 404 `NotFound` (no such route on this Worker) becomes `NoEntityRoutes`. */
+  async function sendEntity(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Response> {
+    try {
+      return await send(method, url, body, headers);
+    } catch (error) {
+      if (error instanceof BackendError && error.status === 404 && error.code === "NotFound") {
+        throw new BackendError("NoEntityRoutes", `This Worker serves no entity routes (${method} ${new URL(url, "http://x").pathname} answered 404 ${error.code}), so its entities cannot be listed or signalled from here.`, 404);
+      }
+      throw error;
+    }
+  }
+
+  async function entityPage(filter: EntityFilter, token: string | null): Promise<EntityListPage> {
+    const q = new URLSearchParams({ fetchState: "true", includeDeleted: "true", top: String(filter.pageSize) });
+    const path = filter.name ? `${api}/entities/${encodeURIComponent(checkedName(filter.name))}` : `${api}/entities`;
+    const response = await sendEntity("GET", `${path}?${q}`, undefined, token ? { [CONTINUATION]: token } : {});
+    const body = (await response.json()) as unknown;
+    if (!Array.isArray(body)) throw new BackendError("BadResponse", "The Worker's entity list is not a JSON array.");
+    const next = response.headers.get(CONTINUATION);
+    const entities = body.filter(isListedEntity).map(toEntityInfo).filter(isShown);
+    return { entities, continuationToken: next && next !== "null" ? next : null };
+  }
 
   return {
     side: "edge",
@@ -119,6 +156,32 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     async timeTravel(id) {
       const response = await send("GET", instanceUrl(id, "timetravel"));
       return (await response.json()) as TimeTravel;
+    },
+    listEntities: entityPage,
+    async getEntity(name, key) {
+      // `?metadata=true`: the lock holder, backlog and last operation with the state, in one read.
+      const id = checkedEntity(name, key);
+      let response: Response;
+      try {
+        response = await sendEntity("GET", `${entityUrl(name, key)}?metadata=true`);
+      } catch (error) {
+        if (error instanceof BackendError && error.status === 404 && error.code !== "NoEntityRoutes") return undefined;
+        throw error;
+      }
+      const body = (await response.json()) as unknown;
+      if (isListedEntity(body)) {
+        const info = toEntityInfo(body);
+        return isShown(info) ? info : undefined;
+      }
+      // A Worker with Durable Functions' route only answers with the state: no lock, no backlog.
+      return { ...toEntityInfo({ entityId: { name: id.name.toLowerCase(), key: id.key } }), state: body } satisfies EntityInfo;
+    },
+    async signalEntity(name, key, operation, input) {
+      if (!operation.trim()) throw new BackendError("InvalidArgument", "Give the operation a name, e.g. add.");
+      await sendEntity("POST", `${entityUrl(name, key)}?op=${encodeURIComponent(operation)}`, input);
+    },
+    async deleteEntity(name, key) {
+      await sendEntity("DELETE", entityUrl(name, key));
     },
     watch(id, listener) {
       const abort = new AbortController();
@@ -185,6 +248,24 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
       timers.clear();
     },
   };
+}
+
+/** The core's rules for names and keys, before anything is sent (a clear message rather than the API's 400). */
+function checkedEntity(name: string, key: string): EntityId {
+  try {
+    return new EntityId(name, key);
+  } catch (error) {
+    throw new BackendError("InvalidArgument", error instanceof Error ? error.message : String(error));
+  }
+}
+
+function checkedName(name: string): string {
+  return checkedEntity(name, "x").name;
+}
+
+function isListedEntity(value: unknown): value is Parameters<typeof toEntityInfo>[0] {
+  const id = (value as { entityId?: { name?: unknown; key?: unknown } } | null)?.entityId;
+  return typeof id === "object" && id !== null && typeof id.name === "string" && typeof id.key === "string";
 }
 
 function listQuery(filter: InstanceFilter): string {

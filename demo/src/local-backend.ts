@@ -3,15 +3,18 @@
  * actions, its change notifications (which the browser host also relays from other tabs) for live
  * updates.
  */
-import { DurableError, type HistoryEvent, type OrchestrationClient, type TimeTravel } from "../../src/index.ts";
-import { BackendError, type Backend, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
+import { DurableError, EntityId, type EntityClient, type HistoryEvent, type OrchestrationClient, type TimeTravel } from "../../src/index.ts";
+import { BackendError, type Backend, type EntityFilter, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
+import { isShown, toEntityInfo } from "./entity-model.ts";
 import { throttle } from "./throttle.ts";
 
 /** What a host in the tab offers: `createRuntime(...)` and `createBrowserRuntime(...)` both fit. */
 export interface LocalHost {
   /** With `getHistory` (as `DurableClient` has), the timeline gets millisecond times and running tasks. */
-  readonly client: OrchestrationClient & { getHistory?(instanceId: string): Promise<HistoryEvent[]>; timeTravel?(instanceId: string): Promise<TimeTravel> };
+  readonly client: OrchestrationClient & EntityClient & { getHistory?(instanceId: string): Promise<HistoryEvent[]>; timeTravel?(instanceId: string): Promise<TimeTravel> };
+  /** The entities the runtime registers: a signal to another name is refused here (nothing would run it). */
+  readonly entityNames: readonly string[];
   onChange(listener: () => void): () => void;
 }
 
@@ -35,6 +38,21 @@ export function createLocalBackend(host: LocalHost): Backend {
         if (!client.timeTravel) throw new BackendError("NotImplemented", "This tab's client cannot replay instances.");
         return client.timeTravel(id);
       }),
+    listEntities: (filter, token) => call(() => entityPage(client, filter, token)),
+    getEntity: (name, key) =>
+      call(async () => {
+        const found = await client.getEntity(new EntityId(name, key), { includeState: true });
+        if (!found) return undefined;
+        const info = toEntityInfo(found);
+        return isShown(info) ? info : undefined;
+      }),
+    signalEntity: (name, key, operation, input) =>
+      call(async () => {
+        const id = registeredEntity(host, name, key);
+        if (!operation.trim()) throw new BackendError("InvalidArgument", "Give the operation a name, e.g. add.");
+        await (input === undefined ? client.signalEntity(id, operation) : client.signalEntity(id, operation, input));
+      }),
+    deleteEntity: (name, key) => call(() => client.signalEntity(registeredEntity(host, name, key), "delete")),
     subscribe(listener) {
       const notify = throttle(listener, 150);
       const off = host.onChange(() => notify());
@@ -75,6 +93,28 @@ async function listPage(client: OrchestrationClient, filter: InstanceFilter, tok
     showInput: false,
   });
   return { instances: page.instances as OrchestrationStatus[], continuationToken: page.continuationToken };
+}
+
+async function entityPage(client: EntityClient, filter: EntityFilter, token: string | null): Promise<EntityListPage> {
+  const page = await client.listEntities({
+    ...(filter.name ? { entityName: filter.name } : {}),
+    pageSize: filter.pageSize,
+    continuationToken: token,
+    fetchState: true,
+    // Entities without state are listed too, and kept when they hold a lock or a backlog.
+    includeDeleted: true,
+  });
+  return { entities: page.entities.map(toEntityInfo).filter(isShown), continuationToken: page.continuationToken };
+}
+
+/** The entity id (validated by the core: name and key rules), if the tab registers an entity of that name. */
+function registeredEntity(host: LocalHost, name: string, key: string): EntityId {
+  const id = new EntityId(name, key);
+  const wanted = name.toLowerCase();
+  if (!host.entityNames.some((n) => n.toLowerCase() === wanted)) {
+    throw new BackendError("UnknownEntity", `No entity named '${name}' is registered in this tab. Registered: ${host.entityNames.join(", ") || "none"}.`);
+  }
+  return id;
 }
 
 /** Runs a client call, turning the library's `DurableError` into a `BackendError` with its code. */

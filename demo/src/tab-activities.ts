@@ -5,7 +5,7 @@
  */
 import { activity, type ActivityDefinition } from "../../src/index.ts";
 import { samples } from "../../examples/index.ts";
-import { flakyStep, parentDemo, retryDemo } from "./tab-samples.ts";
+import { flakyStep, holdAccounts, parentDemo, retryDemo } from "./tab-samples.ts";
 
 /** Milliseconds of simulated work per activity name, from its input. */
 const WORK_MS: Record<string, (input: unknown) => number> = {
@@ -28,6 +28,8 @@ export function withSimulatedWork(definitions: readonly ActivityDefinition[]): A
   });
 }
 
-/** The shared samples, plus the retry and parent/children samples only the tab has. */
-export const tabOrchestrators = [...samples.orchestrators, retryDemo, parentDemo];
+/** The shared samples, plus the retry, parent/children and lock-holding samples only the tab has. */
+export const tabOrchestrators = [...samples.orchestrators, retryDemo, parentDemo, holdAccounts];
 export const tabActivities = [...withSimulatedWork(samples.activities), flakyStep];
+/** The samples' entities (Counter, Account), as the Worker registers them too. */
+export const tabEntities = samples.entities;

@@ -1,13 +1,13 @@
 /**
  * @module tab-host — the runtime that runs orchestrations in this tab, with the samples
- * registered: `durable-edge/browser` (IndexedDB; one tab leads, the others follow) or, where the
+ * and their entities registered: `durable-edge/browser` (IndexedDB; one tab leads, the others follow) or, where the
  * browser lacks IndexedDB or Web Locks, the memory store (instances then end with the page).
  */
 import { createRuntime } from "../../src/index.ts";
 import { createMemoryStore } from "../../adapters/memory/index.ts";
 import { createBrowserRuntime } from "../../adapters/indexeddb/browser.ts";
 import type { LocalHost } from "./local-backend.ts";
-import { tabActivities, tabOrchestrators } from "./tab-activities.ts";
+import { tabActivities, tabEntities, tabOrchestrators } from "./tab-activities.ts";
 
 export const DEMO_DB_NAME = "durable-edge-demo";
 
@@ -28,9 +28,10 @@ export function openTabHost(): TabHost {
   const hasIndexedDb = typeof indexedDB !== "undefined";
   const hasLocks = typeof navigator !== "undefined" && "locks" in navigator;
   if (hasIndexedDb && hasLocks) {
-    const runtime = createBrowserRuntime({ dbName: DEMO_DB_NAME, orchestrators: tabOrchestrators, activities: tabActivities });
+    const runtime = createBrowserRuntime({ dbName: DEMO_DB_NAME, orchestrators: tabOrchestrators, activities: tabActivities, entities: tabEntities });
     return {
       client: runtime.client,
+      entityNames: tabEntities.map((e) => e.name),
       onChange: (listener) => runtime.onChange(listener),
       storage: `IndexedDB (database '${DEMO_DB_NAME}')`,
       persistent: true,
@@ -40,10 +41,11 @@ export function openTabHost(): TabHost {
       close: () => runtime.close(),
     };
   }
-  const runtime = createRuntime({ store: createMemoryStore(), orchestrators: tabOrchestrators, activities: tabActivities });
+  const runtime = createRuntime({ store: createMemoryStore(), orchestrators: tabOrchestrators, activities: tabActivities, entities: tabEntities });
   runtime.start();
   return {
     client: runtime.client,
+    entityNames: tabEntities.map((e) => e.name),
     onChange: (listener) => runtime.onChange(listener),
     storage: `memory: this browser has no ${hasIndexedDb ? "Web Locks" : "IndexedDB"} here, so instances end with the page`,
     persistent: false,
