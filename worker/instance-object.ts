@@ -113,6 +113,8 @@ export class InstanceObject extends DurableObject {
   private readonly partitions: number;
   private pumping: Promise<void> | null = null;
   private again = false;
+  /** A kick is scheduled for after the client requests already queued here (see `kickAfterQueued`). */
+  private kickQueued = false;
   private resumed = false;
   private handBack: HandBack | null = null;
   private readonly leaseMs: number;
@@ -266,7 +268,7 @@ export class InstanceObject extends DurableObject {
       }
       const now = Date.now();
       await this.store.appendMessages(messages.map((m) => arrived(m, now)));
-      void this.kick();
+      this.kickAfterQueued();
     });
   }
 
@@ -406,6 +408,23 @@ export class InstanceObject extends DurableObject {
       this.resumed = true;
       void this.kick();
     }
+  }
+
+  /**
+   * Kicks once the requests already queued for this object have run. Each client signal is a
+   * request of its own, and a kick right after its append would run a batch of that one signal
+   * before the next request is let in (nothing in a batch waits on I/O): a batch and its rows per
+   * signal. Run after them, one batch takes every signal appended meanwhile (bench:worker: 1
+   * commit and 2 rows per signal, from 2 and 5). The append is committed, and arms the fallback
+   * alarm, before this returns.
+   */
+  private kickAfterQueued(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setTimeout(() => {
+      this.kickQueued = false;
+      void this.kick();
+    }, 0);
   }
 
   /** Runs the runtime until nothing is due, delivers the outbox, then arms the alarm. One at a time. */
