@@ -2,7 +2,8 @@
  * The demo page served by the real Worker (`wrangler dev` with this repository's wrangler.toml,
  * the page as static assets next to the HTTP API, as `npm start` runs it), in real headless
  * Chromium, on the edge side: samples started on the Worker, their history timeline, an approval,
- * and the API's 410 shown. The page is built into a temporary folder passed as `--assets`, so the
+ * and the API's 410 shown; its entities (a Counter signalled, a transfer between Accounts, delete
+ * after asking) through the entity routes, polled only while shown. The page is built into a temporary folder passed as `--assets`, so the
  * test never rewrites `demo/dist` under another running Worker.
  */
 import { rm } from "node:fs/promises";
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { findA11yProblems } from "./e2e/accessibility.ts";
-import { actionState, confirmedAction, openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
@@ -205,6 +206,76 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(page.url()).toMatch(/#\/edge$/);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it("signals a Counter and moves money between Accounts on the Worker, polls the entities only while they are shown, and deletes after asking", async () => {
+    const api = "/runtime/webhooks/durabletask";
+    const requests: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith(api)) requests.push(`${r.method()} ${url.pathname.slice(api.length)}${url.search}`);
+    };
+    page.on("request", onRequest);
+    const slow = { timeout: 15_000 }; // the edge side polls every 2 s
+    try {
+      await page.locator("#counter-key").fill("edge-c1");
+      await page.locator("#counter-amount").fill("5");
+      await page.getByRole("button", { name: "Signal add" }).click();
+      await page.locator("#entity-h", { hasText: "Counter edge-c1" }).waitFor();
+      expect(page.url()).toMatch(/#\/edge\/@entities\/@counter@edge-c1$/);
+      await expect.poll(() => entityPanelState(page), slow).toBe(5);
+      await expect.poll(() => entityTableState(page, "@counter@edge-c1"), slow).toBe(5);
+      expect(await page.locator('[data-field="last-operation"]').textContent()).toMatch(/^add at /);
+      await page.locator("#se-op").fill("add");
+      await page.locator("#se-input").fill("2");
+      await page.getByRole("button", { name: "Send signal" }).click();
+      await expect.poll(() => entityPanelState(page), slow).toBe(7);
+      expect(requests).toContain("POST /entities/Counter/edge-c1?op=add");
+      expect(requests).toContain("GET /entities/Counter/edge-c1?metadata=true");
+      expect(requests.some((r) => r.startsWith("GET /entities?fetchState=true&includeDeleted=true&top="))).toBe(true);
+
+      // Money between two Accounts, in a critical section on the Worker.
+      await page.locator("#bank-from").fill("edge-alice");
+      await page.locator("#bank-to").fill("edge-bob");
+      await page.locator("#bank-amount").fill("100");
+      await page.getByRole("button", { name: "Deposit into From" }).click();
+      await expect.poll(() => entityPanelState(page), slow).toEqual({ balance: 100 });
+      await page.locator("#bank-amount").fill("30");
+      await page.getByRole("button", { name: "Start transfer" }).click();
+      await page.locator("#detail-h", { hasText: "TransferFunds" }).waitFor({ timeout: 10_000 });
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toBe(true);
+      // The Worker's stored history carries what each EventSent sent: the calls show as entity operations.
+      await expect.poll(() => page.locator(".timeline .tl-entity .tl-kind").allTextContents(), slow).toEqual(["Critical section", "Entity call", "Entity call", "Entity call"]);
+      expect(await page.locator(".timeline .tl-entity .tl-io").allTextContents()).toEqual(["() → 100", "30 → 70", "30 → 30"]);
+      await expect.poll(() => entityTableState(page, "@account@edge-alice"), slow).toEqual({ balance: 70 });
+      await expect.poll(() => entityTableState(page, "@account@edge-bob"), slow).toEqual({ balance: 30 });
+      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      await screenshot(page, "edge-entities");
+
+      // Delete asks first: Cancel sends nothing; confirmed, DELETE and the entity goes.
+      await page.locator('table.entities tr[data-entity="@account@edge-bob"] .col-entity button').click();
+      await page.locator("#entity-h", { hasText: "Account edge-bob" }).waitFor();
+      await page.getByRole("button", { name: "Delete entity" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+      expect(requests.filter((r) => r.startsWith("DELETE "))).toEqual([]);
+      await page.getByRole("button", { name: "Delete entity" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
+      await page.locator('[data-field="entity-missing"]').waitFor(slow);
+      expect(requests.filter((r) => r.startsWith("DELETE "))).toEqual(["DELETE /entities/Account/edge-bob"]);
+      await expect.poll(() => entityTableState(page, "@account@edge-bob"), slow).toBeUndefined();
+
+      // The instances view: its list is polled, the entities are not.
+      await page.getByRole("link", { name: "Instances" }).click();
+      await page.locator("#instance-list").waitFor({ state: "visible" });
+      const switched = requests.length;
+      const listPolls = () => requests.slice(switched).filter((r) => r.startsWith("GET /instances?")).length;
+      await expect.poll(listPolls, slow).toBeGreaterThanOrEqual(2);
+      expect(requests.slice(switched).filter((r) => r.includes("/entities"))).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      page.off("request", onRequest);
+    }
+  }, 120_000);
 });
 
 /** Management keys are at least 16 characters (they sign the URLs the API hands out). */

@@ -48,3 +48,19 @@ export async function actionState(page: Page, label: string): Promise<{ enabled:
   const button = page.locator(`[data-key="action-${label}"]`);
   return { enabled: (await button.getAttribute("aria-disabled")) !== "true", why: await button.getAttribute("title") };
 }
+
+/** The state of an entity as the entities table shows it (its JSON viewer's value): null without state, undefined without a row. */
+export async function entityTableState(page: Page, instanceId: string): Promise<unknown> {
+  const row = page.locator(`table.entities tr[data-entity="${instanceId}"]`);
+  if ((await row.count()) === 0) return undefined;
+  const view = row.locator('.json-view[data-field="entity-state"]');
+  if ((await view.count()) === 0) return null; // listed without state ("no state")
+  return JSON.parse((await view.getAttribute("data-json")) ?? "null");
+}
+
+/** The state the open entity's panel shows (its JSON viewer's value), or null while it shows none. */
+export async function entityPanelState(page: Page): Promise<unknown> {
+  const view = page.locator('#entity-detail .json-view[data-field="entity-state"]');
+  if ((await view.count()) === 0) return null;
+  return JSON.parse((await view.getAttribute("data-json")) ?? "null");
+}

@@ -5,7 +5,9 @@
  * timeline can show work in flight, with each task's id (`TaskId`, its `TaskScheduled`
  * EventId), so the Gantt chart keeps tasks in a stable order, and with the relationships the raw
  * log knows: a sub-orchestration's child id (`InstanceId`) and the parent of a child
- * (`ParentInstanceId`, `ParentName` on `ExecutionStarted`), so the page links them.
+ * (`ParentInstanceId`, `ParentName` on `ExecutionStarted`), so the page links them; and with what
+ * an `EventSent` sent (`Input`: an entity request — its id, operation, input, lock set — or a
+ * release), which the rendering leaves out, so the page shows entity calls and critical sections.
  */
 import { toHistoryEvents, type HistoryEvent } from "../../src/index.ts";
 
@@ -32,10 +34,13 @@ export function toDetailedHistory(history: readonly HistoryEvent[]): Record<stri
     if (e.EventType === "SubOrchestrationInstanceCreated") children.set(e.EventId, e.InstanceId);
     if (e.EventType === "ExecutionStarted" && e.ParentInstance) parent = { id: e.ParentInstance.OrchestrationInstance.InstanceId, name: e.ParentInstance.Name };
   }
+  const sent = history.filter((e) => e.EventType === "EventSent").map((e) => (e as { Input: unknown }).Input);
   let c = 0;
   let o = 0;
+  let s = 0;
   for (const row of rows) {
     const type = String(row.EventType);
+    if (type === "EventSent") row.Input = parseJson(sent[s++]);
     if (COMPLETIONS.has(type)) row.TaskId = completionIds[c++];
     else if (SCHEDULES.has(type)) row.TaskId = openIds[o++];
     const child = typeof row.TaskId === "number" ? children.get(row.TaskId) : undefined;
@@ -46,4 +51,13 @@ export function toDetailedHistory(history: readonly HistoryEvent[]): Record<stri
     }
   }
   return rows;
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== "string") return value ?? null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }

@@ -5,9 +5,12 @@
  * resume, rewind, restart, purge).
  */
 import { ACTIONS, isFinished, whyNot, type ActionName } from "./action-rules.ts";
-import type { Backend, OrchestrationStatus, RuntimeStatus } from "./backend.ts";
+import type { Backend, EntityInfo, OrchestrationStatus, RuntimeStatus } from "./backend.ts";
 import { confirmAction } from "./confirm-dialog.ts";
 import { h, replace } from "./dom.ts";
+import { renderCriticalSection } from "./critical-section-view.ts";
+import { openCriticalSection, type CriticalSection } from "./entity-history.ts";
+import { displayName, splitEntityInstanceId } from "./entity-model.ts";
 import { renderFailure } from "./failure-view.ts";
 import { renderGantt } from "./gantt-view.ts";
 import { renderRelations } from "./relations-view.ts";
@@ -30,6 +33,8 @@ export interface DetailOptions {
   notices: Notices;
   /** Opens another instance (after a restart). */
   onOpen(instanceId: string): void;
+  /** Opens an entity (`@name@key`) in the entities view: one its critical section locks, one it called. */
+  onOpenEntity(entityInstanceId: string): void;
   /** Something changed through an action: the list should refresh too. */
   onChanged(): void;
 }
@@ -121,7 +126,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       more.hidden = true;
     } else {
       growing = false;
-      const rendered = renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll, onOpen: (child) => options.onOpen(child) });
+      const rendered = renderTimeline(status.historyEvents, { finished, now: Date.now(), showAll, onOpen: (child) => options.onOpen(child), onOpenEntity: (id) => options.onOpenEntity(id) });
       replace(timeline, rendered.element);
       moreText.textContent = `Showing the latest ${rendered.total - rendered.hidden} of ${rendered.total} rows.`;
       moreButton.textContent = `Show all ${rendered.total}`;
@@ -308,6 +313,54 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     await act("raise the event", async (b, id) => (await b.raiseEvent(id, name, data), `Sent event '${name}' to ${id}.`));
   }
 
+  async function release(): Promise<void> {
+    await act("release", async (b, id) => (await b.raiseEvent(id, "Release", { releasedBy: "the demo page" }), `Sent Release to ${id}.`));
+  }
+
+  /**
+   * What each entity of a critical section it waits for says (its lock holder), read after each
+   * render while it waits; the section's entry in the facts is drawn again when they arrive.
+   */
+  let holders = new Map<string, EntityInfo | null>();
+  let holdersFor = "";
+  let sectionEls: HTMLElement[] = [];
+  async function loadHolders(b: Backend, id: string, section: CriticalSection): Promise<void> {
+    const key = JSON.stringify([id, section.requestId]);
+    if (holdersFor !== key) {
+      holdersFor = key;
+      holders = new Map();
+    }
+    const read = await Promise.all(section.lockset.map(async (e) => {
+      const parts = splitEntityInstanceId(e);
+      try {
+        return [e, parts ? ((await b.getEntity(displayName(parts.name), parts.key)) ?? null) : null] as const;
+      } catch {
+        return [e, null] as const;
+      }
+    }));
+    if (b !== backend || id !== instanceId || holdersFor !== key) return;
+    const next = new Map(read);
+    if (JSON.stringify([...next]) === JSON.stringify([...holders])) return;
+    holders = next;
+    drawSection(id, section);
+  }
+  /** Draws the section's dt/dd (in place of the ones shown, if any) and returns them. */
+  function drawSection(id: string, section: CriticalSection | null): HTMLElement[] {
+    const focusKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
+    const links = { onOpenEntity: (e: string) => options.onOpenEntity(e), onOpenInstance: (i: string) => options.onOpen(i) };
+    const els = section ? renderCriticalSection(section, id, holders, links) : [];
+    const old = sectionEls.filter((el) => el.isConnected);
+    if (old.length && els.length) {
+      old[0]!.replaceWith(...els);
+      for (const el of old.slice(1)) el.remove();
+      if (focusKey && !els.some((el) => el.contains(document.activeElement))) {
+        for (const el of els) el.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`)?.focus();
+      }
+    }
+    sectionEls = els;
+    return els;
+  }
+
   async function approve(): Promise<void> {
     await act("approve", async (b, id) => (await b.raiseEvent(id, "Approval", { approvedBy: "the demo page", at: new Date().toISOString() }), `Approved ${id}.`));
   }
@@ -377,7 +430,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       h("h2", { id: "detail-h", tabindex: -1, "data-key": "detail-h" }, status.name, " ", statusBadge(status.runtimeStatus)),
       h("p", { class: "mono instance-id" }, h("span", { class: "visually-hidden" }, "Instance ID: "), status.instanceId),
       originLine(status));
-    replace(widget, renderWidget(status, { approve: () => void approve() }));
+    replace(widget, renderWidget(status, { approve: () => void approve(), release: () => void release() }));
+    const section = openCriticalSection(status.historyEvents ?? [], isFinished(status.runtimeStatus));
+    sectionEls = [];
+    const sectionFacts = drawSection(id, section);
+    if (section?.state === "waiting" && backend) void loadHolders(backend, id, section);
     replace(facts, h("dl", {},
       h("dt", {}, "Created"), h("dd", {}, h("time", { datetime: status.createdTime }, dateTimeWithZone(status.createdTime))),
       h("dt", {}, "Last updated"), h("dd", {}, h("time", { datetime: status.lastUpdatedTime }, dateTimeWithZone(status.lastUpdatedTime))),
@@ -385,6 +442,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       h("dt", {}, "Output"), h("dd", {}, jsonField("output", "output", status.output)),
       h("dt", {}, "Custom status"), h("dd", {}, jsonField("customStatus", "custom status", status.customStatus)),
       renderRelations(toTimeline(status.historyEvents ?? [], isFinished(status.runtimeStatus)), (child) => options.onOpen(child)),
+      sectionFacts,
       status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, renderFailure(status.failureDetails))] : null));
     lastStatus = status;
     renderHistory();
@@ -403,6 +461,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       unwatch();
       gone = false;
       lastStatus = null;
+      holders = new Map();
+      holdersFor = "";
       jsonViews.clear();
       openGroups.clear();
       growing = false;

@@ -34,6 +34,8 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
   let sort: Sort = DEFAULT_SORT;
   let all: OrchestrationStatus[] = [];
   let truncated = false;
+  /** The ID filter asks for entities (`@…`): they have a view of their own, not this list. */
+  let entityPrefix = false;
   let request = 0;
   /** The order instances were first seen in (ties within a second of creation go by it: see list-model). */
   const seen = new Map<string, number>();
@@ -183,6 +185,13 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     const mine = ++request;
     const side = backend;
     const f = filter();
+    entityPrefix = f.instanceIdPrefix.startsWith("@");
+    if (entityPrefix) {
+      all = [];
+      truncated = false;
+      render();
+      return;
+    }
     try {
       const rows: OrchestrationStatus[] = [];
       let token: string | null = null;
@@ -259,7 +268,11 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
       }
     }
     if (wanted.length === 0) {
-      emptyRow.firstElementChild!.textContent = activeFilters() > 0 ? "No instances match these filters." : "No instances yet. Start a sample above.";
+      emptyRow.firstElementChild!.textContent = entityPrefix
+        ? "IDs starting with @ are entities' (@name@key): they are listed in the Entities view."
+        : activeFilters() > 0
+          ? "No instances match these filters."
+          : "No instances yet. Start a sample above.";
       if (body.firstChild !== emptyRow || body.children.length !== 1) replace(body, emptyRow);
     } else {
       emptyRow.remove();

@@ -1,16 +1,21 @@
 /**
  * @module main — the page: pick a side (this tab or the Worker), start samples there, and watch
- * and manage its instances.
+ * and manage its instances and its entities (two views of the left column, each with its route;
+ * the right-hand panel shows the open orchestration or entity).
  */
 import "./styles.css";
 import type { Backend, Side } from "./backend.ts";
 import { byId } from "./dom.ts";
+import { createEntityDetail } from "./entity-detail.ts";
+import { createEntityList } from "./entity-list.ts";
+import { entityLabel } from "./entity-model.ts";
 import { createHttpBackend } from "./http-backend.ts";
 import { createInstanceDetail } from "./instance-detail.ts";
 import { createInstanceList } from "./instance-list.ts";
 import { createLocalBackend } from "./local-backend.ts";
 import { createNotices } from "./notices.ts";
-import { readRoute, writeRoute, type Route } from "./route.ts";
+import { isEntityRoute, readRoute, sameRoute, writeRoute, type Route } from "./route.ts";
+import { EntityId } from "../../src/index.ts";
 import { renderSamples } from "./samples-panel.ts";
 import { samples } from "../../examples/index.ts";
 import { createStartAny } from "./start-any.ts";
@@ -24,31 +29,47 @@ const keyInput = byId<HTMLInputElement>("key-input");
 let keyWanted = false;
 const sideInfo = byId("side-info");
 const detailSection = byId("detail");
+const instanceListEl = byId("instance-list");
+const entityListEl = byId("entity-list");
+const instanceDetailEl = byId("instance-detail");
+const entityDetailEl = byId("entity-detail");
+const listHeading = byId("instances-h");
+const instancesLink = byId<HTMLAnchorElement>("view-instances");
+const entitiesLink = byId<HTMLAnchorElement>("view-entities");
 let route: Route = readRoute(location.hash);
+let shownView: Route["view"] = route.view;
 let backend: Backend | null = null;
 let unsubscribe: (() => void) | null = null;
 let tabHost: TabHost | null = null;
 const backends = new Map<Side, Backend>();
 
-const list = createInstanceList(byId("instance-list"), { onOpen: (id) => open(id, true), notices });
-const detail = createInstanceDetail(byId("instance-detail"), {
+const list = createInstanceList(instanceListEl, { onOpen: (id) => open(id, true), notices });
+const entityList = createEntityList(entityListEl, { onOpenEntity: (id) => openEntity(id, true), onOpenInstance: (id) => open(id, true), notices });
+const detail = createInstanceDetail(instanceDetailEl, {
   notices,
   onOpen: (id) => open(id, false),
+  onOpenEntity: (id) => openEntity(id, true),
   onChanged: () => void list.refresh(),
 });
-const startAny = createStartAny(renderSamples(byId("sample-cards"), start), start);
+const entityDetail = createEntityDetail(entityDetailEl, {
+  notices,
+  onOpenEntity: (id) => openEntity(id, false),
+  onOpenInstance: (id) => open(id, true),
+  onChanged: () => void entityList.refresh(),
+});
+const startAny = createStartAny(renderSamples(byId("sample-cards"), start, signal), start);
 /** What each side registers: the tab its own list; the Worker (worker/demo-worker.ts) the shared samples. */
 const REGISTERED: Record<Side, string[]> = { tab: tabOrchestrators.map((o) => o.name), edge: samples.orchestrators.map((o) => o.name) };
 
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) {
   radio.checked = radio.value === route.side;
   radio.addEventListener("change", () => {
-    if (radio.checked) void show({ side: radio.value === "edge" ? "edge" : "tab", instanceId: null });
+    if (radio.checked) void show({ side: radio.value === "edge" ? "edge" : "tab", view: route.view, instanceId: null });
   });
 }
 window.addEventListener("hashchange", () => {
   const next = readRoute(location.hash);
-  if (next.side !== route.side || next.instanceId !== route.instanceId) void show(next);
+  if (!sameRoute(next, route)) void show(next);
 });
 void show(route);
 
@@ -61,7 +82,9 @@ keyForm.addEventListener("submit", (event) => {
   notices.info(key ? "Using the management key for the Worker." : "Forgot the management key.");
   showKeyForm();
   void list.refresh();
+  void entityList.refresh();
   void detail.refresh();
+  void entityDetail.refresh();
 });
 
 function storedKey(): string | null {
@@ -113,7 +136,9 @@ async function backendFor(side: Side): Promise<Backend> {
 }
 
 async function show(next: Route): Promise<void> {
+  const sideChanged = next.side !== route.side || backend === null;
   route = next;
+  if (!sideChanged && backend) return apply(backend, false);
   history.replaceState(null, "", writeRoute(route));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) radio.checked = radio.value === route.side;
   document.body.dataset.side = route.side;
@@ -133,14 +158,46 @@ async function show(next: Route): Promise<void> {
   if (route !== next) return;
   backend = b;
   list.setBackend(b);
-  list.setSelected(route.instanceId);
-  detail.show(b, route.instanceId);
+  entityList.setBackend(b);
+  apply(b, false);
   unsubscribe = b.subscribe(() => {
-    void list.refresh();
-    void detail.refresh();
+    if (route.view === "instances") void list.refresh();
+    else void entityList.refresh();
+    if (isEntityRoute(route.instanceId)) void entityDetail.refresh();
+    else void detail.refresh();
     void describeSide();
   });
   await describeSide();
+}
+
+/**
+ * Shows what the route says on the side already open: the view (instances or entities: its list,
+ * heading and link), and in the right-hand panel the open orchestration or entity.
+ */
+function apply(b: Backend, signalled: boolean): void {
+  history.replaceState(null, "", writeRoute(route));
+  const entities = route.view === "entities";
+  instanceListEl.hidden = entities;
+  entityListEl.hidden = !entities;
+  listHeading.textContent = entities ? "Entities" : "Instances";
+  for (const [link, view] of [[instancesLink, "instances"], [entitiesLink, "entities"]] as const) {
+    link.href = writeRoute({ side: route.side, view, instanceId: null });
+    if (route.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  entityList.setActive(entities);
+  // The instance list is not refreshed while hidden: coming back to it, it catches up.
+  if (!entities && shownView === "entities") void list.refresh();
+  shownView = route.view;
+  const entityOpen = isEntityRoute(route.instanceId);
+  const showEntity = entityOpen || (entities && route.instanceId === null);
+  instanceDetailEl.hidden = showEntity;
+  entityDetailEl.hidden = !showEntity;
+  detailSection.setAttribute("aria-label", showEntity ? "Entity" : "Instance");
+  list.setSelected(entityOpen ? null : route.instanceId);
+  entityList.setSelected(entityOpen ? route.instanceId : null);
+  detail.show(b, showEntity ? null : route.instanceId);
+  entityDetail.show(b, entityOpen ? route.instanceId : null, signalled);
 }
 
 async function describeSide(): Promise<void> {
@@ -167,12 +224,36 @@ async function start(name: string, input: unknown): Promise<void> {
   }
 }
 
+/** The samples' entity buttons: signal, then show the entity (in the entities view) as it changes. */
+async function signal(entityName: string, key: string, operation: string, input: unknown): Promise<void> {
+  if (!backend) return;
+  try {
+    await backend.signalEntity(entityName, key, operation, input);
+    notices.info(`Signalled ${operation} to ${entityLabel(entityName, key)}.`);
+    openEntity(new EntityId(entityName, key).toString(), false, true);
+    void entityList.refresh();
+  } catch (error) {
+    notices.error(`Could not signal ${entityLabel(entityName, key)}`, error);
+  }
+}
+
+/** Opens an orchestration in the right-hand panel, keeping the view (the entities stay in sight when opened from them). */
 function open(instanceId: string, moveFocus: boolean): void {
   if (!backend) return;
-  route = { side: route.side, instanceId };
-  history.replaceState(null, "", writeRoute(route));
-  list.setSelected(instanceId);
-  detail.show(backend, instanceId);
-  if (moveFocus) byId("detail-h").focus();
+  route = { side: route.side, view: route.view, instanceId };
+  apply(backend, false);
+  reveal(moveFocus ? "detail-h" : null);
+}
+
+/** Opens an entity (`@name@key`): the entities view, the entity in the right-hand panel. */
+function openEntity(entityInstanceId: string, moveFocus: boolean, signalled = false): void {
+  if (!backend) return;
+  route = { side: route.side, view: "entities", instanceId: entityInstanceId };
+  apply(backend, signalled);
+  reveal(moveFocus ? "entity-h" : null);
+}
+
+function reveal(focusId: string | null): void {
+  if (focusId) byId(focusId).focus();
   else if (detailSection.getBoundingClientRect().top > window.innerHeight) detailSection.scrollIntoView({ block: "start" });
 }

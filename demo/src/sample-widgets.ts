@@ -1,6 +1,7 @@
 /**
  * @module sample-widgets — what the samples show besides the generic view: the fan-out's
- * progress, the approval's countdown and Approve button, the monitor's checks. Read from the
+ * progress, the approval's countdown and Approve button, the monitor's checks, the lock holder's
+ * Release button, a transfer's outcome. Read from the
  * instance's input, custom status and history, so they work the same on both sides.
  */
 import type { OrchestrationStatus } from "./backend.ts";
@@ -9,6 +10,8 @@ import { formatDuration } from "./timeline.ts";
 
 export interface WidgetActions {
   approve(): void;
+  /** Sends `Release` to a HoldAccounts instance. */
+  release(): void;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -22,6 +25,10 @@ export function renderWidget(status: OrchestrationStatus, actions: WidgetActions
       return approval(status, actions);
     case "monitor":
       return monitorChecks(status);
+    case "holdaccounts":
+      return lockHolder(status, actions);
+    case "transferfunds":
+      return transfer(status);
     default:
       return null;
   }
@@ -78,4 +85,33 @@ function monitorChecks(status: OrchestrationStatus): HTMLElement {
   return h("div", { class: "widget" },
     h("p", {}, status.runtimeStatus === "Completed" ? `Done: ${checks} checks.` : `Checks so far: ${checks} · left after this one: ${left}`),
     h("p", { class: "hint" }, "Each check continues as new: the history below is only the current execution."));
+}
+
+function lockHolder(status: OrchestrationStatus, actions: WidgetActions): HTMLElement {
+  const custom = isObject(status.customStatus) ? status.customStatus : {};
+  const holding = Array.isArray(custom.holding) ? custom.holding.map(String) : [];
+  const deadline = typeof custom.deadline === "string" ? Date.parse(custom.deadline) : NaN;
+  const output = isObject(status.output) ? status.output : null;
+  const parts: (HTMLElement | null)[] = [];
+  if (!finished(status) && custom.waitingFor === "Release" && holding.length) {
+    parts.push(
+      h("p", {}, `Holding the lock on ${holding.map((k) => `Account ${k}`).join(", ")}: transfers touching ${holding.length === 1 ? "it" : "them"} wait. Released in `, h("strong", { class: "countdown", role: "timer", "data-deadline": Number.isFinite(deadline) ? deadline : null }, countdownText(deadline, Date.now())), " at the latest."),
+      h("button", { type: "button", class: "primary", "data-key": "release", onclick: () => actions.release() }, "Release"),
+    );
+  } else if (output) {
+    parts.push(h("p", { class: "result" }, `Released by ${String(output.releasedBy ?? "the orchestration")}.`));
+  } else if (!finished(status)) {
+    parts.push(h("p", {}, "Waiting for the lock…"));
+  }
+  return h("div", { class: "widget" }, ...parts);
+}
+
+function transfer(status: OrchestrationStatus): HTMLElement | null {
+  const input = isObject(status.input) ? status.input : {};
+  const what = `${String(input.amount ?? "?")} from Account ${String(input.from ?? "?")} to Account ${String(input.to ?? "?")}`;
+  if (status.runtimeStatus === "Completed") {
+    return h("div", { class: "widget" }, h("p", { class: "result" }, status.output === true ? `Transferred ${what}.` : `Not transferred (${what}): the balance was too low.`));
+  }
+  if (finished(status)) return null;
+  return h("div", { class: "widget" }, h("p", {}, `Moving ${what} inside a critical section: both accounts locked, so no one else's operation runs on them meanwhile.`));
 }

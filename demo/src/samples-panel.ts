@@ -1,16 +1,20 @@
 /**
  * @module samples-panel — the buttons that start the samples (shared by every host): the
  * tutorial's Hello cities in sequence and in parallel, a fan-out of N, an approval raced against a
- * timeout, and a monitor.
+ * timeout, and a monitor; the entity samples: a Counter to signal, the aggregator (many signals,
+ * one read), and money moved between two Accounts in a critical section; in the tab, a lock held
+ * until released, so a transfer waits behind it.
  */
 import { h, replace } from "./dom.ts";
 
 export type StartSample = (name: string, input: unknown) => Promise<void>;
+/** Signals an entity an operation (`input` undefined: none) and shows it. */
+export type SignalSample = (entityName: string, key: string, operation: string, input: unknown) => Promise<void>;
 
 const pair = (label: HTMLElement, input: HTMLElement) => h("span", { class: "pair" }, label, input);
 
 /** Renders the sample cards; returns the slot for the "any orchestration" card (`start-any.ts`). */
-export function renderSamples(container: HTMLElement, start: StartSample): HTMLElement {
+export function renderSamples(container: HTMLElement, start: StartSample, signal: SignalSample): HTMLElement {
   const busy = async (form: HTMLFormElement, run: () => Promise<void>) => {
     const buttons = [...form.querySelectorAll("button")];
     for (const b of buttons) b.disabled = true;
@@ -21,6 +25,7 @@ export function renderSamples(container: HTMLElement, start: StartSample): HTMLE
     }
   };
   const number = (form: HTMLFormElement, name: string) => Number((form.elements.namedItem(name) as HTMLInputElement).value);
+  const text = (form: HTMLFormElement, name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
 
   const hello = h("form", { class: "card", "aria-labelledby": "s-hello" },
     h("h3", { id: "s-hello" }, "Hello cities"),
@@ -98,7 +103,70 @@ export function renderSamples(container: HTMLElement, start: StartSample): HTMLE
     void busy(parent, () => start("ParentOfChildren", { children: number(parent, "children") }));
   });
 
+  const keyField = (id: string, name: string, label: string, value: string) =>
+    pair(h("label", { for: id }, label), h("input", { id, name, type: "text", value, required: true, autocomplete: "off", spellcheck: "false", class: "key-input" }));
+
+  const counter = h("form", { class: "card", "aria-labelledby": "s-counter" },
+    h("h3", { id: "s-counter" }, "Counter (entity)"),
+    h("p", {}, "A durable entity: signal add or reset and watch its state change in the Entities view."),
+    h("div", { class: "row" },
+      keyField("counter-key", "key", "Key", "c1"),
+      pair(h("label", { for: "counter-amount" }, "Amount"),
+        h("input", { id: "counter-amount", name: "amount", type: "number", min: -1000000, max: 1000000, value: 1, required: true, inputmode: "numeric" }))),
+    h("div", { class: "row" },
+      h("button", { type: "submit", name: "op", value: "add" }, "Signal add"),
+      h("button", { type: "submit", name: "op", value: "reset", class: "secondary" }, "Signal reset")));
+  counter.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const op = ((event as SubmitEvent).submitter as HTMLButtonElement | null)?.value === "reset" ? "reset" : "add";
+    void busy(counter, () => signal("Counter", text(counter, "key"), op, op === "add" ? number(counter, "amount") : undefined));
+  });
+
+  const aggregate = h("form", { class: "card", "aria-labelledby": "s-aggregate" },
+    h("h3", { id: "s-aggregate" }, "Counter aggregation"),
+    h("p", {}, "An orchestration signals a Counter N times (add 1), then calls get: the answer counts every signal."),
+    h("div", { class: "row" },
+      keyField("aggregate-key", "key", "Key", "aggregate"),
+      pair(h("label", { for: "aggregate-signals" }, "Signals"),
+        h("input", { id: "aggregate-signals", name: "signals", type: "number", min: 1, max: 200, value: 10, required: true, inputmode: "numeric" })),
+      h("button", { type: "submit" }, "Start aggregation")));
+  aggregate.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void busy(aggregate, () => start("CounterAggregation", { key: text(aggregate, "key"), signals: number(aggregate, "signals") }));
+  });
+
+  const bank = h("form", { class: "card", "aria-labelledby": "s-bank" },
+    h("h3", { id: "s-bank" }, "Transfer funds"),
+    h("p", {}, "Moves money between two Account entities inside a critical section (both locked), so their total never changes. Fund the source first."),
+    h("div", { class: "row" },
+      keyField("bank-from", "from", "From", "alice"),
+      keyField("bank-to", "to", "To", "bob"),
+      pair(h("label", { for: "bank-amount" }, "Amount"),
+        h("input", { id: "bank-amount", name: "amount", type: "number", min: 1, max: 1000000, value: 30, required: true, inputmode: "numeric" }))),
+    h("div", { class: "row" },
+      h("button", { type: "submit", name: "action", value: "deposit", class: "secondary" }, "Deposit into From"),
+      h("button", { type: "submit", name: "action", value: "transfer" }, "Start transfer")));
+  bank.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const deposit = ((event as SubmitEvent).submitter as HTMLButtonElement | null)?.value === "deposit";
+    void busy(bank, () => (deposit ? signal("Account", text(bank, "from"), "deposit", number(bank, "amount")) : start("TransferFunds", { from: text(bank, "from"), to: text(bank, "to"), amount: number(bank, "amount") })));
+  });
+
+  const hold = h("form", { class: "card tab-only", "aria-labelledby": "s-hold" },
+    h("h3", { id: "s-hold" }, "Hold a lock"),
+    h("p", {}, "Locks Accounts until you press Release in its panel (or 5 minutes pass): a transfer touching them waits, and the Entities view shows who holds what. Only in this tab."),
+    h("div", { class: "row" },
+      pair(h("label", { for: "hold-accounts" }, "Accounts"),
+        h("input", { id: "hold-accounts", name: "accounts", type: "text", value: "bob", required: true, autocomplete: "off", spellcheck: "false", "aria-describedby": "hold-accounts-hint", class: "key-input" })),
+      h("button", { type: "submit" }, "Hold the lock")),
+    h("p", { id: "hold-accounts-hint", class: "hint" }, "Keys, separated by commas."));
+  hold.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const accounts = text(hold, "accounts").split(",").map((k) => k.trim()).filter(Boolean);
+    void busy(hold, () => start("HoldAccounts", { accounts }));
+  });
+
   const any = h("div", { class: "start-any-slot" });
-  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky, parent, any));
+  replace(container, h("div", { class: "cards" }, hello, fan, human, monitor, flaky, parent, counter, aggregate, bank, hold, any));
   return any;
 }

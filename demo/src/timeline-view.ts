@@ -2,7 +2,7 @@
 import { h } from "./dom.ts";
 import { renderJson } from "./json-view.ts";
 import { childLink } from "./relations-view.ts";
-import { clock, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
+import { clock, entityTitle, formatDuration, toTimeline, type TimelineEntry } from "./timeline.ts";
 
 /** Long histories (a big fan-out) show their latest rows only, until asked for all. */
 export const TIMELINE_ROWS = 60;
@@ -13,6 +13,8 @@ export interface TimelineOptions {
   showAll: boolean;
   /** Opens a linked instance (a sub-orchestration's child, a child's parent). */
   onOpen?: (instanceId: string) => void;
+  /** Opens an entity (`@name@key`) in the entities view. */
+  onOpenEntity?: (entityInstanceId: string) => void;
 }
 
 /** The timeline, and how many of its earliest rows it left out (see `TIMELINE_ROWS`). */
@@ -28,16 +30,22 @@ export function renderTimeline(historyEvents: readonly Record<string, unknown>[]
   const last = Math.max(...entries.map((e) => (e.end === null && e.due !== undefined ? Math.max(e.due, now) : e.end ?? now)), finished ? 0 : now);
   const span = Math.max(1000, last - origin);
   const hidden = options.showAll ? 0 : Math.max(0, entries.length - TIMELINE_ROWS);
-  const element = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now, options.onOpen)));
+  const element = h("ol", { class: "timeline", "aria-label": "History timeline", start: hidden + 1 }, entries.slice(hidden).map((e) => row(e, origin, span, now, options.onOpen, options.onOpenEntity)));
   return { element, total: entries.length, hidden };
 }
 
-function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen?: (id: string) => void): HTMLElement {
+function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen?: (id: string) => void, onOpenEntity?: (id: string) => void): HTMLElement {
   const end = e.end ?? now;
   const width = Math.max(0.8, ((end - e.start) / span) * 100);
   const left = Math.min(100 - 0.8, ((e.start - origin) / span) * 100);
   const timing =
-    (e.kind === "activity" || e.kind === "suborchestration") && e.end === null
+    e.kind === "entity" && e.label !== "Entity signal"
+      ? e.label === "Critical section"
+        ? `requested ${clock(e.start)}${e.note ? ` · ${e.note}` : ""}`
+        : e.end === null
+          ? `sent ${clock(e.start)}, waiting for the answer for ${formatDuration(now - e.start)}`
+          : `sent ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "answered"} ${clock(end)} (${formatDuration(end - e.start)})`
+      : (e.kind === "activity" || e.kind === "suborchestration") && e.end === null
       ? `scheduled ${clock(e.start)}, running for ${formatDuration(now - e.start)}`
       : e.kind === "activity" || e.kind === "suborchestration"
       ? `scheduled ${clock(e.start)} → ${e.outcome === "failed" ? "failed" : "completed"} ${clock(end)} (${formatDuration(end - e.start)})${e.note ? ` · ${e.note}` : ""}`
@@ -61,6 +69,7 @@ function row(e: TimelineEntry, origin: number, span: number, now: number, onOpen
       h("span", { style: `left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%` })),
     io ? h("div", { class: "tl-io mono" }, io) : null,
     onOpen && (e.childId || e.parentId) ? h("div", { class: "tl-link" }, e.childId ? "child " : "parent ", childLink((e.childId ?? e.parentId)!, e.childId ? e.title : "the parent", onOpen)) : null,
+    onOpenEntity && e.entities?.length ? h("div", { class: "tl-link" }, e.entities.length > 1 ? "entities " : "entity ", e.entities.map((id) => entityLink(id, onOpenEntity))) : null,
     e.failure ? h("div", { class: "tl-failure" }, e.failure) : null,
     e.events?.length ? eventJson(e) : null);
 }
@@ -74,6 +83,12 @@ function eventJson(e: TimelineEntry): HTMLElement {
   return details;
 }
 
+/** A button that opens an entity in the entities view, labelled by its name and key. */
+export function entityLink(instanceId: string, onOpen: (id: string) => void): HTMLElement {
+  const label = entityTitle(instanceId);
+  return h("button", { type: "button", class: "link entity-link", "data-key": `entity-${instanceId}`, "aria-label": `Open the entity ${label}`, onclick: () => onOpen(instanceId) }, label);
+}
+
 function describeIo(e: TimelineEntry): string {
   const short = (v: unknown) => {
     const text = JSON.stringify(v) ?? "";
@@ -82,6 +97,8 @@ function describeIo(e: TimelineEntry): string {
   const input = e.input !== undefined && e.input !== null ? short(e.input) : "";
   const result = e.result !== undefined && e.result !== null ? short(e.result) : "";
   if (e.kind === "activity" || e.kind === "suborchestration") return `${input || "()"}${result ? ` → ${result}` : e.outcome === "pending" ? " → …" : ""}`;
+  if (e.kind === "entity" && e.label === "Entity call") return `${input || "()"}${result ? ` → ${result}` : e.outcome === "pending" ? " → …" : ""}`;
+  if (e.kind === "entity" && e.label === "Entity signal") return input ? `input ${input}` : "";
   if (e.kind === "start" || e.kind === "event") return input ? `input ${input}` : "";
   if (e.kind === "end") return result ? `output ${result}` : "";
   return "";

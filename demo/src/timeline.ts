@@ -1,10 +1,15 @@
 /**
  * @module timeline — turns Durable Functions `historyEvents` (as the status API renders them) into
  * timeline rows: one per task (scheduled → completed or failed, with retries counted), timer
- * (created → fired), event, and lifecycle change. Pure, so it is tested in Node.
+ * (created → fired), event, and lifecycle change; and, where the history carries what was sent
+ * (the detailed history), one per entity operation: a call (sent → answered), a one-way signal,
+ * and a critical section (requested → released), their answers and releases folded into them.
+ * Pure, so it is tested in Node.
  */
+import { readEntityHistory, type EntityRequestInfo } from "./entity-history.ts";
+import { entityLabel, splitEntityInstanceId } from "./entity-model.ts";
 
-export type TimelineKind = "start" | "activity" | "suborchestration" | "timer" | "event" | "lifecycle" | "end";
+export type TimelineKind = "start" | "activity" | "suborchestration" | "timer" | "event" | "entity" | "lifecycle" | "end";
 export type TimelineOutcome = "ok" | "failed" | "pending" | "info";
 
 export interface TimelineEntry {
@@ -34,6 +39,8 @@ export interface TimelineEntry {
   childId?: string;
   /** On the start row: the parent instance that started this one as a sub-orchestration. */
   parentId?: string;
+  /** Entity rows: the entities it concerns (`@name@key`; a critical section's whole lock set), for links. */
+  entities?: string[];
   /** The history records this row shows (a timer: created, then fired), for the JSON viewer. */
   events?: Record<string, unknown>[];
 }
@@ -54,11 +61,21 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
   const openTimers: { entry: TimelineEntry; fireAt: number }[] = [];
   /** The last rewind: a task scheduled before it and completed after it ran again from the rewind, not all along. */
   let rewoundAt = -Infinity;
+  const entities = readEntityHistory(historyEvents);
+  const openSections: TimelineEntry[] = [];
 
   for (const e of historyEvents) {
     const type = String(e.EventType ?? "");
     const at = time(e.Timestamp);
     const before = out.length;
+    if (entities.folded.has(e)) continue; // an entity's answer or a release: part of its request's row
+    const request = entities.bySentRow.get(e);
+    if (request) {
+      const entry = entityEntry(request, finished);
+      if (request.kind === "lock" && entry.end === null) openSections.push(entry);
+      out.push(entry);
+      continue;
+    }
     switch (type) {
       case "ExecutionStarted":
         out.push({
@@ -192,6 +209,8 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
     for (let i = before; i < out.length; i++) out[i]!.events = [e];
   }
   const lastAt = out.reduce((max, e) => Math.max(max, e.end ?? e.start), 0);
+  // A finished orchestration's critical section ended with it (the runtime sent the releases).
+  if (finished) for (const s of openSections) s.end = Math.max(s.start, lastAt);
   for (const { entry: t } of openTimers) {
     if (finished) {
       t.outcome = "info";
@@ -200,6 +219,48 @@ export function toTimeline(historyEvents: readonly Raw[], finished: boolean): Ti
     }
   }
   return out;
+}
+
+/** "Account alice", from `@account@alice`. */
+export function entityTitle(instanceId: string): string {
+  const parts = splitEntityInstanceId(instanceId);
+  return parts ? entityLabel(parts.name, parts.key) : instanceId;
+}
+
+/** A row for an entity request: a call (sent → answered), a signal (at once), or a critical section (requested → released). */
+function entityEntry(r: EntityRequestInfo, finished: boolean): TimelineEntry {
+  const base = { kind: "entity" as const, start: r.sentAt, attempt: 1, entities: r.lockset, events: r.events, ...(r.input !== undefined ? { input: r.input } : {}) };
+  if (r.kind === "signal") {
+    return { ...base, label: "Entity signal", title: `${entityTitle(r.entity)}: ${r.op}`, outcome: "info", end: r.sentAt, note: "one-way, no answer awaited" };
+  }
+  if (r.kind === "call") {
+    return {
+      ...base,
+      label: "Entity call",
+      title: `${entityTitle(r.entity)}: ${r.op}`,
+      outcome: r.failure !== undefined ? "failed" : r.answeredAt === null ? "pending" : "ok",
+      end: r.answeredAt,
+      ...(r.failure !== undefined ? { failure: r.failure } : r.answeredAt !== null ? { result: r.result } : {}),
+    };
+  }
+  const acquired = r.answeredAt === null ? null : r.answeredAt;
+  const note =
+    r.failure !== undefined
+      ? "the lock request failed"
+      : acquired === null
+        ? finished
+          ? "never acquired (the orchestration ended first)"
+          : "waiting for the locks"
+        : `acquired ${clock(acquired)} (after ${formatDuration(acquired - r.sentAt)})${r.releasedAt !== null ? `, released ${clock(r.releasedAt)}` : finished ? ", released when the orchestration ended" : ", held"}`;
+  return {
+    ...base,
+    label: "Critical section",
+    title: r.lockset.map(entityTitle).join(", "),
+    outcome: r.failure !== undefined ? "failed" : r.releasedAt !== null || finished ? "ok" : "pending",
+    end: r.failure !== undefined ? r.answeredAt : r.releasedAt,
+    note,
+    ...(r.failure !== undefined ? { failure: r.failure } : {}),
+  };
 }
 
 /** Milliseconds to a short human duration: "0 s", "1.5 s", "2 min 5 s". */
