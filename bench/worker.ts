@@ -6,6 +6,9 @@
  * - local-chain: the same with local activities (run inside the orchestrating object's steps);
  * - fan-out: one orchestration calling 1,000 activities in parallel;
  * - instances: 200 orchestrations of a 5-activity chain started at once;
+ * - entities: 10,000 client signals to one Counter and 10 each to 1,000 Counters (the Worker's
+ *   client, 50 in flight), and one orchestration making 1,000 sequential `callEntity` round trips,
+ *   printed beside this run's chain (an activity round trip) and local chain;
  * plus SQLite rows written and transactions per activity (the instance object's own counters), and
  * the same workloads as Cloudflare Workflows in the same Miniflare, for comparison.
  *
@@ -151,12 +154,18 @@ async function main(): Promise<void> {
       objects: after.objects,
     });
     /** Runs a workload inside the Worker; the time is measured here, around the one request. */
-    const run = async (suite: Line["suite"], workload: "chain" | "fan-out" | "local-chain", count: number, instances: number, timeoutMs = WORKLOAD_TIMEOUT_MS) => {
+    const run = async (
+      suite: Line["suite"],
+      workload: "chain" | "fan-out" | "local-chain" | "call-entity" | "signals",
+      count: number,
+      instances: number,
+      { timeoutMs = WORKLOAD_TIMEOUT_MS, concurrency }: { timeoutMs?: number; concurrency?: number } = {},
+    ) => {
       const t = performance.now();
       const r = await http<{ ms: number; startMs: number; ids: string[] } & { message?: string }>("/bench/run", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ suite, workload, count, instances, timeoutMs }),
+        body: JSON.stringify({ suite, workload, count, instances, timeoutMs, concurrency }),
       });
       const ms = performance.now() - t;
       if (r.status !== 200) throw new Error(`${suite} ${workload}: ${r.body.message ?? r.status}`);
@@ -170,6 +179,8 @@ async function main(): Promise<void> {
     await run("worker", "local-chain", 20, 1);
     await run("workflows", "chain", 5, 2);
     await run("workflows", "fan-out", 5, 1);
+    await run("worker", "call-entity", 20, 2);
+    await run("worker", "signals", 20, 20, { concurrency: 20 });
     // With partitions, every partition object exists before the timed runs, as on a deployment
     // that has been up for a while (with one object per instance, each run creates its own).
     await counters([]);
@@ -223,6 +234,41 @@ async function main(): Promise<void> {
         ratios.push(`chain ceiling: one durable write per step (the raw floor) is ${(theirs.usPerStep / floor.usPerStep).toFixed(1)}× Workflows' chain step`);
         ratios.push(`chain floor: one round trip and one durable write per step takes ${rpcFloor.usPerStep.toFixed(0)} µs; the chain step is ${(mine.usPerStep / rpcFloor.usPerStep).toFixed(2)}× that (target ≤ 1.3×)`);
       }
+    }
+    // Entities, in the same run: signals, and callEntity round trips beside the chains above.
+    const SIGNAL_CONCURRENCY = 50;
+    const entityWorkloads = [
+      { name: "signals-one", workload: "signals" as const, count: 10_000, instances: 1, concurrency: SIGNAL_CONCURRENCY, per: "Signal" },
+      { name: "signals-1000", workload: "signals" as const, count: 10, instances: 1000, concurrency: SIGNAL_CONCURRENCY, per: "Signal" },
+      { name: "call-entity", workload: "call-entity" as const, count: 1000, instances: 1, per: "Call" },
+    ];
+    for (const w of entityWorkloads) {
+      const before = await counters([]);
+      const ours = await run("worker", w.workload, w.count, w.instances, w.concurrency ? { concurrency: w.concurrency } : {});
+      const n = w.count * w.instances;
+      const after = await counters(ours.ids);
+      const extra = { ...(w.instances > 1 ? { entities: w.instances } : {}), ...(w.concurrency ? { inFlight: w.concurrency } : {}) };
+      emit(
+        line("worker", w.name, n, ours.ms, {
+          ...extra,
+          inWorkerMs: ours.inWorkerMs,
+          startMs: ours.startMs,
+          [`rowsPer${w.per}`]: Math.round(((after.rowsWritten - before.rowsWritten) / n) * 100) / 100,
+          [`commitsPer${w.per}`]: Math.round(((after.transactions - before.transactions) / n) * 100) / 100,
+          objects: after.objects,
+        }),
+      );
+    }
+    const mineOf = (workload: string) => lines.find((l) => l.suite === "worker" && l.workload === workload)!;
+    const [chainLine, localLine, callLine] = ["chain", "local-chain", "call-entity"].map(mineOf) as [Line, Line, Line];
+    ratios.push(
+      `callEntity round trip: ${callLine.usPerStep.toFixed(0)} µs = ${(callLine.usPerStep / chainLine.usPerStep).toFixed(2)}× an activity round trip (the chain, ${chainLine.usPerStep.toFixed(0)} µs), ` +
+        `${(callLine.usPerStep / localLine.usPerStep).toFixed(1)}× a local activity (${localLine.usPerStep.toFixed(0)} µs); ${callLine.commitsPerCall} commits and ${callLine.rowsPerCall} rows per call, ` +
+        `the chain ${chainLine.commitsPerActivity} and ${chainLine.rowsPerActivity} per activity`,
+    );
+    for (const name of ["signals-one", "signals-1000"]) {
+      const l = mineOf(name);
+      ratios.push(`${name}: ${Math.round(l.opsPerSec).toLocaleString("en")} signals/s (${l.inFlight} in flight; all sent in ${Math.round(l.startMs as number)} ms of ${Math.round(l.ms)}), ${l.commitsPerSignal} commits and ${l.rowsPerSignal} rows per signal`);
     }
     for (const r of ratios) log(r);
   } finally {

@@ -3,6 +3,8 @@
  * - `RawFloor`: one SQLite write per step in one object, each made durable before the next (the floor);
  * - `ChainWorkflow` / `FanOutWorkflow`: the same workloads as Cloudflare Workflows (`step.do` per
  *   activity, `Promise.all` for the fan-out), for comparison;
+ * - entities: the sample `Counter`, and `EntityCalls` (`{ count }` sequential `callEntity` round
+ *   trips to its own Counter, the shape of `ActivityChain` with an entity where the activity was);
  * - `/bench/*` routes the bench driver (`bench/worker.ts`) calls: `POST /bench/run` starts a
  *   workload inside the Worker (no HTTP per instance, for both suites alike) and waits for it.
  */
@@ -10,13 +12,22 @@ import { DurableObject, WorkflowEntrypoint, type WorkflowEvent, type WorkflowSte
 import { createDurableWorker, type Env as WorkerEnv } from "../index.ts";
 import { instanceObjectName, instancePartitionCount, partitionName } from "../routing.ts";
 import { activityChain, addOne, addOneLocal, localChain } from "../test/test-orchestrations.ts";
-import { fanOut, samples } from "../../examples/index.ts";
-import { isTerminal } from "../../src/index.ts";
+import { counter, fanOut, samples, type CounterOperations } from "../../examples/index.ts";
+import { entityId, entityInstanceId, isTerminal, orchestrator, type EntityId } from "../../src/index.ts";
 
-/** The workloads: `ActivityChain` (chain, instances) and the sample `FanOutFanIn` (fan-out). */
+/** `{ count }` sequential `callEntity` round trips to the instance's own Counter; returns `count`. */
+const entityCalls = orchestrator("EntityCalls", function* (ctx) {
+  const count = Number(ctx.getInput<{ count?: number } | null>()?.count ?? 10);
+  const id = entityId(counter, ctx.instanceId);
+  for (let i = 0; i < count; i++) yield* ctx.callEntity(id, "add", 1);
+  return count;
+});
+
+/** The workloads: `ActivityChain` (chain, instances), the sample `FanOutFanIn` (fan-out), `EntityCalls` and signals to `Counter`. */
 const edge = createDurableWorker<BenchEnv>({
-  orchestrators: [...samples.orchestrators, activityChain, localChain],
+  orchestrators: [...samples.orchestrators, activityChain, localChain, entityCalls],
   activities: [...samples.activities, addOne, addOneLocal],
+  entities: samples.entities,
 });
 
 export const { InstanceObject, IndexShard, ActivityRunner } = edge;
@@ -93,18 +104,22 @@ function workflowOf(env: BenchEnv, kind: string): Workflow<Params> {
 
 export interface RunRequest {
   suite: "worker" | "workflows";
-  workload: "chain" | "fan-out" | "local-chain";
-  /** Activities per instance. */
+  workload: "chain" | "fan-out" | "local-chain" | "call-entity" | "signals";
+  /** Activities (or entity calls) per instance; signals: per entity. */
   count: number;
+  /** Instances; signals: Counters, each signalled `count` times. */
   instances: number;
+  /** Signals: how many the Worker has in flight at once. */
+  concurrency?: number;
   timeoutMs: number;
 }
 
 export interface RunResult {
   /** Measured inside the Worker, from the first start to the poll that saw the last instance finish. */
   ms: number;
-  /** Until every start had returned. */
+  /** Until every start (or signal) had returned. */
   startMs: number;
+  /** The instances; signals: the entities' instance ids. */
   ids: string[];
 }
 
@@ -137,8 +152,10 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
   const deadline = Date.now() + r.timeoutMs;
   const t0 = Date.now();
   if (r.suite === "worker") {
+    if (r.workload === "signals") return signals(env, r, t0, deadline);
     const client = edge.client(env);
-    const name = r.workload === "chain" ? activityChain.name : r.workload === "local-chain" ? localChain.name : fanOut.name;
+    const names: Record<Exclude<RunRequest["workload"], "signals">, string> = { chain: activityChain.name, "local-chain": localChain.name, "fan-out": fanOut.name, "call-entity": entityCalls.name };
+    const name = names[r.workload];
     const ids = await Promise.all(Array.from({ length: r.instances }, () => client.startNew(name, { input: { count: r.count } })));
     const startMs = Date.now() - t0;
     for (const id of ids) {
@@ -165,6 +182,41 @@ async function run(env: BenchEnv, r: RunRequest): Promise<RunResult> {
     }
   }
   return { ms: Date.now() - t0, startMs, ids: instances.map((i) => i.id) };
+}
+
+/**
+ * `count` client signals (`add 1`) to each of `instances` Counters, `concurrency` in flight at
+ * once (round robin over the Counters), then reads the Counters (as many at once) until each has
+ * counted them all.
+ */
+async function signals(env: BenchEnv, r: RunRequest, t0: number, deadline: number): Promise<RunResult> {
+  const client = edge.client(env);
+  const run = crypto.randomUUID().slice(0, 8);
+  const ids: EntityId<CounterOperations>[] = Array.from({ length: r.instances }, (_, k) => entityId(counter, `${run}-${k}`));
+  const total = r.count * r.instances;
+  let next = 0;
+  const sender = async () => {
+    while (next < total) {
+      const i = next++;
+      await client.signalEntity(ids[i % ids.length]!, "add", 1);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(r.concurrency ?? 1, total)) }, sender));
+  const startMs = Date.now() - t0;
+  let unread = 0;
+  const reader = async () => {
+    while (unread < ids.length) {
+      const id = ids[unread++]!;
+      for (;;) {
+        const state = await client.readEntityState<number>(id);
+        if (state.entityExists && state.entityState === r.count) break;
+        if (Date.now() > deadline) throw new Error(`Counter ${id.key} at ${JSON.stringify(state)} of ${r.count} after ${r.timeoutMs} ms.`);
+        await sleep(POLL_MS);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(r.concurrency ?? 1, ids.length)) }, reader));
+  return { ms: Date.now() - t0, startMs, ids: ids.map((id) => entityInstanceId(id)) };
 }
 
 export default {
