@@ -1,9 +1,12 @@
 /**
  * The page `bench/browser.ts` loads in headless Chromium: raw IndexedDB as the floor, then the
- * browser runtime on IndexedDB. Each workload runs on a fresh database and returns its wall time.
+ * browser runtime on IndexedDB, then entities (client signals to Counters, and an orchestration's
+ * sequential `callEntity` round trips). Each workload runs on a fresh database and returns its
+ * wall time.
  */
-import { activity, orchestrator, Task } from "../src/index.ts";
+import { activity, entityId, orchestrator, readEntityRecord, Task } from "../src/index.ts";
 import { createBrowserRuntime } from "../adapters/indexeddb/browser.ts";
+import { counter } from "../examples/entities.ts";
 
 const noop = activity("Noop", (i: number) => i);
 const localNoop = activity("LocalNoop", (i: number) => i, { local: true });
@@ -26,6 +29,14 @@ const fanOut = orchestrator("BenchFanOut", function* (ctx) {
   const n = ctx.getInput() as number;
   const results = yield* Task.all(Array.from({ length: n }, (_, i) => ctx.callActivity(noop, i)));
   return results.length;
+});
+
+/** `n` sequential `callEntity` round trips to the instance's own Counter (the chain with an entity where the activity was). */
+const entityCalls = orchestrator("BenchEntityCalls", function* (ctx) {
+  const n = ctx.getInput<number>();
+  const id = entityId(counter, ctx.instanceId);
+  for (let i = 0; i < n; i++) yield* ctx.callEntity(id, "add", 1);
+  return n;
 });
 
 let databases = 0;
@@ -78,7 +89,7 @@ export interface RunResult {
 /** Runs `name` on `instances` instances with input `input`; resolves once all completed. */
 async function runOrchestrations(name: string, input: number, instances: number): Promise<RunResult> {
   const dbName = freshName(name);
-  const runtime = createBrowserRuntime({ dbName, orchestrators: [chain, localChain, fanOut], activities: [noop, localNoop], maxBatchSize: 500 });
+  const runtime = createBrowserRuntime({ dbName, orchestrators: [chain, localChain, fanOut, entityCalls], activities: [noop, localNoop], entities: [counter], maxBatchSize: 500 });
   try {
     await runtime.whenLeader();
     let left = instances;
@@ -95,6 +106,49 @@ async function runOrchestrations(name: string, input: number, instances: number)
     const ms = performance.now() - started;
     const { commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps } = runtime.store.stats;
     return { ms, startMs, commits, commitTransactions, completions, completionTransactions, heldCompletions, transactions, claimLooks, stepsFromMemory, staleMemorySteps };
+  } finally {
+    await runtime.close();
+    await deleteDatabase(dbName);
+  }
+}
+
+export interface SignalRunResult {
+  ms: number;
+  /** Until every `signalEntity` had resolved (the signals in IndexedDB). */
+  startMs: number;
+  /** Entity batches committed (changes of entity rows seen). */
+  batches: number;
+  /** Every IndexedDB transaction the store opened, and the readwrite ones that committed steps. */
+  transactions: number;
+  commitTransactions: number;
+}
+
+/** `each` client signals (`add 1`) to each of `entities` Counters, all sent at once; resolves once every Counter counted them. */
+async function runSignals(entities: number, each: number): Promise<SignalRunResult> {
+  const dbName = freshName("signals");
+  const runtime = createBrowserRuntime({ dbName, orchestrators: [], entities: [counter] });
+  try {
+    await runtime.whenLeader();
+    const ids = Array.from({ length: entities }, (_, k) => entityId(counter, `k${k}`));
+    let left = entities;
+    let batches = 0;
+    const done = new Promise<void>((resolve) => {
+      runtime.onChange((row) => {
+        if (!row.instanceId.startsWith("@")) return;
+        batches++;
+        const doc = readEntityRecord(row);
+        if (doc.state === String(each) && --left === 0) resolve();
+      });
+    });
+    const started = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < each; i++) for (const id of ids) sends.push(runtime.client.signalEntity(id, "add", 1));
+    await Promise.all(sends);
+    const startMs = performance.now() - started;
+    await done;
+    const ms = performance.now() - started;
+    const { transactions, commitTransactions } = runtime.store.stats;
+    return { ms, startMs, batches, transactions, commitTransactions };
   } finally {
     await runtime.close();
     await deleteDatabase(dbName);
@@ -140,6 +194,8 @@ const api = {
   manyChains: (instances: number, steps: number) => runOrchestrations("BenchChain", steps, instances),
   localChain: (n: number) => runOrchestrations("BenchLocalChain", n, 1),
   manyLocalChains: (instances: number, steps: number) => runOrchestrations("BenchLocalChain", steps, instances),
+  entityCalls: (n: number) => runOrchestrations("BenchEntityCalls", n, 1),
+  signals: runSignals,
 };
 
 declare global {

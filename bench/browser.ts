@@ -2,13 +2,15 @@
  * `npm run bench:browser` — the IndexedDB store and the browser runtime in headless Chromium
  * (Debian's /usr/bin/chromium). Raw IndexedDB first, as the floor; then a chain of 1,000
  * activities, a fan-out of 1,000, and 1,000 instances of a 5-activity chain, then the chains again
- * with local activities (run inside the step); each the median of
+ * with local activities (run inside the step); then entities: 10,000 client signals to one Counter
+ * and 10 each to 1,000 Counters (all sent at once from the tab's client), and an orchestration
+ * making 1,000 sequential `callEntity` round trips, beside the chain; each the median of
  * three trials on fresh databases. `--json` prints one
  * JSON object per line and nothing else on stdout. `rssMb` is the page's JS heap where Chromium
  * reports it (performance.memory).
  */
 import { bundlePage, chromiumAvailable, CHROMIUM_PATH, launchChromium, servePage } from "../adapters/indexeddb/browser-tests/harness.ts";
-import type { RunResult } from "./browser-page.ts";
+import type { RunResult, SignalRunResult } from "./browser-page.ts";
 import { printResults, type BenchResult } from "./report.ts";
 
 const json = process.argv.includes("--json");
@@ -72,6 +74,23 @@ try {
   const manyLocal = await median(() => page.evaluate((n) => window.bench.manyLocalChains(n, 5), N), (r) => r.ms);
   await record("many-local-chains-5", N, N * 5, N, manyLocal.ms);
   groupCommit("many-local-chains-5", manyLocal);
+  // Entities.
+  await page.evaluate(() => window.bench.entityCalls(50));
+  await page.evaluate(() => window.bench.signals(10, 10));
+  for (const [workload, entities, each] of [
+    ["signals-one", 1, 10_000],
+    ["signals-1000", 1000, 10],
+  ] as const) {
+    const r: SignalRunResult = await median(() => page.evaluate(([e, k]) => window.bench.signals(e, k), [entities, each] as const), (x) => x.ms);
+    const n = entities * each;
+    await record(workload, n, n, n, r.ms);
+    results[results.length - 1]!.extra = { batches: r.batches, signalsPerBatch: Math.round((n / r.batches) * 10) / 10, transactionsPerSignal: Math.round((r.transactions / n) * 100) / 100 };
+    notes.push(`${workload}: sent in ${Math.round(r.startMs)} ms of ${Math.round(r.ms)}; ${r.batches} batches (${(n / r.batches).toFixed(1)} signals each) in ${r.commitTransactions} step transactions; ${r.transactions} IndexedDB transactions in all`);
+  }
+  const calls = await median(() => page.evaluate((n) => window.bench.entityCalls(n), N), (r) => r.ms);
+  await record("call-entity", N, N, N, calls.ms);
+  results[results.length - 1]!.extra = { transactionsPerCall: Math.round((calls.transactions / N) * 100) / 100, commitTransactionsPerCall: Math.round((calls.commitTransactions / N) * 100) / 100 };
+  groupCommit("call-entity", calls);
 } finally {
   await browser.close();
   await server.close();
@@ -90,5 +109,13 @@ if (!json) {
   const [localChain, manyLocal] = ["local-chain", "many-local-chains-5"].map(get) as [BenchResult, BenchResult];
   console.log(`local-chain: ${ms(localChain.usPerStep)} per step (target ≤ 0.1 ms) = ${(localChain.usPerStep / txFloor.usPerStep).toFixed(2)}× one raw readwrite transaction; ${(chain.usPerStep / localChain.usPerStep).toFixed(1)}× faster than the remote chain`);
   console.log(`5-step local orchestrations: ${Math.round(manyLocal.opsPerSec)}/s (target ≥ 5,000); ${(manyLocal.opsPerSec / many.opsPerSec).toFixed(1)}× the remote ones`);
+  const [calls, one, many1000] = ["call-entity", "signals-one", "signals-1000"].map(get) as [BenchResult, BenchResult, BenchResult];
+  console.log(
+    `callEntity round trip: ${ms(calls.usPerStep)} = ${(calls.usPerStep / chain.usPerStep).toFixed(2)}× an activity round trip (the chain, ${ms(chain.usPerStep)}), ` +
+      `${(calls.usPerStep / localChain.usPerStep).toFixed(1)}× a local activity; ${calls.extra?.transactionsPerCall} IndexedDB transactions per call (${calls.extra?.commitTransactionsPerCall} that commit steps)`,
+  );
+  for (const s of [one, many1000]) {
+    console.log(`${s.workload}: ${Math.round(s.opsPerSec).toLocaleString("en")} signals/s, ${s.extra?.signalsPerBatch} signals per batch, ${s.extra?.transactionsPerSignal} IndexedDB transactions per signal`);
+  }
   for (const note of notes) console.log(`group commit, ${note}`);
 }
