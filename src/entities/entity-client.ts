@@ -163,11 +163,21 @@ function msOf(value: Date | number | undefined, what: string): number | undefine
   return ms;
 }
 
+/** At most this many queued signals go to the store in one append. */
+const SIGNALS_PER_APPEND = 1000;
+
+interface QueuedSignal {
+  message: InboxMessage;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /** `EntityClient` over one store. */
 export class StoreEntityClient implements EntityClient {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly onWrite: (() => void) | undefined;
+  private readonly queuedSignals: QueuedSignal[] = [];
   constructor(store: Store, clock: Clock, onWrite?: () => void) {
     this.store = store;
     this.clock = clock;
@@ -176,8 +186,59 @@ export class StoreEntityClient implements EntityClient {
 
   async signalEntity(entity: EntityIdLike, operation: string, ...args: unknown[]): Promise<void> {
     const { input, options } = signalArgs(args);
-    await this.store.appendMessages([signalMessage(entity, operation, input, options, this.clock.now())]);
-    this.onWrite?.();
+    await this.queueSignal(signalMessage(entity, operation, input, options, this.clock.now()));
+  }
+
+  /**
+   * Signals sent in the same turn go to the store together, in order, in one append (one
+   * transaction in IndexedDB, instead of one each: 10,000 signals sent at once took 10 s in a tab).
+   * Each call still resolves once its signal is stored, and fails only for its own signal: a
+   * group the store refuses is appended again one signal at a time.
+   */
+  private queueSignal(message: InboxMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.queuedSignals.length === 0) queueMicrotask(() => void this.appendQueuedSignals());
+      this.queuedSignals.push({ message, resolve, reject });
+    });
+  }
+
+  private async appendQueuedSignals(): Promise<void> {
+    const queued = this.queuedSignals.splice(0);
+    for (let i = 0; i < queued.length; i += SIGNALS_PER_APPEND) {
+      const group = queued.slice(i, i + SIGNALS_PER_APPEND);
+      if (group.length > 1) {
+        try {
+          await this.store.appendMessages(group.map((q) => q.message));
+        } catch {
+          for (const q of group) await this.append([q]); // one refused signal must not fail the others
+          continue;
+        }
+        this.settle(group);
+      } else {
+        await this.append(group);
+      }
+    }
+  }
+
+  /** Appends the group's signals, then settles each caller: stored and the runtime told, or the error. */
+  private async append(group: readonly QueuedSignal[]): Promise<void> {
+    try {
+      await this.store.appendMessages(group.map((q) => q.message));
+    } catch (error) {
+      group.forEach((q) => q.reject(error));
+      return;
+    }
+    this.settle(group);
+  }
+
+  private settle(group: readonly QueuedSignal[]): void {
+    try {
+      this.onWrite?.();
+    } catch (error) {
+      group.forEach((q) => q.reject(error));
+      return;
+    }
+    group.forEach((q) => q.resolve());
   }
 
   async readEntityState<T = unknown>(entity: EntityIdLike): Promise<EntityStateResponse<T>> {
