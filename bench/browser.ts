@@ -84,7 +84,7 @@ try {
     const r: SignalRunResult = await median(() => page.evaluate(([e, k]) => window.bench.signals(e, k), [entities, each] as const), (x) => x.ms);
     const n = entities * each;
     await record(workload, n, n, n, r.ms);
-    results[results.length - 1]!.extra = { batches: r.batches, signalsPerBatch: Math.round((n / r.batches) * 10) / 10, transactionsPerSignal: Math.round((r.transactions / n) * 100) / 100 };
+    results[results.length - 1]!.extra = { batches: r.batches, signalsPerBatch: Math.round((n / r.batches) * 10) / 10, transactions: r.transactions };
     notes.push(`${workload}: sent in ${Math.round(r.startMs)} ms of ${Math.round(r.ms)}; ${r.batches} batches (${(n / r.batches).toFixed(1)} signals each) in ${r.commitTransactions} step transactions; ${r.transactions} IndexedDB transactions in all`);
   }
   const calls = await median(() => page.evaluate((n) => window.bench.entityCalls(n), N), (r) => r.ms);
@@ -115,7 +115,7 @@ if (!json) {
       `${(calls.usPerStep / localChain.usPerStep).toFixed(1)}× a local activity; ${calls.extra?.transactionsPerCall} IndexedDB transactions per call (${calls.extra?.commitTransactionsPerCall} that commit steps)`,
   );
   for (const s of [one, many1000]) {
-    console.log(`${s.workload}: ${Math.round(s.opsPerSec).toLocaleString("en")} signals/s, ${s.extra?.signalsPerBatch} signals per batch, ${s.extra?.transactionsPerSignal} IndexedDB transactions per signal`);
+    console.log(`${s.workload}: ${Math.round(s.opsPerSec).toLocaleString("en")} signals/s, ${s.extra?.signalsPerBatch} signals per batch, ${s.extra?.transactions} IndexedDB transactions for ${s.n.toLocaleString("en")} signals`);
   }
   for (const note of notes) console.log(`group commit, ${note}`);
 }
