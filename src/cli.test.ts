@@ -2,8 +2,8 @@
  * The CLI (`npx durable-edge replay | export`): its logic in process over a Node host, and once for
  * real, `node bin/durable-edge.mjs` spawned against the package built into a temporary folder.
  */
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -116,8 +116,10 @@ describe("durable-edge replay", () => {
     [["replay", "--module", "missing.mjs", "histories"], "No such module: missing.mjs"],
     [["replay", "--modul", "x"], "Unknown option '--modul'."],
     [["frobnicate"], "Unknown command 'frobnicate'."],
-    [["export"], "export needs --from <worker url>"],
-    [["export", "--from", ".wrangler/state"], "npx wrangler dev --persist-to .wrangler/state --port 8799"],
+    [["export"], "export needs --from <worker url | wrangler state folder>"],
+    [["export", "--from", ".wrangler/state"], "is neither a URL (http://…) nor a folder that exists"],
+    [["export", "--from", "ftp://example.com"], "must be an http:// or https:// URL"],
+    [["export", "--from", "http://127.0.0.1:1", "--config", "wrangler.toml"], "--config goes with a wrangler state folder"],
   ])("usage error %j → exit 2: %s", async (argv, message) => {
     const host = nodeHost(work);
     expect(await runCli(argv, host)).toBe(2);
@@ -256,3 +258,75 @@ export default [orchestrator("OrchestratorFunction", function* (ctx) { return [y
     expect(bin(["--version"]).stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
   }, 60_000);
 });
+
+describe("export --from a wrangler state folder, with the real bin and wrangler dev", () => {
+  it("serves a copy of the folder with the project's Worker, exports the instances in flight, and leaves the folder as it was", async () => {
+    const { startWranglerDev } = await import("../test/support/wrangler-dev.ts");
+    const pkg = mkdtempSync(join(tmpdir(), "durable-edge-bin-"));
+    const build = spawnSync(
+      process.execPath,
+      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    mkdirSync(join(pkg, "bin"));
+    copyFileSync(join(ROOT, "bin/durable-edge.mjs"), join(pkg, "bin/durable-edge.mjs"));
+    copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
+    writeFileSync(join(pkg, "samples.mjs"), `export * from "./dist/examples/index.js";\n`);
+
+    // A state folder as wrangler dev leaves it: one instance waiting for its approval.
+    const state = mkdtempSync(join(tmpdir(), "durable-edge-state-"));
+    const dev = await startWranglerDev({ persistTo: state });
+    let id = "";
+    try {
+      const start = await fetch(`${dev.origin}/api/orchestrators/HumanInteraction`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ timeoutSeconds: 86_400 }) });
+      expect(start.status, await start.clone().text()).toBe(202);
+      id = ((await start.json()) as { id: string }).id;
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const status = (await (await fetch(`${dev.origin}/runtime/webhooks/durabletask/instances/${id}`)).json()) as { runtimeStatus: string };
+        if (status.runtimeStatus === "Running") break;
+        if (Date.now() > deadline) throw new Error(`still ${status.runtimeStatus}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await dev.stop();
+    }
+    const fingerprint = () => JSON.stringify(listFiles(state).map((f) => [f, statSync(join(state, f)).size, statSync(join(state, f)).mtimeMs]));
+    const before = fingerprint();
+
+    const out = join(pkg, "histories");
+    const run = spawnAsync(process.execPath, [join(pkg, "bin/durable-edge.mjs"), "export", "--from", state, "--out", out], ROOT);
+    const result = await run;
+    expect(result.stderr).toBe("");
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/Exported 1 history of Running\/Suspended instances from .*served at http:\/\/127\.0\.0\.1:\d+/);
+    const doc = JSON.parse(readFileSync(join(out, `${id}.json`), "utf8")) as { instance: { instanceId: string; runtimeStatus: string }; history: unknown[] };
+    expect(doc.instance).toMatchObject({ instanceId: id, runtimeStatus: "Running" });
+    expect(doc.history.length).toBeGreaterThan(3);
+    expect(fingerprint()).toBe(before);
+    const replay = spawnSync(process.execPath, [join(pkg, "bin/durable-edge.mjs"), "replay", "--module", "samples.mjs", out], { cwd: pkg, encoding: "utf8" });
+    expect(replay.status, replay.stdout + replay.stderr).toBe(0);
+
+    const notState = spawnSync(process.execPath, [join(pkg, "bin/durable-edge.mjs"), "export", "--from", pkg], { cwd: ROOT, encoding: "utf8" });
+    expect(notState.status).toBe(2);
+    expect(notState.stderr).toContain("is not a wrangler state folder");
+  }, 240_000);
+});
+
+function listFiles(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)])).sort();
+}
+
+function spawnAsync(command: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...WRANGLER_ENV } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("exit", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };

@@ -28,8 +28,20 @@ export interface CliHost {
   /** Imports a module by path (the user's orchestrators). */
   importModule(path: string): Promise<Record<string, unknown>>;
   fetch?: ((url: string, init: { method: string; headers: Record<string, string> }) => Promise<CliResponse>) | undefined;
+  /**
+   * Serves a copy of a wrangler state folder (`.wrangler/state`) with the project's Worker
+   * (`wrangler dev --persist-to <copy>`), so `export --from <folder>` can read it; the folder
+   * itself is never written. Resolves once the Worker answers.
+   */
+  serveStateDir?: ((dir: string, options: { config?: string | undefined }) => Promise<ServedState>) | undefined;
   /** The package's version, for `--version`. */
   version?: string | undefined;
+}
+
+export interface ServedState {
+  /** Where the Worker listens (loopback). */
+  url: string;
+  stop(): Promise<void>;
 }
 
 export interface CliResponse {
@@ -51,11 +63,14 @@ export const USAGE = `Usage:
       --lenient          count only what would fail instances in flight (not divergences)
       --no-output-check  do not compare completed histories' outputs
 
-  durable-edge export --from <worker url> [--status Running,Suspended] [--out histories] [--prefix <id prefix>]
-                      [--key <key>] [--base-path /runtime/webhooks/durabletask] [--limit <n>]
+  durable-edge export --from <worker url | wrangler state folder> [--status Running,Suspended] [--out histories]
+                      [--prefix <id prefix>] [--key <key>] [--base-path /runtime/webhooks/durabletask] [--limit <n>]
+                      [--config wrangler.toml]
       Writes the history of each matching instance of a running Worker (wrangler dev or deployed)
       into <out>/<instanceId>.json, to check in and replay in CI. Snapshots only: the instances go
-      on running. The key defaults to $DURABLE_EDGE_KEY.
+      on running. The key defaults to $DURABLE_EDGE_KEY. Given a wrangler state folder (e.g.
+      .wrangler/state), it serves a copy of it with this project's Worker (wrangler dev, on
+      loopback; --config picks the wrangler file) and exports from that: the folder is not changed.
 
   durable-edge help | --version`;
 
@@ -277,16 +292,48 @@ const DEFAULT_BASE_PATH = "/runtime/webhooks/durabletask";
 const CONTINUATION_HEADER = "x-ms-continuation-token";
 
 async function exportCommand(args: readonly string[], host: CliHost): Promise<number> {
-  const parsed = parseArgs(args, ["from", "status", "out", "key", "base-path", "prefix", "limit"], []);
+  const parsed = parseArgs(args, ["from", "status", "out", "key", "base-path", "prefix", "limit", "config"], []);
   if (parsed.positional.length > 0) throw new UsageError(`Unexpected argument '${parsed.positional[0]}'.`);
   const from = single(parsed, "from");
-  if (!from) throw new UsageError("export needs --from <worker url>, e.g. --from http://127.0.0.1:8787.");
-  if (!/^https?:\/\//i.test(from)) {
-    throw new UsageError(
-      `--from must be the URL of a running Worker. To export from a wrangler state folder, serve it first: ` +
-        `npx wrangler dev --persist-to ${from} --port 8799, then durable-edge export --from http://127.0.0.1:8799.`,
-    );
+  if (!from) throw new UsageError("export needs --from <worker url | wrangler state folder>, e.g. --from http://127.0.0.1:8787 or --from .wrangler/state.");
+  const config = single(parsed, "config");
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) {
+    if (config !== undefined) throw new UsageError("--config goes with a wrangler state folder, not with a URL.");
+    return exportFromUrl(from, parsed, host);
   }
+  return exportFromStateDir(from, config, parsed, host);
+}
+
+/** `--from <folder>`: serves a copy of the wrangler state folder with the project's Worker, and exports from it. */
+async function exportFromStateDir(from: string, config: string | undefined, parsed: Parsed, host: CliHost): Promise<number> {
+  const dir = host.resolve(host.cwd, from);
+  let entries: string[] | null;
+  try {
+    entries = await host.listDir(dir);
+  } catch {
+    throw new UsageError(`--from '${from}' is neither a URL (http://…) nor a folder that exists.`);
+  }
+  if (entries === null) throw new UsageError(`--from '${from}' is a file; give a Worker's URL or a wrangler state folder (e.g. .wrangler/state).`);
+  if (!entries.includes("v3")) {
+    throw new UsageError(`'${from}' is not a wrangler state folder: it has no v3/ inside. wrangler dev keeps its state in .wrangler/state (or the folder given to --persist-to).`);
+  }
+  if (!host.serveStateDir) throw new UsageError("This host cannot serve a wrangler state folder; run wrangler dev --persist-to <folder> and give its URL.");
+  const configPath = config === undefined ? undefined : host.resolve(host.cwd, config);
+  let served: ServedState;
+  try {
+    served = await host.serveStateDir(dir, { config: configPath });
+  } catch (error) {
+    throw new UsageError(`Could not serve '${from}' with this project's Worker: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return await exportFromUrl(served.url, parsed, host, `${relativeLabel(host, dir)} (served at ${served.url})`);
+  } finally {
+    await served.stop();
+  }
+}
+
+async function exportFromUrl(from: string, parsed: Parsed, host: CliHost, label?: string): Promise<number> {
+  if (!/^https?:\/\//i.test(from)) throw new UsageError(`--from must be an http:// or https:// URL, got '${from}'.`);
   const fetch = host.fetch;
   if (!fetch) throw new Error("This host has no fetch.");
   const basePath = single(parsed, "base-path") ?? DEFAULT_BASE_PATH;
@@ -376,7 +423,7 @@ async function exportCommand(args: readonly string[], host: CliHost): Promise<nu
   }
   const where = relativeLabel(host, out);
   host.stdout(
-    `Exported ${written} ${written === 1 ? "history" : "histories"} of ${statuses.join("/")} instances from ${base} into ${where}/` +
+    `Exported ${written} ${written === 1 ? "history" : "histories"} of ${statuses.join("/")} instances from ${label ?? base} into ${where}/` +
       (rendered > 0 ? ` (${rendered} as Durable Functions historyEvents: that server has no export route).` : ".") +
       "\n",
   );

@@ -38,12 +38,14 @@ export interface WranglerDevOptions {
   /** Extra Worker variables. */
   vars?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Keep the state in this folder (and keep it after `stop`); default: a temporary folder, deleted on stop. */
+  persistTo?: string;
 }
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const cwd = options.cwd ?? ROOT;
-  const state = mkdtempSync(join(tmpdir(), "durable-edge-wrangler-state-"));
+  const state = options.persistTo ?? mkdtempSync(join(tmpdir(), "durable-edge-wrangler-state-"));
   const port = await freePort();
   const inspector = await freePort();
   const proc = spawnGroup(
@@ -60,7 +62,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const log = proc.output;
   const stop = async () => {
     await proc.stop();
-    rmSync(state, { recursive: true, force: true });
+    if (!options.persistTo) rmSync(state, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + readyTimeoutMs;
