@@ -3,17 +3,19 @@
  * the page as static assets next to the HTTP API, as `npm start` runs it), in real headless
  * Chromium, on the edge side: samples started on the Worker, their history timeline, an approval,
  * and the API's 410 shown; its entities (a Counter signalled, a transfer between Accounts, delete
- * after asking) through the entity routes, polled only while shown. The page is built into a temporary folder passed as `--assets`, so the
- * test never rewrites `demo/dist` under another running Worker.
+ * after asking) through the entity routes, polled only while shown; every view, at desktop and
+ * phone sizes, checked by axe-core and the page's own accessibility checks (under the Worker's
+ * real Content-Security-Policy) and photographed. The page is built into a temporary folder
+ * passed as `--assets`, so the test never rewrites `demo/dist` under another running Worker.
  */
 import { rm } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { findA11yProblems } from "./e2e/accessibility.ts";
-import { actionState, confirmedAction, entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, waitForStatus } from "./e2e/page-helpers.ts";
-import { screenshot } from "./e2e/screenshots.ts";
+import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
+import { actionState, confirmedAction, entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
 const available = chromiumAvailable();
@@ -159,7 +161,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
       const fanId = await openInstanceId(page);
       expect(await page.locator(".instances tbody tr[data-id]").first().getAttribute("data-id")).toBe(fanId);
       await screenshot(page, "edge-gantt-fan-out-200");
-      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await page.getByRole("radio", { name: "List", exact: true }).check();
       expect(errors).toEqual([]);
     } finally {
@@ -249,7 +251,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
       expect(await page.locator(".timeline .tl-entity .tl-io").allTextContents()).toEqual(["() → 100", "30 → 70", "30 → 30"]);
       await expect.poll(() => entityTableState(page, "@account@edge-alice"), slow).toEqual({ balance: 70 });
       await expect.poll(() => entityTableState(page, "@account@edge-bob"), slow).toEqual({ balance: 30 });
-      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await screenshot(page, "edge-entities");
 
       // Delete asks first: Cancel sends nothing; confirmed, DELETE and the entity goes.
@@ -274,6 +276,88 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
       expect(errors).toEqual([]);
     } finally {
       page.off("request", onRequest);
+    }
+  }, 120_000);
+
+  it("passes axe-core and the page's own checks on every view on the edge, at desktop and phone sizes, each photographed", async () => {
+    const slow = { timeout: 15_000 }; // the edge side polls every 2 s
+    /** Starts a sample and returns the new instance's id, once its panel shows it. */
+    const started = async (start: () => Promise<void>) => {
+      const before = (await page.locator(".instance-id").count()) > 0 ? await openInstanceId(page) : "";
+      await start();
+      return pollUntil(() => openInstanceId(page), (t) => /^[0-9a-f]{32}$/.test(t) && t !== before, 15_000, "the new instance");
+    };
+    /** Starts an orchestration from the start form. */
+    const startAny = async (name: string, input: string) => {
+      await page.getByLabel("Orchestration", { exact: true }).fill(name);
+      await page.getByLabel("Input (JSON)").fill(input);
+      await page.locator(".start-any").getByRole("button", { name: "Start" }).click();
+    };
+    // A finished tutorial, a fan-out with an input four levels deep for the JSON viewer, a failed
+    // instance (a transfer given no input), a Counter.
+    const tutorial = await started(() => page.getByRole("button", { name: "Start in sequence" }).click());
+    const deep = await started(() => startAny("FanOutFanIn", JSON.stringify({ count: 3, about: { started: { from: "the start form", sizes: ["desktop", "phone"] } } })));
+    const failed = await started(() => startAny("TransferFunds", ""));
+    await waitForStatus(page, "Failed", 30_000);
+    await page.locator("#counter-key").fill("edge-a11y");
+    await page.locator("#counter-amount").fill("3");
+    await page.getByRole("button", { name: "Signal add" }).click();
+    await expect.poll(() => entityPanelState(page), slow).toBe(3);
+
+    const go = (hash: string) => page.evaluate((hash) => (location.hash = hash), hash);
+    try {
+      for (const size of VIEW_SIZES) {
+        await page.setViewportSize(size.viewport);
+        await page.reload();
+        await page.locator("#side-info", { hasText: "On the Worker" }).waitFor(slow);
+        const check = async (view: string, options: Parameters<typeof viewScreenshot>[3] = {}) => {
+          expect(await findA11yProblems(page), `${view}, ${size.name}`).toEqual(NO_A11Y_PROBLEMS);
+          await viewScreenshot(page, size, `edge-${view}`, options);
+        };
+        await go("#/edge");
+        await page.locator(`.instances tr[data-id="${tutorial}"]`).waitFor(slow);
+        await check("instances", { part: "#instances" });
+
+        await go(`#/edge/${tutorial}`);
+        await waitForStatus(page, "Completed", 30_000);
+        await page.getByRole("radio", { name: "Gantt chart" }).check();
+        await page.locator(".gantt .g-row").first().waitFor();
+        await check("instance-gantt", { part: ".history-head" });
+        await go(`#/edge/${deep}`);
+        await waitForStatus(page, "Completed", 30_000);
+        await page.getByRole("radio", { name: "List", exact: true }).check();
+        await page.locator(".timeline .tl-start .tl-json summary").click();
+        await unfoldJson(page.locator("#instance-detail"));
+        expect(await page.locator(".timeline .tl-start details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]").count()).toBeGreaterThan(0);
+        expect(await page.locator('.json-view[data-field="input"] details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]').count()).toBeGreaterThan(0);
+        await check("instance-list-json", { part: ".timeline .tl-start" });
+
+        await go(`#/edge/${failed}`);
+        await waitForStatus(page, "Failed", 30_000);
+        expect(await page.locator(".facts .failure p").first().textContent()).toMatch(/TypeError/);
+        await page.locator(".facts .failure > details.stack > summary").first().click();
+        await page.locator(".facts .failure .stack-lines").first().waitFor();
+        await check("instance-failed", { part: ".facts .failure" });
+        await page.getByRole("button", { name: "Time travel", exact: true }).click();
+        await page.getByLabel("Event", { exact: true }).waitFor(slow);
+        await check("instance-time-travel", { part: ".time-travel" });
+        await page.locator(".actions").getByRole("button", { name: "Purge", exact: true }).click();
+        await page.getByRole("dialog").waitFor();
+        await check("confirm-dialog", { modal: true });
+        await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+        await page.getByRole("dialog").waitFor({ state: "detached" });
+
+        await go("#/edge/@entities");
+        await expect.poll(() => entityTableState(page, "@counter@edge-a11y"), slow).toBe(3);
+        await check("entities", { part: "#instances" });
+        await go("#/edge/@entities/@counter@edge-a11y");
+        await expect.poll(() => entityPanelState(page), slow).toBe(3);
+        await check("entity", { part: "#entity-detail" });
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await go("#/edge");
     }
   }, 120_000);
 });
@@ -311,6 +395,16 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
       await page.locator('.notice-error[data-code="Unauthorized"]').waitFor({ timeout: 15_000 });
       const keyInput = page.getByLabel("Management key");
       await keyInput.waitFor();
+      // The key prompt passes the checks at both sizes (each reload is refused, and asks, again).
+      for (const size of VIEW_SIZES) {
+        await page.setViewportSize(size.viewport);
+        await page.reload();
+        await page.locator('.notice-error[data-code="Unauthorized"]').waitFor({ timeout: 15_000 });
+        await keyInput.waitFor();
+        expect(await findA11yProblems(page), size.name).toEqual(NO_A11Y_PROBLEMS);
+        await viewScreenshot(page, size, "edge-key-prompt", { part: "body", toasts: true });
+      }
+      await page.setViewportSize(VIEW_SIZES[0].viewport);
       // Refused: the page waits for a key rather than asking again every 2 s.
       const refused = api.length;
       await page.waitForTimeout(4_500);

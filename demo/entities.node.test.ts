@@ -9,7 +9,7 @@
 import { rm } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findA11yProblems } from "./e2e/accessibility.ts";
+import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
@@ -17,7 +17,6 @@ import { screenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
 
 const available = chromiumAvailable();
-const NO_PROBLEMS = { unlabelled: [], unnamedButtons: [], lowContrast: [] };
 
 describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", () => {
   let outDir = "";
@@ -93,7 +92,7 @@ describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", (
       await page.getByLabel("Key contains").fill("2");
       await expect.poll(() => page.locator("table.entities tbody tr[data-entity]").count()).toBe(1);
       await page.getByLabel("Key contains").fill("");
-      expect(await findA11yProblems(page)).toEqual(NO_PROBLEMS);
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await screenshot(page, "tab-entities-counter");
 
       // Reload: the view, the entity and its state come back (IndexedDB, the route in the hash).
@@ -151,7 +150,7 @@ describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", (
       expect(await tableState(page, "@account@bob")).toBeNull();
       expect(await page.locator(".timeline .tl-entity .tl-kind").allTextContents()).toEqual(["Critical section"]);
       expect(await page.locator(".timeline .tl-entity .tl-timing").textContent()).toContain("waiting for the locks");
-      expect(await findA11yProblems(page)).toEqual(NO_PROBLEMS);
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await screenshot(page, "tab-entities-transfer-waiting");
 
       // The lock holder's link in the table opens it; Release lets the transfer through.
@@ -228,7 +227,7 @@ describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", (
       const dialog = page.getByRole("dialog");
       await dialog.waitFor();
       expect(await dialog.locator("h2").textContent()).toBe("Delete Counter doomed?");
-      expect(await findA11yProblems(page)).toEqual(NO_PROBLEMS);
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await dialog.getByRole("button", { name: "Cancel" }).click();
       await dialog.waitFor({ state: "detached" });
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Delete entity");
@@ -269,7 +268,7 @@ describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", (
       // On a phone the table is a list of cards, each value named; nothing scrolls sideways.
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       expect(await page.locator('table.entities td[data-label="Backlog"]').first().evaluate((el) => getComputedStyle(el, "::before").content)).toBe('"Backlog: "');
-      expect(await findA11yProblems(page)).toEqual(NO_PROBLEMS);
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       await screenshot(page, "tab-entities-phone");
       expect(errors).toEqual([]);
     } finally {

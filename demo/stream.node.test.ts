@@ -8,7 +8,7 @@
 import { rm } from "node:fs/promises";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findA11yProblems } from "./e2e/accessibility.ts";
+import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
 import { serveWithApi, type ApiServer } from "./e2e/api-server.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
@@ -75,7 +75,7 @@ describe.skipIf(!available)("demo page watching an instance through its stream (
       expect(requests.filter((r) => r.startsWith(`GET /runtime/webhooks/durabletask/stream/instances/${id}`)).length).toBeGreaterThanOrEqual(1);
       // The list shows it first (newest first).
       expect(await page.locator(".instances tbody tr[data-id]").first().getAttribute("data-id")).toBe(id);
-      expect(await findA11yProblems(page)).toEqual({ unlabelled: [], unnamedButtons: [], lowContrast: [] });
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -1,5 +1,5 @@
 /** Small waits and reads over the demo page, shared by the in-tab and edge tests. */
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 
 /** Waits until the open instance shows `status` in its heading. */
 export async function waitForStatus(page: Page, status: string, timeout = 20_000): Promise<void> {
@@ -63,4 +63,14 @@ export async function entityPanelState(page: Page): Promise<unknown> {
   const view = page.locator('#entity-detail .json-view[data-field="entity-state"]');
   if ((await view.count()) === 0) return null;
   return JSON.parse((await view.getAttribute("data-json")) ?? "null");
+}
+
+/**
+ * Unfolds every level of the JSON viewers inside `scope` (once one is there: a history row builds
+ * its viewer when first opened), as a person pressing each folded one would.
+ */
+export async function unfoldJson(scope: Locator): Promise<void> {
+  await scope.locator(".json-view").first().waitFor();
+  const folded = scope.locator("details.j-node:not([open]) > summary");
+  for (let n = await folded.count(); n > 0; n = await folded.count()) await folded.first().click();
 }

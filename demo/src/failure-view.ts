@@ -12,7 +12,8 @@ export function renderFailure(details: FailureDetails, depth = 0): HTMLElement {
     stack.length
       ? h("details", { class: "stack" },
         h("summary", {}, `Stack trace (${stack.length} ${stack.length === 1 ? "line" : "lines"})`),
-        h("ol", { class: "stack-lines mono" }, stack.map((line) => h("li", {}, line.trim()))))
+        // It scrolls past 14rem: focusable, so the keyboard can scroll it too.
+        h("ol", { class: "stack-lines mono", tabindex: 0, "aria-label": "Stack trace" }, stack.map((line) => h("li", {}, line.trim()))))
       : null,
     details.InnerFailure ? renderFailure(details.InnerFailure, depth + 1) : null);
 }

@@ -44,7 +44,9 @@ export function renderGantt(historyEvents: readonly Record<string, unknown>[] | 
     }
   }
   const element = h("div", { class: "gantt" },
-    h("div", { class: "gantt-scroll" },
+    // Zoomed (or on a phone) it scrolls sideways: focusable and named, so the keyboard can scroll it
+    // too; its data-key brings the focus back after a redraw, which keeps where it was scrolled to.
+    h("div", { class: "gantt-scroll", tabindex: 0, role: "group", "aria-label": "Gantt chart", "data-key": "gantt-scroll" },
       h("div", { class: "gantt-inner", style: `width:${Math.max(1, options.zoom) * 100}%` },
         axis(model, span),
         h("ol", { class: "gantt-rows", "aria-label": `History as a Gantt chart, ${preciseDuration(span, model.precise)} from the start${model.precise ? "" : " (times to the second)"}` }, rows))));

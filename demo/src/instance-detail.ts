@@ -122,7 +122,11 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
         },
       });
       growing = rendered.running && !finished;
+      // A redraw (twice a second while it runs) keeps the chart where it was scrolled to.
+      const scrolledTo = timeline.querySelector(".gantt-scroll")?.scrollLeft ?? 0;
       replace(timeline, rendered.element);
+      const scroller = rendered.element.querySelector(".gantt-scroll");
+      if (scroller) scroller.scrollLeft = scrolledTo;
       more.hidden = true;
     } else {
       growing = false;
