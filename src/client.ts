@@ -3,7 +3,7 @@
  * client a runtime hands out also wakes that runtime when it writes.
  */
 import type { Clock } from "./clock.ts";
-import type { OrchestratorDefinition, Registry } from "./definitions.ts";
+import type { OrchestratorDefinition, RegisteredFunctions, Registry } from "./definitions.ts";
 import { DurableError } from "./errors.ts";
 import { newInstanceId } from "./guid.ts";
 import type { HistoryEvent } from "./history.ts";
@@ -24,6 +24,7 @@ import { encodeContinuationToken, toInstanceQuery, toPurgeQuery, type ListFilter
 import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus } from "./status.ts";
 import { toStatus, type OrchestrationStatus, type StatusOptions } from "./status-payload.ts";
 import type { InboxMessage, InstanceRecord, Store } from "./store.ts";
+import { watchChanges, type InstanceChange, type InstanceWatch, type WatchOptions } from "./watch.ts";
 import type { EntityRef } from "./context.ts";
 import type { EntityOperations, OperationArgs, OperationName, UntypedOperations } from "./entities/entity-definition.ts";
 import { isEntityInstanceId, type EntityIdLike } from "./entities/entity-id.ts";
@@ -126,7 +127,10 @@ export interface ClientOptions {
   registry?: Registry | undefined;
   /** Called after every write, to wake whatever processes the store. */
   onWrite?: (() => void) | undefined;
-  /** Subscribes to instance changes (lets `waitForCompletion` react at once instead of polling). */
+  /**
+   * Subscribes to instance changes (the runtime's commits): `waitForCompletion` and `watch` then
+   * react at once instead of polling.
+   */
   subscribe?: ((listener: (instance: InstanceRecord) => void) => () => void) | undefined;
 }
 
@@ -147,6 +151,13 @@ export interface OrchestrationClient {
   purge(instanceId: string): Promise<PurgeResult>;
   purgeBy(filter?: PurgeFilter): Promise<PurgeResult>;
   waitForCompletion(instanceId: string, options?: WaitOptions): Promise<OrchestrationStatus>;
+  /**
+   * Optional: the instance now, then after each change, pushed (see `InstanceWatch`). The HTTP
+   * stream route uses it, and reads on an interval for a client without it.
+   */
+  watch?(instanceId: string, options?: WatchOptions): InstanceWatch;
+  /** Optional: what this client's host registers (undefined when it cannot tell), for `GET {base}/functions`. */
+  registered?(): RegisteredFunctions | undefined;
 }
 
 export class DurableClient implements OrchestrationClient, InstanceTravel, EntityClient {
@@ -155,6 +166,8 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
   private readonly entities: StoreEntityClient;
 
   private readonly options: ClientOptions;
+  /** Watches of this client, by instance id: told of this client's own writes (a purge is no commit of the runtime's). */
+  private readonly watchers = new Map<string, Set<() => void>>();
   constructor(options: ClientOptions) {
     this.options = options;
     this.store = options.store;
@@ -196,6 +209,49 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
   /** The registered entities' names (undefined for a client made without a registry). */
   entityNames(): string[] | undefined {
     return this.options.registry?.entityNames();
+  }
+
+  /** The registered orchestrators, activities and entities (undefined for a client made without a registry). */
+  registered(): RegisteredFunctions | undefined {
+    return this.options.registry?.registered();
+  }
+
+  /**
+   * Watches one instance (see `InstanceWatch`): its state now, then again after each commit of
+   * the runtime this client belongs to and each write of this client (a purge ends it). A client
+   * made without a runtime (no `subscribe`) also reads every `pollIntervalMs`.
+   */
+  watch(instanceId: string, options: WatchOptions = {}): InstanceWatch {
+    if (typeof instanceId !== "string" || instanceId === "") throw new DurableError("InvalidInstanceId", "An instance ID is required.");
+    refuseEntity(instanceId);
+    const statusOptions = { ...options.status };
+    const withHistory = options.history === true;
+    const read = async (): Promise<InstanceChange> => {
+      const row = await this.store.getInstance(instanceId);
+      if (!row) return { status: undefined };
+      // One read of the history serves both the status's rendering and the raw events.
+      const history = (statusOptions.showHistory && row.runtimeStatus !== "Pending") || withHistory ? await this.store.getHistory(instanceId) : undefined;
+      const status = toStatus(row, statusOptions, statusOptions.showHistory && row.runtimeStatus !== "Pending" ? history : undefined);
+      return withHistory ? { status, history: history ?? [] } : { status };
+    };
+    const subscribe = this.options.subscribe;
+    return watchChanges(
+      read,
+      (changed) => {
+        let local = this.watchers.get(instanceId);
+        if (!local) this.watchers.set(instanceId, (local = new Set()));
+        local.add(changed);
+        const off = subscribe?.((row) => {
+          if (row.instanceId === instanceId) changed();
+        });
+        return () => {
+          off?.();
+          local.delete(changed);
+          if (local.size === 0 && this.watchers.get(instanceId) === local) this.watchers.delete(instanceId);
+        };
+      },
+      { signal: options.signal, pollMs: subscribe ? undefined : (options.pollIntervalMs ?? 1000) },
+    );
   }
 
   /** Starts an orchestration and returns its instance id. */
@@ -244,6 +300,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     };
     const start = startMessage({ id: messageIds.start(instanceId, executionId), instanceId, executionId, name, version, input, parent: null, now });
     await this.store.createInstance(row, start, { overwritableStatuses: TERMINAL_STATUSES });
+    this.changed(instanceId);
     this.options.onWrite?.();
   }
 
@@ -358,6 +415,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
       );
     }
     const deleted = await this.store.purgeInstance(instanceId, TERMINAL_STATUSES);
+    if (deleted) this.changed(instanceId);
     return { instancesDeleted: deleted ? 1 : 0 };
   }
 
@@ -368,7 +426,11 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     let deleted = 0;
     for (;;) {
       const page = await this.store.listInstances(query);
-      for (const row of page.items) if (await this.store.purgeInstance(row.instanceId, query.runtimeStatus!)) deleted++;
+      for (const row of page.items) {
+        if (!(await this.store.purgeInstance(row.instanceId, query.runtimeStatus!))) continue;
+        deleted++;
+        this.changed(row.instanceId);
+      }
       if (!page.next) break;
       query.after = page.next;
     }
@@ -435,7 +497,10 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     );
     if (!snapshot) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
     if (!move) refuseMoved(snapshot);
-    if (sealed) this.options.onWrite?.();
+    if (sealed) {
+      this.changed(instanceId);
+      this.options.onWrite?.();
+    }
     return toInstanceDocument(snapshot, { exportedAt: now, source: options.source ?? this.options.source ?? null, moved: move });
   }
 
@@ -469,6 +534,7 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     if (this.options.registry) verifyImport(renamed, this.options.registry);
     const snapshot = importSnapshot(doc, instanceId, this.clock.now());
     await store.importInstance!(snapshot, { overwritableStatuses: onConflict === "replace" ? TERMINAL_STATUSES : [] });
+    this.changed(instanceId);
     this.options.onWrite?.();
     return instanceId;
   }
@@ -499,6 +565,12 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
   }
 
   // --- internals ---
+
+  /** Tells this client's watches of `instanceId` that it changed (a write of this client's, not a commit the runtime announces). */
+  private changed(instanceId: string): void {
+    const local = this.watchers.get(instanceId);
+    if (local) for (const changed of [...local]) changed();
+  }
 
   private travelStore(method: "exportInstance" | "importInstance"): Store {
     if (typeof this.store.exportInstance !== "function" || typeof this.store.importInstance !== "function") {

@@ -66,6 +66,17 @@ function assertName(name: string, what: string): void {
   }
 }
 
+/**
+ * What a host registers, by kind, in the order registered (`Registry.registered()`, a client's
+ * `registered()`, `GET {base}/functions`). Built-in activities (`BuiltIn::…`) are left out.
+ */
+export interface RegisteredFunctions {
+  orchestrators: { name: string }[];
+  /** `local`: the activity runs inside the step of the instance that calls it, unless a call says otherwise. */
+  activities: { name: string; local: boolean }[];
+  entities: { name: string }[];
+}
+
 /** Looks up registered functions by name, case-insensitively (as Durable Functions does). */
 export class Registry {
   private readonly orchestrators = new Map<string, OrchestratorDefinition>();
@@ -114,6 +125,15 @@ export class Registry {
 
   orchestratorNames(): string[] {
     return [...this.orchestrators.values()].map((o) => o.name);
+  }
+
+  /** The registered orchestrators, activities and entities (built-in activities left out). */
+  registered(): RegisteredFunctions {
+    return {
+      orchestrators: this.orchestratorNames().map((name) => ({ name })),
+      activities: [...this.activities.values()].filter((a) => !a.name.startsWith("BuiltIn::")).map((a) => ({ name: a.name, local: a.local === true })),
+      entities: this.entityNames().map((name) => ({ name })),
+    };
   }
 
   private add<D extends { name: string; fn: unknown }>(map: Map<string, D>, definition: D, what: string): void {
