@@ -45,11 +45,14 @@ import {
   type EntityPage,
   type EntityQuery,
   type EntityStateResponse,
+  type InstanceWatch,
+  type WatchOptions,
 } from "../src/index.ts";
 import { entityMatches, signalArgs, signalMessage, toEntityStoreQuery } from "../src/entities/entity-client.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
 import { indexStub, instanceObjectName, instanceStub, type Placement } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";
+import { decodeChanges } from "./watch-stream.ts";
 
 const PURGE_PAGE = 200;
 /** What `InstanceObject.entityMetadata` answers (its RPC type loses the `unknown` state's shape). */
@@ -176,6 +179,26 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel,
   async getHistory(instanceId: string): Promise<HistoryEvent[]> {
     validateInstanceId(instanceId);
     return unwrap(await this.stub(instanceId).getHistory(instanceId));
+  }
+
+  /**
+   * See `DurableClient.watch`: the object that owns the instance pushes each of its commits over
+   * one RPC stream (`InstanceObject.watch`), so nothing is read here in between; `return()`
+   * cancels the stream, and the object lets go of its subscription.
+   */
+  watch(instanceId: string, options: WatchOptions = {}): InstanceWatch {
+    const watchId = crypto.randomUUID();
+    // One stub for both calls: calls on one stub arrive in order, so `unwatch` never overtakes `watch`.
+    let stub: ReturnType<DurableObjectClient["stub"]> | undefined;
+    const opened = Promise.resolve().then(() => {
+      stub = this.stub(instanceId); // validates the id: a bad one is thrown by next()
+      return stub.watch(instanceId, { status: { ...options.status }, history: options.history === true }, watchId);
+    });
+    return decodeChanges(opened as Promise<ReadableStream<Uint8Array>>, {
+      signal: options.signal,
+      // workerd tells the object of a cancelled stream only when it next writes: say so at once.
+      release: async () => void (await stub?.unwatch(watchId)),
+    });
   }
 
   /** See `DurableClient.timeTravel`: replayed by the object that owns the instance, with the Worker's code. */

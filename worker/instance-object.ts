@@ -15,6 +15,7 @@ import { arrived, createDurableObjectStore, type DurableObjectStore, type Outbox
 import {
   createRuntime,
   DurableClient,
+  DurableError,
   fromJson,
   isEntityInstanceId,
   isIdleEntity,
@@ -44,6 +45,7 @@ import { indexShardName, indexStub, instanceObjectName, instanceStub } from "./r
 import { capture, type RpcResult } from "./rpc-result.ts";
 import { DISPATCH_BATCH } from "./limits.ts";
 import { exportsProblem } from "./misconfiguration.ts";
+import { encodeChanges, encodeFailure } from "./watch-stream.ts";
 
 const OUTBOX_BATCH = 500;
 const RETRY_MIN_MS = 1_000;
@@ -120,6 +122,10 @@ export class InstanceObject extends DurableObject {
   private readonly leaseMs: number;
   /** The alarm as this object last set or read it (undefined: not known yet). */
   private alarmAt: number | null | undefined = undefined;
+  /** Open watches (`watch`), changes they sent, and reads of statuses and histories by RPC (`watchStats`). */
+  private readonly watchCounts = { watchers: 0, notifications: 0, reads: 0 };
+  /** The open watches by the id their caller gave, to end on `unwatch`. */
+  private readonly watches = new Map<string, () => void>();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env, config: WorkerConfig) {
     super(ctx, env);
@@ -163,7 +169,14 @@ export class InstanceObject extends DurableObject {
       dispatchActivity: dispatch,
       leaseMs: this.leaseMs,
     });
-    this.client = new DurableClient({ store: this.store, clock: systemClock, registry: config.registry, onWrite: () => void this.kick() });
+    this.client = new DurableClient({
+      store: this.store,
+      clock: systemClock,
+      registry: config.registry,
+      onWrite: () => void this.kick(),
+      // Every commit of this object's runtime: watches (and waitForCompletion) react to it at once.
+      subscribe: (listener) => this.runtime.onChange(listener),
+    });
   }
 
   // --- RPC: the client's operations, routed here by instance id ---
@@ -175,6 +188,7 @@ export class InstanceObject extends DurableObject {
 
   async getStatus(instanceId: string, options: StatusOptions): Promise<RpcResult<OrchestrationStatus | undefined>> {
     this.bind(instanceId);
+    this.watchCounts.reads++;
     return capture(() => this.client.getStatus(instanceId, options));
   }
 
@@ -242,16 +256,59 @@ export class InstanceObject extends DurableObject {
     return capture(() => this.client.importInstance(document, { ...options, instanceId }));
   }
 
-  /** Time travel over the instance's history, replayed here with this Worker's code; nothing is committed. */
   /** The current execution's history as stored (epoch-ms times, JSON-text payloads). */
   async getHistory(instanceId: string): Promise<RpcResult<HistoryEvent[]>> {
     this.bind(instanceId);
+    this.watchCounts.reads++;
     return capture(() => this.client.getHistory(instanceId));
   }
 
+  /** Time travel over the instance's history, replayed here with this Worker's code; nothing is committed. */
   async timeTravel(instanceId: string): Promise<RpcResult<TimeTravel>> {
     this.bind(instanceId);
     return capture(() => this.client.timeTravel(instanceId));
+  }
+
+  /**
+   * The instance's changes, pushed: a byte stream of newline-delimited JSON (`worker/watch-stream.ts`),
+   * one `InstanceChange` a line: the instance now, then after each commit of this object's runtime
+   * and each write of its client (changes made while the reader lags are merged into the next
+   * line), until it is purged (a last line without `status`) or the caller cancels the stream,
+   * which ends the subscription here (when it next writes: see `worker/watch-stream.ts`), or calls
+   * `unwatch(watchId)`, which ends it at once. A failure is a last line `{"error":{code,message}}`.
+   */
+  watch(instanceId: string, options: { status?: StatusOptions | undefined; history?: boolean | undefined } = {}, watchId?: string): ReadableStream<Uint8Array> {
+    this.bind(instanceId);
+    const key = watchId ?? crypto.randomUUID();
+    if (this.watches.has(key)) throw new TypeError(`A watch with the id '${key}' is open already.`);
+    let changes;
+    try {
+      changes = this.client.watch(instanceId, { status: { ...options.status }, history: options.history === true });
+    } catch (error) {
+      if (DurableError.is(error)) return encodeFailure(error);
+      throw error;
+    }
+    const counts = this.watchCounts;
+    counts.watchers++;
+    const { stream, end } = encodeChanges(changes, {
+      release: () => {
+        counts.watchers--;
+        this.watches.delete(key);
+      },
+      onChange: () => counts.notifications++,
+    });
+    this.watches.set(key, end);
+    return stream;
+  }
+
+  /** Ends the watch opened with `watchId` (its stream closes); nothing when it has ended already. */
+  async unwatch(watchId: string): Promise<void> {
+    this.watches.get(watchId)?.();
+  }
+
+  /** Watches open now, changes they sent, and status and history reads by RPC, since the object started (tests, benchmarks). */
+  async watchStats(): Promise<{ watchers: number; notifications: number; reads: number }> {
+    return { ...this.watchCounts };
   }
 
   // --- RPC: entities that live here, for the Worker's client ---

@@ -7,7 +7,7 @@ import { requestId } from "hono/request-id";
 import { accessGuard, authorize, corsMiddleware, crossSiteGuard } from "./access.ts";
 import { jsonNotFound, managementErrorHandler } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
-import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions } from "./options.ts";
+import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions, type StreamSettings } from "./options.ts";
 import { registerEntityRoutes } from "./routes/entities.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
@@ -49,7 +49,7 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   // Before the instance routes, which would take `/instances/import` for an instance id.
   registerTravelRoutes(app, deps);
   registerHistoryRoutes(app, deps);
-  registerStreamRoutes(app, deps);
+  registerStreamRoutes(app, deps, streamSettings(options.stream));
   registerInstanceRoutes(app, deps);
   registerOperationRoutes(app, deps);
   registerEntityRoutes(app, deps);
@@ -58,6 +58,15 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   app.notFound(jsonNotFound);
   app.onError(managementErrorHandler(deps.logger));
   return app;
+}
+
+function streamSettings(stream: ManagementAppOptions["stream"]): StreamSettings {
+  if (stream === undefined) return {};
+  if (typeof stream !== "object" || stream === null) throw new TypeError("createManagementApp: stream must be { pollMs?, maxMs?, heartbeatMs? }.");
+  for (const key of Object.keys(stream)) {
+    if (key !== "pollMs" && key !== "maxMs" && key !== "heartbeatMs") throw new TypeError(`createManagementApp: unknown option 'stream.${key}'; there are stream.pollMs, stream.maxMs and stream.heartbeatMs.`);
+  }
+  return stream;
 }
 
 function resolveStarters(starters: false | StarterOptions | undefined): ResolvedStarters | null {

@@ -4,7 +4,7 @@
  * delete) and HTTP starters, as a Hono app.
  */
 export { createManagementApp } from "./app.ts";
-export type { ManagementAppOptions, ManagementClient, PerRequest, StarterOptions } from "./options.ts";
+export type { ManagementAppOptions, ManagementClient, PerRequest, StarterOptions, StreamSettings } from "./options.ts";
 export { DEFAULT_SIGNED_URL_TTL_SECONDS, MAX_SIGNED_URL_TTL_SECONDS, MIN_SIGNED_URL_TTL_SECONDS } from "./options.ts";
 export { ACCESS_MODES, isLoopbackRequest, MIN_KEY_LENGTH, type AccessMode } from "./access.ts";
 export { SIGNED_OPERATIONS, type SignedOperation } from "./signing.ts";

@@ -310,7 +310,7 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
       method: "get",
       path: `${base}/stream/instances/{instanceId}`,
       operationId: "streamInstance",
-      summary: "The status of an instance, with its history, as server-sent events: 'status' whenever it changes, 'gone' when purged, 'end' once finished (then the stream closes). Reconnect with Last-Event-ID to resume.",
+      summary: "The status of an instance, with its history, as server-sent events pushed as each change commits: 'status' whenever it changes (id: a version of the state), 'gone' when purged, 'end' once finished (then the stream closes), a comment while nothing changes. Reconnect with Last-Event-ID to resume.",
       signed: false,
       params: INSTANCE_PATH,
       query: {},

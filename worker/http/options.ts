@@ -69,6 +69,18 @@ export interface ManagementAppOptions<E extends Env = Env> {
   starters?: false | StarterOptions | undefined;
   /** Where unexpected errors are logged. Default `console`. */
   logger?: ErrorLogger | undefined;
+  /** The instance stream (`GET {base}/stream/instances/{id}`): heartbeat, longest stream, and the poll interval for a client without `watch`. */
+  stream?: StreamSettings | undefined;
+}
+
+/** How the instance stream behaves (all in milliseconds, each positive). */
+export interface StreamSettings {
+  /** How often the instance is read for a client without `watch` (default 250 ms). */
+  pollMs?: number | undefined;
+  /** How long one stream stays open before the client is asked to reconnect (default 60 s). */
+  maxMs?: number | undefined;
+  /** How often a comment is sent while nothing changes (default 5 s): it bounds how long a watch outlives a client that left. */
+  heartbeatMs?: number | undefined;
 }
 
 /** Starter options with every default filled in. */
@@ -178,6 +190,7 @@ const OPTION_NAMES = [
   "maxWaitSeconds",
   "starters",
   "logger",
+  "stream",
 ];
 
 /** A per-request setting: the value itself (checked now), or a function whose answer is checked per request. */

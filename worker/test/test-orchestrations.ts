@@ -7,7 +7,7 @@
  * operations are slow (to abort an object mid-batch), a `Listed` entity, and orchestrations that
  * hold a lock or make a call that throws.
  */
-import { activity, entity, EntityId, entityId, orchestrator, TaskFailedError } from "../../src/index.ts";
+import { activity, entity, EntityId, entityId, orchestrator, Task, TaskFailedError } from "../../src/index.ts";
 import { counter, helloSequence, humanInteraction, samples } from "../../examples/index.ts";
 
 export const addOne = activity("AddOne", (n: number) => n + 1);
@@ -140,9 +140,25 @@ export const callsCounterBadly = orchestrator("CallsCounterBadly", function* (ct
   }
 });
 
+/** Sleeps `ms`, then returns it. */
+export const pause = activity("Pause", async (ms: number) => {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ms;
+});
+
+/**
+ * `{ count, spreadMs }` `Pause` activities at once, the i-th sleeping i × spreadMs / count: a
+ * fan-out whose results come back spread over `spreadMs`, many commits apart (the stream tests).
+ */
+export const staggeredFanOut = orchestrator("StaggeredFanOut", function* (ctx) {
+  const { count = 200, spreadMs = 1000 } = ctx.getInput<{ count?: number; spreadMs?: number } | null>() ?? {};
+  const slept = yield* Task.all(Array.from({ length: count }, (_, i) => ctx.callActivity(pause, Math.round((i * spreadMs) / count))));
+  return { count: slept.length };
+});
+
 /** Everything the test Worker registers: the samples and the orchestrations and entities above. */
 export const testOrchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain, holdsLock, callsCounterBadly],
-  activities: [...samples.activities, addOne, slowStep, reserve, charge, addOneLocal],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain, holdsLock, callsCounterBadly, staggeredFanOut],
+  activities: [...samples.activities, addOne, slowStep, reserve, charge, addOneLocal, pause],
   entities: [...samples.entities, ledger, listed],
 };
