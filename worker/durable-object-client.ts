@@ -46,6 +46,7 @@ import {
   type EntityQuery,
   type EntityStateResponse,
   type InstanceWatch,
+  type RegisteredFunctions,
   type WatchOptions,
 } from "../src/index.ts";
 import { entityMatches, signalArgs, signalMessage, toEntityStoreQuery } from "../src/entities/entity-client.ts";
@@ -199,6 +200,11 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel,
       // workerd tells the object of a cancelled stream only when it next writes: say so at once.
       release: async () => void (await stub?.unwatch(watchId)),
     });
+  }
+
+  /** The orchestrators, activities and entities this Worker registers (its config). */
+  registered(): RegisteredFunctions {
+    return this.registry.registered();
   }
 
   /** See `DurableClient.timeTravel`: replayed by the object that owns the instance, with the Worker's code. */

@@ -72,6 +72,7 @@ const ROUTES: [string, string, RequestInit?][] = [
   ["GET", `${BASE}/entities/Counter/target`],
   ["POST", `${BASE}/entities/Counter/target?op=add`, { headers: { "content-type": "application/json" }, body: "1" }],
   ["DELETE", `${BASE}/entities/Counter/target`],
+  ["GET", `${BASE}/functions`],
   ["GET", `${BASE}/openapi.json`],
   ["GET", "/api/OrchestratorFunction_HttpStart"],
   ["POST", "/api/OrchestratorFunction_HttpStart"],
@@ -248,7 +249,13 @@ describe("with a key", () => {
       const res = await ctx.request(`${path}${q(from)}`, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? null : "1" });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
-    for (const [method, path] of [["GET", `${BASE}/instances`], ["DELETE", `${BASE}/instances?createdTimeFrom=2020-01-01`], ["POST", `${BASE}/orchestrators/OrchestratorFunction/x`], ["POST", "/api/OrchestratorFunction_HttpStart"]] as const) {
+    for (const [method, path] of [
+      ["GET", `${BASE}/instances`],
+      ["GET", `${BASE}/functions`],
+      ["DELETE", `${BASE}/instances?createdTimeFrom=2020-01-01`],
+      ["POST", `${BASE}/orchestrators/OrchestratorFunction/x`],
+      ["POST", "/api/OrchestratorFunction_HttpStart"],
+    ] as const) {
       const sep = path.includes("?") ? "&" : "?";
       const res = await ctx.request(`${path}${sep}${q(mine.terminatePostUri!).slice(1)}`, { method });
       expect(res.status, `${method} ${path}`).toBe(401);
@@ -303,6 +310,7 @@ describe("with a key", () => {
     await ctx.client.startNew("HumanInteraction", { instanceId: "r1", input: { timeoutSeconds: 60 } });
     expect((await ctx.request(`${BASE}/instances`, { headers: bearer(READER) })).status).toBe(200);
     expect((await ctx.request(`${BASE}/openapi.json`, { headers: { "x-functions-key": READER } })).status).toBe(200);
+    expect((await ctx.request(`${BASE}/functions`, { headers: bearer(READER) })).status).toBe(200);
     const status = await ctx.request(`${BASE}/instances/r1?showInput=false`, { headers: bearer(READER) });
     expect(status.status).toBe(202);
     const location = status.headers.get("location")!;

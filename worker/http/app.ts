@@ -9,6 +9,7 @@ import { jsonNotFound, managementErrorHandler } from "./errors.ts";
 import { openApiDocument } from "./openapi.ts";
 import { DEFAULT_STARTERS, normalizePath, resolveDeps, type ManagementAppOptions, type ResolvedStarters, type StarterOptions, type StreamSettings } from "./options.ts";
 import { registerEntityRoutes } from "./routes/entities.ts";
+import { registerFunctionRoutes } from "./routes/functions.ts";
 import { registerInstanceRoutes } from "./routes/instances.ts";
 import { registerOperationRoutes } from "./routes/operations.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
@@ -42,6 +43,7 @@ export function createManagementApp<E extends Env = Env>(options: ManagementAppO
   }
 
   registerOrchestratorRoutes(app, deps);
+  registerFunctionRoutes(app, deps);
   let document: Record<string, unknown> | undefined;
   resource(app, `${deps.basePath}/openapi.json`, {
     GET: [authorize("read"), (c) => c.json((document ??= openApiDocument(deps.basePath, starters)), 200)],

@@ -66,6 +66,7 @@ function path(r: Rng): string {
     () => `${BASE}/instances/${id()}/raiseEvent/${r.pick(EVENTS)}`,
     () => `${BASE}/instances/${id()}/${r.pick(OPERATIONS)}/${r.pick(EVENTS)}/extra`,
     () => `${BASE}/openapi.json`,
+    () => `${BASE}/${r.pick(["functions", "functions/", "Functions", "functions/x", "functions/%2e%2e"])}`,
     () => `${BASE}`,
     () => `${BASE}/${r.pick(["entities", "entities/", "makeprimary", "..", "%2e%2e/instances", "instances//x"])}`,
     () => `${BASE}/entities/${r.pick(ENTITIES)}`,

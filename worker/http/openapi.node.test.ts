@@ -6,6 +6,8 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { createMemoryStore } from "../../adapters/memory/index.ts";
+import { DurableClient, ManualClock } from "../../src/index.ts";
 import { BASE, json, setup } from "./test-fixtures.ts";
 
 type Json = Record<string, unknown>;
@@ -94,6 +96,7 @@ const EVERY_ROUTE = [
       ["GET", `${BASE}/entities/Counter/k`],
       ["POST", `${BASE}/entities/Counter/k?op=add`],
       ["DELETE", `${BASE}/entities/Counter/k`],
+      ["GET", `${BASE}/functions`],
       ["GET", `${BASE}/openapi.json`],
       ["GET", "/api/OrchestratorFunction_HttpStart"],
       ["POST", "/api/OrchestratorFunction_HttpStart"],
@@ -130,6 +133,7 @@ describe("the OpenAPI document", () => {
         `GET ${BASE}/entities/{entityName}/{entityKey}`,
         `POST ${BASE}/entities/{entityName}/{entityKey}`,
         `DELETE ${BASE}/entities/{entityName}/{entityKey}`,
+        `GET ${BASE}/functions`,
         `GET ${BASE}/openapi.json`,
         "GET /api/OrchestratorFunction_HttpStart",
         "POST /api/OrchestratorFunction_HttpStart",
@@ -137,7 +141,7 @@ describe("the OpenAPI document", () => {
         "POST /api/orchestrators/{functionName}/{instanceId}",
       ]),
     );
-    expect(operations).toHaveLength(28);
+    expect(operations).toHaveLength(29);
   });
 
   it("follows the app's base path and starters", async () => {
@@ -320,6 +324,14 @@ describe("the OpenAPI document", () => {
     await send("DELETE", `${BASE}/instances?createdTimeFrom=2000-01-01`); // 404
     await send("GET", `${BASE}/openapi.json`);
     await send("POST", `${BASE}/openapi.json`); // 405
+
+    // What the server runs; 501 from a client that cannot tell (a DurableClient without a registry).
+    await send("GET", `${BASE}/functions`); // 200
+    await send("HEAD", `${BASE}/functions`);
+    await send("POST", `${BASE}/functions`); // 405
+    const bare = setup({ client: new DurableClient({ store: createMemoryStore(), clock: new ManualClock() }) });
+    const unregistered = await bare.request(`${BASE}/functions`);
+    await check("GET", `${BASE}/functions`, unregistered); // 501
 
     // With keys: 401 (and its WWW-Authenticate), 403 for the read-only key, signed URLs.
     const keyed = setup({ access: "key", getKey: () => KEY, getReadOnlyKey: () => READER });

@@ -89,6 +89,17 @@ const DOCUMENT = {
   required: ["format", "version", "instance", "history", "inbox", "activities"],
   properties: { format: { const: "durable-edge/instance" }, version: { type: "integer" }, moved: { type: "boolean" }, instance: { type: "object" }, history: { type: "array" } },
 };
+const NAMED = { type: "object", required: ["name"], properties: { name: { type: "string" } } };
+/** `GET {base}/functions`: `Registry.registered()`. */
+const FUNCTIONS = {
+  type: "object",
+  required: ["orchestrators", "activities", "entities"],
+  properties: {
+    orchestrators: { type: "array", items: NAMED },
+    activities: { type: "array", items: { type: "object", required: ["name", "local"], properties: { name: { type: "string" }, local: { type: "boolean" } } } },
+    entities: { type: "array", items: NAMED },
+  },
+};
 const TIME_TRAVEL = { type: "object", required: ["instanceId", "frames"], properties: { instanceId: { type: "string" }, frames: { type: "array", items: { type: "object" } } } };
 
 /** Answers every operation may give (authorization, methods, limits, store trouble). */
@@ -321,6 +332,19 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
       },
     },
     ...entityOperations(base),
+    {
+      method: "get",
+      path: `${base}/functions`,
+      operationId: "listFunctions",
+      summary: "What this server runs: its orchestrators (start one with POST {base}/orchestrators/{name}), activities (local: run inside the calling instance's step) and entities, in the order registered; built-in activities left out.",
+      signed: false,
+      params: {},
+      query: {},
+      replies: {
+        "200": reply("The registered functions, by kind.", FUNCTIONS),
+        "501": reply("This server's client cannot tell which functions are registered.", ERROR),
+      },
+    },
     {
       method: "get",
       path: `${base}/openapi.json`,

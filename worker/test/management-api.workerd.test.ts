@@ -1,11 +1,12 @@
 /**
  * The management API on Durable Objects: the documented status codes, listing across the index
- * shards with continuation tokens, and purge (one, and by filter).
+ * shards with continuation tokens, purge (one, and by filter), and what the Worker registers.
  */
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "./test-worker.ts";
 import { BASE, call, finished, pollUntil, startOrchestration, type Status } from "./helpers.ts";
+import { testOrchestrations } from "./test-orchestrations.ts";
 
 const json = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
@@ -33,6 +34,19 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
 }
 
 describe("management API on Durable Objects", () => {
+  it("lists what the Worker registers (GET {base}/functions), from its config", async () => {
+    const response = await call(`${BASE}/functions`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { orchestrators: { name: string }[]; activities: { name: string; local: boolean }[]; entities: { name: string }[] };
+    expect(body.orchestrators.map((o) => o.name)).toEqual(testOrchestrations.orchestrators.map((o) => o.name));
+    expect(body.activities).toEqual(testOrchestrations.activities.map((a) => ({ name: a.name, local: a.local === true })));
+    expect(body.activities.find((a) => a.name === "AddOneLocal")).toEqual({ name: "AddOneLocal", local: true });
+    expect(body.entities.map((e) => e.name)).toEqual(testOrchestrations.entities.map((e) => e.name));
+    // Every orchestrator listed can be started by that name.
+    const started = await startOrchestration(body.orchestrators.find((o) => o.name === "OrchestratorFunction")!.name);
+    expect((await pollUntil(started.statusQueryGetUri, finished)).runtimeStatus).toBe("Completed");
+  });
+
   it("requires the DURABLE_EDGE_KEY secret when it is set; the URLs it hands out are signed, never carry the key", async () => {
     const key = "a-DURABLE_EDGE_KEY-of-32-characters";
     const keyed = { ...env, DURABLE_EDGE_KEY: key };
