@@ -32,6 +32,12 @@ export interface DurableWorkerOptions<E extends object = Env> {
    */
   entities?: readonly EntityDefinition<any>[] | undefined;
   /**
+   * How every instance object runs entity batches (the core's `createRuntime({ entityOperations })`):
+   * `maxBatchSize`, the operations one batch runs before it commits (default 1000); `timeoutMs`,
+   * how long one async operation may run before it fails and is rolled back (default 30,000).
+   */
+  entityOperations?: EntityOperationOptions | undefined;
+  /**
    * 0: one Durable Object per instance; N (1 to 4096): instances spread over N partition objects.
    * Default: the `INSTANCE_PARTITIONS` variable, else 0. Fixed once a deployment holds data.
    */
@@ -77,6 +83,14 @@ export interface DurableWorkerOptions<E extends object = Env> {
   bindings?: BindingNames | undefined;
 }
 
+/** Entity batches: the core's `RuntimeOptions["entityOperations"]`. */
+export interface EntityOperationOptions {
+  /** Operations one batch runs before it commits (a whole number, at least 1). Default 1000. */
+  maxBatchSize?: number | undefined;
+  /** How long one async operation may run, in ms (at least 1). Default 30,000. */
+  timeoutMs?: number | undefined;
+}
+
 /** What one env resolves to: where things live, and the activity limits. */
 export interface Settings extends Placement {
   readonly leaseMs: number;
@@ -97,6 +111,8 @@ export interface WorkerConfig {
   readonly orchestrators: readonly OrchestratorDefinition[];
   readonly activities: readonly ActivityDefinition[];
   readonly entities: readonly EntityDefinition<any>[];
+  /** How the instance objects' runtimes run entity batches (checked; only the options given). */
+  readonly entityOperations: EntityOperationOptions;
   /** The user's definitions (for clients and instance objects). */
   readonly registry: Registry;
   readonly bindings: Required<BindingNames>;
@@ -112,6 +128,7 @@ const OPTION_NAMES: readonly string[] = [
   "orchestrators",
   "activities",
   "entities",
+  "entityOperations",
   "partitions",
   "indexShards",
   "managementKey",
@@ -140,6 +157,7 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
   const orchestrators = definitions<OrchestratorDefinition>(options.orchestrators, "orchestrators", "orchestrator", true);
   const activities = definitions<ActivityDefinition>(options.activities ?? [], "activities", "activity", false);
   const entities = entityDefinitions(options.entities);
+  const entityOperations = entityOperationOptions(options.entityOperations);
   const registry = registryOf(orchestrators, activities, entities);
   const partitions = integer(options.partitions, "partitions", 0, MAX_INSTANCE_PARTITIONS);
   const indexShards = integer(options.indexShards, "indexShards", 1, MAX_INDEX_SHARDS);
@@ -194,6 +212,7 @@ export function resolveConfig<E extends object>(options: DurableWorkerOptions<E>
     orchestrators,
     activities,
     entities,
+    entityOperations,
     registry,
     bindings,
     http(env) {
@@ -274,6 +293,29 @@ function entityDefinitions(value: unknown): readonly EntityDefinition<any>[] {
   });
   return [...(value as EntityDefinition<any>[])];
 }
+
+/** `entityOperations`: only `maxBatchSize` (a whole number ≥ 1) and `timeoutMs` (ms, ≥ 1, at most what a timer can wait). */
+function entityOperationOptions(value: unknown): EntityOperationOptions {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("createDurableWorker: entityOperations must be { maxBatchSize?, timeoutMs? }, e.g. { maxBatchSize: 100, timeoutMs: 10_000 }.");
+  }
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (key !== "maxBatchSize" && key !== "timeoutMs") throw new TypeError(`createDurableWorker: unknown option 'entityOperations.${key}'; there are entityOperations.maxBatchSize and entityOperations.timeoutMs.`);
+  }
+  const { maxBatchSize, timeoutMs } = given;
+  if (maxBatchSize !== undefined && (typeof maxBatchSize !== "number" || !Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1)) {
+    throw new TypeError(`createDurableWorker: entityOperations.maxBatchSize must be a whole number of operations, at least 1, got ${JSON.stringify(maxBatchSize)}.`);
+  }
+  if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)) {
+    throw new TypeError(`createDurableWorker: entityOperations.timeoutMs must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${JSON.stringify(timeoutMs)}.`);
+  }
+  return { ...(maxBatchSize !== undefined ? { maxBatchSize } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+}
+
+/** The longest a timer can wait (setTimeout's limit): an operation timeout beyond it would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The registry of the definitions; a name used twice is a `TypeError` that says which option. */
 function registryOf(orchestrators: readonly OrchestratorDefinition[], activities: readonly ActivityDefinition[], entities: readonly EntityDefinition<any>[]): Registry {

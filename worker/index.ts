@@ -22,7 +22,7 @@ import { IndexShard } from "./index-shard.ts";
 import { defineInstanceObject, type InstanceObjectClass } from "./instance-object.ts";
 import { createOnceLogger, exportsProblem, MISCONFIGURED_CODE, WorkerMisconfiguredError } from "./misconfiguration.ts";
 
-export type { BindingNames, DurableWorkerOptions } from "./config.ts";
+export type { BindingNames, DurableWorkerOptions, EntityOperationOptions } from "./config.ts";
 export type { DurableEdgeVars, Env } from "./env.ts";
 export type { AccessMode, StarterOptions } from "./http/index.ts";
 export type { InstanceObject, InstanceObjectClass } from "./instance-object.ts";

@@ -166,6 +166,7 @@ export class InstanceObject extends DurableObject {
       orchestrators: config.orchestrators,
       activities: config.activities,
       entities: config.entities,
+      entityOperations: config.entityOperations,
       dispatchActivity: dispatch,
       leaseMs: this.leaseMs,
     });

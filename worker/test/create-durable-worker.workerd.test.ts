@@ -131,6 +131,12 @@ describe("createDurableWorker checks its options at once", () => {
     ["entities that are not an array", { ...threeDefinitions(), entities: counter }, /entities must be an array of entity definitions/],
     ["an orchestrator among the entities", { ...threeDefinitions(), entities: [counter, orderFlow] }, /entities\[1\] is not an entity definition; build it with entity\("Name"/],
     ["two entities under one name", { ...threeDefinitions(), entities: [counter, entity("counter", () => 0)] }, /createDurableWorker: Two different entities are registered under the name 'counter'/],
+    ["entityOperations that are not an object", { ...threeDefinitions(), entityOperations: 100 }, /entityOperations must be \{ maxBatchSize\?, timeoutMs\? \}/],
+    ["an unknown entity operation option", { ...threeDefinitions(), entityOperations: { batchSize: 10 } }, /unknown option 'entityOperations\.batchSize'/],
+    ["an entity batch size of 0", { ...threeDefinitions(), entityOperations: { maxBatchSize: 0 } }, /entityOperations\.maxBatchSize must be a whole number of operations, at least 1, got 0/],
+    ["a fractional entity batch size", { ...threeDefinitions(), entityOperations: { maxBatchSize: 2.5 } }, /entityOperations\.maxBatchSize must be a whole number/],
+    ["an entity operation timeout as a string", { ...threeDefinitions(), entityOperations: { timeoutMs: "10s" } }, /entityOperations\.timeoutMs must be a number of milliseconds from 1 to 2147483647, got "10s"/],
+    ["an entity operation timeout beyond a timer's reach", { ...threeDefinitions(), entityOperations: { timeoutMs: 2 ** 31 } }, /entityOperations\.timeoutMs must be a number of milliseconds from 1/],
     ["partitions out of range", { ...threeDefinitions(), partitions: 5000 }, /partitions must be an integer from 0 to 4096/],
     ["partitions as a string", { ...threeDefinitions(), partitions: "32" }, /partitions must be an integer/],
     ["no index shards", { ...threeDefinitions(), indexShards: 0 }, /indexShards must be an integer from 1 to 256/],
@@ -166,6 +172,12 @@ describe("createDurableWorker checks its options at once", () => {
     expect(config.registry.entity("COUNTER")).toBe(counter);
     expect(config.registry.entityNames()).toEqual(["Counter", "Account"]);
     expect(resolveConfig(threeDefinitions()).entities).toEqual([]);
+  });
+
+  it("keeps the entityOperations it is given, for every object's runtime", () => {
+    expect(resolveConfig({ ...threeDefinitions(), entityOperations: { maxBatchSize: 50, timeoutMs: 5_000 } }).entityOperations).toEqual({ maxBatchSize: 50, timeoutMs: 5_000 });
+    expect(resolveConfig({ ...threeDefinitions(), entityOperations: { maxBatchSize: 1 } }).entityOperations).toEqual({ maxBatchSize: 1 });
+    expect(resolveConfig(threeDefinitions()).entityOperations).toEqual({}); // the core's defaults
   });
 
   it("accepts a Worker with no activities and no starters", () => {

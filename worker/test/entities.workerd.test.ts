@@ -4,7 +4,8 @@
  * message between objects goes through the sender's outbox. Signals from the Worker's client and
  * from orchestrations in other objects are counted exactly; critical sections between accounts
  * keep their total and release every lock; a throwing operation changes nothing; an object
- * aborted in the middle of a batch loses no operation and applies none twice; entities are
+ * aborted in the middle of a batch loses no operation and applies none twice; an async operation
+ * over the Worker's `entityOperations.timeoutMs` fails and is rolled back; entities are
  * listed page by page across the index shards (and never as orchestrations); and
  * `cleanEntityStorage` removes idle entities and releases orphaned locks.
  */
@@ -116,6 +117,15 @@ describe("entities on Durable Objects", () => {
     const state = await eventually(() => client.readEntityState<number[]>(list), (s) => (s.entityState?.length ?? 0) >= 2, "two appends");
     expect(state.entityState).toEqual([1, 2]);
     expect((await client.getEntity(list))?.lastOperation).toBe("append");
+  });
+
+  it("applies createDurableWorker({ entityOperations }) in the objects: an async operation over its timeoutMs fails and is rolled back", async () => {
+    const list = entityId(ledger, `timeout-${run()}`);
+    await client.signalEntity(list, "append", { value: 1, ms: 0 } satisfies LedgerAppend);
+    await client.signalEntity(list, "append", { value: 2, ms: 1_500 } satisfies LedgerAppend); // the test Worker's timeoutMs is 1,000
+    await client.signalEntity(list, "append", { value: 3, ms: 0 } satisfies LedgerAppend);
+    const state = await eventually(() => client.readEntityState<number[]>(list), (s) => (s.entityState ?? []).includes(3), "the append after the slow one");
+    expect(state.entityState).toEqual([1, 3]);
   });
 
   it("loses no operation and applies none twice when the object is aborted in the middle of a batch", async () => {
