@@ -116,7 +116,7 @@ class ChangeWatch implements InstanceWatch {
       await new Promise<void>((resolve) => {
         const timer = this.pollMs === undefined ? undefined : setTimeout(() => ((this.dirty = true), resolve()), this.pollMs);
         this.wake = () => {
-          clearTimeout(timer);
+          if (timer !== undefined) clearTimeout(timer);
           resolve();
         };
       });

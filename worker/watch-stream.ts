@@ -58,7 +58,7 @@ export function encodeChanges(changes: InstanceWatch, options: EncodeOptions): {
           }
           let idle: ReturnType<typeof setTimeout> | undefined;
           const next = await Promise.race([pending, new Promise<"idle">((resolve) => (idle = setTimeout(() => resolve("idle"), keepAliveMs)))]);
-          clearTimeout(idle);
+          if (idle !== undefined) clearTimeout(idle);
           if (next === "idle") {
             controller.enqueue(NEWLINE); // fails, and cancels this stream, if the caller is gone
             return;

@@ -114,7 +114,7 @@ export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRoute
                 do {
                   let beat: ReturnType<typeof setTimeout> | undefined;
                   got = await Promise.race([next, stopped, new Promise<"beat">((resolve) => (beat = setTimeout(() => resolve("beat"), heartbeatMs)))]);
-                  clearTimeout(beat);
+                  if (beat !== undefined) clearTimeout(beat);
                   if (got === "beat") await stream.write(": heartbeat\n\n");
                 } while (got === "beat" && !stream.aborted);
                 if (got === "beat" || got === "stop" || got.done) return; // left, timed out, or the watch ended (the client reconnects)
