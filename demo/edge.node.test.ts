@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
-import { actionState, confirmedAction, entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, entityTableState, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
@@ -316,6 +316,10 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
         };
         await go("#/edge");
         await page.locator(`.instances tr[data-id="${tutorial}"]`).waitFor(slow);
+        // Each id readable whole (at 1280 px the ID column was cut at the card's edge).
+        const ids = await instanceIdsShown(page);
+        expect(ids.problems, size.name).toEqual([]);
+        expect(ids.shown).toBeGreaterThanOrEqual(3);
         await check("instances", { part: "#instances" });
 
         await go(`#/edge/${tutorial}`);

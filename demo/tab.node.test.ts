@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findA11yProblems, NO_A11Y_PROBLEMS, ownA11yProblems } from "./e2e/accessibility.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { actionState, confirmedAction, entityPanelState, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
 import { decisionText, pendingText } from "./src/time-travel-view.ts";
@@ -676,6 +676,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         };
         await go("#/tab");
         await page.locator(`.instances tr[data-id="${tutorial}"]`).waitFor();
+        // Each id readable whole (at 1280 px the ID column was cut at the card's edge).
+        expect(await instanceIdsShown(page), size.name).toEqual({ shown: 5, problems: [] });
         await check("instances", { part: "#instances" });
 
         // An instance's history as the Gantt chart; another's as the list, its input and a record
@@ -807,6 +809,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       // Ids stay visible (under the name), names wrap between words.
       expect(await page.locator(".instances tbody .sub-id").first().isVisible()).toBe(true);
       expect(await page.locator(".instances tbody .sub-id").first().textContent()).toMatch(/^[0-9a-f]{32}$/);
+      // Whole: the id is visible text, not cut by its cell or by the table's sideways scrolling.
+      expect(await instanceIdsShown(page)).toEqual({ shown: 1, problems: [] });
       // On a phone the filters start folded, so the list comes first.
       expect(await page.locator(".filter-box").getAttribute("open")).toBeNull();
       await screenshot(page, "tab-phone");

@@ -74,3 +74,39 @@ export async function unfoldJson(scope: Locator): Promise<void> {
   const folded = scope.locator("details.j-node:not([open]) > summary");
   for (let n = await folded.count(); n > 0; n = await folded.count()) await folded.first().click();
 }
+
+/**
+ * How the instance list shows each row's id, and what keeps one from being read whole: the id a
+ * row shows (its Instance ID cell, or the line under the name where the list is narrow) must be
+ * visible text equal to the row's whole id, not cut by its own box (an ellipsis, hidden overflow:
+ * `scrollWidth` over `clientWidth`) nor by a box around it that clips or scrolls (the table's
+ * sideways-scrolling wrapper, its card). `shown` counts the rows checked.
+ */
+export async function instanceIdsShown(page: Page): Promise<{ shown: number; problems: string[] }> {
+  return page.locator(".instances tbody tr[data-id]").evaluateAll((rows) => {
+    const problems: string[] = [];
+    for (const row of rows) {
+      const id = row.getAttribute("data-id") ?? "";
+      const visible = [...row.querySelectorAll<HTMLElement>(".col-id, .sub-id")].filter((el) => el.getClientRects().length > 0);
+      if (visible.length !== 1) {
+        problems.push(`${id}: shown ${visible.length} times`);
+        continue;
+      }
+      const el = visible[0]!;
+      if (el.innerText.trim() !== id) problems.push(`${id}: shows "${el.innerText.trim()}"`);
+      if (el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) problems.push(`${id}: cut by its own box (${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight})`);
+      const box = el.getBoundingClientRect();
+      for (let up = el.parentElement; up; up = up.parentElement) {
+        const style = getComputedStyle(up);
+        if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+        const frame = up.getBoundingClientRect();
+        const left = frame.left + up.clientLeft;
+        const top = frame.top + up.clientTop;
+        if (box.left < left - 0.5 || box.right > left + up.clientWidth + 0.5 || box.top < top - 0.5 || box.bottom > top + up.clientHeight + 0.5) {
+          problems.push(`${id}: outside what <${up.tagName.toLowerCase()} class="${up.className}"> shows (${Math.round(box.left)}–${Math.round(box.right)} px in ${Math.round(left)}–${Math.round(left + up.clientWidth)} px)`);
+        }
+      }
+    }
+    return { shown: rows.length, problems };
+  });
+}
