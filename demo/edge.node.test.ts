@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
-import { actionState, confirmedAction, entityPanelState, entityTableState, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, entityTableState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { pendingText } from "./src/time-travel-view.ts";
+import type { InstanceDocument, TimeTravel } from "../src/index.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
 
@@ -208,6 +210,118 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(page.url()).toMatch(/#\/edge$/);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it("time-travels a HumanInteraction on the Worker, waiting and then approved: every frame the page shows is the timetravel route's, and nothing is committed", async () => {
+    const api = `${worker!.origin}/runtime/webhooks/durabletask`;
+    /** A GET of the management API; the status route answers 202 while the instance runs (Durable Functions' rule). */
+    const read = async <T,>(path: string, status = 200): Promise<T> => {
+      const response = await fetch(`${api}${path}`);
+      expect(response.status, `GET ${path}`).toBe(status);
+      return (await response.json()) as T;
+    };
+    /** What the Worker holds of the instance: its row (the etag is the store's fence, bumped by every commit), its status and its history. */
+    const held = async (id: string) => {
+      const { instance } = await read<InstanceDocument>(`/instances/${id}/export`); // a snapshot: a GET moves nothing
+      const status = await read<{ runtimeStatus: string; lastUpdatedTime: string; customStatus: unknown }>(`/instances/${id}`, instance.runtimeStatus === "Running" ? 202 : 200);
+      const { events } = await read<{ events: unknown[] }>(`/instances/${id}/history`);
+      return { etag: instance.etag, lastUpdatedAt: instance.lastUpdatedAt, historyLength: instance.historyLength, events: events.length, runtimeStatus: status.runtimeStatus, lastUpdatedTime: status.lastUpdatedTime, customStatus: status.customStatus };
+    };
+    const requests: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    page.on("request", onRequest);
+    const slider = page.getByLabel("Event", { exact: true });
+    const back = page.getByRole("button", { name: "Back", exact: true });
+    const forward = page.getByRole("button", { name: "Forward", exact: true });
+    /** Opens (or reloads) the panel and steps through every frame: Forward to the end, Back to the start, the slider's arrows, Home / End, and the pointer on the slider. */
+    const walk = async (id: string, button: "Time travel" | "Reload time travel"): Promise<TimeTravel> => {
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === `/runtime/webhooks/durabletask/instances/${id}/timetravel`);
+      await page.getByRole("button", { name: button, exact: true }).click();
+      const shownByPage = (await (await answered).json()) as TimeTravel;
+      // What the route answers the test is what it answered the page: the frames replayed by the Worker.
+      const travel = await read<TimeTravel>(`/instances/${id}/timetravel`);
+      expect(shownByPage).toEqual(travel);
+      const { frames } = travel;
+      const last = frames.length - 1;
+      // Loaded, it shows the first frame (a reload keeps the place, which the walk below leaves at the first).
+      await expect.poll(() => page.locator(".tt-position").textContent()).toBe(`Event 1 of ${frames.length}: ${frames[0]!.eventType}`);
+      expect(await shownFrame(page)).toEqual(expectedFrame(frames, 0));
+      expect(await back.getAttribute("aria-disabled")).toBe("true");
+      for (let i = 1; i <= last; i++) {
+        await forward.click();
+        expect(await shownFrame(page), `Forward to ${i}`).toEqual(expectedFrame(frames, i));
+      }
+      expect(await forward.getAttribute("aria-disabled")).toBe("true");
+      await forward.click({ force: true }); // offered but marked aria-disabled at the end: pressed, it stays there
+      expect(await shownFrame(page)).toEqual(expectedFrame(frames, last));
+      for (let i = last - 1; i >= 0; i--) {
+        await back.click();
+        expect(await shownFrame(page), `Back to ${i}`).toEqual(expectedFrame(frames, i));
+      }
+      expect(await back.getAttribute("aria-disabled")).toBe("true");
+      await slider.focus();
+      for (let i = 1; i <= last; i++) {
+        await page.keyboard.press("ArrowRight");
+        expect(await shownFrame(page), `ArrowRight to ${i}`).toEqual(expectedFrame(frames, i));
+      }
+      await page.keyboard.press("Home");
+      expect(await shownFrame(page)).toEqual(expectedFrame(frames, 0));
+      await page.keyboard.press("End");
+      expect(await shownFrame(page)).toEqual(expectedFrame(frames, last));
+      // The pointer: a press on the slider's track at each frame's place, from the last to the first.
+      const box = (await slider.boundingBox())!;
+      const thumb = 16; // about Chromium's thumb: its centre travels from thumb / 2 to width - thumb / 2
+      for (let i = last; i >= 0; i--) {
+        await slider.click({ position: { x: thumb / 2 + ((box.width - thumb) * i) / last, y: box.height / 2 } });
+        expect(await shownFrame(page), `slider at ${i}`).toEqual(expectedFrame(frames, i));
+        expect(await slider.inputValue()).toBe(String(i));
+      }
+      return travel;
+    };
+    try {
+      await page.getByLabel("Timeout (s)").fill("900"); // its timer cannot fire during the test
+      await page.getByRole("button", { name: "Ask for approval" }).click();
+      await page.locator("#detail-h", { hasText: "HumanInteraction" }).waitFor({ timeout: 10_000 });
+      await page.getByRole("button", { name: "Approve", exact: true }).waitFor({ timeout: 20_000 });
+      const id = await openInstanceId(page);
+
+      // Waiting for the approval: the frames are the running instance's, and replaying them commits nothing.
+      const waitingBefore = await held(id);
+      expect(waitingBefore.runtimeStatus).toBe("Running");
+      const fromHere = requests.length;
+      const waiting = await walk(id, "Time travel");
+      expect(await held(id)).toEqual(waitingBefore);
+      expect(waiting.frames.map((f) => f.eventIndex)).toEqual([...Array(waitingBefore.events).keys()]);
+      const deadline = (waitingBefore.customStatus as { deadline: string }).deadline;
+      expect(waitingBefore.customStatus).toEqual({ waitingFor: "Approval", deadline });
+      const now = waiting.frames.at(-1)!;
+      expect(now.status).toBe("Running");
+      expect(now.customStatus).toEqual({ waitingFor: "Approval", deadline });
+      expect(now.pending.map(pendingText).sort()).toEqual(["event 'Approval'", `timer for ${deadline}`]);
+      expect(await shownFrame(page)).toEqual(expectedFrame(waiting.frames, 0));
+
+      // Approved: the frames now run to its end, the waiting ones unchanged before them; still nothing committed.
+      await page.getByRole("button", { name: "Approve", exact: true }).click();
+      await waitForStatus(page, "Completed", 30_000);
+      const doneBefore = await held(id);
+      expect(doneBefore.runtimeStatus).toBe("Completed");
+      expect(doneBefore.events).toBeGreaterThan(waitingBefore.events);
+      const done = await walk(id, "Reload time travel");
+      expect(await held(id)).toEqual(doneBefore);
+      expect(done.frames).toHaveLength(doneBefore.events);
+      expect(done.frames.slice(0, waiting.frames.length)).toEqual(waiting.frames);
+      const end = done.frames.at(-1)!;
+      expect(end.status).toBe("Completed");
+      expect(end.pending).toEqual([]);
+      expect(end.customStatus).toEqual({ approved: true });
+      expect(done.frames.some((f) => f.eventType === "EventRaised" && f.decision.outcome?.startsWith("completed with"))).toBe(true);
+      // The only writes the page sent for it: the approval.
+      expect(requests.slice(fromHere).filter((r) => r.includes(`/instances/${id}`) && !r.startsWith("GET "))).toEqual([`POST /runtime/webhooks/durabletask/instances/${id}/raiseEvent/Approval`]);
+      expect(requests.slice(fromHere).filter((r) => r.endsWith(`/instances/${id}/timetravel`))).toEqual([`GET /runtime/webhooks/durabletask/instances/${id}/timetravel`, `GET /runtime/webhooks/durabletask/instances/${id}/timetravel`]);
+      expect(errors).toEqual([]);
+    } finally {
+      page.off("request", onRequest);
+    }
+  }, 120_000);
 
   it("signals a Counter and moves money between Accounts on the Worker, polls the entities only while they are shown, and deletes after asking", async () => {
     const api = "/runtime/webhooks/durabletask";

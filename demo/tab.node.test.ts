@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findA11yProblems, NO_A11Y_PROBLEMS, ownA11yProblems } from "./e2e/accessibility.ts";
 import { buildPage } from "./e2e/build-page.ts";
 import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { actionState, confirmedAction, entityPanelState, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
-import { decisionText, pendingText } from "./src/time-travel-view.ts";
 import type { TabHost } from "./src/tab-host.ts";
 
 const available = chromiumAvailable();
@@ -579,23 +578,8 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         id,
       ) as Frames;
       expect(frames.length).toBeGreaterThan(4);
-      const expected = (i: number) => {
-        const f = frames[i]!;
-        return { index: String(i), event: `#${i} ${f.eventType} at ${new Date(f.timestamp).toISOString()}`, status: f.status, pending: f.pending.map(pendingText), customStatus: f.customStatus, logs: String(f.logCount), decision: decisionText(f) };
-      };
-      const shown = async () => {
-        const frame = page.locator(".tt-frame");
-        const field = (name: string) => frame.locator(`[data-tt="${name}"]`);
-        return {
-          index: await frame.locator("dl").getAttribute("data-event-index"),
-          event: await field("event").textContent(),
-          status: await field("status").textContent(),
-          pending: await field("pending").locator("li").allTextContents(),
-          customStatus: JSON.parse((await field("custom-status").locator(".json-view").getAttribute("data-json")) ?? "undefined"),
-          logs: await field("logs").textContent(),
-          decision: await field("decision").textContent(),
-        };
-      };
+      const expected = (i: number) => expectedFrame(frames, i);
+      const shown = () => shownFrame(page);
       await page.getByRole("button", { name: "Time travel", exact: true }).click();
       const slider = page.getByLabel("Event", { exact: true });
       await slider.waitFor();

@@ -1,5 +1,7 @@
 /** Small waits and reads over the demo page, shared by the in-tab and edge tests. */
 import type { Locator, Page } from "playwright-core";
+import type { TimeTravelFrame } from "../../src/index.ts";
+import { decisionText, pendingText } from "../src/time-travel-view.ts";
 
 /** Waits until the open instance shows `status` in its heading. */
 export async function waitForStatus(page: Page, status: string, timeout = 20_000): Promise<void> {
@@ -109,4 +111,47 @@ export async function instanceIdsShown(page: Page): Promise<{ shown: number; pro
     }
     return { shown: rows.length, problems };
   });
+}
+
+/** What the time travel panel shows of one frame, in the words and values a person reads there. */
+export interface ShownFrame {
+  position: string | null;
+  index: string | null;
+  event: string | null;
+  status: string | null;
+  pending: string[];
+  customStatus: unknown;
+  logs: string | null;
+  decision: string | null;
+}
+
+/** The frame the time travel panel shows now (its custom status: the JSON viewer's value). */
+export async function shownFrame(page: Page): Promise<ShownFrame> {
+  const frame = page.locator(".tt-frame");
+  const field = (name: string) => frame.locator(`[data-tt="${name}"]`);
+  return {
+    position: await page.locator(".tt-position").textContent(),
+    index: await frame.locator("dl").getAttribute("data-event-index"),
+    event: await field("event").textContent(),
+    status: await field("status").textContent(),
+    pending: await field("pending").locator("li").allTextContents(),
+    customStatus: JSON.parse((await field("custom-status").locator(".json-view").getAttribute("data-json")) ?? "undefined"),
+    logs: await field("logs").textContent(),
+    decision: await field("decision").textContent(),
+  };
+}
+
+/** What the panel should show for `frames[i]`, from the frames a backend's `timeTravel` returned. */
+export function expectedFrame(frames: readonly TimeTravelFrame[], i: number): ShownFrame {
+  const f = frames[i]!;
+  return {
+    position: `Event ${i + 1} of ${frames.length}: ${f.eventType}`,
+    index: String(f.eventIndex),
+    event: `#${f.eventIndex} ${f.eventType} at ${new Date(f.timestamp).toISOString()}`,
+    status: f.status,
+    pending: f.pending.map(pendingText),
+    customStatus: f.customStatus,
+    logs: String(f.logCount),
+    decision: decisionText(f),
+  };
 }
