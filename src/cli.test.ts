@@ -219,19 +219,7 @@ describe("durable-edge export", () => {
 
 describe("the real bin, spawned against the built package", () => {
   it("node bin/durable-edge.mjs replay: exit 0 for the samples, 1 for a breaking change, 2 for a usage error", () => {
-    const pkg = mkdtempSync(join(tmpdir(), "durable-edge-bin-"));
-    const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-    const build = spawnSync(
-      process.execPath,
-      [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    expect(build.status, build.stdout + build.stderr).toBe(0);
-    mkdirSync(join(pkg, "bin"));
-    copyFileSync(join(ROOT, "bin/durable-edge.mjs"), join(pkg, "bin/durable-edge.mjs"));
-    copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-    // The user's modules import the same build the CLI runs (as node_modules/durable-edge would be).
-    writeFileSync(join(pkg, "samples.mjs"), `export * from "./dist/examples/index.js";\n`);
+    const pkg = buildBinPackage();
     writeFileSync(
       join(pkg, "changed.mjs"),
       `import { orchestrator } from "./dist/src/index.js";
@@ -262,17 +250,7 @@ export default [orchestrator("OrchestratorFunction", function* (ctx) { return [y
 describe("export --from a wrangler state folder, with the real bin and wrangler dev", () => {
   it("serves a copy of the folder with the project's Worker, exports the instances in flight, and leaves the folder as it was", async () => {
     const { startWranglerDev } = await import("../test/support/wrangler-dev.ts");
-    const pkg = mkdtempSync(join(tmpdir(), "durable-edge-bin-"));
-    const build = spawnSync(
-      process.execPath,
-      [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    expect(build.status, build.stdout + build.stderr).toBe(0);
-    mkdirSync(join(pkg, "bin"));
-    copyFileSync(join(ROOT, "bin/durable-edge.mjs"), join(pkg, "bin/durable-edge.mjs"));
-    copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-    writeFileSync(join(pkg, "samples.mjs"), `export * from "./dist/examples/index.js";\n`);
+    const pkg = buildBinPackage();
 
     // A state folder as wrangler dev leaves it: one instance waiting for its approval.
     const state = mkdtempSync(join(tmpdir(), "durable-edge-state-"));
@@ -313,6 +291,25 @@ describe("export --from a wrangler state folder, with the real bin and wrangler 
     expect(notState.stderr).toContain("is not a wrangler state folder");
   }, 240_000);
 });
+
+/**
+ * The package built into a temporary folder (dist, bin, package.json) with `samples.mjs`, a user's
+ * module that imports the same build the CLI runs (as node_modules/durable-edge would be).
+ */
+function buildBinPackage(): string {
+  const pkg = mkdtempSync(join(tmpdir(), "durable-edge-bin-"));
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json"), "--outDir", join(pkg, "dist"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
+    { cwd: ROOT, encoding: "utf8" },
+  );
+  expect(build.status, build.stdout + build.stderr).toBe(0);
+  mkdirSync(join(pkg, "bin"));
+  copyFileSync(join(ROOT, "bin/durable-edge.mjs"), join(pkg, "bin/durable-edge.mjs"));
+  copyFileSync(join(ROOT, "package.json"), join(pkg, "package.json"));
+  writeFileSync(join(pkg, "samples.mjs"), `export * from "./dist/examples/index.js";\n`);
+  return pkg;
+}
 
 function listFiles(dir: string, prefix = ""): string[] {
   return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)])).sort();
