@@ -9,8 +9,7 @@ import { createMemoryStore } from "../adapters/memory/index.ts";
 import { samples } from "../examples/index.ts";
 import { activity, createRuntime, orchestrator, Task, type Runtime } from "../src/index.ts";
 import { createManagementApp } from "../worker/http/app.ts";
-import { resolveDeps, type ManagementAppOptions } from "../worker/http/options.ts";
-import { registerStreamRoutes } from "../worker/http/routes/stream.ts";
+import type { ManagementAppOptions } from "../worker/http/options.ts";
 
 const BASE = "/runtime/webhooks/durabletask";
 const gates: (() => void)[] = [];
@@ -27,9 +26,8 @@ function setup(options: Partial<ManagementAppOptions> = {}) {
   const runtime = createRuntime({ store: createMemoryStore(), orchestrators: [...samples.orchestrators, fan], activities: [...samples.activities, gated], logger: silent });
   runtimes.push(runtime);
   runtime.start();
-  const appOptions: ManagementAppOptions = { client: runtime.client, access: "open", logger: { error() {} }, ...options };
+  const appOptions: ManagementAppOptions = { client: runtime.client, access: "open", logger: { error() {} }, stream: { pollMs: 20, maxMs: 5_000 }, ...options };
   const app = createManagementApp(appOptions);
-  registerStreamRoutes(app, resolveDeps(appOptions), { pollMs: 20, maxMs: 5_000 });
   return { app, runtime };
 }
 

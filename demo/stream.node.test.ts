@@ -1,8 +1,8 @@
 /**
  * The edge side watching a run through the instance stream (server-sent events), in real
- * Chromium: the page and the management API (`createManagementApp` + the stream route, over the
- * memory runtime with simulated work) on one local origin (`e2e/api-server.ts`), because the
- * Worker does not register the route yet. A 200-way fan-out's Gantt group grows while it runs, from
+ * Chromium: the page and the management API (`createManagementApp`, its stream pushed by the
+ * memory runtime's client, activities with simulated work) on one local origin
+ * (`e2e/api-server.ts`), because the Worker's samples finish their squares at once. A 200-way fan-out's Gantt group grows while it runs, from
  * the stream alone: no status poll for the instance while it is live.
  */
 import { rm } from "node:fs/promises";

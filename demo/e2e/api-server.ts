@@ -1,8 +1,8 @@
 /**
  * The built page and the management API on one local origin, in Node: `createManagementApp` over
- * the memory runtime with the samples (activities given a little simulated work, as in the tab)
- * and the instance stream route registered, as the Worker will serve it once the route is in
- * `createManagementApp`. Requests are bridged to the app's `fetch`, responses streamed back (so
+ * the memory runtime with the samples (activities given a little simulated work, as in the tab),
+ * whose instance stream is pushed by the runtime's client (`watch`), as the Worker's is by its
+ * Durable Objects (`stream.pollMs` is only for a client without `watch`). Requests are bridged to the app's `fetch`, responses streamed back (so
  * server-sent events arrive as they are written), and a closed connection aborts the request.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -11,8 +11,7 @@ import { samples } from "../../examples/index.ts";
 import { createRuntime, type Runtime } from "../../src/index.ts";
 import { listenLocal, type LocalServer } from "../../test/support/local-server.ts";
 import { createManagementApp } from "../../worker/http/app.ts";
-import { resolveDeps, type ManagementAppOptions } from "../../worker/http/options.ts";
-import { registerStreamRoutes } from "../../worker/http/routes/stream.ts";
+import type { ManagementAppOptions } from "../../worker/http/options.ts";
 import { withSimulatedWork } from "../src/tab-activities.ts";
 import { serveStatic } from "./static-server.ts";
 
@@ -23,9 +22,8 @@ export interface ApiServer extends LocalServer {
 export async function serveWithApi(pageDir: string): Promise<ApiServer> {
   const runtime = createRuntime({ store: createMemoryStore(), orchestrators: samples.orchestrators, activities: withSimulatedWork(samples.activities), logger: { debug() {}, info() {}, warn() {}, error() {} } });
   runtime.start();
-  const options: ManagementAppOptions = { client: runtime.client, access: "open", logger: { error() {} } };
+  const options: ManagementAppOptions = { client: runtime.client, access: "open", logger: { error() {} }, stream: { pollMs: 100 } };
   const app = createManagementApp(options);
-  registerStreamRoutes(app, resolveDeps(options), { pollMs: 100 });
   const page = await serveStatic(pageDir);
   const server = await listenLocal((req, res) => void handle(req, res));
 
