@@ -19,6 +19,9 @@ import { pendingText } from "./src/time-travel-view.ts";
 import type { InstanceDocument, TimeTravel } from "../src/index.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
+import { namesOf, settledStartForm, startFormState, startPicked, suggestedEntities } from "./e2e/start-form.ts";
+import { samples } from "../examples/index.ts";
+import { Registry, type RegisteredFunctions } from "../src/index.ts";
 
 const available = chromiumAvailable();
 
@@ -210,6 +213,32 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(page.url()).toMatch(/#\/edge$/);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it("offers what the Worker registers (GET {base}/functions) in the start form and the entity forms, and the tab's own list on the tab side", async () => {
+    const response = await fetch(`${worker!.origin}/runtime/webhooks/durabletask/functions`);
+    expect(response.status).toBe(200);
+    const functions = namesOf((await response.json()) as RegisteredFunctions);
+    // The repository's Worker registers the shared samples (worker/demo-worker.ts): the page's own copy matches it.
+    expect(functions).toEqual(namesOf(new Registry(samples.orchestrators, samples.activities, samples.entities).registered()));
+    await page.reload();
+    await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
+    expect(await settledStartForm(page)).toEqual({
+      suggested: functions.orchestrators,
+      listed: functions.orchestrators,
+      source: "side",
+      note: `The Worker registers ${functions.orchestrators.length} orchestrations (GET /runtime/webhooks/durabletask/functions).`,
+    });
+    expect(await suggestedEntities(page)).toEqual({ signal: functions.entities, filter: functions.entities });
+    // Toggled to the tab, the form offers the tab's runtime's list (the tab-only samples too), and back again the Worker's.
+    await page.getByLabel("In this tab").check();
+    await page.locator("#side-info", { hasText: "In this tab" }).waitFor();
+    await expect.poll(async () => (await startFormState(page)).note).toMatch(/^This tab's runtime registers/);
+    expect((await startFormState(page)).listed).toEqual(expect.arrayContaining([...functions.orchestrators, "RetryDemo", "HoldAccounts"]));
+    await page.getByLabel("On the edge").check();
+    await page.locator("#side-info", { hasText: "On the Worker" }).waitFor();
+    await expect.poll(async () => (await startFormState(page)).listed).toEqual(functions.orchestrators);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it("time-travels a HumanInteraction on the Worker, waiting and then approved: every frame the page shows is the timetravel route's, and nothing is committed", async () => {
     const api = `${worker!.origin}/runtime/webhooks/durabletask`;
@@ -547,4 +576,111 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
       await context.close();
     }
   }, 60_000);
+});
+
+describe.skipIf(!available)("demo page on the test Worker, which registers more than the page's samples (worker/test/wrangler.toml)", () => {
+  let worker: WranglerDev | undefined;
+  let browser: Browser | undefined;
+  let outDir = "";
+
+  beforeAll(async () => {
+    outDir = await buildPage();
+    // The workerd tests' Worker: the samples plus its test orchestrations and entities; the page as static assets in front of it.
+    worker = await startWranglerDev({ config: "worker/test/wrangler.toml", assetsDir: outDir });
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("lists every orchestration and entity the Worker registers, and starts one the page's samples do not have, with an input and an instance id", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const errors = pageErrors(page);
+      const requests: string[] = [];
+      page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
+      const functions = namesOf((await (await fetch(`${worker!.origin}/runtime/webhooks/durabletask/functions`)).json()) as RegisteredFunctions);
+      const sampleNames = samples.orchestrators.map((o) => o.name);
+      expect(functions.orchestrators).toEqual(expect.arrayContaining([...sampleNames, "ActivityChain", "OrderFlow"]));
+      expect(functions.entities).toEqual(expect.arrayContaining(["Counter", "Account", "Ledger", "Listed"]));
+
+      await page.goto(`${worker!.origin}/#/edge`);
+      await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
+      expect(await settledStartForm(page)).toEqual({
+        suggested: functions.orchestrators,
+        listed: functions.orchestrators,
+        source: "side",
+        note: `The Worker registers ${functions.orchestrators.length} orchestrations (GET /runtime/webhooks/durabletask/functions).`,
+      });
+      expect(await suggestedEntities(page)).toEqual({ signal: functions.entities, filter: functions.entities });
+
+      // ActivityChain is the test Worker's own: picked from the list, with a JSON input and an id of one's own.
+      expect(sampleNames).not.toContain("ActivityChain");
+      await startPicked(page, "ActivityChain", '{"count": 3}', "chain-from-the-page");
+      await page.locator("#detail-h", { hasText: "ActivityChain" }).waitFor({ timeout: 10_000 });
+      expect(await openInstanceId(page)).toBe("chain-from-the-page");
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toBe(3);
+      expect(requests.filter((r) => r.startsWith("POST "))).toEqual(["POST /runtime/webhooks/durabletask/orchestrators/ActivityChain/chain-from-the-page"]);
+      const status = (await (await fetch(`${worker!.origin}/runtime/webhooks/durabletask/instances/chain-from-the-page`)).json()) as { name: string; input: unknown; output: unknown };
+      expect(status).toMatchObject({ name: "ActivityChain", input: { count: 3 }, output: 3 });
+
+      // Its entity Listed, signalled from the form, shows in its registered spelling (the store lists it as "listed").
+      await page.getByRole("link", { name: "Entities" }).click();
+      await page.locator("#se-name").fill("Listed");
+      await page.locator("#se-key").fill("from-the-page");
+      await page.locator("#se-op").fill("set");
+      await page.locator("#se-input").fill('{"a": 1}');
+      await page.getByRole("button", { name: "Send signal" }).click();
+      await expect.poll(() => entityPanelState(page), { timeout: 15_000 }).toEqual({ a: 1 });
+      await expect.poll(() => entityTableState(page, "@listed@from-the-page"), { timeout: 15_000 }).toEqual({ a: 1 });
+      expect(await page.locator('table.entities tr[data-entity="@listed@from-the-page"] .entity-name').textContent()).toBe("Listed");
+      expect(await page.locator("#entity-h").textContent()).toContain("Listed");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  it("falls back to the samples the page knows, and says so, where the Worker has no GET {base}/functions (answered 404)", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const errors = pageErrors(page);
+      // An older Worker: the route is not there, and its API namespace answers JSON 404 NotFound.
+      await page.route("**/runtime/webhooks/durabletask/functions", (route) =>
+        route.fulfill({ status: 404, contentType: "application/json", body: JSON.stringify({ code: "NotFound", message: "No route matches GET /runtime/webhooks/durabletask/functions." }) }),
+      );
+      await page.goto(`${worker!.origin}/#/edge`);
+      await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
+      const sampleNames = samples.orchestrators.map((o) => o.name);
+      expect(await settledStartForm(page)).toEqual({
+        suggested: sampleNames,
+        listed: sampleNames,
+        source: "fallback",
+        note: "This Worker does not say what it registers (GET /runtime/webhooks/durabletask/functions answered 404 NotFound), so the page offers the samples it knows; the Worker may register others.",
+      });
+      expect(await suggestedEntities(page)).toEqual({ signal: ["Counter", "Account"], filter: ["Counter", "Account"] });
+      // The note's long path wraps inside the card (it once pushed the card past the samples' panel).
+      const card = (await page.locator(".start-any").boundingBox())!;
+      const panel = (await page.locator("#sample-cards").boundingBox())!;
+      expect(card.x + card.width).toBeLessThanOrEqual(panel.x + panel.width + 0.5);
+      // A name it does not list still starts: the Worker runs it.
+      await page.getByLabel("Orchestration", { exact: true }).fill("ActivityChain");
+      await page.getByLabel("Input (JSON)").fill('{"count": 2}');
+      await page.locator(".start-any").getByRole("button", { name: "Start", exact: true }).click();
+      await page.locator("#detail-h", { hasText: "ActivityChain" }).waitFor({ timeout: 10_000 });
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toBe(2);
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
+      await screenshot(page, "edge-start-form-fallback");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 });

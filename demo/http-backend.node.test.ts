@@ -1,10 +1,16 @@
 /**
  * The HTTP backend against a fake fetch: time travel (the Worker's `…/instances/{id}/timetravel`
  * route) and the entity routes (`GET {base}/entities[/{name}]`, `GET|POST|DELETE
- * {base}/entities/{name}/{key}`), with the key as every call sends it.
+ * {base}/entities/{name}/{key}`), with the key as every call sends it; what the Worker registers
+ * (`GET {base}/functions`, over the real management app too) and the fallback to the page's
+ * samples where it cannot tell (404, 501); starts with and without an instance id.
  */
 import { describe, expect, it } from "vitest";
-import { createHttpBackend } from "./src/http-backend.ts";
+import { createMemoryStore } from "../adapters/memory/index.ts";
+import { samples } from "../examples/index.ts";
+import { createRuntime, DurableClient, ManualClock, orchestrator, Registry } from "../src/index.ts";
+import { createManagementApp } from "../worker/http/app.ts";
+import { createHttpBackend, type HttpBackendOptions } from "./src/http-backend.ts";
 
 describe("http backend, time travel", () => {
   it("reads GET {base}/instances/{id}/timetravel with the management key and returns its frames", async () => {
@@ -32,9 +38,14 @@ describe("http backend, time travel", () => {
 
 /** A fake Worker: records each request, answers from `reply`. */
 function fakeWorker(reply: (method: string, url: URL, init: RequestInit | undefined) => Response) {
+  return fakeWorkerWith({}, reply);
+}
+
+function fakeWorkerWith(options: HttpBackendOptions, reply: (method: string, url: URL, init: RequestInit | undefined) => Response) {
   const calls: { method: string; url: string; headers: Record<string, string>; body: string | undefined }[] = [];
   const unauthorized: number[] = [];
   const backend = createHttpBackend({
+    ...options,
     key: () => "secret-key-0123456789",
     onUnauthorized: () => unauthorized.push(1),
     fetch: async (input, init) => {
@@ -134,5 +145,70 @@ describe("http backend, entities", () => {
     await expect(backend.listEntities({ name: "", pageSize: 10 }, null)).rejects.toMatchObject({ code: "NoEntityRoutes", status: 404, message: expect.stringContaining("serves no entity routes") });
     await expect(backend.getEntity("Counter", "c1")).rejects.toMatchObject({ code: "NoEntityRoutes" });
     await expect(backend.signalEntity("Counter", "c1", "add", 1)).rejects.toMatchObject({ code: "NoEntityRoutes" });
+  });
+});
+
+describe("http backend, what the Worker registers (GET {base}/functions)", () => {
+  const known = new Registry(samples.orchestrators, samples.activities, samples.entities).registered();
+  /** The backend over a management app (the router the Worker serves), as the page's fetch would reach it. */
+  const over = (app: { request(input: string, init?: RequestInit): Response | Promise<Response> }, calls: string[] = []) =>
+    createHttpBackend({
+      baseUrl: "http://127.0.0.1",
+      fallbackFunctions: known,
+      fetch: async (input, init) => {
+        calls.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
+        return app.request(String(input), init);
+      },
+    });
+
+  it("lists the Worker's own orchestrators, activities and entities, as its client's registered() has them", async () => {
+    const extra = orchestrator("OnlyOnThisWorker", function* () {
+      return 1;
+    });
+    const runtime = createRuntime({ store: createMemoryStore(), clock: new ManualClock(), orchestrators: [...samples.orchestrators, extra], activities: samples.activities, entities: samples.entities });
+    const calls: string[] = [];
+    const backend = over(createManagementApp({ client: runtime.client, access: "open" }), calls);
+    const found = await backend.registered();
+    expect(found).toEqual({ ...runtime.client.registered(), fallback: null });
+    expect(found.orchestrators.map((o) => o.name)).toContain("OnlyOnThisWorker");
+    expect(calls).toEqual([`GET ${BASE}/functions`]);
+  });
+
+  it("falls back to the functions the page knows, and says why, where the Worker cannot tell (501) or has no such route (404)", async () => {
+    // 501: a client without a registry, from the real route.
+    const bare = over(createManagementApp({ client: new DurableClient({ store: createMemoryStore(), clock: new ManualClock() }), access: "open" }));
+    const unregistered = await bare.registered();
+    expect({ ...unregistered, fallback: null }).toEqual({ ...known, fallback: null });
+    expect(unregistered.fallback).toBe(`This Worker does not say what it registers (GET ${BASE}/functions answered 501 NotImplemented), so the page offers the samples it knows; the Worker may register others.`);
+
+    // 404: an older Worker, whose API namespace answers JSON 404 NotFound for a route it lacks.
+    const { backend: older, calls } = fakeWorkerWith({ fallbackFunctions: known }, (method, url) => json({ code: "NotFound", message: `No route matches ${method} ${url.pathname}.` }, 404));
+    const listed = await older.registered();
+    expect(listed.orchestrators).toEqual(known.orchestrators);
+    expect(listed.entities).toEqual([{ name: "Counter" }, { name: "Account" }]);
+    expect(listed.fallback).toContain("answered 404 NotFound");
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([`GET ${BASE}/functions`]);
+
+    // Given nothing to fall back on, it offers nothing rather than guessing.
+    const { backend: plain } = fakeWorker(() => json({ code: "NotFound", message: "no" }, 404));
+    expect(await plain.registered()).toMatchObject({ orchestrators: [], activities: [], entities: [], fallback: expect.stringContaining("404") });
+  });
+
+  it("passes other answers on: 401 asks for the key, a body of another shape is BadResponse", async () => {
+    const { backend, unauthorized } = fakeWorker(() => json({ code: "Unauthorized", message: "A management key is required." }, 401));
+    await expect(backend.registered()).rejects.toMatchObject({ code: "Unauthorized", status: 401 });
+    expect(unauthorized).toEqual([1]);
+    const { backend: odd } = fakeWorker(() => json({ orchestrators: ["Hello"], activities: [], entities: [] }));
+    await expect(odd.registered()).rejects.toMatchObject({ code: "BadResponse" });
+  });
+
+  it("starts with an instance id as POST {base}/orchestrators/{name}/{instanceId}, without one as POST {base}/orchestrators/{name}", async () => {
+    const { backend, calls } = fakeWorker((_m, url) => json({ id: decodeURIComponent(url.pathname.split("/")[6] ?? "generated") }, 202));
+    expect(await backend.start("FanOutFanIn", { count: 2 }, "my order 1")).toBe("my order 1");
+    expect(await backend.start("FanOutFanIn", null)).toBe("generated");
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ["POST", `${BASE}/orchestrators/FanOutFanIn/my%20order%201`, '{"count":2}'],
+      ["POST", `${BASE}/orchestrators/FanOutFanIn`, "null"],
+    ]);
   });
 });

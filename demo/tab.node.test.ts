@@ -13,6 +13,8 @@ import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
 import { actionState, confirmedAction, entityPanelState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
+import { namesOf, settledStartForm, startPicked, suggestedEntities } from "./e2e/start-form.ts";
+import type { RegisteredFunctions } from "../src/index.ts";
 import type { TabHost } from "./src/tab-host.ts";
 
 const available = chromiumAvailable();
@@ -519,6 +521,53 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await notice.waitFor();
       expect(await notice.textContent()).toContain("Registered: ");
       expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("offers every orchestration the tab's runtime registers (its client's registered()), each startable with a JSON input and an instance id of one's own", async () => {
+    const { page, context, errors } = await open();
+    try {
+      const registered = await page.evaluate(() => (window as unknown as { durableEdgeDemo: { client: { registered(): RegisteredFunctions } } }).durableEdgeDemo.client.registered());
+      const { orchestrators, entities } = namesOf(registered);
+      expect(orchestrators).toEqual(expect.arrayContaining(["RetryDemo", "ParentOfChildren", "HoldAccounts", "OrchestratorFunction"]));
+      const form = await settledStartForm(page);
+      expect(form).toEqual({ suggested: orchestrators, listed: orchestrators, source: "side", note: `This tab's runtime registers ${orchestrators.length} orchestrations (its client's registered()).` });
+      expect(await suggestedEntities(page)).toEqual({ signal: entities, filter: entities });
+
+      // An id of one's own: refused by the core's rules before anything is sent, then used.
+      await startPicked(page, "HumanInteraction", '{"timeoutSeconds": 900}', "order/1");
+      await page.locator("#any-id-error", { hasText: "must not contain '/'" }).waitFor();
+      expect(await page.getByLabel("Instance ID (optional)").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.locator(".instances tbody tr[data-id]").count()).toBe(0);
+      await page.getByLabel("Instance ID (optional)").fill("order-1");
+      await page.locator(".start-any").getByRole("button", { name: "Start", exact: true }).click();
+      await page.locator("#detail-h", { hasText: "HumanInteraction" }).waitFor();
+      expect(await openInstanceId(page)).toBe("order-1");
+      expect(await page.getByLabel("Instance ID (optional)").inputValue()).toBe(""); // used: not sent again by mistake
+      // The same id again while it runs: the core refuses it, and the page says so.
+      await startPicked(page, "OrchestratorFunction", "", "order-1");
+      const refused = page.locator('.notice-error[data-code="InstanceAlreadyExists"]');
+      await refused.waitFor();
+      expect(await refused.textContent()).toContain("order-1");
+      expect(await page.getByLabel("Instance ID (optional)").inputValue()).toBe("order-1"); // kept, to change it
+
+      // Format lays the JSON out; bad JSON is marked on the field and starts nothing.
+      await page.getByLabel("Input (JSON)").fill('{"count":3,"note":["a","b"]}');
+      await page.getByRole("button", { name: "Format JSON" }).click();
+      expect(await page.getByLabel("Input (JSON)").inputValue()).toBe(JSON.stringify({ count: 3, note: ["a", "b"] }, null, 2));
+      await page.getByLabel("Input (JSON)").fill("{'count': 3}");
+      await page.getByRole("button", { name: "Format JSON" }).click();
+      await page.locator("#any-input-error", { hasText: "Not valid JSON" }).waitFor();
+      expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
+
+      // A tab-only orchestration picked from the list runs with its input.
+      await startPicked(page, "ParentOfChildren", '{"children": 1}', "");
+      await page.locator("#detail-h", { hasText: "ParentOfChildren" }).waitFor();
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toEqual([["Hello Tokyo!", "Hello Seattle!", "Hello London!"]]);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

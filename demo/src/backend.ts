@@ -3,9 +3,9 @@
  * runtime (a client plus change notifications) or the Worker's HTTP API. One interface, two
  * implementations (`local-backend.ts`, `http-backend.ts`).
  */
-import type { OrchestrationStatus, RuntimeStatus, TimeTravel, TimeTravelFrame } from "../../src/index.ts";
+import type { OrchestrationStatus, RegisteredFunctions, RuntimeStatus, TimeTravel, TimeTravelFrame } from "../../src/index.ts";
 
-export type { OrchestrationStatus, RuntimeStatus, TimeTravel, TimeTravelFrame };
+export type { OrchestrationStatus, RegisteredFunctions, RuntimeStatus, TimeTravel, TimeTravelFrame };
 
 export type Side = "tab" | "edge";
 
@@ -57,10 +57,22 @@ export interface EntityListPage {
   continuationToken: string | null;
 }
 
+/**
+ * What a side runs, for the start form (every orchestrator) and the signal form (the entities):
+ * the side's own answer (the tab's client `registered()`, the Worker's `GET {base}/functions`), or,
+ * where the side cannot tell, the functions the page itself knows, with `fallback` saying why.
+ */
+export interface SideFunctions extends RegisteredFunctions {
+  /** null: the side's own list; otherwise why the page's own copy is offered instead. */
+  fallback: string | null;
+}
+
 export interface Backend {
   readonly side: Side;
-  /** Starts an orchestration by name; resolves with the new instance id. */
-  start(name: string, input: unknown): Promise<string>;
+  /** Starts an orchestration by name (as `instanceId` when given); resolves with the instance id. */
+  start(name: string, input: unknown, instanceId?: string): Promise<string>;
+  /** What this side registers (see `SideFunctions`). */
+  registered(): Promise<SideFunctions>;
   list(filter: InstanceFilter, continuationToken: string | null): Promise<InstancePage>;
   /** Status with input, output, custom status and history (with results); undefined when unknown. */
   get(instanceId: string): Promise<OrchestrationStatus | undefined>;

@@ -19,6 +19,8 @@ export interface EntityDetail {
    * sent to it, so "not there" may only mean "not yet": it keeps asking for a while.
    */
   show(backend: Backend, instanceId: string | null, signalled?: boolean): void;
+  /** The entity names the side registers, suggested in the signal form's name field. */
+  setEntityNames(names: readonly string[]): void;
   refresh(): Promise<void>;
 }
 
@@ -286,6 +288,9 @@ export function createEntityDetail(container: HTMLElement, options: EntityDetail
       replace(facts);
       manage.hidden = true;
       void load();
+    },
+    setEntityNames(list) {
+      replace(names, list.map((n) => h("option", { value: n })));
     },
     async refresh() {
       await load();

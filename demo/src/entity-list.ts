@@ -19,6 +19,8 @@ export interface EntityList {
   setSelected(instanceId: string | null): void;
   /** Whether the view is on screen: it only asks the backend while it is. */
   setActive(active: boolean): void;
+  /** The entity names the side registers, suggested in the name filter. */
+  setEntityNames(names: readonly string[]): void;
   refresh(): Promise<void>;
 }
 
@@ -235,6 +237,9 @@ export function createEntityList(container: HTMLElement, options: EntityListOpti
   }
 
   return {
+    setEntityNames(list) {
+      replace(names, list.map((n) => h("option", { value: n })));
+    },
     setBackend(b) {
       if (b === backend) return;
       backend = b;

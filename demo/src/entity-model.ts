@@ -14,6 +14,14 @@ export const ENTITY_LIMIT = 1000;
 /** The entities the samples define, as registered (the store lower-cases names; this gives them back their spelling). */
 export const SAMPLE_ENTITIES: readonly string[] = samples.entities.map((e) => e.name);
 
+/** The entity names the open side registers, then the samples' (`setRegisteredEntities`): the spelling `displayName` gives by default. */
+let knownEntities: readonly string[] = SAMPLE_ENTITIES;
+
+/** Sets the names the open side registers (its `registered()` answer), so an entity of its own shows in its registered spelling too. */
+export function setRegisteredEntities(names: readonly string[]): void {
+  knownEntities = [...names, ...SAMPLE_ENTITIES];
+}
+
 /** The operations of the samples' entities (`examples/entities.ts`), with an example input; every entity also takes `delete`. */
 export const SAMPLE_OPERATIONS: Readonly<Record<string, readonly { op: string; example?: string }[]>> = {
   counter: [{ op: "add", example: "1" }, { op: "reset" }, { op: "get" }, { op: "delete" }],
@@ -25,7 +33,7 @@ export function operationsOf(name: string): readonly { op: string; example?: str
 }
 
 /** The registered spelling of an entity name ("account" → "Account"), or the name as given. */
-export function displayName(name: string, known: readonly string[] = SAMPLE_ENTITIES): string {
+export function displayName(name: string, known: readonly string[] = knownEntities): string {
   const lower = name.toLowerCase();
   return known.find((k) => k.toLowerCase() === lower) ?? name;
 }

@@ -1,6 +1,6 @@
 /**
  * @module http-backend — the dashboard over the Durable Functions HTTP API of the Worker
- * (`/runtime/webhooks/durabletask`, starter `POST /api/orchestrators/:name`). Live updates by
+ * (`/runtime/webhooks/durabletask`; starts with `POST {base}/orchestrators/{name}`). Live updates by
  * polling while the page is visible; after a 401 the polling waits until a different key is given.
  * The open instance is watched through the stream route (`GET {base}/stream/instances/{id}`,
  * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect. Time travel
@@ -11,10 +11,13 @@
  * the state alone),
  * `POST {base}/entities/{name}/{key}?op=` (a signal, the input as the JSON body) and
  * `DELETE {base}/entities/{name}/{key}`; the key `$` stands for the empty key. A Worker without the
- * entity routes (404 `NotFound`) is reported as `NoEntityRoutes`.
+ * entity routes (404 `NotFound`) is reported as `NoEntityRoutes`. What the Worker registers comes
+ * from `GET {base}/functions`; a Worker that cannot tell (404: an older Worker without the route;
+ * 501 `NotImplemented`: a client without a registry) gets the functions the page knows instead
+ * (`fallbackFunctions`), said so in `fallback`. Starts are `POST {base}/orchestrators/{name}[/{instanceId}]`.
  */
 import { EntityId } from "../../src/index.ts";
-import { BackendError, type Backend, type EntityFilter, type EntityInfo, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
+import { BackendError, type Backend, type EntityFilter, type RegisteredFunctions, type SideFunctions, type EntityInfo, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus, type TimeTravel, type WatchEvent } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
 import { isShown, toEntityInfo } from "./entity-model.ts";
 import type { HistoryEvent } from "../../src/index.ts";
@@ -32,6 +35,8 @@ export interface HttpBackendOptions {
   key?: () => string | null;
   /** Called when the Worker answers 401: it wants a (different) key. */
   onUnauthorized?: () => void;
+  /** What to offer when the Worker cannot say what it registers (404 or 501 for `GET {base}/functions`); default none. */
+  fallbackFunctions?: RegisteredFunctions;
 }
 
 const CONTINUATION = "x-ms-continuation-token";
@@ -99,9 +104,28 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
 
   return {
     side: "edge",
-    async start(name, input) {
-      const response = await send("POST", `${base}/api/orchestrators/${encodeURIComponent(name)}`, input ?? null);
+    async start(name, input, instanceId) {
+      // The management API's own start route (every Worker has it; the /api starters can be turned off).
+      const path = `${api}/orchestrators/${encodeURIComponent(name)}${instanceId === undefined ? "" : `/${encodeURIComponent(instanceId)}`}`;
+      const response = await send("POST", path, input ?? null);
       return idOf(await response.json());
+    },
+    async registered() {
+      const url = `${api}/functions`;
+      let response: Response;
+      try {
+        response = await send("GET", url);
+      } catch (error) {
+        if (!(error instanceof BackendError) || (error.status !== 404 && error.status !== 501)) throw error;
+        const fallback = options.fallbackFunctions ?? { orchestrators: [], activities: [], entities: [] };
+        return {
+          ...copyFunctions(fallback),
+          fallback: `This Worker does not say what it registers (GET ${new URL(url, "http://x").pathname} answered ${error.status} ${error.code}), so the page offers the samples it knows; the Worker may register others.`,
+        } satisfies SideFunctions;
+      }
+      const body = (await response.json().catch(() => null)) as unknown;
+      if (!isRegisteredFunctions(body)) throw new BackendError("BadResponse", "The Worker's GET …/functions answer is not { orchestrators: [{ name }], activities: [{ name, local }], entities: [{ name }] }.");
+      return { ...copyFunctions(body), fallback: null };
     },
     async list(filter, token) {
       const response = await send("GET", `${api}/instances?${listQuery(filter)}`, undefined, token ? { [CONTINUATION]: token } : {});
@@ -266,6 +290,24 @@ function checkedName(name: string): string {
 function isListedEntity(value: unknown): value is Parameters<typeof toEntityInfo>[0] {
   const id = (value as { entityId?: { name?: unknown; key?: unknown } } | null)?.entityId;
   return typeof id === "object" && id !== null && typeof id.name === "string" && typeof id.key === "string";
+}
+
+function isNamedList(value: unknown): value is { name: string }[] {
+  return Array.isArray(value) && value.every((v) => typeof (v as { name?: unknown } | null)?.name === "string");
+}
+
+function isRegisteredFunctions(value: unknown): value is RegisteredFunctions {
+  const v = value as Partial<Record<keyof RegisteredFunctions, unknown>> | null;
+  return typeof v === "object" && v !== null && isNamedList(v.orchestrators) && isNamedList(v.entities) && isNamedList(v.activities);
+}
+
+/** The lists alone (a fresh copy, nothing else the answer held). */
+function copyFunctions(f: RegisteredFunctions): RegisteredFunctions {
+  return {
+    orchestrators: f.orchestrators.map((o) => ({ name: o.name })),
+    activities: f.activities.map((a) => ({ name: a.name, local: a.local === true })),
+    entities: f.entities.map((e) => ({ name: e.name })),
+  };
 }
 
 function listQuery(filter: InstanceFilter): string {

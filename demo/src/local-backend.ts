@@ -1,10 +1,10 @@
 /**
  * @module local-backend — the dashboard over a runtime in this tab: its client for reads and
  * actions, its change notifications (which the browser host also relays from other tabs) for live
- * updates.
+ * updates. What it registers is its client's `registered()`.
  */
 import { DurableError, EntityId, type EntityClient, type HistoryEvent, type OrchestrationClient, type TimeTravel } from "../../src/index.ts";
-import { BackendError, type Backend, type EntityFilter, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus } from "./backend.ts";
+import { BackendError, type Backend, type EntityFilter, type EntityListPage, type InstanceFilter, type InstancePage, type OrchestrationStatus, type RegisteredFunctions, type SideFunctions } from "./backend.ts";
 import { toDetailedHistory } from "./detailed-history.ts";
 import { isShown, toEntityInfo } from "./entity-model.ts";
 import { throttle } from "./throttle.ts";
@@ -18,12 +18,24 @@ export interface LocalHost {
   onChange(listener: () => void): () => void;
 }
 
-export function createLocalBackend(host: LocalHost): Backend {
+export interface LocalBackendOptions {
+  /** What to offer when the client cannot say what it registers (no `registered()`); default: the host's entities alone. */
+  fallbackFunctions?: RegisteredFunctions;
+}
+
+export function createLocalBackend(host: LocalHost, options: LocalBackendOptions = {}): Backend {
   const { client } = host;
   const unsubscribers = new Set<() => void>();
   return {
     side: "tab",
-    start: (name, input) => call(() => client.startNew(name, { input })),
+    start: (name, input, instanceId) => call(() => client.startNew(name, instanceId === undefined ? { input } : { input, instanceId })),
+    registered: () =>
+      call(async (): Promise<SideFunctions> => {
+        const own = client.registered?.();
+        if (own) return { orchestrators: own.orchestrators.map((o) => ({ ...o })), activities: own.activities.map((a) => ({ ...a })), entities: own.entities.map((e) => ({ ...e })), fallback: null };
+        const fallback = options.fallbackFunctions ?? { orchestrators: [], activities: [], entities: host.entityNames.map((name) => ({ name })) };
+        return { ...fallback, fallback: "This tab's client does not say what it registers, so the page offers the samples it knows." };
+      }),
     list: (filter, token) => call(() => listPage(client, filter, token)),
     get: (id) => call(() => getDetailed(host.client, id)),
     raiseEvent: (id, name, data) => call(() => client.raiseEvent(id, name, data)),

@@ -4,22 +4,22 @@
  * the right-hand panel shows the open orchestration or entity).
  */
 import "./styles.css";
-import type { Backend, Side } from "./backend.ts";
+import { describeError, type Backend, type RegisteredFunctions, type Side, type SideFunctions } from "./backend.ts";
 import { byId } from "./dom.ts";
 import { createEntityDetail } from "./entity-detail.ts";
 import { createEntityList } from "./entity-list.ts";
-import { entityLabel } from "./entity-model.ts";
+import { entityLabel, setRegisteredEntities } from "./entity-model.ts";
 import { createHttpBackend } from "./http-backend.ts";
 import { createInstanceDetail } from "./instance-detail.ts";
 import { createInstanceList } from "./instance-list.ts";
 import { createLocalBackend } from "./local-backend.ts";
 import { createNotices } from "./notices.ts";
 import { isEntityRoute, readRoute, sameRoute, writeRoute, type Route } from "./route.ts";
-import { EntityId } from "../../src/index.ts";
+import { EntityId, Registry } from "../../src/index.ts";
 import { renderSamples } from "./samples-panel.ts";
 import { samples } from "../../examples/index.ts";
 import { createStartAny } from "./start-any.ts";
-import { tabOrchestrators } from "./tab-activities.ts";
+import { tabActivities, tabEntities, tabOrchestrators } from "./tab-activities.ts";
 import { openTabHost, type TabHost } from "./tab-host.ts";
 
 const notices = createNotices(byId("errors"), byId("infos"));
@@ -58,8 +58,17 @@ const entityDetail = createEntityDetail(entityDetailEl, {
   onChanged: () => void entityList.refresh(),
 });
 const startAny = createStartAny(renderSamples(byId("sample-cards"), start, signal), start);
-/** What each side registers: the tab its own list; the Worker (worker/demo-worker.ts) the shared samples. */
-const REGISTERED: Record<Side, string[]> = { tab: tabOrchestrators.map((o) => o.name), edge: samples.orchestrators.map((o) => o.name) };
+/**
+ * What the page itself knows each side registers, offered only where the side cannot say (the
+ * Worker answers 404 or 501 for `GET {base}/functions`, or cannot be asked): the tab's own list; on
+ * the edge the shared samples, as `worker/demo-worker.ts` registers them.
+ */
+const KNOWN: Record<Side, RegisteredFunctions> = {
+  tab: new Registry(tabOrchestrators, tabActivities, tabEntities).registered(),
+  edge: new Registry(samples.orchestrators, samples.activities, samples.entities).registered(),
+};
+/** Counts the asks for a side's functions: only the latest one's answer is shown. */
+let functionsAsked = 0;
 
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) {
   radio.checked = radio.value === route.side;
@@ -85,6 +94,7 @@ keyForm.addEventListener("submit", (event) => {
   void entityList.refresh();
   void detail.refresh();
   void entityDetail.refresh();
+  if (backend) void showFunctions(backend);
 });
 
 function storedKey(): string | null {
@@ -109,6 +119,7 @@ async function backendFor(side: Side): Promise<Backend> {
   if (side === "edge") {
     created = createHttpBackend({
       key: storedKey,
+      fallbackFunctions: KNOWN.edge,
       onUnauthorized: () => {
         keyWanted = true;
         showKeyForm();
@@ -129,7 +140,7 @@ async function backendFor(side: Side): Promise<Backend> {
         if (event.persisted) location.reload();
       });
     }
-    created = createLocalBackend(tabHost);
+    created = createLocalBackend(tabHost, { fallbackFunctions: KNOWN.tab });
   }
   backends.set(side, created);
   return created;
@@ -142,7 +153,7 @@ async function show(next: Route): Promise<void> {
   history.replaceState(null, "", writeRoute(route));
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="side"]')) radio.checked = radio.value === route.side;
   document.body.dataset.side = route.side;
-  startAny.setNames(REGISTERED[route.side]);
+  startAny.setNames([], route.side === "tab" ? "Asking this tab's runtime what it registers…" : "Asking the Worker what it registers…", "pending");
   showKeyForm();
   unsubscribe?.();
   unsubscribe = null;
@@ -160,6 +171,7 @@ async function show(next: Route): Promise<void> {
   list.setBackend(b);
   entityList.setBackend(b);
   apply(b, false);
+  void showFunctions(b);
   unsubscribe = b.subscribe(() => {
     if (route.view === "instances") void list.refresh();
     else void entityList.refresh();
@@ -212,15 +224,45 @@ async function describeSide(): Promise<void> {
   }${host.persistent ? " Reload or open a second tab: the instances carry on." : ""}`;
 }
 
-async function start(name: string, input: unknown): Promise<void> {
-  if (!backend) return;
+/**
+ * Asks the side what it registers and offers it: every orchestrator in the start form, the
+ * entities in the signal form and the entity filter. Where the side cannot say (the backend falls
+ * back) or cannot be asked, the page's own copy, and the start form says so.
+ */
+async function showFunctions(b: Backend): Promise<void> {
+  const asked = ++functionsAsked;
+  let found: SideFunctions;
   try {
-    const id = await backend.start(name, input);
+    found = await b.registered();
+  } catch (error) {
+    const { code, message } = describeError(error);
+    found = { ...KNOWN[b.side], fallback: `Could not ask ${b.side === "tab" ? "this tab's runtime" : "the Worker"} what it registers (${code}: ${message}), so the page offers the samples it knows.` };
+  }
+  if (asked !== functionsAsked || backend !== b) return;
+  const names = found.orchestrators.map((o) => o.name);
+  const count = `${names.length} orchestration${names.length === 1 ? "" : "s"}`;
+  const note =
+    found.fallback ??
+    (b.side === "tab" ? `This tab's runtime registers ${count} (its client's registered()).` : `The Worker registers ${count} (GET /runtime/webhooks/durabletask/functions).`);
+  startAny.setNames(names, note, found.fallback === null ? "side" : "fallback");
+  const entityNames = found.entities.map((e) => e.name);
+  setRegisteredEntities(entityNames);
+  entityDetail.setEntityNames(entityNames);
+  entityList.setEntityNames(entityNames);
+}
+
+/** Starts an orchestration (as `instanceId` when given) and opens it; resolves whether it started. */
+async function start(name: string, input: unknown, instanceId?: string): Promise<boolean> {
+  if (!backend) return false;
+  try {
+    const id = await backend.start(name, input, instanceId);
     notices.info(`Started ${name} as ${id}.`);
     open(id, false);
     void list.refresh();
+    return true;
   } catch (error) {
     notices.error(`Could not start ${name}`, error);
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { h, replace } from "./dom.ts";
 
-export type StartSample = (name: string, input: unknown) => Promise<void>;
+export type StartSample = (name: string, input: unknown) => Promise<unknown>;
 /** Signals an entity an operation (`input` undefined: none) and shows it. */
 export type SignalSample = (entityName: string, key: string, operation: string, input: unknown) => Promise<void>;
 
@@ -15,7 +15,7 @@ const pair = (label: HTMLElement, input: HTMLElement) => h("span", { class: "pai
 
 /** Renders the sample cards; returns the slot for the "any orchestration" card (`start-any.ts`). */
 export function renderSamples(container: HTMLElement, start: StartSample, signal: SignalSample): HTMLElement {
-  const busy = async (form: HTMLFormElement, run: () => Promise<void>) => {
+  const busy = async (form: HTMLFormElement, run: () => Promise<unknown>) => {
     const buttons = [...form.querySelectorAll("button")];
     for (const b of buttons) b.disabled = true;
     try {

@@ -33,6 +33,8 @@ export function freePort(): Promise<number> {
 export interface WranglerDevOptions {
   /** The project to run: its wrangler.toml and its own `node_modules/wrangler`. Default: this repository. */
   cwd?: string;
+  /** Another wrangler file of the project (`--config`, e.g. `worker/test/wrangler.toml`); default: the project's wrangler.toml. */
+  config?: string;
   /** Serve the page from there instead of wrangler.toml's assets directory. */
   assetsDir?: string;
   /** Extra Worker variables. */
@@ -53,6 +55,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     [
       join(cwd, "node_modules/wrangler/bin/wrangler.js"),
       "dev",
+      ...(options.config ? ["--config", options.config] : []),
       ...["--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"],
       ...(options.assetsDir ? ["--assets", options.assetsDir] : []),
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
