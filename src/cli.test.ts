@@ -252,12 +252,14 @@ describe("export --from a wrangler state folder, with the real bin and wrangler 
     const { startWranglerDev } = await import("../test/support/wrangler-dev.ts");
     const pkg = buildBinPackage();
 
-    // A state folder as wrangler dev leaves it: one instance waiting for its approval.
+    // A state folder as wrangler dev leaves it: one instance waiting for its approval. The test
+    // Worker's wrangler file (no static assets to build first); the export is given it with --config.
+    const config = "worker/test/wrangler.toml";
     const state = mkdtempSync(join(tmpdir(), "durable-edge-state-"));
-    const dev = await startWranglerDev({ persistTo: state });
+    const dev = await startWranglerDev({ persistTo: state, config });
     let id = "";
     try {
-      const start = await fetch(`${dev.origin}/api/orchestrators/HumanInteraction`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ timeoutSeconds: 86_400 }) });
+      const start = await fetch(`${dev.origin}/runtime/webhooks/durabletask/orchestrators/HumanInteraction`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ timeoutSeconds: 86_400 }) });
       expect(start.status, await start.clone().text()).toBe(202);
       id = ((await start.json()) as { id: string }).id;
       const deadline = Date.now() + 20_000;
@@ -274,7 +276,7 @@ describe("export --from a wrangler state folder, with the real bin and wrangler 
     const before = fingerprint();
 
     const out = join(pkg, "histories");
-    const run = spawnAsync(process.execPath, [join(pkg, "bin/durable-edge.mjs"), "export", "--from", state, "--out", out], ROOT);
+    const run = spawnAsync(process.execPath, [join(pkg, "bin/durable-edge.mjs"), "export", "--from", state, "--config", config, "--out", out], ROOT);
     const result = await run;
     expect(result.stderr).toBe("");
     expect(result.code, result.stdout).toBe(0);
