@@ -8,50 +8,53 @@
  * real Content-Security-Policy) and photographed. The page is built into a temporary folder
  * passed as `--assets`, so the test never rewrites `demo/dist` under another running Worker.
  */
-import { rm } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPage } from "./e2e/build-page.ts";
-import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
+import { chromiumAvailable } from "./e2e/chromium.ts";
+import { openPage, servedPage, type ServedPage } from "./e2e/page-fixture.ts";
 import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
-import { actionState, confirmedAction, entityPanelState, entityTableState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
+import { actionState, confirmedAction, entityPanelState, entityTableState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, waitForStatus } from "./e2e/page-helpers.ts";
 import { pendingText } from "./src/time-travel-view.ts";
 import type { InstanceDocument, TimeTravel } from "../src/index.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
-import { startWranglerDev, type WranglerDev } from "../test/support/wrangler-dev.ts";
+import { checkPurgeDialog, checkUnfoldedInput, viewChecker } from "./e2e/view-checks.ts";
+import { startWranglerDev, type WranglerDev, type WranglerDevOptions } from "../test/support/wrangler-dev.ts";
 import { namesOf, settledStartForm, startFormState, startPicked, suggestedEntities } from "./e2e/start-form.ts";
 import { samples } from "../examples/index.ts";
 import { Registry, type RegisteredFunctions } from "../src/index.ts";
 
 const available = chromiumAvailable();
 
+/** The page built and served as assets by `wrangler dev` (the repository's Worker unless `options` name another), and Chromium, for one describe. */
+function servedWorker(options: Omit<WranglerDevOptions, "assetsDir"> = {}): ServedPage<WranglerDev> {
+  return servedPage({ serve: (assetsDir) => startWranglerDev({ ...options, assetsDir }), stop: (worker) => worker.stop(), setupTimeout: 180_000, teardownTimeout: 30_000 });
+}
+
+/** The start form offers and lists exactly the orchestrations the Worker registers, saying where the list comes from, and the entity forms its entities. */
+async function expectOffered(page: Page, functions: ReturnType<typeof namesOf>): Promise<void> {
+  expect(await settledStartForm(page)).toEqual({
+    suggested: functions.orchestrators,
+    listed: functions.orchestrators,
+    source: "side",
+    note: `The Worker registers ${functions.orchestrators.length} orchestrations (GET /runtime/webhooks/durabletask/functions).`,
+  });
+  expect(await suggestedEntities(page)).toEqual({ signal: functions.entities, filter: functions.entities });
+}
+
 describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromium)", () => {
-  let worker: WranglerDev | undefined;
-  let browser: Browser | undefined;
+  const served = servedWorker();
   let context: BrowserContext | undefined;
   let page: Page;
   let errors: string[] = [];
-  let outDir = "";
 
   beforeAll(async () => {
-    outDir = await buildPage();
-    worker = await startWranglerDev({ assetsDir: outDir });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // The tests below read the history's list view; the Gantt chart (the default) has its own.
-    await context.addInitScript(() => localStorage.setItem("durable-edge-demo:history-view", "list"));
-    page = await context.newPage();
-    errors = pageErrors(page);
-    await page.goto(`${worker.origin}/#/edge`);
-    await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
-  }, 180_000);
+    // The tests below share one page; they read the history's list view (the Gantt chart, the default, has its own).
+    ({ page, context, errors } = await openPage(served.browser, `${served.server.origin}/#/edge`, "On the Worker", { historyList: true }));
+  }, 30_000);
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await worker?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 30_000);
+  });
 
   it("starts the tutorial on the Worker and shows its history timeline", async () => {
     expect(await page.getByLabel("On the edge").isChecked()).toBe(true);
@@ -215,20 +218,14 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
   }, 30_000);
 
   it("offers what the Worker registers (GET {base}/functions) in the start form and the entity forms, and the tab's own list on the tab side", async () => {
-    const response = await fetch(`${worker!.origin}/runtime/webhooks/durabletask/functions`);
+    const response = await fetch(`${served.server.origin}/runtime/webhooks/durabletask/functions`);
     expect(response.status).toBe(200);
     const functions = namesOf((await response.json()) as RegisteredFunctions);
     // The repository's Worker registers the shared samples (worker/demo-worker.ts): the page's own copy matches it.
     expect(functions).toEqual(namesOf(new Registry(samples.orchestrators, samples.activities, samples.entities).registered()));
     await page.reload();
     await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
-    expect(await settledStartForm(page)).toEqual({
-      suggested: functions.orchestrators,
-      listed: functions.orchestrators,
-      source: "side",
-      note: `The Worker registers ${functions.orchestrators.length} orchestrations (GET /runtime/webhooks/durabletask/functions).`,
-    });
-    expect(await suggestedEntities(page)).toEqual({ signal: functions.entities, filter: functions.entities });
+    await expectOffered(page, functions);
     // Toggled to the tab, the form offers the tab's runtime's list (the tab-only samples too), and back again the Worker's.
     await page.getByLabel("In this tab").check();
     await page.locator("#side-info", { hasText: "In this tab" }).waitFor();
@@ -241,7 +238,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
   }, 60_000);
 
   it("time-travels a HumanInteraction on the Worker, waiting and then approved: every frame the page shows is the timetravel route's, and nothing is committed", async () => {
-    const api = `${worker!.origin}/runtime/webhooks/durabletask`;
+    const api = `${served.server.origin}/runtime/webhooks/durabletask`;
     /** A GET of the management API; the status route answers 202 while the instance runs (Durable Functions' rule). */
     const read = async <T,>(path: string, status = 200): Promise<T> => {
       const response = await fetch(`${api}${path}`);
@@ -453,10 +450,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
         await page.setViewportSize(size.viewport);
         await page.reload();
         await page.locator("#side-info", { hasText: "On the Worker" }).waitFor(slow);
-        const check = async (view: string, options: Parameters<typeof viewScreenshot>[3] = {}) => {
-          expect(await findA11yProblems(page), `${view}, ${size.name}`).toEqual(NO_A11Y_PROBLEMS);
-          await viewScreenshot(page, size, `edge-${view}`, options);
-        };
+        const check = viewChecker(page, size, "edge");
         await go("#/edge");
         await page.locator(`.instances tr[data-id="${tutorial}"]`).waitFor(slow);
         // Each id readable whole (at 1280 px the ID column was cut at the card's edge).
@@ -472,12 +466,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
         await check("instance-gantt", { part: ".history-head" });
         await go(`#/edge/${deep}`);
         await waitForStatus(page, "Completed", 30_000);
-        await page.getByRole("radio", { name: "List", exact: true }).check();
-        await page.locator(".timeline .tl-start .tl-json summary").click();
-        await unfoldJson(page.locator("#instance-detail"));
-        expect(await page.locator(".timeline .tl-start details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]").count()).toBeGreaterThan(0);
-        expect(await page.locator('.json-view[data-field="input"] details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]').count()).toBeGreaterThan(0);
-        await check("instance-list-json", { part: ".timeline .tl-start" });
+        await checkUnfoldedInput(page, check);
 
         await go(`#/edge/${failed}`);
         await waitForStatus(page, "Failed", 30_000);
@@ -488,11 +477,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
         await page.getByRole("button", { name: "Time travel", exact: true }).click();
         await page.getByLabel("Event", { exact: true }).waitFor(slow);
         await check("instance-time-travel", { part: ".time-travel" });
-        await page.locator(".actions").getByRole("button", { name: "Purge", exact: true }).click();
-        await page.getByRole("dialog").waitFor();
-        await check("confirm-dialog", { modal: true });
-        await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
-        await page.getByRole("dialog").waitFor({ state: "detached" });
+        await checkPurgeDialog(page, check);
 
         await go("#/edge/@entities");
         await expect.poll(() => entityTableState(page, "@counter@edge-a11y"), slow).toBe(3);
@@ -513,24 +498,10 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
 const DEMO_KEY = "demo-secret-of-the-edge-test-0000";
 
 describe.skipIf(!available)("demo page on a Worker that needs its management key", () => {
-  let worker: WranglerDev | undefined;
-  let browser: Browser | undefined;
-  let outDir = "";
-
-  beforeAll(async () => {
-    outDir = await buildPage();
-    worker = await startWranglerDev({ assetsDir: outDir, vars: { DURABLE_EDGE_KEY: DEMO_KEY } });
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 30_000);
+  const served = servedWorker({ vars: { DURABLE_EDGE_KEY: DEMO_KEY } });
 
   it("asks for the key on a 401 and stops polling until one is given, refuses a wrong one, and works with the right one", async () => {
-    const context = await browser!.newContext();
+    const context = await served.browser.newContext();
     try {
       const page = await context.newPage();
       const errors = pageErrors(page);
@@ -538,7 +509,7 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
       page.on("request", (r) => {
         if (r.url().includes("/runtime/webhooks/")) api.push(r.url());
       });
-      await page.goto(`${worker!.origin}/#/edge`);
+      await page.goto(`${served.server.origin}/#/edge`);
       await page.locator('.notice-error[data-code="Unauthorized"]').waitFor({ timeout: 15_000 });
       const keyInput = page.getByLabel("Management key");
       await keyInput.waitFor();
@@ -579,44 +550,21 @@ describe.skipIf(!available)("demo page on a Worker that needs its management key
 });
 
 describe.skipIf(!available)("demo page on the test Worker, which registers more than the page's samples (worker/test/wrangler.toml)", () => {
-  let worker: WranglerDev | undefined;
-  let browser: Browser | undefined;
-  let outDir = "";
-
-  beforeAll(async () => {
-    outDir = await buildPage();
-    // The workerd tests' Worker: the samples plus its test orchestrations and entities; the page as static assets in front of it.
-    worker = await startWranglerDev({ config: "worker/test/wrangler.toml", assetsDir: outDir });
-    browser = await launchChromium();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.stop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 30_000);
+  // The workerd tests' Worker: the samples plus its test orchestrations and entities; the page as static assets in front of it.
+  const served = servedWorker({ config: "worker/test/wrangler.toml" });
 
   it("lists every orchestration and entity the Worker registers, and starts one the page's samples do not have, with an input and an instance id", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    try {
-      const page = await context.newPage();
-      const errors = pageErrors(page);
-      const requests: string[] = [];
-      page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
-      const functions = namesOf((await (await fetch(`${worker!.origin}/runtime/webhooks/durabletask/functions`)).json()) as RegisteredFunctions);
-      const sampleNames = samples.orchestrators.map((o) => o.name);
-      expect(functions.orchestrators).toEqual(expect.arrayContaining([...sampleNames, "ActivityChain", "OrderFlow"]));
-      expect(functions.entities).toEqual(expect.arrayContaining(["Counter", "Account", "Ledger", "Listed"]));
+    const functions = namesOf((await (await fetch(`${served.server.origin}/runtime/webhooks/durabletask/functions`)).json()) as RegisteredFunctions);
+    const sampleNames = samples.orchestrators.map((o) => o.name);
+    expect(functions.orchestrators).toEqual(expect.arrayContaining([...sampleNames, "ActivityChain", "OrderFlow"]));
+    expect(functions.entities).toEqual(expect.arrayContaining(["Counter", "Account", "Ledger", "Listed"]));
 
-      await page.goto(`${worker!.origin}/#/edge`);
-      await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
-      expect(await settledStartForm(page)).toEqual({
-        suggested: functions.orchestrators,
-        listed: functions.orchestrators,
-        source: "side",
-        note: `The Worker registers ${functions.orchestrators.length} orchestrations (GET /runtime/webhooks/durabletask/functions).`,
-      });
-      expect(await suggestedEntities(page)).toEqual({ signal: functions.entities, filter: functions.entities });
+    const requests: string[] = [];
+    const { page, context, errors } = await openPage(served.browser, `${served.server.origin}/#/edge`, "On the Worker", {
+      prepare: (page) => void page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`)),
+    });
+    try {
+      await expectOffered(page, functions);
 
       // ActivityChain is the test Worker's own: picked from the list, with a JSON input and an id of one's own.
       expect(sampleNames).not.toContain("ActivityChain");
@@ -626,7 +574,7 @@ describe.skipIf(!available)("demo page on the test Worker, which registers more 
       await waitForStatus(page, "Completed", 30_000);
       expect(await outputOf(page)).toBe(3);
       expect(requests.filter((r) => r.startsWith("POST "))).toEqual(["POST /runtime/webhooks/durabletask/orchestrators/ActivityChain/chain-from-the-page"]);
-      const status = (await (await fetch(`${worker!.origin}/runtime/webhooks/durabletask/instances/chain-from-the-page`)).json()) as { name: string; input: unknown; output: unknown };
+      const status = (await (await fetch(`${served.server.origin}/runtime/webhooks/durabletask/instances/chain-from-the-page`)).json()) as { name: string; input: unknown; output: unknown };
       expect(status).toMatchObject({ name: "ActivityChain", input: { count: 3 }, output: 3 });
 
       // Its entity Listed, signalled from the form, shows in its registered spelling (the store lists it as "listed").
@@ -647,16 +595,14 @@ describe.skipIf(!available)("demo page on the test Worker, which registers more 
   }, 90_000);
 
   it("falls back to the samples the page knows, and says so, where the Worker has no GET {base}/functions (answered 404)", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-    try {
-      const page = await context.newPage();
-      const errors = pageErrors(page);
+    const { page, context, errors } = await openPage(served.browser, `${served.server.origin}/#/edge`, "On the Worker", {
       // An older Worker: the route is not there, and its API namespace answers JSON 404 NotFound.
-      await page.route("**/runtime/webhooks/durabletask/functions", (route) =>
-        route.fulfill({ status: 404, contentType: "application/json", body: JSON.stringify({ code: "NotFound", message: "No route matches GET /runtime/webhooks/durabletask/functions." }) }),
-      );
-      await page.goto(`${worker!.origin}/#/edge`);
-      await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
+      prepare: (page) =>
+        page.route("**/runtime/webhooks/durabletask/functions", (route) =>
+          route.fulfill({ status: 404, contentType: "application/json", body: JSON.stringify({ code: "NotFound", message: "No route matches GET /runtime/webhooks/durabletask/functions." }) }),
+        ),
+    });
+    try {
       const sampleNames = samples.orchestrators.map((o) => o.name);
       expect(await settledStartForm(page)).toEqual({
         suggested: sampleNames,

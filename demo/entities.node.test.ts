@@ -6,44 +6,22 @@
  * an invalid input or an unknown entity gets a clear message; keyboard, labels, contrast and a
  * phone-sized screen.
  */
-import { rm } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
-import { buildPage } from "./e2e/build-page.ts";
-import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { entityPanelState, entityTableState, openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
+import { chromiumAvailable } from "./e2e/chromium.ts";
+import { openPage, servedPage, type OpenedPage } from "./e2e/page-fixture.ts";
+import { entityPanelState, entityTableState, openInstanceId, outputOf, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
-import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
+import { serveStatic } from "./e2e/static-server.ts";
 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)("demo page, entities in this tab (real Chromium)", () => {
-  let outDir = "";
-  let server: StaticServer | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    outDir = await buildPage();
-    server = await serveStatic(outDir);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  });
+  const served = servedPage({ serve: serveStatic, stop: (server) => server.close() });
 
   /** A fresh profile (its own IndexedDB), the history as the list of rows. */
-  async function open(viewport = { width: 1280, height: 900 }, hash = ""): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
-    const context = await browser!.newContext({ viewport });
-    await context.addInitScript(() => localStorage.setItem("durable-edge-demo:history-view", "list"));
-    const page = await context.newPage();
-    const errors = pageErrors(page);
-    await page.goto(`${server!.url}${hash}`);
-    await page.locator("#side-info", { hasText: "In this tab" }).waitFor({ timeout: 15_000 });
-    return { page, context, errors };
+  function open(viewport = { width: 1280, height: 900 }, hash = ""): Promise<OpenedPage> {
+    return openPage(served.browser, `${served.server.url}${hash}`, "In this tab", { viewport, historyList: true });
   }
 
   const tableState = entityTableState;

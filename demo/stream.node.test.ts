@@ -5,44 +5,25 @@
  * (`e2e/api-server.ts`), because the Worker's samples finish their squares at once. A 200-way fan-out's Gantt group grows while it runs, from
  * the stream alone: no status poll for the instance while it is live.
  */
-import { rm } from "node:fs/promises";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findA11yProblems, NO_A11Y_PROBLEMS } from "./e2e/accessibility.ts";
-import { serveWithApi, type ApiServer } from "./e2e/api-server.ts";
-import { buildPage } from "./e2e/build-page.ts";
-import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { openInstanceId, outputOf, pageErrors, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
+import { serveWithApi } from "./e2e/api-server.ts";
+import { chromiumAvailable } from "./e2e/chromium.ts";
+import { openPage, servedPage } from "./e2e/page-fixture.ts";
+import { openInstanceId, outputOf, pollUntil, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot } from "./e2e/screenshots.ts";
 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)("demo page watching an instance through its stream (real Chromium)", () => {
-  let outDir = "";
-  let server: ApiServer | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    outDir = await buildPage();
-    server = await serveWithApi(outDir);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  });
+  const served = servedPage({ serve: serveWithApi, stop: (server) => server.close() });
 
   it("grows a 200-way fan-out's Gantt bars as the stream reports each step, without polling the instance", async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    const { page, context, errors } = await openPage(served.browser, `${served.server.url}#/edge`, "On the Worker", {
+      prepare: (page) => void page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`)),
+    });
     try {
-      const page = await context.newPage();
-      const errors = pageErrors(page);
-      const requests: string[] = [];
-      page.on("request", (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}${new URL(r.url()).search}`));
-      await page.goto(`${server!.url}#/edge`);
-      await page.locator("#side-info", { hasText: "On the Worker" }).waitFor({ timeout: 15_000 });
       await page.getByLabel("N", { exact: true }).fill("200");
       await page.getByRole("button", { name: "Start fan-out" }).click();
       await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor({ timeout: 10_000 });

@@ -4,15 +4,15 @@
  * the errors a person can cause, and the list's filters and paging; and every view, at desktop and
  * phone sizes, checked by axe-core and the page's own accessibility checks and photographed.
  */
-import { readFile, rm } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
 import { findA11yProblems, NO_A11Y_PROBLEMS, ownA11yProblems } from "./e2e/accessibility.ts";
-import { buildPage } from "./e2e/build-page.ts";
-import { chromiumAvailable, launchChromium } from "./e2e/chromium.ts";
-import { actionState, confirmedAction, entityPanelState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pageErrors, pollUntil, shownFrame, unfoldJson, waitForStatus } from "./e2e/page-helpers.ts";
-import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
-import { serveStatic, type StaticServer } from "./e2e/static-server.ts";
+import { chromiumAvailable } from "./e2e/chromium.ts";
+import { openPage, servedPage, type OpenedPage } from "./e2e/page-fixture.ts";
+import { actionState, confirmedAction, entityPanelState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pollUntil, shownFrame, waitForStatus } from "./e2e/page-helpers.ts";
+import { screenshot, VIEW_SIZES } from "./e2e/screenshots.ts";
+import { checkPurgeDialog, checkUnfoldedInput, viewChecker } from "./e2e/view-checks.ts";
+import { serveStatic } from "./e2e/static-server.ts";
 import { namesOf, settledStartForm, startPicked, suggestedEntities } from "./e2e/start-form.ts";
 import type { RegisteredFunctions } from "../src/index.ts";
 import type { TabHost } from "./src/tab-host.ts";
@@ -20,36 +20,14 @@ import type { TabHost } from "./src/tab-host.ts";
 const available = chromiumAvailable();
 
 describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
-  let outDir = "";
-  let server: StaticServer | undefined;
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    outDir = await buildPage();
-    server = await serveStatic(outDir);
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  });
+  const served = servedPage({ serve: serveStatic, stop: (server) => server.close() });
 
   /**
    * A fresh browser profile (its own IndexedDB) and a page on the demo. The history shows as the
    * list of rows (what most tests read) unless `historyView` says "gantt" (the page's default).
    */
-  async function open(viewport = { width: 1280, height: 900 }, historyView: "list" | "gantt" = "list"): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
-    const context = await browser!.newContext({ viewport });
-    contexts.push(context);
-    if (historyView === "list") await context.addInitScript(() => localStorage.setItem("durable-edge-demo:history-view", "list"));
-    const page = await context.newPage();
-    const errors = pageErrors(page);
-    await page.goto(server!.url);
-    await page.locator("#side-info", { hasText: "In this tab" }).waitFor({ timeout: 15_000 });
-    return { page, context, errors };
+  function open(viewport = { width: 1280, height: 900 }, historyView: "list" | "gantt" = "list"): Promise<OpenedPage> {
+    return openPage(served.browser, served.server.url, "In this tab", { viewport, historyList: historyView === "list" });
   }
 
   it("runs the tutorial in sequence and in parallel and shows the three greetings", async () => {
@@ -703,10 +681,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         await page.setViewportSize(size.viewport);
         await page.reload();
         await page.locator("#side-info", { hasText: "In this tab" }).waitFor({ timeout: 15_000 });
-        const check = async (view: string, options: Parameters<typeof viewScreenshot>[3] = {}) => {
-          expect(await findA11yProblems(page), `${view}, ${size.name}`).toEqual(NO_A11Y_PROBLEMS);
-          await viewScreenshot(page, size, `tab-${view}`, options);
-        };
+        const check = viewChecker(page, size, "tab");
         await go("#/tab");
         await page.locator(`.instances tr[data-id="${tutorial}"]`).waitFor();
         // Each id readable whole (at 1280 px the ID column was cut at the card's edge).
@@ -722,12 +697,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         await check("instance-gantt", { part: ".history-head" });
         await go(`#/tab/${fanOut}`);
         await waitForStatus(page, "Completed", 30_000);
-        await page.getByRole("radio", { name: "List", exact: true }).check();
-        await page.locator(".timeline .tl-start .tl-json summary").click();
-        await unfoldJson(page.locator("#instance-detail"));
-        expect(await page.locator(".timeline .tl-start details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]").count()).toBeGreaterThan(0);
-        expect(await page.locator('.json-view[data-field="input"] details.j-node[open] details.j-node[open] details.j-node[open] details.j-node[open]').count()).toBeGreaterThan(0);
-        await check("instance-list-json", { part: ".timeline .tl-start" });
+        await checkUnfoldedInput(page, check);
 
         // A failed one: its failure with the stack as lines, then its time travel; purge asks first.
         await go(`#/tab/${failed}`);
@@ -739,11 +709,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
         await page.getByLabel("Event", { exact: true }).waitFor();
         await page.getByRole("button", { name: "Forward", exact: true }).click();
         await check("instance-time-travel", { part: ".time-travel" });
-        await page.locator(".actions").getByRole("button", { name: "Purge", exact: true }).click();
-        await page.getByRole("dialog").waitFor();
-        await check("confirm-dialog", { modal: true });
-        await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
-        await page.getByRole("dialog").waitFor({ state: "detached" });
+        await checkPurgeDialog(page, check);
 
         // The fan-out's group unfolded, zoomed so the chart scrolls sideways.
         await go(`#/tab/${fanOut}`);
@@ -789,7 +755,7 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
   }, 180_000);
 
   it("has accessibility checks that catch what they look for: axe-core, and the page's own where axe lets a problem through", async () => {
-    const context = await browser!.newContext();
+    const context = await served.browser.newContext();
     try {
       const page = await context.newPage();
       await page.setContent(`<!doctype html><html lang="en"><head><title>checks</title></head><body><main>

@@ -43,3 +43,33 @@ export function byId<T extends HTMLElement>(id: string): T {
   if (!el) throw new Error(`The page has no element #${id}.`);
   return el as T;
 }
+
+/**
+ * Puts a keyed table's rows in place: drops from `body` and `rowEls` the rows whose key is not in
+ * `keep`, then shows `wanted` in order, moving only what is out of place (so rows, and a focused
+ * button in one, stay put), or only `emptyRow`, saying `emptyText()`, when there are none.
+ */
+export function placeRows(body: Element, emptyRow: HTMLTableRowElement, rowEls: Map<string, { tr: HTMLTableRowElement }>, keep: ReadonlySet<string>, wanted: readonly HTMLTableRowElement[], emptyText: () => string): void {
+  for (const [id, el] of rowEls) {
+    if (!keep.has(id)) {
+      el.tr.remove();
+      rowEls.delete(id);
+    }
+  }
+  if (wanted.length === 0) {
+    emptyRow.firstElementChild!.textContent = emptyText();
+    if (body.firstChild !== emptyRow || body.children.length !== 1) replace(body, emptyRow);
+  } else {
+    emptyRow.remove();
+    wanted.forEach((tr, i) => {
+      if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
+    });
+  }
+}
+
+/** Marks a table row as the one open (highlighted, `aria-current`), or not. */
+export function markCurrent(tr: HTMLTableRowElement, current: boolean): void {
+  tr.classList.toggle("selected", current);
+  if (current) tr.setAttribute("aria-current", "true");
+  else tr.removeAttribute("aria-current");
+}

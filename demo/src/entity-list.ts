@@ -7,7 +7,7 @@
  */
 import type { Backend, EntityInfo } from "./backend.ts";
 import { describeError } from "./backend.ts";
-import { h, replace } from "./dom.ts";
+import { h, markCurrent, placeRows, replace } from "./dom.ts";
 import { displayName, ENTITY_LIMIT, entityLabel, entityView, SAMPLE_ENTITIES } from "./entity-model.ts";
 import { jsonText, renderJson } from "./json-view.ts";
 import type { Notices } from "./notices.ts";
@@ -196,9 +196,7 @@ export function createEntityList(container: HTMLElement, options: EntityListOpti
       el.stateText = text;
       replace(el.state, e.exists ? renderJson(e.state, { label: `the state of ${entityLabel(e.name, e.key)}`, field: "entity-state" }) : h("span", { class: "muted" }, "no state"));
     }
-    el.tr.classList.toggle("selected", e.instanceId === selected);
-    if (e.instanceId === selected) el.tr.setAttribute("aria-current", "true");
-    else el.tr.removeAttribute("aria-current");
+    markCurrent(el.tr, e.instanceId === selected);
     return el.tr;
   }
 
@@ -207,28 +205,16 @@ export function createEntityList(container: HTMLElement, options: EntityListOpti
     pageIndex = v.pageIndex;
     const wanted = v.rows.map(rowFor);
     const keep = new Set(v.rows.map((r) => r.instanceId));
-    for (const [id, el] of rowEls) {
-      if (!keep.has(id)) {
-        el.tr.remove();
-        rowEls.delete(id);
-      }
-    }
-    if (wanted.length === 0) {
+    placeRows(body, emptyRow, rowEls, keep, wanted, () => {
       const filtered = name.value.trim() !== "" || key.value.trim() !== "";
-      emptyRow.firstElementChild!.textContent = unavailable
+      return unavailable
         ? unavailable
         : !loaded
           ? "Loading the entities…"
           : filtered
             ? "No entities match these filters."
             : "No entities yet. Signal a Counter or fund an Account above: an entity exists once it is sent an operation.";
-      if (body.firstChild !== emptyRow || body.children.length !== 1) replace(body, emptyRow);
-    } else {
-      emptyRow.remove();
-      wanted.forEach((tr, i) => {
-        if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
-      });
-    }
+    });
     const noun = v.total === 1 ? "entity" : "entities";
     summary.textContent = `Page ${v.pageIndex + 1} of ${v.pageCount} · ${v.rows.length} shown of ${truncated ? `the first ${v.total}` : v.total} ${noun}`;
     summary.title = truncated ? `The list holds the first ${ENTITY_LIMIT} entities; filter by name to see others.` : "";

@@ -7,7 +7,7 @@
 import { whyNot } from "./action-rules.ts";
 import type { Backend, InstanceFilter, OrchestrationStatus, RuntimeStatus } from "./backend.ts";
 import { confirmAction } from "./confirm-dialog.ts";
-import { h, replace } from "./dom.ts";
+import { h, markCurrent, placeRows, replace } from "./dom.ts";
 import { DEFAULT_SORT, durationMs, LIST_LIMIT, listView, nextSort, type Sort, type SortKey } from "./list-model.ts";
 import type { Notices } from "./notices.ts";
 import { statusBadge } from "./status-badge.ts";
@@ -249,9 +249,7 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     }
     el.duration.textContent = formatDuration(durationMs(r, now));
     el.pick.checked = picked.has(r.instanceId);
-    el.tr.classList.toggle("selected", r.instanceId === selected);
-    if (r.instanceId === selected) el.tr.setAttribute("aria-current", "true");
-    else el.tr.removeAttribute("aria-current");
+    markCurrent(el.tr, r.instanceId === selected);
     return el.tr;
   }
 
@@ -261,26 +259,13 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     pageIndex = v.pageIndex;
     const wanted = v.rows.map((r) => rowFor(r, now));
     const keep = new Set(v.rows.map((r) => r.instanceId));
-    for (const [id, el] of rowEls) {
-      if (!keep.has(id)) {
-        el.tr.remove();
-        rowEls.delete(id);
-      }
-    }
-    if (wanted.length === 0) {
-      emptyRow.firstElementChild!.textContent = entityPrefix
+    placeRows(body, emptyRow, rowEls, keep, wanted, () =>
+      entityPrefix
         ? "IDs starting with @ are entities' (@name@key): they are listed in the Entities view."
         : activeFilters() > 0
           ? "No instances match these filters."
-          : "No instances yet. Start a sample above.";
-      if (body.firstChild !== emptyRow || body.children.length !== 1) replace(body, emptyRow);
-    } else {
-      emptyRow.remove();
-      // Move only what is out of place, so rows (and a focused button) stay put.
-      wanted.forEach((tr, i) => {
-        if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
-      });
-    }
+          : "No instances yet. Start a sample above.",
+    );
     for (const [key, { th, button }] of sortButtons) {
       const on = sort.key === key;
       th.setAttribute("aria-sort", on ? (sort.direction === "asc" ? "ascending" : "descending") : "none");
