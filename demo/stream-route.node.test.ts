@@ -10,6 +10,7 @@ import { samples } from "../examples/index.ts";
 import { activity, createRuntime, orchestrator, Task, type Runtime } from "../src/index.ts";
 import { createManagementApp } from "../worker/http/app.ts";
 import type { ManagementAppOptions } from "../worker/http/options.ts";
+import { parseSseBlock, type SseEvent } from "../test/support/sse.ts";
 
 const BASE = "/runtime/webhooks/durabletask";
 const gates: (() => void)[] = [];
@@ -36,11 +37,7 @@ afterEach(async () => {
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
 });
 
-interface Sse {
-  event: string;
-  id?: string;
-  data: unknown;
-}
+type Sse = SseEvent;
 
 /** Reads server-sent events from a response until `until` says stop (or the stream ends). */
 async function readEvents(response: Response, until: (events: Sse[]) => boolean, onEvent?: (e: Sse) => void): Promise<Sse[]> {
@@ -55,16 +52,8 @@ async function readEvents(response: Response, until: (events: Sse[]) => boolean,
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      const e: Sse = { event: "message", data: null };
-      const data: string[] = [];
-      for (const line of block.split("\n")) {
-        const [field, ...rest] = line.split(":");
-        const text = rest.join(":").replace(/^ /, "");
-        if (field === "event") e.event = text;
-        else if (field === "id") e.id = text;
-        else if (field === "data") data.push(text);
-      }
-      e.data = JSON.parse(data.join("\n") || "null");
+      const e = parseSseBlock(block);
+      if (!e) continue; // a comment (heartbeat)
       events.push(e);
       onEvent?.(e);
     }

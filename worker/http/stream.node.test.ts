@@ -10,12 +10,9 @@ import type { InstanceWatch, WatchOptions } from "../../src/index.ts";
 import { createManagementApp } from "./app.ts";
 import type { ManagementClient } from "./options.ts";
 import { BASE, setup } from "./test-fixtures.ts";
+import { parseSseBlock, type SseEvent } from "../../test/support/sse.ts";
 
-interface Sse {
-  event: string;
-  id?: string;
-  data: unknown;
-}
+type Sse = SseEvent;
 type Item = { kind: "event"; e: Sse } | { kind: "comment" } | { kind: "done" };
 
 /** Reads a server-sent event stream one item (an event or a comment) at a time. */
@@ -28,19 +25,8 @@ function sseReader(response: Response) {
       if (cut >= 0) {
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
-        if (block.startsWith(":")) return { kind: "comment" };
-        const e: Sse = { event: "message", data: null };
-        const data: string[] = [];
-        for (const line of block.split("\n")) {
-          const colon = line.indexOf(":");
-          const field = line.slice(0, colon);
-          const text = line.slice(colon + 1).replace(/^ /, "");
-          if (field === "event") e.event = text;
-          else if (field === "id") e.id = text;
-          else if (field === "data") data.push(text);
-        }
-        e.data = JSON.parse(data.join("\n") || "null");
-        return { kind: "event", e };
+        const e = parseSseBlock(block);
+        return e ? { kind: "event", e } : { kind: "comment" };
       }
       const { value, done } = await reader.read();
       if (done) return { kind: "done" };

@@ -11,12 +11,9 @@ import { describe, expect, it } from "vitest";
 import { instanceStub } from "../routing.ts";
 import { BASE, call, placement, pollUntil, startOrchestration, type Status } from "./helpers.ts";
 import { edge } from "./test-worker.ts";
+import { parseSseBlock, type SseEvent } from "../../test/support/sse.ts";
 
-interface Sse {
-  event: string;
-  id?: string;
-  data: unknown;
-}
+type Sse = SseEvent;
 
 /** Reads server-sent events until `until` holds or the stream ends (then `ended`); cancels the body when told to stop. */
 async function readEvents(response: Response, until: (events: Sse[]) => boolean = () => false, onEvent?: (e: Sse) => void | Promise<void>): Promise<{ events: Sse[]; ended: boolean; comments: number }> {
@@ -36,21 +33,11 @@ async function readEvents(response: Response, until: (events: Sse[]) => boolean 
     while ((cut = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      if (block.startsWith(":")) {
+      const e = parseSseBlock(block);
+      if (!e) {
         comments++;
         continue;
       }
-      const e: Sse = { event: "message", data: null };
-      const data: string[] = [];
-      for (const line of block.split("\n")) {
-        const colon = line.indexOf(":");
-        const field = line.slice(0, colon);
-        const text = line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") e.event = text;
-        else if (field === "id") e.id = text;
-        else if (field === "data") data.push(text);
-      }
-      e.data = JSON.parse(data.join("\n") || "null");
       events.push(e);
       await onEvent?.(e);
     }
