@@ -51,7 +51,7 @@ export {
   type ImportOptions,
   type InstanceTravel,
 } from "./client.ts";
-export { watchChanges, type AbortSignalLike, type ChangeSubscription, type InstanceChange, type InstanceWatch, type InstanceWatcher, type WatchOptions } from "./watch.ts";
+export { watchChanges, SerialWatch, WATCH_DONE, type AbortSignalLike, type ChangeSubscription, type InstanceChange, type InstanceWatch, type InstanceWatcher, type WatchOptions } from "./watch.ts";
 export { ManualClock, systemClock, type Clock } from "./clock.ts";
 export { RUNTIME_STATUSES, TERMINAL_STATUSES, isTerminal, isRuntimeStatus, type RuntimeStatus } from "./status.ts";
 export { toStatus, toHistoryEvents, formatTime, type OrchestrationStatus, type StatusOptions, type HistoryRenderOptions } from "./status-payload.ts";

@@ -57,42 +57,33 @@ export interface InstanceWatcher {
 /** Subscribes to "something changed" and returns the unsubscribe function. */
 export type ChangeSubscription = (changed: () => void) => () => void;
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+export const WATCH_DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const DONE = WATCH_DONE;
 
 /**
- * A watch over `read`: read at once, then again after each `subscribe` notification, and every
- * `pollMs` when given (for a host that is not told of every change). `read` is never run twice
- * at once.
+ * What every watch shares (this module's, and the Worker's over its RPC stream): `next()` runs
+ * one `step` at a time, in call order, and the signal ends the watch as `return()` does. A
+ * subclass sets its fields, then calls `listen()`.
  */
-export function watchChanges(read: () => Promise<InstanceChange>, subscribe: ChangeSubscription | null, options: { signal?: AbortSignalLike | undefined; pollMs?: number | undefined } = {}): InstanceWatch {
-  return new ChangeWatch(read, subscribe, options.signal, options.pollMs);
-}
-
-class ChangeWatch implements InstanceWatch {
-  private dirty = true;
-  private ended = false;
-  private wake: (() => void) | null = null;
-  private readonly unsubscribe: (() => void) | null;
+export abstract class SerialWatch implements InstanceWatch {
+  protected ended = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly onAbort = () => this.end();
-  private readonly read: () => Promise<InstanceChange>;
-  private readonly signal: AbortSignalLike | undefined;
-  private readonly pollMs: number | undefined;
+  protected readonly signal: AbortSignalLike | undefined;
+  private readonly onAbort = () => void this.return();
 
-  constructor(read: () => Promise<InstanceChange>, subscribe: ChangeSubscription | null, signal: AbortSignalLike | undefined, pollMs: number | undefined) {
-    this.read = read;
+  constructor(signal: AbortSignalLike | undefined) {
     this.signal = signal;
-    this.pollMs = pollMs;
-    if (pollMs !== undefined && !(pollMs > 0)) throw new TypeError(`watch: pollIntervalMs must be a positive number of milliseconds, got ${String(pollMs)}.`);
-    // Subscribed before the first read: a change during that read is not missed.
-    this.unsubscribe = subscribe
-      ? subscribe(() => {
-          this.dirty = true;
-          this.wake?.();
-        })
-      : null;
-    if (signal?.aborted) this.end();
-    else signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Follows the signal (an aborted one ends the watch at once). */
+  protected listen(): void {
+    if (this.signal?.aborted) this.end();
+    else this.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Stops following the signal (call from `end`). */
+  protected unlisten(): void {
+    this.signal?.removeEventListener("abort", this.onAbort);
   }
 
   [Symbol.asyncIterator](): this {
@@ -105,12 +96,48 @@ class ChangeWatch implements InstanceWatch {
     return step;
   }
 
+  abstract return(): Promise<IteratorReturnResult<undefined>>;
+  protected abstract step(): Promise<IteratorResult<InstanceChange, undefined>>;
+  protected abstract end(): void;
+}
+
+/**
+ * A watch over `read`: read at once, then again after each `subscribe` notification, and every
+ * `pollMs` when given (for a host that is not told of every change). `read` is never run twice
+ * at once.
+ */
+export function watchChanges(read: () => Promise<InstanceChange>, subscribe: ChangeSubscription | null, options: { signal?: AbortSignalLike | undefined; pollMs?: number | undefined } = {}): InstanceWatch {
+  return new ChangeWatch(read, subscribe, options.signal, options.pollMs);
+}
+
+class ChangeWatch extends SerialWatch {
+  private dirty = true;
+  private wake: (() => void) | null = null;
+  private readonly unsubscribe: (() => void) | null;
+  private readonly read: () => Promise<InstanceChange>;
+  private readonly pollMs: number | undefined;
+
+  constructor(read: () => Promise<InstanceChange>, subscribe: ChangeSubscription | null, signal: AbortSignalLike | undefined, pollMs: number | undefined) {
+    super(signal);
+    this.read = read;
+    this.pollMs = pollMs;
+    if (pollMs !== undefined && !(pollMs > 0)) throw new TypeError(`watch: pollIntervalMs must be a positive number of milliseconds, got ${String(pollMs)}.`);
+    // Subscribed before the first read: a change during that read is not missed.
+    this.unsubscribe = subscribe
+      ? subscribe(() => {
+          this.dirty = true;
+          this.wake?.();
+        })
+      : null;
+    this.listen();
+  }
+
   return(): Promise<IteratorReturnResult<undefined>> {
     this.end();
     return Promise.resolve(DONE);
   }
 
-  private async step(): Promise<IteratorResult<InstanceChange, undefined>> {
+  protected async step(): Promise<IteratorResult<InstanceChange, undefined>> {
     while (!this.dirty) {
       if (this.ended) return DONE;
       await new Promise<void>((resolve) => {
@@ -136,11 +163,11 @@ class ChangeWatch implements InstanceWatch {
     return { done: false, value: change };
   }
 
-  private end(): void {
+  protected end(): void {
     if (this.ended) return;
     this.ended = true;
     this.unsubscribe?.();
-    this.signal?.removeEventListener("abort", this.onAbort);
+    this.unlisten();
     this.wake?.();
   }
 }

@@ -18,10 +18,9 @@
  * it at once, and while nothing changes the object writes an empty line every `KEEPALIVE_MS`, so
  * a caller that vanished without a word (its isolate gone) is noticed within that time.
  */
-import { DurableError, type AbortSignalLike, type InstanceChange, type InstanceWatch } from "../src/index.ts";
+import { DurableError, SerialWatch, WATCH_DONE as DONE, type AbortSignalLike, type InstanceChange, type InstanceWatch } from "../src/index.ts";
 import { unwrap } from "./rpc-result.ts";
 
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /** How often an idle watch writes an empty line, to notice a caller that is gone. */
 export const KEEPALIVE_MS = 10_000;
 const NEWLINE = new Uint8Array([10]);
@@ -112,37 +111,22 @@ function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array>): 
   }
 }
 
-class StreamWatch implements InstanceWatch {
+class StreamWatch extends SerialWatch {
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   private buffer = "";
   private readonly decoder = new TextDecoder();
-  private ended = false;
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly opened: Promise<ReadableStream<Uint8Array>>;
-  private readonly signal: AbortSignalLike | undefined;
   private readonly release: (() => Promise<void>) | undefined;
   /** Set once the stream ended by itself (closed, gone, failed): the object has let go already. */
   private closed = false;
   private released: Promise<void> | null = null;
-  private readonly onAbort = () => void this.return();
 
   constructor(opened: Promise<ReadableStream<Uint8Array>>, signal: AbortSignalLike | undefined, release: (() => Promise<void>) | undefined) {
+    super(signal);
     this.opened = opened;
-    this.signal = signal;
     this.release = release;
     opened.catch(() => {}); // a failure to open is thrown by next()
-    if (signal?.aborted) this.end();
-    else signal?.addEventListener("abort", this.onAbort, { once: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<InstanceChange, undefined>> {
-    const step = this.queue.then(() => this.step());
-    this.queue = step.catch(() => {});
-    return step;
+    this.listen();
   }
 
   async return(): Promise<IteratorReturnResult<undefined>> {
@@ -153,7 +137,7 @@ class StreamWatch implements InstanceWatch {
     return DONE;
   }
 
-  private async step(): Promise<IteratorResult<InstanceChange, undefined>> {
+  protected async step(): Promise<IteratorResult<InstanceChange, undefined>> {
     if (this.ended) return DONE;
     try {
       if (!this.reader) {
@@ -196,10 +180,10 @@ class StreamWatch implements InstanceWatch {
     this.end();
   }
 
-  private end(): void {
+  protected end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.signal?.removeEventListener("abort", this.onAbort);
+    this.unlisten();
     if (this.reader) void this.reader.cancel().catch(() => {});
     else void this.opened.then((s) => s.cancel()).catch(() => {});
   }
