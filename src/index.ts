@@ -55,6 +55,7 @@ export { watchChanges, SerialWatch, WATCH_DONE, type AbortSignalLike, type Chang
 export { ManualClock, systemClock, type Clock } from "./clock.ts";
 export { RUNTIME_STATUSES, TERMINAL_STATUSES, isTerminal, isRuntimeStatus, type RuntimeStatus } from "./status.ts";
 export { toStatus, toHistoryEvents, formatTime, type OrchestrationStatus, type StatusOptions, type HistoryRenderOptions } from "./status-payload.ts";
+export { RUNS_KEPT, RUN_PREVIEW_BYTES, currentRun, previewJson, toRunsStatus, type RunsStatus, type RunStatus } from "./runs.ts";
 export {
   createCheckStatusResponse,
   createHttpManagementPayload,

@@ -11,6 +11,7 @@ import type { EventType, HistoryEvent } from "./history.ts";
 import { EVENT_TYPE_CODES } from "./history.ts";
 import { validateInstanceId } from "./instance-id.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
+import { checkRunChain } from "./runs.ts";
 import { isRuntimeStatus, type RuntimeStatus } from "./status.ts";
 import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot } from "./store.ts";
 
@@ -48,7 +49,11 @@ export interface InstanceDocument {
    * false for a snapshot (the instance goes on running there: for replay checks and backups).
    */
   moved: boolean;
-  /** The row, as the store held it (the etag is informational; an import starts a new one). */
+  /**
+   * The row, as the store held it (the etag is informational; an import starts a new one), with
+   * the summaries of its earlier runs (`runs`) when it continued as new; documents without them
+   * (older ones too) import as instances with none.
+   */
   instance: InstanceRecord;
   /** The current execution's history, in order. `instance.historyLength` events. */
   history: HistoryEvent[];
@@ -297,6 +302,8 @@ function record(v: unknown, path: string, p: Problems): void {
   timeOrNull(v.completedAt, `${path}.completedAt`, p);
   int(v.etag, `${path}.etag`, p);
   int(v.historyLength, `${path}.historyLength`, p);
+  // Optional: documents from before it, and instances that never continued as new, have none.
+  if (v.runs !== undefined) checkRunChain(v.runs, `${path}.runs`, v.executionId, (at, what) => p.add(at, what));
 }
 
 function inboxMessage(instanceId: unknown, v: unknown, path: string, p: Problems): void {

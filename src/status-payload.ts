@@ -5,6 +5,7 @@
 import type { FailureDetails } from "./errors.ts";
 import type { HistoryEvent } from "./history.ts";
 import { fromJson } from "./json.ts";
+import { toRunsStatus, type RunsStatus } from "./runs.ts";
 import type { RuntimeStatus } from "./status.ts";
 import type { InstanceRecord } from "./store.ts";
 
@@ -22,6 +23,8 @@ export interface OrchestrationStatus {
   failureDetails?: FailureDetails;
   /** Only with `showHistory`. */
   historyEvents?: Record<string, unknown>[];
+  /** Only with `showRuns` (Durable Edge's own, for dashboards): the runs of a continue-as-new chain. */
+  runs?: RunsStatus;
 }
 
 export interface StatusOptions {
@@ -29,6 +32,11 @@ export interface StatusOptions {
   showHistoryOutput?: boolean | undefined;
   /** Default true. */
   showInput?: boolean | undefined;
+  /**
+   * Also `runs`: the current run's number and the earlier runs kept (see `runs.ts`). Default
+   * false, so the payload is exactly Durable Functions' without it.
+   */
+  showRuns?: boolean | undefined;
 }
 
 export interface HistoryRenderOptions extends StatusOptions {
@@ -59,6 +67,7 @@ export function toStatus(row: InstanceRecord, options: StatusOptions = {}, histo
   };
   if (row.runtimeStatus === "Failed" && row.failureDetails) status.failureDetails = row.failureDetails;
   if (options.showHistory && history) status.historyEvents = toHistoryEvents(history, options);
+  if (options.showRuns) status.runs = toRunsStatus(row);
   return status;
 }
 

@@ -14,6 +14,7 @@ import type {
   TaskScheduledEvent,
 } from "./history.ts";
 import type { Json } from "./json.ts";
+import { withEndedRun } from "./runs.ts";
 import { isTerminal } from "./status.ts";
 import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
 import { entityMessageIds } from "./entities/entity-messages.ts";
@@ -107,6 +108,7 @@ export function recordWith(row: InstanceRecord, c: Partial<InstanceRecord>): Ins
     completedAt: c.completedAt !== undefined ? c.completedAt : row.completedAt,
     etag: c.etag ?? row.etag,
     historyLength: c.historyLength ?? row.historyLength,
+    runs: c.runs !== undefined ? c.runs : row.runs,
   };
 }
 
@@ -353,6 +355,8 @@ function runExecution(
       pending = [];
       for (const m of executor.releasesAtEnd()) out.push(m);
       const newExecutionId = newInstanceId();
+      // The run that ends is summed up in the row (bounded: see runs.ts), as its history is dropped.
+      const runs = withEndedRun(row, { endedAt: now, historyLength: (mode === "replace" ? 0 : row.historyLength) + newEvents.length, customStatus });
       const carry = outcome.carryOver.slice();
       if (outcome.preserveUnprocessedEvents) {
         for (const m of leftover) if (m.event.EventType === "EventRaised") carry.push({ name: m.event.Name, input: m.event.Input });
@@ -391,6 +395,7 @@ function runExecution(
         lastUpdatedAt: now,
         etag: row.etag + 1,
         historyLength: 0,
+        runs,
       });
     } else {
       const actions = pending;

@@ -17,6 +17,9 @@
  * - Nothing a commit writes is visible to readers before the commit resolves.
  * - Values are plain data (strings, numbers, booleans, null, arrays, plain objects): JSON payloads
  *   are already text, so what one adapter stores, another can read.
+ * - A row's `runs` (the summaries of earlier runs of a continue-as-new chain, bounded by the
+ *   core) is stored with the row and read back as written: every read of the row returns it, a
+ *   row written without it reads back without it, and it goes when the row goes.
  *
  * Durable entities fit the same shape, with no new store methods (`src/entities/`): an entity is
  * an instance row whose id is `@name@key` (user instance ids may not start with `@`) and whose
@@ -55,6 +58,49 @@ export interface InstanceRecord {
   etag: number;
   /** Number of history events stored for the current execution. */
   historyLength: number;
+  /**
+   * The runs before the current execution, when it continued as new (`runs.ts`): bounded
+   * summaries, written by the step that continues as new and kept with the row (rewind,
+   * terminate, suspend, export and import keep them; purge removes them with the row; a
+   * re-created instance, by `startNew` or `restart` of a finished id, starts without). Absent for
+   * an instance that never continued as new, and in rows written before this field existed.
+   */
+  runs?: RunChain | undefined;
+}
+
+/**
+ * The earlier runs of an instance that continues as new: the last `RUNS_KEPT` (20) kept, older
+ * ones only counted, so the row stays the same size however long the chain grows.
+ */
+export interface RunChain {
+  /** The runs kept, oldest first; the last one is the run right before the current one. */
+  runs: RunSummary[];
+  /** How many runs came before `runs[0]`: counted, no longer kept. */
+  olderRuns: number;
+}
+
+/** One run (execution) that ended by continuing as new. */
+export interface RunSummary {
+  executionId: string;
+  /** Epoch ms: when it started (the previous run's end, or the instance's creation for the first). */
+  startedAt: number;
+  /** Epoch ms: when it continued as new. */
+  endedAt: number;
+  /** The input it started with. */
+  input: JsonPreview;
+  /** Its custom status when it ended, or null when it set none. */
+  customStatus: JsonPreview | null;
+  /** How many history events it had when it ended. */
+  historyLength: number;
+}
+
+/** The start of a JSON value's text: at most `RUN_PREVIEW_BYTES` (256) UTF-8 bytes of it. */
+export interface JsonPreview {
+  /** The JSON text, whole, or cut short (then not parseable) when `truncated`. */
+  text: string;
+  /** UTF-8 bytes of the whole value's JSON. */
+  bytes: number;
+  truncated: boolean;
 }
 
 /** A message waiting in an instance's inbox. */

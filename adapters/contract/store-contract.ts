@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DurableError } from "../../src/errors.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
-import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot, StepCommit, Store } from "../../src/store.ts";
+import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot, RunChain, StepCommit, Store } from "../../src/store.ts";
+import { orchestrator } from "../../src/definitions.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { createRuntime } from "../../src/runtime.ts";
 import { EntityId, entityId } from "../../src/entities/entity-id.ts";
@@ -105,6 +106,31 @@ function creation(r: InstanceRecord): StepCommit {
 }
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A chain of `kept` earlier runs after `older` ones no longer kept, as `InstanceRecord.runs` holds it. */
+function chain(kept: number, older: number): RunChain {
+  return {
+    olderRuns: older,
+    runs: Array.from({ length: kept }, (_, i) => ({
+      executionId: `exec-run-${older + i + 1}`,
+      startedAt: T0 + i * 1000,
+      endedAt: T0 + i * 1000 + 999,
+      input: { text: JSON.stringify({ run: older + i + 1, note: "ünï ✓" }), bytes: 30, truncated: false },
+      customStatus: i % 2 ? null : { text: '"abc', bytes: 300, truncated: true },
+      historyLength: 7,
+    })),
+  };
+}
+
+/** Counts down from its input, one run per number: continues as new until 0, then completes. */
+const countdown = orchestrator("Countdown", function* (ctx) {
+  const left = ctx.getInput<number>();
+  if (left <= 0) return "done";
+  ctx.setCustomStatus(`left ${left}`);
+  yield* ctx.createTimer(ctx.currentUtcDateTime); // one timer, so each run has history of its own
+  ctx.continueAsNew(left - 1);
+  return undefined;
+});
 
 export function describeStoreContract(adapter: string, makeStore: () => Store | Promise<Store>, options: ContractOptions = {}): void {
   const skipped = new Set(options.skip?.tests ?? []);
@@ -327,6 +353,85 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       const work = await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 });
       expect(work).toEqual({ instanceIds: [], activities: [] });
       expect(await store.purgeInstance("a", TERMINAL)).toBe(false);
+    });
+
+    // --- the earlier runs of a continue-as-new chain (`InstanceRecord.runs`: src/runs.ts) ---
+
+    test("keeps a row's earlier runs with the row: every read returns them, a step replaces them, export and import carry them, purge and re-creation drop them", async () => {
+      const r = row("a", { runtimeStatus: "Running", historyLength: 1 });
+      await create(r);
+      expect((await store.getInstance("a"))!.runs).toBeUndefined();
+      // A continue-as-new: a new execution, fresh history, the run that ended summed up in the row.
+      const one = chain(1, 0);
+      const second = { ...r, executionId: "exec-2", runtimeStatus: "ContinuedAsNew" as const, input: '{"run":2}', etag: 2, historyLength: 0, runs: one };
+      expect(await store.commitSteps([commit(r, { instance: second, history: { mode: "replace", events: [] }, dropExecution: r.executionId })])).toEqual(["committed"]);
+      expect((await store.getInstance("a"))!.runs).toEqual(one);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0);
+      expect(step!.instance).toEqual(second);
+      // A step that does not end a run keeps them as they were.
+      const running = { ...step!.instance!, runtimeStatus: "Running" as const, etag: 3, historyLength: 1 };
+      await store.commitSteps([commit(second, { instance: running, history: { mode: "append", events: [started(T0)] } })]);
+      expect(await store.getInstance("a")).toEqual(running);
+      expect((await store.listInstances({ limit: 10 })).items).toEqual([running]);
+      // The next run's end replaces them (the chain as the core bounds it: 20 kept, older counted).
+      const full = chain(20, 7);
+      const third = { ...running, executionId: "exec-3", input: '{"run":3}', etag: 4, historyLength: 1, runs: full };
+      await store.commitSteps([commit(running, { instance: third, history: { mode: "replace", events: [started(T0 + 1)] } })]);
+      expect(await store.getInstance("a")).toEqual(third);
+      const snapshot = (await store.exportInstance!("a"))!;
+      expect(snapshot.instance).toEqual(third);
+      await store.importInstance!({ ...snapshot, instance: { ...snapshot.instance, instanceId: "b" }, inbox: [], activities: [] }, { overwritableStatuses: [] });
+      expect((await store.getInstance("b"))!.runs).toEqual(full);
+      // A move's seal keeps them too.
+      const sealed = { ...third, runtimeStatus: "Terminated" as const, etag: 5, historyLength: 2, completedAt: T0 };
+      await store.exportInstance!("a", () => ({ instance: sealed, history: [started(T0 + 2)] }));
+      expect(await store.getInstance("a")).toEqual(sealed);
+      // Re-created over the finished row: a new instance, no earlier runs.
+      const fresh = row("a", { executionId: "exec-new" });
+      await create(fresh);
+      expect(await store.getInstance("a")).toEqual(fresh);
+      expect((await store.getInstance("a"))!.runs).toBeUndefined();
+      // Purged: gone with the row, and an instance created later under the id has none.
+      const b = (await store.getInstance("b"))!;
+      expect(await store.commitSteps([commit(b, { instance: { ...b, runtimeStatus: "Completed", etag: b.etag + 1 } })])).toEqual(["committed"]);
+      expect(await store.purgeInstance("b", TERMINAL)).toBe(true);
+      await create(row("b"));
+      expect((await store.getInstance("b"))!.runs).toBeUndefined();
+      // A row created with them (an import's, say) reads them back.
+      const created = row("c", { runs: one });
+      await create(created);
+      expect(await store.getInstance("c")).toEqual(created);
+    });
+
+    test("continue-as-new on this store: the earlier runs are kept with the row (the last 20, older counted); a re-created instance starts a new chain", async () => {
+      const clock = new ManualClock(T0);
+      const runtime = createRuntime({ store, clock, logger: silent, orchestrators: [countdown] });
+      const client = runtime.client;
+      try {
+        await client.startNew(countdown, { instanceId: "eternal", input: 24 }); // 25 runs: 24, 23, …, 0
+        await runtime.drain();
+        const row = (await store.getInstance("eternal"))!;
+        expect(row.runtimeStatus).toBe("Completed");
+        expect(row.runs!.olderRuns).toBe(4);
+        expect(row.runs!.runs.map((r) => r.input.text)).toEqual(Array.from({ length: 20 }, (_, i) => String(20 - i)));
+        expect(row.runs!.runs.map((r) => r.customStatus?.text)).toEqual(Array.from({ length: 20 }, (_, i) => `"left ${20 - i}"`));
+        expect(new Set([row.executionId, ...row.runs!.runs.map((r) => r.executionId)]).size).toBe(21);
+        const status = (await client.getStatus("eternal", { showRuns: true }))!;
+        expect(status.runs).toMatchObject({ run: 25, executionId: row.executionId, olderRuns: 4 });
+        expect(status.runs!.previous.at(-1)).toMatchObject({ run: 24, continuedAs: { run: 25, executionId: row.executionId }, continuedWith: { text: "0", truncated: false } });
+        expect((await client.getStatus("eternal"))!.runs).toBeUndefined();
+
+        // Started again under the same id: a new instance, whose chain starts over.
+        await client.startNew(countdown, { instanceId: "eternal", input: 2 });
+        await runtime.drain();
+        const again = (await store.getInstance("eternal"))!;
+        expect(again.runtimeStatus).toBe("Completed");
+        expect(again.runs).toEqual({ olderRuns: 0, runs: [expect.objectContaining({ input: { text: "2", bytes: 1, truncated: false } }), expect.objectContaining({ input: { text: "1", bytes: 1, truncated: false } })] });
+        await client.purge("eternal");
+        expect(await store.getInstance("eternal")).toBeUndefined();
+      } finally {
+        await runtime.stop();
+      }
     });
 
     // --- entities (rows `@name@key`: src/entities/) ---

@@ -44,6 +44,7 @@ import type {
   InstanceSeal,
   InstanceSnapshot,
   PurgeOptions,
+  RunChain,
   StepCommit,
   StepInput,
   StepRequest,
@@ -140,7 +141,10 @@ interface Lease {
   lockedUntil: number;
 }
 
-type StoredRecord = Omit<InstanceRecord, "input">;
+/** The record as a `steps` row holds it: the input and the earlier runs live in `instances`, written only when they change. */
+type StoredRecord = Omit<InstanceRecord, "input" | "runs">;
+/** What the store keeps of an instance it read or wrote: its record, input and earlier runs. */
+type CachedInstance = { record: StoredRecord; input: string | null; runs: RunChain | undefined };
 
 const RESULT_SUFFIX = "|result";
 /** SQL: outbox row `o` is a message for an entity. */
@@ -170,10 +174,10 @@ class SqlStore implements DurableObjectStore {
   private rowsWritten = 0;
   private transactions = 0;
   /**
-   * The current record and input of instances read or written so far (null: known absent). This
+   * The current record, input and earlier runs of instances read or written so far (null: known absent). This
    * store is the only writer of its storage, so the cache stays true; a failed transaction clears it.
    */
-  private readonly records = new Map<string, { record: StoredRecord; input: string | null } | null>();
+  private readonly records = new Map<string, CachedInstance | null>();
   /** False once the outbox was seen empty and nothing was queued since. */
   private outboxMaybe = true;
   /**
@@ -286,15 +290,15 @@ class SqlStore implements DurableObjectStore {
 
   // --- reads ---
 
-  private cached(instanceId: string): { record: StoredRecord; input: string | null } | null {
+  private cached(instanceId: string): CachedInstance | null {
     let entry = this.records.get(instanceId);
     if (entry === undefined) {
       const r = this.rows(
-        `SELECT s.record AS record, i.input AS input FROM steps s LEFT JOIN instances i ON i.instance_id = s.instance_id
+        `SELECT s.record AS record, i.input AS input, i.runs AS runs FROM steps s LEFT JOIN instances i ON i.instance_id = s.instance_id
          WHERE s.instance_id = ? ORDER BY s.etag DESC LIMIT 1`,
         instanceId,
       )[0];
-      entry = r ? { record: JSON.parse(r.record as string) as StoredRecord, input: (r.input ?? null) as string | null } : null;
+      entry = r ? { record: JSON.parse(r.record as string) as StoredRecord, input: (r.input ?? null) as string | null, runs: runsOf(r.runs) } : null;
       this.records.set(instanceId, entry);
     }
     return entry;
@@ -304,13 +308,11 @@ class SqlStore implements DurableObjectStore {
     return this.cached(instanceId)?.record;
   }
 
-  private input(instanceId: string): string | null | undefined {
-    const entry = this.cached(instanceId);
-    return entry ? entry.input : undefined;
-  }
-
   private full(instanceId: string, record: StoredRecord): InstanceRecord {
-    return { ...record, input: this.input(instanceId) ?? null };
+    const entry = this.cached(instanceId);
+    const row: InstanceRecord = { ...record, input: entry ? entry.input : null };
+    if (entry?.runs) row.runs = entry.runs;
+    return row;
   }
 
   private historyFrom(instanceId: string, from: number): HistoryEvent[] {
@@ -387,12 +389,14 @@ class SqlStore implements DurableObjectStore {
   async listInstances(query: InstanceQuery): Promise<InstancePage> {
     this.open();
     const latest = this.rows(
-      `SELECT s.instance_id AS id, s.record AS record, i.input AS input FROM steps s JOIN instances i ON i.instance_id = s.instance_id
+      `SELECT s.instance_id AS id, s.record AS record, i.input AS input, i.runs AS runs FROM steps s JOIN instances i ON i.instance_id = s.instance_id
        WHERE s.etag = (SELECT MAX(etag) FROM steps t WHERE t.instance_id = s.instance_id)`,
     );
     const matches: InstanceRecord[] = [];
     for (const r of latest) {
       const row: InstanceRecord = { ...(JSON.parse(r.record as string) as StoredRecord), input: r.input as string | null };
+      const runs = runsOf(r.runs);
+      if (runs) row.runs = runs;
       if (matchesQuery(row, query)) matches.push(row);
     }
     matches.sort(compareListOrder);
@@ -415,7 +419,7 @@ class SqlStore implements DurableObjectStore {
         );
       }
       if (existing) this.deleteAll(instance.instanceId, after);
-      this.exec(`INSERT INTO instances (instance_id, input) VALUES (?, ?)`, instance.instanceId, instance.input);
+      this.exec(`INSERT INTO instances (instance_id, input, runs) VALUES (?, ?, ?)`, instance.instanceId, instance.input, runsText(instance.runs));
       this.writeStep(instance, 0, []);
       this.appendLocal(start);
       this.queueIndex(instance.instanceId, instance);
@@ -446,12 +450,7 @@ class SqlStore implements DurableObjectStore {
         this.deleteHistory(c.instanceId);
         firstIndex = 0;
       }
-      const input = current ? this.input(c.instanceId) : undefined;
-      if (input === undefined) {
-        this.exec(`INSERT OR REPLACE INTO instances (instance_id, input) VALUES (?, ?)`, c.instanceId, c.instance.input);
-      } else if (input !== c.instance.input) {
-        this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, c.instance.input, c.instanceId);
-      }
+      this.writeInstanceRow(c.instance, current ? (this.cached(c.instanceId) ?? undefined) : undefined);
       this.writeStep(c.instance, firstIndex, c.history.events);
       // An entity has no history: its earlier rows hold nothing the new one does not.
       if (current && isEntityInstanceId(c.instanceId)) this.exec(`DELETE FROM steps WHERE instance_id = ? AND etag < ?`, c.instanceId, c.instance.etag);
@@ -615,7 +614,7 @@ class SqlStore implements DurableObjectStore {
       if (!snapshot) return undefined;
       const sealed = seal(snapshot);
       if (!sealed) return snapshot;
-      if (sealed.instance.input !== snapshot.instance.input) this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, sealed.instance.input, instanceId);
+      this.writeInstanceRow(sealed.instance, { input: snapshot.instance.input, runs: snapshot.instance.runs });
       this.writeStep(sealed.instance, snapshot.instance.historyLength, sealed.history);
       this.exec(`DELETE FROM inbox WHERE instance_id = ?`, instanceId);
       this.exec(`DELETE FROM activities WHERE instance_id = ?`, instanceId);
@@ -659,7 +658,7 @@ class SqlStore implements DurableObjectStore {
         );
       }
       if (existing) this.deleteAll(instanceId, after);
-      this.exec(`INSERT OR REPLACE INTO instances (instance_id, input) VALUES (?, ?)`, instanceId, snapshot.instance.input);
+      this.exec(`INSERT OR REPLACE INTO instances (instance_id, input, runs) VALUES (?, ?, ?)`, instanceId, snapshot.instance.input, runsText(snapshot.instance.runs));
       this.writeStep(snapshot.instance, 0, snapshot.history);
       for (const m of snapshot.inbox) this.appendLocal({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
       for (const a of snapshot.activities) this.enqueueActivity({ ...a, instanceId }, after, []);
@@ -730,9 +729,24 @@ class SqlStore implements DurableObjectStore {
 
   // --- internals (called inside a transaction) ---
 
+  /**
+   * Writes what `instances` holds of the row (its input and earlier runs) where it differs from
+   * `stored` (what it holds now; undefined: no row yet). Both change only when an execution
+   * starts or ends, so most commits write nothing here.
+   */
+  private writeInstanceRow(instance: InstanceRecord, stored: { input: string | null; runs: RunChain | undefined } | undefined): void {
+    if (stored === undefined) {
+      this.exec(`INSERT OR REPLACE INTO instances (instance_id, input, runs) VALUES (?, ?, ?)`, instance.instanceId, instance.input, runsText(instance.runs));
+    } else if (instance.runs !== stored.runs && runsText(instance.runs) !== runsText(stored.runs)) {
+      this.exec(`UPDATE instances SET input = ?, runs = ? WHERE instance_id = ?`, instance.input, runsText(instance.runs), instance.instanceId);
+    } else if (instance.input !== stored.input) {
+      this.exec(`UPDATE instances SET input = ? WHERE instance_id = ?`, instance.input, instance.instanceId);
+    }
+  }
+
   private writeStep(instance: InstanceRecord, firstIndex: number, events: readonly HistoryEvent[]): void {
-    const { input, ...record } = instance;
-    this.records.set(instance.instanceId, { record, input });
+    const { input, runs, ...record } = instance;
+    this.records.set(instance.instanceId, { record, input, runs });
     let json = events.length === 0 ? "[]" : JSON.stringify(events);
     let count = events.length;
     if (overUtf8Limit(json, PART_BYTES)) {
@@ -887,7 +901,9 @@ class SqlStore implements DurableObjectStore {
     this.workDueAt = 0;
     const version = this.nextVersion();
     // An entity's document (its state, its queue) is not the index's business: listings read it from the row.
-    const update: IndexUpdate = { instanceId, version, record: record && isEntityInstanceId(instanceId) ? { ...record, input: null } : record };
+    // Nor are an instance's earlier runs: listings do not show them, and status reads come from the row.
+    const listed = record && (isEntityInstanceId(instanceId) ? { ...record, input: null } : record.runs ? { ...record, runs: undefined } : record);
+    const update: IndexUpdate = { instanceId, version, record: listed };
     this.exec(
       `INSERT OR REPLACE INTO outbox (id, kind, target, payload, rev, due_at, attempts, seq) VALUES (?, 'index', ?, ?, ?, 0, 0, ?)`,
       `i\u0000${instanceId}`,
@@ -897,6 +913,15 @@ class SqlStore implements DurableObjectStore {
       ++this.seq,
     );
   }
+}
+
+/** The `instances.runs` column: JSON, or NULL for an instance without earlier runs. */
+function runsText(runs: RunChain | undefined): string | null {
+  return runs ? JSON.stringify(runs) : null;
+}
+
+function runsOf(value: SqlValue | undefined): RunChain | undefined {
+  return typeof value === "string" ? (JSON.parse(value) as RunChain) : undefined;
 }
 
 function toActivity(r: Record<string, SqlValue>): ActivityWorkItem & { seq: number } {

@@ -19,6 +19,9 @@
  * - `outbox.seq` (version 4) the order entries were written in, so that messages leave in the
  *                order they were sent, whatever their ids (an entity sees one sender's messages in
  *                send order: entity signals and calls, continue-as-new, retries).
+ * - `instances.runs` (version 5) the summaries of an instance's earlier runs when it continues as
+ *                new (`InstanceRecord.runs`, JSON; NULL for none and for rows from before): kept
+ *                beside the input, written only when a run ends, not in every `steps` row.
  */
 import type { DurableObjectStorageLike } from "./sql.ts";
 
@@ -50,6 +53,8 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // Version 4: the outbox keeps the order its entries were written in (rows from before: 0, then by id).
   [`ALTER TABLE outbox ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`],
+  // Version 5: an instance's earlier runs (continue-as-new), beside its input (rows from before: none).
+  [`ALTER TABLE instances ADD COLUMN runs TEXT`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

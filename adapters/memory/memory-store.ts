@@ -431,5 +431,6 @@ function copyRecord(r: InstanceRecord): InstanceRecord {
     completedAt: r.completedAt,
     etag: r.etag,
     historyLength: r.historyLength,
+    runs: r.runs,
   };
 }

@@ -1,12 +1,13 @@
 /**
- * What the Durable Object store adds to the contract: schema migrations, write-behind completions
+ * What the Durable Object store adds to the contract: schema migrations (and rows from before the
+ * earlier runs of continue-as-new had a column), write-behind completions
  * across a restart, the cost of one chain step (one transaction, two rows), the outbox (in write
  * order; an entity's messages in line behind a retry), and an entity's single `steps` row.
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createDurableObjectStore, migrate, SCHEMA_VERSION, type DurableObjectStoreOptions } from "../../adapters/durable-object/index.ts";
-import type { ClaimedActivity, InboxMessage, InstanceRecord, StepCommit } from "../../src/index.ts";
+import { createDurableObjectStore, migrate, MIGRATIONS, runMigrations, SCHEMA_VERSION, type DurableObjectStoreOptions } from "../../adapters/durable-object/index.ts";
+import type { ClaimedActivity, InboxMessage, InstanceRecord, RunChain, StepCommit } from "../../src/index.ts";
 import { row, startMessage } from "../../adapters/contract/store-contract.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -59,6 +60,63 @@ describe("Durable Object store", () => {
       expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
       state.storage.sql.exec(`INSERT INTO schema_version (version) VALUES (?)`, SCHEMA_VERSION + 1);
       expect(() => migrate(state.storage)).toThrow(/newer than this code knows/);
+    });
+  });
+
+  it("keeps an instance's earlier runs beside its input, written when a run ends and not in every steps row; a cold store reads them; rows from schema 4 read without", async () => {
+    await inFreshObject(async (state) => {
+      // Storage as schema version 4 left it (the object under test migrated its own at start: start
+      // over), and an instance row without the runs column.
+      const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'`).toArray();
+      for (const { name } of tables) state.storage.sql.exec(`DROP TABLE "${name}"`);
+      expect(runMigrations(state.storage, MIGRATIONS.slice(0, 4))).toBe(4);
+      const old = record(2);
+      const { input, ...stored } = old;
+      state.storage.sql.exec(`INSERT INTO instances (instance_id, input) VALUES (?, ?)`, "i", input);
+      state.storage.sql.exec(
+        `INSERT INTO steps (instance_id, etag, first_index, event_count, record, events) VALUES (?, ?, 0, 1, ?, ?)`,
+        "i",
+        2,
+        JSON.stringify(stored),
+        JSON.stringify([{ EventType: "OrchestratorStarted", EventId: -1, Timestamp: T0 }]),
+      );
+      const store = createDurableObjectStore(state.storage, { indexShardOf: () => "index-0" });
+      const read = (await store.getInstance("i"))!;
+      expect(read).toEqual(old);
+      expect("runs" in read).toBe(false);
+      expect(migrate(state.storage)).toBe(SCHEMA_VERSION);
+
+      // The run ends by continuing as new: its summary goes to instances.runs, once.
+      const runs: RunChain = {
+        olderRuns: 3,
+        runs: [{ executionId: "e", startedAt: T0, endedAt: T0 + 500, input: { text: '{"count":3}', bytes: 11, truncated: false }, customStatus: null, historyLength: 4 }],
+      };
+      const next = record(3, { executionId: "e2", runtimeStatus: "ContinuedAsNew", input: '{"count":2}', historyLength: 0, runs });
+      await store.commitSteps([commit(2, { instance: next, history: { mode: "replace", events: [] }, dropExecution: "e" })]);
+      const column = () => state.storage.sql.exec<{ runs: string | null; input: string | null }>(`SELECT runs, input FROM instances WHERE instance_id = 'i'`).one();
+      expect(column()).toEqual({ runs: JSON.stringify(runs), input: '{"count":2}' });
+      // Steps that do not end a run write no instances row, even given an equal copy of the chain.
+      await store.commitSteps([commit(3, { instance: record(4, { executionId: "e2", input: '{"count":2}', historyLength: 1, runs }) })]); // Running: an index update too
+      for (const [etag, chain] of [[4, runs], [5, structuredClone(runs)]] as const) {
+        const before = store.stats().rowsWritten;
+        await store.commitSteps([commit(etag, { instance: record(etag + 1, { executionId: "e2", input: '{"count":2}', historyLength: etag - 2, runs: chain }) })]);
+        expect(store.stats().rowsWritten - before).toBe(1); // the steps row alone
+      }
+      const records = state.storage.sql.exec<{ record: string }>(`SELECT record FROM steps WHERE instance_id = 'i'`).toArray();
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records) expect(JSON.parse(r.record)).not.toHaveProperty("runs");
+      // A store that starts cold (the object restarted) reads them with the row, and in listings.
+      const cold = createDurableObjectStore(state.storage);
+      expect((await cold.getInstance("i"))!.runs).toEqual(runs);
+      expect((await cold.listInstances({ limit: 10 })).items[0]!.runs).toEqual(runs);
+      // The index is told of the status, not of the runs (listings never show them).
+      const index = store.takeOutbox(Date.now(), 100).filter((e) => e.kind === "index");
+      expect(index.length).toBeGreaterThan(0);
+      for (const e of index) expect(e.index!.record).not.toHaveProperty("runs");
+      // Purged with the row.
+      await store.commitSteps([commit(6, { instance: record(7, { executionId: "e2", runtimeStatus: "Completed", historyLength: 4, runs }) })]);
+      expect(await store.purgeInstance("i", ["Completed"])).toBe(true);
+      expect(state.storage.sql.exec(`SELECT * FROM instances`).toArray()).toEqual([]);
     });
   });
 
