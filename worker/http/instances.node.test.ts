@@ -167,6 +167,62 @@ describe(`GET ${BASE}/instances/{id}`, () => {
     expect(((await json(res)) as Status).runtimeStatus).toBe("ContinuedAsNew");
   });
 
+  it("showRuns=true (Durable Edge's own) adds the runs of a continue-as-new chain; without it the body is Durable Functions' status payload", async () => {
+    const ctx = setup();
+    ctx.clock.set(Date.UTC(2026, 2, 4, 5, 6, 7, 0));
+    await start(ctx, "Monitor", "mon", { intervalSeconds: 1, checksLeft: 2 });
+    // Two checks, each a run that waits a second and continues as new; the third run completes.
+    for (let i = 0; i < 3; i++) {
+      await ctx.runtime.drain();
+      ctx.clock.advance(1000);
+    }
+    await ctx.runtime.drain();
+    const plain = (await json(await ctx.request(`${BASE}/instances/mon`))) as Record<string, unknown>;
+    expect(Object.keys(plain)).toEqual(["name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime", "lastUpdatedTime"]);
+    expect(plain).toMatchObject({ runtimeStatus: "Completed", input: { intervalSeconds: 1, checksLeft: 0, checks: 2 }, output: { checks: 2 } });
+    expect(await json(await ctx.request(`${BASE}/instances/mon?showRuns=false`))).toEqual(plain);
+
+    const res = await ctx.request(`${BASE}/instances/mon?showruns=TRUE&showHistory=true`);
+    expect(res.status).toBe(200);
+    const { runs, historyEvents, ...rest } = (await json(res)) as Record<string, unknown> & { runs: Record<string, unknown> & { previous: Record<string, unknown>[] } };
+    expect(rest).toEqual(plain);
+    expect(historyEvents).toBeDefined();
+    const current = (await ctx.client.getHistory("mon")).find((e) => e.EventType === "ExecutionStarted")!;
+    expect(current.EventType === "ExecutionStarted" && current.OrchestrationInstance.ExecutionId).toBe(runs.executionId);
+    expect(runs).toMatchObject({ run: 3, startedTime: "2026-03-04T05:06:09.000Z", olderRuns: 0 });
+    expect(runs.previous).toEqual([
+      {
+        run: 1,
+        executionId: expect.any(String),
+        startedTime: "2026-03-04T05:06:07.000Z",
+        endedTime: "2026-03-04T05:06:08.000Z",
+        input: { text: '{"intervalSeconds":1,"checksLeft":2}', bytes: 36, truncated: false },
+        continuedWith: { text: '{"intervalSeconds":1,"checksLeft":1,"checks":1}', bytes: 47, truncated: false },
+        continuedAs: { run: 2, executionId: runs.previous[1]!.executionId },
+        customStatus: { text: '{"lastCheck":{"check":1,"healthy":true},"checksLeft":1}', bytes: 55, truncated: false },
+        historyLength: expect.any(Number),
+      },
+      {
+        run: 2,
+        executionId: expect.any(String),
+        startedTime: "2026-03-04T05:06:08.000Z",
+        endedTime: "2026-03-04T05:06:09.000Z",
+        input: { text: '{"intervalSeconds":1,"checksLeft":1,"checks":1}', bytes: 47, truncated: false },
+        continuedWith: { text: '{"intervalSeconds":1,"checksLeft":0,"checks":2}', bytes: 47, truncated: false },
+        continuedAs: { run: 3, executionId: runs.executionId },
+        customStatus: { text: '{"lastCheck":{"check":2,"healthy":true},"checksLeft":0}', bytes: 55, truncated: false },
+        historyLength: expect.any(Number),
+      },
+    ]);
+    // The list never carries them.
+    const listed = (await json(await ctx.request(`${BASE}/instances?showRuns=true`))) as Record<string, unknown>[];
+    expect(listed.map((s) => Object.keys(s).includes("runs"))).toEqual([false]);
+    // A value the parameter cannot be is a 400 naming it, as for the other flags.
+    const bad = await ctx.request(`${BASE}/instances/mon?showRuns=maybe`);
+    expect(bad.status).toBe(400);
+    expect(((await json(bad)) as { message: string }).message).toMatch(/showRuns/);
+  });
+
   it("HEAD answers like GET, without a body", async () => {
     const ctx = setup();
     await start(ctx, "OrchestratorFunction", "head");

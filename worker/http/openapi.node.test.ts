@@ -195,6 +195,15 @@ describe("the OpenAPI document", () => {
     await send("GET", `${BASE}/instances/waiting`); // 202 Pending
     await run();
     await send("GET", `${BASE}/instances/waiting?showHistory=true&showHistoryOutput=true`); // 202 Running
+    // A continue-as-new chain's runs (showRuns): a Monitor of two one-second checks.
+    await send("POST", `${BASE}/orchestrators/Monitor/mon`, jsonBody({ intervalSeconds: 1, checksLeft: 2 }));
+    for (let i = 0; i < 3; i++) {
+      await run();
+      ctx.clock.advance(1000);
+    }
+    await run();
+    const chain = (await json(await send("GET", `${BASE}/instances/mon?showRuns=true`))) as { runs?: { run: number } }; // 200 with runs
+    expect(chain.runs?.run).toBe(3);
     await send("HEAD", `${BASE}/instances/waiting`);
     await send("GET", `${BASE}/instances/fan`); // 200
     await send("GET", `${BASE}/instances/nobody`); // 404

@@ -8,7 +8,7 @@
  * Durable Functions do (see `validation.ts`).
  */
 import * as v from "valibot";
-import { DurableError, MAX_INSTANCE_ID_LENGTH, RUNTIME_STATUSES, validateEntityKey, validateEntityName, validateInstanceId, type RuntimeStatus } from "../../src/index.ts";
+import { DurableError, MAX_INSTANCE_ID_LENGTH, RUN_PREVIEW_BYTES, RUNS_KEPT, RUNTIME_STATUSES, validateEntityKey, validateEntityName, validateInstanceId, type RuntimeStatus } from "../../src/index.ts";
 
 /** Free-text names (orchestrators, events) and text values are bounded so they cannot bloat history. */
 export const MAX_NAME_LENGTH = 256;
@@ -214,6 +214,12 @@ export const STATUS_QUERY: ParamSpecs = {
   showHistory: { schema: booleanQuery("showHistory"), description: "Include `historyEvents`.", default: false },
   showHistoryOutput: { schema: booleanQuery("showHistoryOutput"), description: "Include results in `historyEvents`.", default: false },
   showInput: { schema: booleanQuery("showInput"), description: "Include the input.", default: true },
+  showRuns: {
+    schema: booleanQuery("showRuns"),
+    description:
+      `Include \`runs\`: the current run's number and the earlier runs of an instance that continued as new (the last ${RUNS_KEPT} kept, with previews of their inputs). Durable Edge's own, for dashboards; without it the body is Durable Functions' status payload.`,
+    default: false,
+  },
   returnInternalServerErrorOnFailure: returnISE,
   ...COMMON,
 };
@@ -363,6 +369,43 @@ export const failureDetails: v.GenericSchema<FailureDetailsShape> = v.strictObje
 });
 
 const time = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/), v.description("UTC, second precision."));
+const msTime = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), v.description("UTC, millisecond precision."));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const jsonPreview = v.pipe(
+  v.strictObject({
+    text: v.pipe(v.string(), v.description(`The value's JSON text, whole, or its first ${RUN_PREVIEW_BYTES} UTF-8 bytes when truncated (then not parseable).`)),
+    bytes: v.pipe(count, v.description("UTF-8 bytes of the whole value's JSON.")),
+    truncated: v.boolean(),
+  }),
+  v.description("The start of a JSON value."),
+);
+export const runsStatus = v.pipe(
+  v.strictObject({
+    run: v.pipe(v.number(), v.integer(), v.minValue(1), v.description("The current run's number: 1 for an instance that never continued as new.")),
+    executionId: v.pipe(v.string(), v.description("The current run's execution id.")),
+    startedTime: v.pipe(msTime, v.description("When the current run started.")),
+    olderRuns: v.pipe(count, v.description("Earlier runs older than previous[0]: counted, no longer kept.")),
+    previous: v.pipe(
+      v.array(
+        v.strictObject({
+          run: v.pipe(v.number(), v.integer(), v.minValue(1)),
+          executionId: v.string(),
+          startedTime: msTime,
+          endedTime: v.pipe(msTime, v.description("When it continued as new.")),
+          input: v.pipe(jsonPreview, v.description("The input it started with.")),
+          continuedWith: v.pipe(jsonPreview, v.description("What it passed to continueAsNew: the next run's input.")),
+          continuedAs: v.pipe(v.strictObject({ run: v.pipe(v.number(), v.integer(), v.minValue(2)), executionId: v.string() }), v.description("The run it continued as.")),
+          customStatus: v.nullable(jsonPreview),
+          historyLength: v.pipe(count, v.description("History events it had when it ended.")),
+        }),
+      ),
+      v.maxLength(RUNS_KEPT),
+      v.description(`The earlier runs kept (at most ${RUNS_KEPT}), oldest first.`),
+    ),
+  }),
+  v.title("Runs"),
+  v.description("With showRuns=true: the runs of a continue-as-new chain. Not part of Durable Functions' payload."),
+);
 export const orchestrationStatus = v.pipe(
   v.strictObject({
     name: v.string(),
@@ -375,6 +418,7 @@ export const orchestrationStatus = v.pipe(
     lastUpdatedTime: time,
     failureDetails: v.optional(failureDetails),
     historyEvents: v.optional(v.array(v.pipe(v.looseObject({ EventType: v.string() }), v.description("A history event, as Durable Functions renders it.")))),
+    runs: v.optional(runsStatus),
   }),
   v.title("OrchestrationStatus"),
 );

@@ -74,12 +74,14 @@ export function registerInstanceRoutes(app: Hono, deps: Deps): void {
       validate("query", STATUS_QUERY),
       async function getStatus(c: Context) {
         const { instanceId } = valid<{ instanceId: string }>(c, "param") as { instanceId: string };
-        const q = valid<{ showHistory: boolean; showHistoryOutput: boolean; showInput: boolean; returnInternalServerErrorOnFailure: boolean }>(c, "query");
+        const q = valid<{ showHistory: boolean; showHistoryOutput: boolean; showInput: boolean; showRuns: boolean; returnInternalServerErrorOnFailure: boolean }>(c, "query");
         const client = await deps.client(c);
         const status = await client.getStatus(instanceId, {
           showHistory: q.showHistory ?? false,
           showHistoryOutput: q.showHistoryOutput ?? false,
           showInput: q.showInput ?? true,
+          // Durable Edge's own (a dashboard's): only asked for does the body carry more than Durable Functions'.
+          ...(q.showRuns ? { showRuns: true } : {}),
         });
         if (!status) throw notFound(instanceId);
         return statusResponse(c, deps, status, q.returnInternalServerErrorOnFailure ?? false);

@@ -3,7 +3,7 @@
  * its history, as server-sent events (Hono's `streamSSE`), for dashboards that watch a run.
  *
  * Events: `status` (data: the status payload with `historyEvents` and results, as
- * `GET /instances/{id}?showHistory=true&showHistoryOutput=true` answers it, plus `events`, the
+ * `GET /instances/{id}?showHistory=true&showHistoryOutput=true&showRuns=true` answers it, plus `events`, the
  * stored history as `GET /instances/{id}/history` answers it, when the client can read it; `id`: a
  * version of that state), sent whenever the state changes; `gone` when the instance was purged
  * mid-stream; `end` once it finished (the stream then closes). Between events, a comment line
@@ -52,7 +52,7 @@ import { valid, validate } from "../validation.ts";
 export type StreamRouteOptions = StreamSettings;
 
 const FINISHED = new Set(["Completed", "Failed", "Terminated"]);
-const SHOW = { showHistory: true, showHistoryOutput: true, showInput: true } as const;
+const SHOW = { showHistory: true, showHistoryOutput: true, showInput: true, showRuns: true } as const;
 
 export function registerStreamRoutes(app: Hono, deps: Deps, options: StreamRouteOptions = {}): void {
   const pollMs = positive(options.pollMs, 250, "pollMs");
