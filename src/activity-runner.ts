@@ -19,6 +19,11 @@ export interface ExecuteActivityOptions {
    * cancelled and is abandoned (as Durable Functions does when a function times out).
    */
   timeoutMs?: number | undefined;
+  /**
+   * The same as an epoch-ms deadline (`timeoutMs` from the start is used when both are given): an
+   * activity that returns synchronously then costs no clock read for it.
+   */
+  timeoutAt?: number | undefined;
   /** How a user allows longer activities on this host, for the timeout's message (e.g. "ACTIVITY_TIMEOUT_SECONDS"). */
   allowLonger?: string | undefined;
   /**
@@ -42,7 +47,7 @@ export function executeActivity(item: ClaimedActivity, registry: Registry, clock
 export function runActivityNow(item: ClaimedActivity, registry: Registry, clock: Clock, options: ExecuteActivityOptions = {}): InboxMessage | Promise<InboxMessage> {
   const started = start(item, registry, clock);
   if (!(started instanceof Promise)) return started;
-  const { timeoutMs } = options;
+  const timeoutMs = options.timeoutMs ?? (options.timeoutAt === undefined ? undefined : Math.max(0, options.timeoutAt - clock.now()));
   if (timeoutMs === undefined) return started;
   const deadlines = options.deadlines ?? new CoalescedDeadlines();
   return new Promise<InboxMessage>((resolve) => {

@@ -82,6 +82,8 @@ export class Registry {
   private readonly orchestrators = new Map<string, OrchestratorDefinition>();
   private readonly activities = new Map<string, ActivityDefinition>();
   private readonly entities = new Map<string, EntityDefinition<any>>();
+  /** Orchestrators and activities by the name as registered: found without lower-casing the name (a string per lookup). */
+  private readonly spelled = new Map<string, OrchestratorDefinition | ActivityDefinition>();
 
   constructor(orchestrators: readonly OrchestratorDefinition[] = [], activities: readonly ActivityDefinition[] = [], entities: readonly EntityDefinition<any>[] = []) {
     for (const o of orchestrators) this.addOrchestrator(o);
@@ -116,11 +118,13 @@ export class Registry {
   }
 
   orchestrator(name: string): OrchestratorDefinition | undefined {
-    return this.orchestrators.get(name.toLowerCase());
+    const spelled = this.spelled.get(name);
+    return spelled?.kind === "orchestrator" ? spelled : this.orchestrators.get(name.toLowerCase());
   }
 
   activity(name: string): ActivityDefinition | undefined {
-    return this.activities.get(name.toLowerCase());
+    const spelled = this.spelled.get(name);
+    return spelled?.kind === "activity" ? spelled : this.activities.get(name.toLowerCase());
   }
 
   orchestratorNames(): string[] {
@@ -136,12 +140,14 @@ export class Registry {
     };
   }
 
-  private add<D extends { name: string; fn: unknown }>(map: Map<string, D>, definition: D, what: string): void {
+  private add<D extends OrchestratorDefinition | ActivityDefinition>(map: Map<string, D>, definition: D, what: string): void {
     const key = definition.name.toLowerCase();
     const existing = map.get(key);
     if (existing && existing.fn !== definition.fn) {
       throw new TypeError(`Two different ${what}s are registered under the name '${definition.name}'; names must be unique.`);
     }
     map.set(key, definition);
+    // An orchestrator and an activity may share a name: the one registered last is found by spelling, the other by its lower case.
+    this.spelled.set(definition.name, definition);
   }
 }

@@ -13,7 +13,7 @@ export type Json = string | null;
  */
 export function toJson(value: unknown, what: string, limit: number = LIMITS.payloadBytes): Json {
   if (value === undefined) return null;
-  const problem = findUnserializable(value, new Set());
+  const problem = unserializable(value);
   if (problem) {
     throw new DurableError(
       "InvalidInput",
@@ -45,43 +45,74 @@ export function fromJson<T = unknown>(json: Json): T {
   }
 }
 
-function findUnserializable(value: unknown, seen: Set<object>, path = "the value"): string | null {
+/** What JSON cannot represent, and where: `path` is built on the way out, so a value with no problem costs no strings. */
+interface Unserializable {
+  /** Keys from the value down to the problem, innermost first. */
+  path: (string | number)[];
+  /** Completes "`<path>` …": "is a function", "contains a cycle". */
+  what: string;
+}
+
+function describeProblem({ path, what }: Unserializable): string {
+  let at = "the value";
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i]!;
+    at += typeof key === "number" ? `[${key}]` : `.${key}`;
+  }
+  return `${at} ${what}`;
+}
+
+function unserializable(value: unknown): string | null {
+  const problem = findUnserializable(value, null);
+  return problem && describeProblem(problem);
+}
+
+function findUnserializable(value: unknown, seen: Set<object> | null): Unserializable | null {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return null;
-    case "number":
-      return Number.isFinite(value) ? null : `${path} is ${value}`;
     case "undefined":
       return null;
+    case "number":
+      return Number.isFinite(value) ? null : { path: [], what: `is ${value}` };
     case "bigint":
-      return `${path} is a bigint`;
+      return { path: [], what: "is a bigint" };
     case "function":
-      return `${path} is a function`;
+      return { path: [], what: "is a function" };
     case "symbol":
-      return `${path} is a symbol`;
+      return { path: [], what: "is a symbol" };
   }
   if (value === null) return null;
   const obj = value as object;
   if (typeof (obj as { toJSON?: unknown }).toJSON === "function") return null; // Date and friends
-  if (seen.has(obj)) return `${path} contains a cycle`;
+  if (seen === null) seen = new Set();
+  else if (seen.has(obj)) return { path: [], what: "contains a cycle" };
   seen.add(obj);
   try {
     if (Array.isArray(obj)) {
       for (let i = 0; i < obj.length; i++) {
-        const p = findUnserializable(obj[i], seen, `${path}[${i}]`);
-        if (p) return p;
+        const item: unknown = obj[i];
+        if (typeof item !== "object" && typeof item !== "number" && typeof item !== "bigint" && typeof item !== "function" && typeof item !== "symbol") continue;
+        const problem = findUnserializable(item, seen);
+        if (problem) {
+          problem.path.push(i);
+          return problem;
+        }
       }
       return null;
     }
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "object";
-      return `${path} is a ${name}, which JSON cannot represent`;
+      return { path: [], what: `is a ${name}, which JSON cannot represent` };
     }
-    for (const key of Object.keys(obj)) {
-      const p = findUnserializable((obj as Record<string, unknown>)[key], seen, `${path}.${key}`);
-      if (p) return p;
+    for (const key in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+      const problem = findUnserializable((obj as Record<string, unknown>)[key], seen);
+      if (problem) {
+        problem.path.push(key);
+        return problem;
+      }
     }
     return null;
   } finally {

@@ -14,7 +14,7 @@ import { HTTP_ACTIVITY, type ExecutorEnvironment, type OrchestrationExecutor } f
 import { isTerminal } from "./status.ts";
 import { planFailure, planStep, type CommitPlan, type LocalActivityCall, type LocalPlan, type StepPlan } from "./step.ts";
 import type { HistoryEvent } from "./history.ts";
-import type { ClaimedActivity, CommitOutcome, InboxMessage, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
+import type { ActivityResult, ClaimedActivity, CommitOutcome, InboxMessage, InstanceRecord, StepCommit, StepInput, Store } from "./store.ts";
 import type { EntityDefinition } from "./entities/entity-definition.ts";
 import { isEntityInstanceId } from "./entities/entity-id.ts";
 import { failEntityBatch, runEntityBatch, type EntityEnvironment } from "./entities/entity-batch.ts";
@@ -121,9 +121,16 @@ function leavesDueWork(input: StepInput, commit: StepCommit | null, now: number)
   if (commit === null) return false; // a step running local activities commits later, and wakes the runtime then
   for (const m of commit.messages) if (m.visibleAt <= now) return true;
   if (input.messages.length === 0) return false;
-  if (input.messages.length === 1) return !commit.deleteMessageIds.includes(input.messages[0]!.id);
-  const deleted = new Set(commit.deleteMessageIds);
-  return input.messages.some((m) => !deleted.has(m.id));
+  // A step deletes what it consumed in the order it loaded it (then, maybe, cancelled timers):
+  // compare in order first, and look ids up only when the step left some messages.
+  const { messages } = input;
+  const deletes = commit.deleteMessageIds;
+  let i = 0;
+  while (i < messages.length && i < deletes.length && deletes[i] === messages[i]!.id) i++;
+  if (i === messages.length) return false;
+  const deleted = new Set(deletes);
+  for (; i < messages.length; i++) if (!deleted.has(messages[i]!.id)) return true;
+  return false;
 }
 
 function localActivityOptions(options: LocalActivityOptions = {}): Required<{ [K in keyof LocalActivityOptions]: number }> {
@@ -353,7 +360,7 @@ class DurableRuntime implements Runtime {
           ...(exclude ? { exclude } : {}),
         });
         this.claimed += work.instanceIds.length + work.activities.length;
-        for (const a of work.activities) this.startActivity(a);
+        if (work.activities.length > 0) this.startActivities(work.activities);
         // Activities wake the loop when they finish; only steps can make more work due at once.
         if (work.instanceIds.length === 0) break;
         this.stepsLeftDueWork = false;
@@ -706,24 +713,57 @@ class DurableRuntime implements Runtime {
 
   // --- activities ---
 
-  private startActivity(item: ClaimedActivity): void {
-    const run = this.runActivity(item).catch((error: unknown) => this.logger.error("durable-edge: activity runner failed:", error)).finally(() => {
-      this.running.delete(run);
-      this.wake();
-    });
-    this.running.add(run);
-  }
-
-  private async runActivity(item: ClaimedActivity): Promise<void> {
+  /**
+   * Runs claimed activities. Each starts at once; those that return synchronously (most short
+   * activities) have their results recorded together, in one store call when the store takes a
+   * batch (`completeActivities`), rather than one promise chain and one store call each.
+   */
+  private startActivities(items: readonly ClaimedActivity[]): void {
     if (this.dispatch) {
-      try {
-        await this.dispatch(item);
-      } catch (error) {
-        this.logger.error(`durable-edge: could not dispatch activity '${item.name}' (${item.id}); it runs again when its lease expires.`, error);
-      }
+      for (const item of items) this.track(this.dispatchActivity(item));
       return;
     }
-    const result = await this.executeWithinLease(item);
+    const done: ActivityResult[] = [];
+    for (const item of items) {
+      const result = this.executeWithinLease(item);
+      if (result instanceof Promise) this.track(result.then((r) => this.recordResult(item, r)));
+      else done.push({ activity: item, result });
+    }
+    if (done.length > 0) this.track(this.recordResults(done));
+  }
+
+  private track(run: Promise<void>): void {
+    const tracked = run
+      .catch((error: unknown) => this.logger.error("durable-edge: activity runner failed:", error))
+      .finally(() => {
+        this.running.delete(tracked);
+        this.wake();
+      });
+    this.running.add(tracked);
+  }
+
+  private async dispatchActivity(item: ClaimedActivity): Promise<void> {
+    try {
+      await this.dispatch!(item);
+    } catch (error) {
+      this.logger.error(`durable-edge: could not dispatch activity '${item.name}' (${item.id}); it runs again when its lease expires.`, error);
+    }
+  }
+
+  /** Records many results in one store call; if the batch fails, each on its own (one bad result never loses the others). */
+  private async recordResults(done: readonly ActivityResult[]): Promise<void> {
+    if (done.length > 1 && this.store.completeActivities) {
+      try {
+        await this.store.completeActivities(done);
+        return;
+      } catch (error) {
+        if (isStoreFailure(error)) throw error;
+      }
+    }
+    for (const { activity, result } of done) await this.recordResult(activity, result);
+  }
+
+  private async recordResult(item: ClaimedActivity, result: InboxMessage): Promise<void> {
     try {
       await this.store.completeActivity(item, result);
     } catch (error) {
@@ -754,10 +794,9 @@ class DurableRuntime implements Runtime {
    * Runs the activity, or gives up on it a little before its lease runs out (a `Timeout` failure),
    * so the outcome is recorded while the lease is still this runtime's.
    */
-  private executeWithinLease(item: ClaimedActivity): Promise<InboxMessage> {
+  private executeWithinLease(item: ClaimedActivity): InboxMessage | Promise<InboxMessage> {
     const margin = Math.min(LEASE_MARGIN_MS, this.leaseMs / 10);
-    const timeoutMs = Math.max(item.lockedUntil - this.clock.now() - margin, margin);
-    return executeActivity(item, this.registry, this.clock, { timeoutMs, allowLonger: "a longer leaseMs", deadlines: this.deadlines });
+    return runActivityNow(item, this.registry, this.clock, { timeoutAt: item.lockedUntil - margin, allowLonger: "a longer leaseMs", deadlines: this.deadlines });
   }
 }
 

@@ -140,6 +140,12 @@ export interface ClaimedActivity extends ActivityWorkItem {
   dequeueCount: number;
 }
 
+/** An activity's result, to record while its lease is held (`Store.completeActivity`). */
+export interface ActivityResult {
+  activity: ClaimedActivity;
+  result: InboxMessage;
+}
+
 export interface StepRequest {
   instanceId: string;
   /** What the caller already holds in memory; when the etag still matches, only later history is returned. */
@@ -258,6 +264,12 @@ export interface Store {
   claimWork(now: number, options: ClaimOptions): Promise<ClaimedWork>;
   /** Deletes the activity and appends its result, atomically, if the lease is still held. */
   completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean>;
+  /**
+   * Optional, for speed: `completeActivity` for many results at once (one transaction where the
+   * store has them), each applied only if its own lease is still held; one outcome per result, in
+   * order. If it throws, nothing was recorded (the runtime then records each on its own).
+   */
+  completeActivities?(results: readonly ActivityResult[]): Promise<boolean[]>;
   /** The earliest time something becomes due (a delayed message, an expiring lease, a queued activity), or null. */
   nextWakeAt(): Promise<number | null>;
   listInstances(query: InstanceQuery): Promise<InstancePage>;

@@ -6,6 +6,7 @@ import { DurableError } from "../../src/errors.ts";
 import { listedByPrefix } from "../../src/entities/entity-id.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type {
+  ActivityResult,
   ActivityWorkItem,
   ClaimOptions,
   ClaimedActivity,
@@ -31,7 +32,16 @@ interface ActivityRow extends ActivityWorkItem {
   leaseToken: string | null;
   lockedUntil: number;
   dequeueCount: number;
+  /** Queued (waiting in `queue`), leased (in `leased`), or removed (completed or dropped). */
+  state: "queued" | "leased" | "removed";
 }
+
+/**
+ * An instance's activities, by execution and task id. Rows are found through the instance and
+ * execution ids (strings the store hashed once) and the task id (a number), never through the
+ * activity's own long id, which the hot path would otherwise hash once per activity.
+ */
+type InstanceActivities = Map<string, Map<number, ActivityRow>>;
 
 export interface MemoryStoreOptions {
   /** A label shown in errors; handy when a test holds several stores. */
@@ -49,10 +59,12 @@ class MemoryStore implements Store {
   /** Instances with at least one message visible as of the last promotion. */
   private readonly ready = new Set<string>();
   private readonly delayed = new MinHeap<InboxMessage>();
-  private readonly activities = new Map<string, ActivityRow>();
-  private readonly available = new Set<string>();
-  private readonly leased = new Set<string>();
-  private readonly activitiesByInstance = new Map<string, Set<string>>();
+  private readonly activities = new Map<string, InstanceActivities>();
+  /** Rows to hand out, in order; removed or leased rows left in it are skipped. */
+  private queue: ActivityRow[] = [];
+  private queueHead = 0;
+  private queued = 0;
+  private readonly leased = new Set<ActivityRow>();
   private earliestLeaseExpiry = Infinity;
   private seq = 0;
   private leaseCounter = 0;
@@ -172,33 +184,36 @@ class MemoryStore implements Store {
     const activities: ClaimedActivity[] = [];
     if (options.activityLimit > 0) {
       if (now >= this.earliestLeaseExpiry) this.releaseExpiredLeases(now);
-      for (const id of this.available) {
-        if (activities.length >= options.activityLimit) break;
-        const row = this.activities.get(id)!;
-        this.available.delete(id);
-        this.leased.add(id);
+      while (activities.length < options.activityLimit && this.queueHead < this.queue.length) {
+        const row = this.queue[this.queueHead++]!;
+        if (row.state !== "queued") continue;
+        this.queued--;
+        row.state = "leased";
+        this.leased.add(row);
         row.leaseToken = `${this.name}:${++this.leaseCounter}`;
         row.lockedUntil = now + options.leaseMs;
         row.dequeueCount++;
         if (row.lockedUntil < this.earliestLeaseExpiry) this.earliestLeaseExpiry = row.lockedUntil;
         activities.push(claimedCopy(row, row.leaseToken));
       }
+      this.compactQueue();
     }
     return { instanceIds, activities };
   }
 
   async completeActivity(activity: ClaimedActivity, result: InboxMessage): Promise<boolean> {
     this.assertOpen();
-    const row = this.activities.get(activity.id);
-    if (!row || row.leaseToken !== activity.leaseToken) return false;
-    this.removeActivity(row);
-    this.append(result);
-    return true;
+    return this.completeOne(activity, result);
+  }
+
+  async completeActivities(results: readonly ActivityResult[]): Promise<boolean[]> {
+    this.assertOpen();
+    return results.map(({ activity, result }) => this.completeOne(activity, result));
   }
 
   async nextWakeAt(): Promise<number | null> {
     this.assertOpen();
-    if (this.ready.size > 0 || this.available.size > 0) return 0;
+    if (this.ready.size > 0 || this.queued > 0) return 0;
     this.dropStaleDelayed();
     const next = Math.min(this.delayed.peekKey() ?? Infinity, this.leased.size > 0 ? this.earliestLeaseExpiry : Infinity);
     return next === Infinity ? null : next;
@@ -237,8 +252,7 @@ class MemoryStore implements Store {
     if (!row) return undefined;
     const inbox = [...(this.inboxes.get(instanceId)?.values() ?? [])].sort((a, b) => a.seq! - b.seq!);
     const activities: ActivityWorkItem[] = [];
-    for (const id of this.activitiesByInstance.get(instanceId) ?? []) {
-      const a = this.activities.get(id)!;
+    for (const a of this.rowsOf(instanceId)) {
       activities.push({ id: a.id, instanceId: a.instanceId, executionId: a.executionId, taskId: a.taskId, name: a.name, input: a.input, enqueuedAt: a.enqueuedAt });
     }
     const snapshot: InstanceSnapshot = {
@@ -255,7 +269,7 @@ class MemoryStore implements Store {
       this.histories.set(instanceId, [...history, ...sealed.history]);
       this.inboxes.delete(instanceId);
       this.ready.delete(instanceId);
-      for (const id of [...(this.activitiesByInstance.get(instanceId) ?? [])]) this.removeActivity(this.activities.get(id)!);
+      this.removeAllActivities(instanceId);
     }
     return snapshot;
   }
@@ -330,8 +344,22 @@ class MemoryStore implements Store {
     this.ready.delete(instanceId);
   }
 
+  private completeOne(activity: ClaimedActivity, result: InboxMessage): boolean {
+    const row = this.activities.get(activity.instanceId)?.get(activity.executionId)?.get(activity.taskId);
+    if (!row || row.id !== activity.id || row.leaseToken !== activity.leaseToken) return false;
+    this.removeActivity(row);
+    this.append(result);
+    return true;
+  }
+
   private enqueueActivity(a: ActivityWorkItem): void {
-    if (this.activities.has(a.id)) return;
+    let byExecution = this.activities.get(a.instanceId);
+    if (!byExecution) this.activities.set(a.instanceId, (byExecution = new Map()));
+    let byTask = byExecution.get(a.executionId);
+    if (!byTask) byExecution.set(a.executionId, (byTask = new Map()));
+    const existing = byTask.get(a.taskId);
+    if (existing?.id === a.id) return;
+    if (existing) this.unqueue(existing);
     const row: ActivityRow = {
       id: a.id,
       instanceId: a.instanceId,
@@ -343,32 +371,55 @@ class MemoryStore implements Store {
       leaseToken: null,
       lockedUntil: 0,
       dequeueCount: 0,
+      state: "queued",
     };
-    this.activities.set(a.id, row);
-    this.available.add(a.id);
-    let ids = this.activitiesByInstance.get(a.instanceId);
-    if (!ids) this.activitiesByInstance.set(a.instanceId, (ids = new Set()));
-    ids.add(a.id);
+    byTask.set(a.taskId, row);
+    this.queue.push(row);
+    this.queued++;
+  }
+
+  /** Takes a row out of the queue or the leases (it stays in `queue` until passed over). */
+  private unqueue(row: ActivityRow): void {
+    if (row.state === "queued") this.queued--;
+    else if (row.state === "leased") this.leased.delete(row);
+    row.state = "removed";
   }
 
   private removeActivity(row: ActivityRow): void {
-    this.activities.delete(row.id);
-    this.available.delete(row.id);
-    this.leased.delete(row.id);
-    const ids = this.activitiesByInstance.get(row.instanceId);
-    if (ids) {
-      ids.delete(row.id);
-      if (ids.size === 0) this.activitiesByInstance.delete(row.instanceId);
-    }
+    this.unqueue(row);
+    const byExecution = this.activities.get(row.instanceId);
+    const byTask = byExecution?.get(row.executionId);
+    if (!byExecution || !byTask || byTask.get(row.taskId) !== row) return;
+    byTask.delete(row.taskId);
+    if (byTask.size > 0) return;
+    byExecution.delete(row.executionId);
+    if (byExecution.size === 0) this.activities.delete(row.instanceId);
+  }
+
+  /** An instance's activities, in the order they were queued per execution. */
+  private *rowsOf(instanceId: string): Iterable<ActivityRow> {
+    for (const byTask of this.activities.get(instanceId)?.values() ?? []) yield* byTask.values();
+  }
+
+  private removeAllActivities(instanceId: string): void {
+    for (const row of [...this.rowsOf(instanceId)]) this.removeActivity(row);
+  }
+
+  /** Drops the rows already handed out from the front of the queue once they are most of it. */
+  private compactQueue(): void {
+    if (this.queueHead < 1024 || this.queueHead * 2 < this.queue.length) return;
+    this.queue = this.queue.slice(this.queueHead);
+    this.queueHead = 0;
   }
 
   private releaseExpiredLeases(now: number): void {
     let earliest = Infinity;
-    for (const id of this.leased) {
-      const row = this.activities.get(id)!;
+    for (const row of this.leased) {
       if (row.lockedUntil <= now) {
-        this.leased.delete(id);
-        this.available.add(id);
+        this.leased.delete(row);
+        row.state = "queued";
+        this.queue.push(row);
+        this.queued++;
       } else if (row.lockedUntil < earliest) {
         earliest = row.lockedUntil;
       }
@@ -379,13 +430,8 @@ class MemoryStore implements Store {
   private dropExecution(instanceId: string, executionId: string): void {
     const inbox = this.inboxes.get(instanceId);
     if (inbox) for (const [id, m] of inbox) if (m.executionId === executionId) inbox.delete(id);
-    const ids = this.activitiesByInstance.get(instanceId);
-    if (ids) {
-      for (const id of [...ids]) {
-        const row = this.activities.get(id);
-        if (row && row.executionId === executionId) this.removeActivity(row);
-      }
-    }
+    const byTask = this.activities.get(instanceId)?.get(executionId);
+    if (byTask) for (const row of [...byTask.values()]) this.removeActivity(row);
   }
 
   private deleteAll(instanceId: string): void {
@@ -393,8 +439,7 @@ class MemoryStore implements Store {
     this.histories.delete(instanceId);
     this.inboxes.delete(instanceId);
     this.ready.delete(instanceId);
-    const ids = this.activitiesByInstance.get(instanceId);
-    if (ids) for (const id of [...ids]) this.removeActivity(this.activities.get(id)!);
+    this.removeAllActivities(instanceId);
   }
 }
 
