@@ -57,8 +57,8 @@ function settleHeap(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-async function runOne(name: string, input: number): Promise<number> {
-  settleHeap();
+async function runOne(name: string, input: number, collectFirst = true): Promise<number> {
+  if (collectFirst) settleHeap();
   const runtime = newRuntime();
   const t0 = performance.now();
   const id = await runtime.client.startNew(name, { input });
@@ -69,9 +69,12 @@ async function runOne(name: string, input: number): Promise<number> {
   return ms;
 }
 
-/** One remote fan-out of `n` on a fresh memory runtime, to completion: its wall time in ms. */
-export function fanOutMs(n: number): Promise<number> {
-  return runOne("FanOut", n);
+/**
+ * One remote fan-out of `n` on a fresh memory runtime, to completion: its wall time in ms.
+ * `collectFirst`: a full garbage collection before it (needs --expose-gc).
+ */
+export function fanOutMs(n: number, collectFirst = true): Promise<number> {
+  return runOne("FanOut", n, collectFirst);
 }
 
 /** Best of `rounds` runs: the figure least disturbed by other processes on a shared machine. */

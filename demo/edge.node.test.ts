@@ -2,7 +2,7 @@
  * The demo page served by the real Worker (`wrangler dev` with this repository's wrangler.toml,
  * the page as static assets next to the HTTP API, as `npm start` runs it), in real headless
  * Chromium, on the edge side: samples started on the Worker, their history timeline, an approval,
- * and the API's 410 shown; its entities (a Counter signalled, a transfer between Accounts, delete
+ * a monitor's earlier runs, and the API's 410 shown; its entities (a Counter signalled, a transfer between Accounts, delete
  * after asking) through the entity routes, polled only while shown; every view, at desktop and
  * phone sizes, checked by axe-core and the page's own accessibility checks (under the Worker's
  * real Content-Security-Policy) and photographed. The page is built into a temporary folder
@@ -18,6 +18,7 @@ import { pendingText } from "./src/time-travel-view.ts";
 import type { InstanceDocument, TimeTravel } from "../src/index.ts";
 import { screenshot, VIEW_SIZES, viewScreenshot } from "./e2e/screenshots.ts";
 import { checkPurgeDialog, checkUnfoldedInput, viewChecker } from "./e2e/view-checks.ts";
+import { expectMonitorRuns } from "./e2e/runs-checks.ts";
 import { startWranglerDev, type WranglerDev, type WranglerDevOptions } from "../test/support/wrangler-dev.ts";
 import { namesOf, settledStartForm, startFormState, startPicked, suggestedEntities } from "./e2e/start-form.ts";
 import { samples } from "../examples/index.ts";
@@ -112,7 +113,7 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it("runs the fan-out and the monitor on the Worker", async () => {
+  it("runs the fan-out and the monitor on the Worker, and shows the monitor's earlier runs (continue-as-new)", async () => {
     await page.getByLabel("N", { exact: true }).fill("70");
     await page.getByRole("button", { name: "Start fan-out" }).click();
     await page.locator("#detail-h", { hasText: "FanOutFanIn" }).waitFor({ timeout: 10_000 });
@@ -133,6 +134,10 @@ describe.skipIf(!available)("demo page on the Worker (wrangler dev, real Chromiu
     await page.locator("#detail-h", { hasText: "Monitor" }).waitFor({ timeout: 10_000 });
     await waitForStatus(page, "Completed", 30_000);
     expect(await outputOf(page)).toEqual({ checks: 2 });
+    // Its runs, from the Worker's status (?showRuns=true) and its stream, in the same view as the tab's.
+    await expectMonitorRuns(page, 2);
+    expect(await findA11yProblems(page)).toEqual(NO_A11Y_PROBLEMS);
+    await viewScreenshot(page, VIEW_SIZES[0], "edge-instance-runs", { part: ".runs" });
     expect(errors).toEqual([]);
   }, 60_000);
 

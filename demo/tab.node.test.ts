@@ -1,7 +1,8 @@
 /**
  * The demo page in real headless Chromium, with orchestrations running in the tab: the tutorial,
  * a fan-out that survives a reload and shows in a second tab, an approval, the management actions,
- * the errors a person can cause, and the list's filters and paging; and every view, at desktop and
+ * a monitor's earlier runs (continue-as-new), the errors a person can cause, and the list's filters
+ * and paging; and every view, at desktop and
  * phone sizes, checked by axe-core and the page's own accessibility checks and photographed.
  */
 import { readFile } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { openPage, servedPage, type OpenedPage } from "./e2e/page-fixture.ts";
 import { actionState, confirmedAction, entityPanelState, expectedFrame, instanceIdsShown, openInstanceId, outputOf, pollUntil, shownFrame, waitForStatus } from "./e2e/page-helpers.ts";
 import { screenshot, VIEW_SIZES } from "./e2e/screenshots.ts";
 import { checkPurgeDialog, checkUnfoldedInput, viewChecker } from "./e2e/view-checks.ts";
+import { expectMonitorRuns, shownRuns } from "./e2e/runs-checks.ts";
 import { serveStatic } from "./e2e/static-server.ts";
 import { namesOf, settledStartForm, startPicked, suggestedEntities } from "./e2e/start-form.ts";
 import type { RegisteredFunctions } from "../src/index.ts";
@@ -476,6 +478,42 @@ describe.skipIf(!available)("demo page, in this tab (real Chromium)", () => {
       await context.close();
     }
   }, 60_000);
+
+  it("shows a monitor's earlier runs (continue-as-new) from the current one back, each linked to the run it continued as, from the keyboard, passing axe-core at desktop and phone sizes", async () => {
+    const { page, context, errors } = await open(VIEW_SIZES[0].viewport);
+    try {
+      await page.getByLabel("Every (s)").fill("1");
+      await page.getByLabel("Checks").fill("3");
+      await page.getByRole("button", { name: "Start monitor" }).click();
+      await page.locator("#detail-h", { hasText: "Monitor" }).waitFor({ timeout: 10_000 });
+      const id = await pollUntil(() => openInstanceId(page), (t) => /^[0-9a-f]{32}$/.test(t), 10_000, "the monitor's id");
+      // Live: each continue-as-new shows while it runs.
+      await page.locator('#instance-detail [data-field="run"]', { hasText: "Run 2 · 1 earlier run" }).waitFor({ timeout: 15_000 });
+      await waitForStatus(page, "Completed", 30_000);
+      expect(await outputOf(page)).toEqual({ checks: 3 });
+      await expectMonitorRuns(page, 3);
+      // The history shown is the current run's alone.
+      expect(await page.locator(".timeline .tl-start").count()).toBe(1);
+      expect(await page.locator(".timeline .tl-activity").count()).toBe(0); // run 4 only returns
+      for (const size of VIEW_SIZES) {
+        await page.setViewportSize(size.viewport);
+        await page.reload();
+        await page.locator(".instance-id", { hasText: id }).waitFor({ timeout: 15_000 });
+        await waitForStatus(page, "Completed");
+        expect((await shownRuns(page))!.runs).toHaveLength(4); // every entry unfolded
+        await viewChecker(page, size, "tab")("instance-runs", { part: ".runs" });
+      }
+      // An instance that never continued as new shows no runs.
+      await page.getByRole("button", { name: "Start in sequence" }).click();
+      await page.locator("#detail-h", { hasText: "OrchestratorFunction" }).waitFor();
+      await waitForStatus(page, "Completed");
+      expect(await shownRuns(page)).toBeNull();
+      expect(await page.locator('#instance-detail [data-field="run"]').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
 
   it("starts any registered orchestration by name with a JSON input, and says which names exist", async () => {
     const { page, context, errors } = await open();

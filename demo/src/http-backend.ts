@@ -2,6 +2,7 @@
  * @module http-backend — the dashboard over the Durable Functions HTTP API of the Worker
  * (`/runtime/webhooks/durabletask`; starts with `POST {base}/orchestrators/{name}`). Live updates by
  * polling while the page is visible; after a 401 the polling waits until a different key is given.
+ * An instance's status is read with `showRuns=true` (the earlier runs of one that continued as new).
  * The open instance is watched through the stream route (`GET {base}/stream/instances/{id}`,
  * server-sent events) where the Worker serves it, with `Last-Event-ID` on reconnect. Time travel
  * reads `GET {base}/instances/{id}/timetravel` (the frames, replayed with the Worker's code).
@@ -136,7 +137,8 @@ export function createHttpBackend(options: HttpBackendOptions = {}): Backend {
     async get(id) {
       let response: Response;
       try {
-        response = await send("GET", `${instanceUrl(id)}?showHistory=true&showHistoryOutput=true&showInput=true`);
+        // showRuns: the earlier runs of a continue-as-new chain (the Worker's own; an older Worker ignores it).
+        response = await send("GET", `${instanceUrl(id)}?showHistory=true&showHistoryOutput=true&showInput=true&showRuns=true`);
       } catch (error) {
         if (error instanceof BackendError && error.status === 404) return undefined;
         throw error;

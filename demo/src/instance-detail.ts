@@ -1,6 +1,7 @@
 /**
  * @module instance-detail — one instance: status, input, output, custom status, the sample's own
- * widget, where it came from or went (`origin.ts`), its history timeline, time travel through it
+ * widget, where it came from or went (`origin.ts`), the earlier runs of one that continued as new
+ * (`runs-view.ts`), its history timeline, time travel through it
  * (`time-travel-view.ts`), and the management actions (raise an event, terminate, suspend,
  * resume, rewind, restart, purge).
  */
@@ -14,6 +15,7 @@ import { displayName, splitEntityInstanceId } from "./entity-model.ts";
 import { renderFailure } from "./failure-view.ts";
 import { renderGantt } from "./gantt-view.ts";
 import { renderRelations } from "./relations-view.ts";
+import { renderRuns } from "./runs-view.ts";
 import { toTimeline } from "./timeline.ts";
 import { jsonText, renderJson } from "./json-view.ts";
 import type { Notices } from "./notices.ts";
@@ -48,6 +50,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
   const header = h("div", { class: "detail-header" });
   const widget = h("div", { class: "widget-slot" });
   const facts = h("div", { class: "facts" });
+  const runsSlot = h("div", { class: "runs-slot" });
   const timeline = h("div", { class: "timeline-slot" });
   // Outside the re-rendered parts, so a live update never swaps the button under a click.
   const moreText = h("span", {});
@@ -193,7 +196,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
 
   // Outside the re-rendered parts: a live update never resets the event picked.
   const travel = createTimeTravelPanel(options.notices);
-  const body = h("div", { class: "detail-body" }, header, widget, facts,
+  const body = h("div", { class: "detail-body" }, header, widget, facts, runsSlot,
     h("div", { class: "manage" }, actions, eventForm),
     h("section", { "aria-labelledby": "timeline-h" },
       h("div", { class: "history-head" }, h("h3", { id: "timeline-h" }, "History"), liveText,
@@ -392,6 +395,15 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
+  /** The earlier runs shown, kept while they are unchanged (they change only when a run ends), so what a person unfolded stays so. */
+  let runsShown: { key: string; view: ReturnType<typeof renderRuns> } | null = null;
+  const runsOpen = new Set<number>();
+  function runsView(status: OrchestrationStatus): ReturnType<typeof renderRuns> {
+    const key = JSON.stringify(status.runs ?? null);
+    if (runsShown?.key !== key) runsShown = { key, view: renderRuns(status.runs, runsOpen) };
+    return runsShown.view;
+  }
+
   /** What the view shows now; an update that changes nothing is not rendered (nothing flickers or moves). */
   let shown = "";
 
@@ -422,6 +434,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       replace(header, h("h2", { id: "detail-h", tabindex: -1, "data-key": "detail-h" }, "Instance not found"), h("p", { class: "mono" }, id));
       replace(widget);
       replace(facts, h("p", {}, "There is no such instance on this side: it was purged, or it lives on the other side."));
+      replace(runsSlot);
       replace(timeline);
       more.hidden = true;
       travel.element.hidden = true;
@@ -439,15 +452,18 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
     sectionEls = [];
     const sectionFacts = drawSection(id, section);
     if (section?.state === "waiting" && backend) void loadHolders(backend, id, section);
+    const runs = runsView(status);
     replace(facts, h("dl", {},
       h("dt", {}, "Created"), h("dd", {}, h("time", { datetime: status.createdTime }, dateTimeWithZone(status.createdTime))),
       h("dt", {}, "Last updated"), h("dd", {}, h("time", { datetime: status.lastUpdatedTime }, dateTimeWithZone(status.lastUpdatedTime))),
+      runs.facts,
       h("dt", {}, "Input"), h("dd", {}, jsonField("input", "input", status.input)),
       h("dt", {}, "Output"), h("dd", {}, jsonField("output", "output", status.output)),
       h("dt", {}, "Custom status"), h("dd", {}, jsonField("customStatus", "custom status", status.customStatus)),
       renderRelations(toTimeline(status.historyEvents ?? [], isFinished(status.runtimeStatus)), (child) => options.onOpen(child)),
       sectionFacts,
       status.failureDetails ? [h("dt", {}, "Failure"), h("dd", {}, renderFailure(status.failureDetails))] : null));
+    if (runs.section !== runsSlot.firstElementChild) replace(runsSlot, runs.section);
     lastStatus = status;
     renderHistory();
     if (!eventName.value && status.name.toLowerCase() === "humaninteraction") eventName.value = "Approval";
@@ -468,6 +484,8 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       holders = new Map();
       holdersFor = "";
       jsonViews.clear();
+      runsShown = null;
+      runsOpen.clear();
       openGroups.clear();
       growing = false;
       travel.reset(b, id);
@@ -488,6 +506,7 @@ export function createInstanceDetail(container: HTMLElement, options: DetailOpti
       replace(header, h("h2", { id: "detail-h", tabindex: -1, "data-key": "detail-h" }, "Loading…"), h("p", { class: "mono" }, id));
       replace(widget);
       replace(facts);
+      replace(runsSlot);
       replace(timeline);
       void load();
     },

@@ -83,7 +83,7 @@ export function createLocalBackend(host: LocalHost, options: LocalBackendOptions
 }
 
 async function getDetailed(client: LocalHost["client"], id: string): Promise<OrchestrationStatus | undefined> {
-  const status = await client.getStatus(id, { showHistory: true, showHistoryOutput: true, showInput: true });
+  const status = await client.getStatus(id, { showHistory: true, showHistoryOutput: true, showInput: true, showRuns: true });
   if (!status || !client.getHistory || status.runtimeStatus === "Pending") return status;
   try {
     status.historyEvents = toDetailedHistory(await client.getHistory(id));
