@@ -10,12 +10,15 @@
  * - every history replays cleanly in a fresh executor (no nondeterminism, the same outcome, no
  *   action that history does not hold);
  * - what the store holds is what was committed: the row's etag and historyLength, the history of
- *   the current execution, event for event (fencing and etag order are checked as commits go by).
+ *   the current execution, event for event (fencing and etag order are checked as commits go by),
+ *   and its earlier runs (continue-as-new), the executions committed before the current one, in
+ *   order, as many runs in all as in the fault-free run.
  */
 import { OrchestrationExecutor, type ExecutorEnvironment } from "../../src/executor.ts";
 import type { HistoryEvent } from "../../src/history.ts";
 import type { Json } from "../../src/json.ts";
 import { isTerminal, type RuntimeStatus } from "../../src/status.ts";
+import { currentRun } from "../../src/runs.ts";
 import { planStep } from "../../src/step.ts";
 import { normalize } from "./orchestrations.ts";
 import type { RunResult } from "./simulation.ts";
@@ -27,6 +30,8 @@ export interface InstanceOutcome {
   output: Json;
   customStatus: Json;
   failure: string | null;
+  /** Which run it is on (1: it never continued as new). */
+  run: number;
 }
 
 export function outcomes(snapshot: Snapshot): Map<string, InstanceOutcome> {
@@ -38,6 +43,7 @@ export function outcomes(snapshot: Snapshot): Map<string, InstanceOutcome> {
       output: s.row.output === null ? null : normalize(s.row.output),
       customStatus: s.row.customStatus,
       failure: f ? `${f.ErrorType}: ${normalize(f.ErrorMessage)}` : null,
+      run: currentRun(s.row),
     });
   }
   return out;
@@ -141,6 +147,7 @@ function compareOutcomes(want: Map<string, InstanceOutcome>, got: Map<string, In
     else if (g.output !== w.output) problems.push(`${id} (${g.status}) output ${clip(g.output)}, the fault-free run ${clip(w.output)}`);
     if (g.customStatus !== w.customStatus) problems.push(`${id} custom status ${clip(g.customStatus)}, the fault-free run ${clip(w.customStatus)}`);
     if (g.status === w.status && g.failure !== w.failure) problems.push(`${id} failure ${clip(g.failure)}, the fault-free run ${clip(w.failure)}`);
+    if (g.run !== w.run) problems.push(`${id} is on run ${g.run}, run ${w.run} in the fault-free run (a continue-as-new ${g.run > w.run ? "counted twice" : "lost"})`);
   }
 }
 
@@ -156,6 +163,13 @@ function checkStored(id: string, s: InstanceSnapshot, snap: Snapshot, problems: 
   const current = logged.executions[logged.executions.length - 1];
   if (!current) return;
   if (current.executionId !== s.row.executionId) problems.push(`${id}: the row is execution ${s.row.executionId}, the last commit wrote ${current.executionId}`);
+  // The earlier runs it keeps are the executions committed right before the current one, in order.
+  const kept = s.row.runs?.runs.map((r) => r.executionId) ?? [];
+  const before = logged.executions.slice(0, -1).map((e) => e.executionId);
+  if (kept.length > 0 && JSON.stringify(before.slice(-kept.length)) !== JSON.stringify(kept)) {
+    problems.push(`${id}: the row keeps earlier runs ${clip(kept.join(", "))}, the executions committed before it were ${clip(before.slice(-kept.length).join(", "))}`);
+  }
+  if (currentRun(s.row) > logged.executions.length) problems.push(`${id}: the row says run ${currentRun(s.row)}, but only ${logged.executions.length} executions were committed`);
   if (current.history.length !== s.history.length) {
     problems.push(`${id}: the store holds ${s.history.length} history events, the commits wrote ${current.history.length}`);
   } else {
