@@ -23,7 +23,16 @@ import {
   type FailureDetails,
 } from "./errors.ts";
 import { uuidV5 } from "./guid.ts";
-import type { ExecutionStartedEvent, HistoryEvent, ParentInstance } from "./history.ts";
+import type {
+  ExecutionStartedEvent,
+  HistoryEvent,
+  ParentInstance,
+  SubOrchestrationInstanceCompletedEvent,
+  SubOrchestrationInstanceFailedEvent,
+  TaskCompletedEvent,
+  TaskFailedEvent,
+  TimerFiredEvent,
+} from "./history.ts";
 import { fromJson, toJson, type Json } from "./json.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { nextRetryDelay, validateRetryPolicy, type RetryPolicy } from "./retry.ts";
@@ -68,6 +77,9 @@ export interface ExecutorEnvironment {
   activity?: ((name: string) => ActivityDefinition | undefined) | undefined;
   logger: ReplaySafeLogger;
 }
+
+/** The events that settle an open task. */
+type TaskResultEvent = TaskCompletedEvent | TaskFailedEvent | SubOrchestrationInstanceCompletedEvent | SubOrchestrationInstanceFailedEvent | TimerFiredEvent;
 
 interface PendingTask {
   task: CompletableTask<unknown>;
@@ -265,14 +277,14 @@ export class OrchestrationExecutor {
         return;
       case "TaskCompleted":
       case "SubOrchestrationInstanceCompleted":
-        this.settle(event.TaskScheduledId, (t) => t.task.complete(fromJson(event.Result)));
+        this.settle(event.TaskScheduledId, event);
         return;
       case "TaskFailed":
       case "SubOrchestrationInstanceFailed":
-        this.settle(event.TaskScheduledId, (t) => t.task.fail(new TaskFailedError(t.name, event.TaskScheduledId, event.FailureDetails)));
+        this.settle(event.TaskScheduledId, event);
         return;
       case "TimerFired":
-        this.settle(event.TimerId, (t) => t.task.complete(undefined));
+        this.settle(event.TimerId, event);
         return;
       case "EventRaised":
         if (!this.entities.deliver(event.Name, event.Input)) this.deliverEvent(event.Name, event.Input);
@@ -605,11 +617,24 @@ export class OrchestrationExecutor {
     this.pendingActions.delete(id);
   }
 
-  private settle(id: number, complete: (t: PendingTask) => void): void {
+  /** Completes or fails open task `id` with its result event (no closure per event: a fan-out settles thousands). */
+  private settle(id: number, event: TaskResultEvent): void {
     const pending = this.openTasks.get(id);
     if (!pending) return; // a duplicate, or a result for a cancelled task
     this.openTasks.delete(id);
-    complete(pending);
+    switch (event.EventType) {
+      case "TaskCompleted":
+      case "SubOrchestrationInstanceCompleted":
+        pending.task.complete(fromJson(event.Result));
+        break;
+      case "TaskFailed":
+      case "SubOrchestrationInstanceFailed":
+        pending.task.fail(new TaskFailedError(pending.name, event.TaskScheduledId, event.FailureDetails));
+        break;
+      case "TimerFired":
+        pending.task.complete(undefined);
+        break;
+    }
     this.continueIfUnblocked();
   }
 
