@@ -15,8 +15,8 @@ import {
   type ManagementUrlOptions,
 } from "./http-management.ts";
 import { validateInstanceId } from "./instance-id.ts";
-import { movedInfo, toInstanceDocument, validateInstanceDocument, type InstanceDocument } from "./instance-document.ts";
-import { importSnapshot, moveSeal, refuseMoved, verifyImport } from "./travel.ts";
+import { movedInfo, type InstanceDocument } from "./instance-document.ts";
+import { exportPart, exportTree, importSnapshot, importTarget, membersToWrite, planImport, type TreeHost } from "./travel.ts";
 import { timeTravel, type TimeTravel } from "./time-travel.ts";
 import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";
@@ -472,10 +472,11 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
   /**
    * The instance as a versioned JSON document (`InstanceDocument`): its row, whole history, inbox
    * (pending timers, buffered events, results not yet consumed), queued and running activities,
-   * and references to its sub-orchestrations. With `move`, the same transaction stops it here (see
-   * `ExportOptions.move`); an instance with running sub-orchestrations, or one that is itself a
-   * running sub-orchestration, is not moved (`InvalidState`), and one moved away already answers
-   * `InstanceGone`, saying where it went.
+   * and references to its sub-orchestrations. With `move`, it stops here (see `ExportOptions.move`)
+   * in the same transaction; one that waits for running sub-orchestrations moves with them, as a
+   * tree (`descendants`, see `exportTree`: each instance sealed in a transaction of its own,
+   * parents first). A running sub-orchestration alone is not moved (`InvalidState`, naming its
+   * tree's root), and one moved away already answers `InstanceGone`, saying where it went.
    */
   async exportInstance(instanceId: string, options: ExportOptions = {}): Promise<InstanceDocument> {
     const store = this.travelStore("exportInstance");
@@ -484,59 +485,54 @@ export class DurableClient implements OrchestrationClient, InstanceTravel, Entit
     const move = options.move === true;
     const to = options.to ?? "another host";
     if (typeof to !== "string" || to.length > 2048) throw new DurableError("InvalidArgument", "The destination (to) must be a string of at most 2,048 characters.");
-    let sealed = false;
-    const snapshot = await store.exportInstance!(
-      instanceId,
-      move
-        ? (s) => {
-            const seal = moveSeal(s, to, now);
-            sealed = seal !== null;
-            return seal;
-          }
-        : undefined,
-    );
-    if (!snapshot) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
-    if (!move) refuseMoved(snapshot);
-    if (sealed) {
-      this.changed(instanceId);
-      this.options.onWrite?.();
+    const source = options.source ?? this.options.source ?? null;
+    const sealed: string[] = [];
+    const host: TreeHost = {
+      part: async (id, request) => {
+        const result = await exportPart(store, id, request);
+        if (result.kind === "document" && result.sealed) sealed.push(id);
+        return result;
+      },
+      rowOf: async (id) => (await store.getInstance(id)) ?? null,
+    };
+    try {
+      return await exportTree(host, instanceId, { move, to, now, source });
+    } finally {
+      if (sealed.length > 0) {
+        for (const id of sealed) this.changed(id);
+        this.options.onWrite?.();
+      }
     }
-    return toInstanceDocument(snapshot, { exportedAt: now, source: options.source ?? this.options.source ?? null, moved: move });
   }
 
   /**
    * Recreates an instance from a document (`exportInstance`, possibly from another host), in one
-   * transaction: it goes on from where it was, its pending timers, buffered events and queued work
-   * intact, and activities that were running there are queued again (at-least-once). Returns the
-   * id it runs under. Refuses, storing nothing: a malformed or incompatible document
-   * (`InvalidArgument`, naming each field), one over the limits (`PayloadTooLarge`), a snapshot
-   * without `allowCopy` (`InvalidState`), an id in use (`InstanceAlreadyExists`, see `onConflict`),
-   * and, when this client knows the registered orchestrators, an instance they cannot run
-   * (`UnknownOrchestrator`, or `InvalidState` when its history does not replay against them).
+   * transaction (a tree's every instance in that one transaction where the store can,
+   * `Store.importInstances`): it goes on from where it was, its pending timers, buffered events
+   * and queued work intact, and activities that were running there are queued again
+   * (at-least-once). Returns the id it runs under. Refuses, storing nothing: a malformed or
+   * incompatible document (`InvalidArgument`, naming each field), one over the limits
+   * (`PayloadTooLarge`), a snapshot without `allowCopy` (`InvalidState`), an id in use
+   * (`InstanceAlreadyExists`, see `onConflict`), and, when this client knows the registered
+   * orchestrators, an instance they cannot run (`UnknownOrchestrator`, or `InvalidState` when its
+   * history does not replay against them); see `planImport`. Importing the same document again
+   * (its answer lost, say) leaves what it imported as it is and returns the id.
    */
   async importInstance(document: unknown, options: ImportOptions = {}): Promise<string> {
     const store = this.travelStore("importInstance");
-    const doc = validateInstanceDocument(document);
-    if (movedInfo(doc.instance)) {
-      throw new DurableError("InvalidArgument", `The document's instance '${doc.instance.instanceId}' is marked as moved away; export it from where it runs now.`);
-    }
-    if (!doc.moved && options.allowCopy !== true) {
-      throw new DurableError(
-        "InvalidState",
-        `This document is a snapshot of '${doc.instance.instanceId}' (exported without move): the instance still runs where it was${doc.source ? ` (${doc.source})` : ""}. Export it with move to hand it over, or import it with allowCopy to run a second copy.`,
-      );
-    }
-    const onConflict = options.onConflict ?? "fail";
-    if (onConflict !== "fail" && onConflict !== "replace") throw new DurableError("InvalidArgument", `onConflict must be "fail" or "replace", got ${JSON.stringify(onConflict)}.`);
-    const instanceId = options.instanceId ?? doc.instance.instanceId;
-    validateInstanceId(instanceId);
-    const renamed = instanceId === doc.instance.instanceId ? doc : { ...doc, history: importSnapshot(doc, instanceId, 0).history.slice(0, -1) };
-    if (this.options.registry) verifyImport(renamed, this.options.registry);
-    const snapshot = importSnapshot(doc, instanceId, this.clock.now());
-    await store.importInstance!(snapshot, { overwritableStatuses: onConflict === "replace" ? TERMINAL_STATUSES : [] });
-    this.changed(instanceId);
+    const plan = planImport(document, options, this.options.registry);
+    const targets = await Promise.all(plan.members.map((m) => importTarget(store, m)));
+    const write = new Set(membersToWrite(plan, targets));
+    if (write.size === 0) return plan.instanceId;
+    const now = this.clock.now();
+    const snapshots = plan.members.flatMap((m, i) => (write.has(m) ? [importSnapshot(m, now, targets[i])] : []));
+    const create = { overwritableStatuses: plan.onConflict === "replace" ? TERMINAL_STATUSES : [] };
+    if (snapshots.length === 1) await store.importInstance!(snapshots[0]!, create);
+    else if (store.importInstances) await store.importInstances(snapshots, create);
+    else for (const s of snapshots) await store.importInstance!(s, create); // parents first
+    for (const s of snapshots) this.changed(s.instance.instanceId);
     this.options.onWrite?.();
-    return instanceId;
+    return plan.instanceId;
   }
 
   /**

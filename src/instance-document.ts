@@ -5,21 +5,33 @@
  * `importInstance` recreates the instance from it on any store, and `replayHistories` replays
  * its history against new code. Every value is plain JSON (timestamps epoch ms, payloads JSON
  * text), so a document written by one store is read by every other.
+ *
+ * A move of an instance that waits for running sub-orchestrations moves the tree: its document
+ * (format version 2) carries theirs in `descendants`, at any depth, each after its parent. One
+ * instance alone is still written as version 1, which every reader since the first takes; a
+ * reader of version 1 refuses a tree, which it would import as a parent waiting forever.
  */
 import { DurableError, type FailureDetails } from "./errors.ts";
-import type { EventType, HistoryEvent } from "./history.ts";
+import type { EventType, HistoryEvent, ParentInstance } from "./history.ts";
 import { EVENT_TYPE_CODES } from "./history.ts";
 import { validateInstanceId } from "./instance-id.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { checkRunChain } from "./runs.ts";
-import { isRuntimeStatus, type RuntimeStatus } from "./status.ts";
+import { isRuntimeStatus, isTerminal, type RuntimeStatus } from "./status.ts";
 import type { ActivityWorkItem, InboxMessage, InstanceRecord, InstanceSnapshot } from "./store.ts";
 
 export type { InstanceSnapshot } from "./store.ts";
 
 export const INSTANCE_DOCUMENT_FORMAT = "durable-edge/instance";
-/** The format version this code writes and reads. A newer one is refused (upgrade the reader). */
-export const INSTANCE_DOCUMENT_VERSION = 1;
+/**
+ * The newest format version this code reads: 1, one instance; 2, a tree (an instance with the
+ * running sub-orchestrations moved with it, `descendants`). It writes 1 for one instance alone
+ * and 2 for a tree (the root's document and each of its descendants'). A newer one is refused
+ * (upgrade the reader).
+ */
+export const INSTANCE_DOCUMENT_VERSION = 2;
+/** The version of a tree's documents (`InstanceDocument.descendants`). */
+export const TREE_DOCUMENT_VERSION = 2;
 /**
  * The largest document (UTF-8 bytes of its JSON) an import takes: twice what one step may add to
  * a history, so any instance whose history fits a store travels, and one import stays one
@@ -39,7 +51,8 @@ export interface ChildReference {
 
 export interface InstanceDocument {
   format: typeof INSTANCE_DOCUMENT_FORMAT;
-  version: typeof INSTANCE_DOCUMENT_VERSION;
+  /** 1: one instance; 2: a tree's document (the root's, with `descendants`, or one of them). */
+  version: 1 | typeof TREE_DOCUMENT_VERSION;
   /** ISO time of the export. */
   exportedAt: string;
   /** Where it was exported from (a URL, `browser:<db>`, a label), or null. */
@@ -62,6 +75,14 @@ export interface InstanceDocument {
   /** Activities queued or running. An import queues them all again (at-least-once). */
   activities: ActivityWorkItem[];
   children: ChildReference[];
+  /**
+   * Version 2, on the root's document of a moved tree only: the documents of the running
+   * sub-orchestrations moved with it, at any depth, each listed after its parent (each moved, a
+   * document of its own without `descendants`). Finished sub-orchestrations stay where they ran:
+   * `children` references them, and a result that had not reached its parent when the tree was
+   * moved is in the parent's `inbox`.
+   */
+  descendants?: InstanceDocument[];
 }
 
 /** Builds the document of a snapshot. */
@@ -71,7 +92,7 @@ export function toInstanceDocument(
 ): InstanceDocument {
   return {
     format: INSTANCE_DOCUMENT_FORMAT,
-    version: INSTANCE_DOCUMENT_VERSION,
+    version: 1,
     exportedAt: new Date(options.exportedAt).toISOString(),
     source: options.source,
     moved: options.moved,
@@ -95,6 +116,41 @@ export function childrenOf(history: readonly HistoryEvent[]): ChildReference[] {
     }
   }
   return [...children.values()];
+}
+
+/** The instances a document holds: its own (without `descendants`), then each of its descendants. */
+export function documentMembers(doc: InstanceDocument): InstanceDocument[] {
+  if (doc.descendants === undefined) return [doc];
+  const { descendants, ...root } = doc;
+  return [root, ...descendants];
+}
+
+/** Whether a result for the sub-orchestration created at `taskScheduledId` waits in the document's inbox. */
+export function childAnswered(doc: Pick<InstanceDocument, "instance" | "inbox">, taskScheduledId: number): boolean {
+  return doc.inbox.some(
+    (m) =>
+      (m.event.EventType === "SubOrchestrationInstanceCompleted" || m.event.EventType === "SubOrchestrationInstanceFailed") &&
+      m.event.TaskScheduledId === taskScheduledId &&
+      (m.executionId === null || m.executionId === doc.instance.executionId),
+  );
+}
+
+/**
+ * The sub-orchestrations an instance still waits for: running by its history, and no result for
+ * them in its inbox. None for a finished instance.
+ */
+export function waitedChildren(doc: Pick<InstanceDocument, "instance" | "history" | "inbox">): ChildReference[] {
+  if (isTerminal(doc.instance.runtimeStatus)) return [];
+  return childrenOf(doc.history).filter((c) => c.state === "running" && !childAnswered(doc, c.taskScheduledId));
+}
+
+/**
+ * Who a sub-orchestration reports to, from its current execution's `ExecutionStarted` (in its
+ * history, or its start message while it has not started): null for an instance with no parent.
+ */
+export function parentOf(doc: Pick<InstanceDocument, "history" | "inbox">): ParentInstance | null {
+  const started = doc.history.find((e) => e.EventType === "ExecutionStarted") ?? doc.inbox.find((m) => m.event.EventType === "ExecutionStarted")?.event;
+  return started?.EventType === "ExecutionStarted" ? started.ParentInstance : null;
 }
 
 // --- validation ---
@@ -371,22 +427,29 @@ export function validateInstanceDocument(value: unknown, options: { measured?: b
     );
   }
   const p = new Problems();
-  if (typeof value.exportedAt !== "string" || Number.isNaN(Date.parse(value.exportedAt))) p.add("exportedAt", `must be an ISO time, got ${describe(value.exportedAt)}`);
-  strOrNull(value.source, "source", p);
-  bool(value.moved, "moved", p);
-  record(value.instance, "instance", p);
-  const instance = isObject(value.instance) ? value.instance : {};
-  const id = instance.instanceId;
-  if (!Array.isArray(value.history)) p.add("history", `must be an array of history events, got ${describe(value.history)}`);
-  else value.history.forEach((e, i) => historyEvent(e, `history[${i}]`, p));
-  if (!Array.isArray(value.inbox)) p.add("inbox", `must be an array of inbox messages, got ${describe(value.inbox)}`);
-  else value.inbox.forEach((m, i) => inboxMessage(id, m, `inbox[${i}]`, p));
-  if (!Array.isArray(value.activities)) p.add("activities", `must be an array of activity work items, got ${describe(value.activities)}`);
-  else value.activities.forEach((a, i) => activityItem(id, a, `activities[${i}]`, p));
-  if (!Array.isArray(value.children)) p.add("children", `must be an array of sub-orchestration references, got ${describe(value.children)}`);
-  else value.children.forEach((c, i) => child(c, `children[${i}]`, p));
+  documentFields(value, "", p);
+  const descendants = value.descendants;
+  if (descendants !== undefined) {
+    if (value.version < TREE_DOCUMENT_VERSION) p.add("descendants", `belong to a tree's document, format version ${TREE_DOCUMENT_VERSION}; this one says version ${value.version}`);
+    if (!Array.isArray(descendants)) p.add("descendants", `must be an array of instance documents (the sub-orchestrations moved with this one), got ${describe(descendants)}`);
+    else {
+      descendants.forEach((d, i) => {
+        const path = `descendants[${i}]`;
+        if (!isObject(d)) return p.add(path, `must be an instance document, got ${describe(d)}`);
+        if (d.format !== INSTANCE_DOCUMENT_FORMAT) p.add(`${path}.format`, `must be "${INSTANCE_DOCUMENT_FORMAT}", got ${describe(d.format)}`);
+        if (d.version !== value.version) p.add(`${path}.version`, `must be the tree's version (${String(value.version)}), got ${describe(d.version)}`);
+        if (d.descendants !== undefined) p.add(`${path}.descendants`, "must be absent: a tree lists every descendant, at any depth, in its root's descendants");
+        documentFields(d, `${path}.`, p);
+      });
+    }
+  }
 
-  if (p.shape.length === 0) consistency(value as unknown as InstanceDocument, p);
+  if (p.shape.length === 0) {
+    const doc = value as unknown as InstanceDocument;
+    consistency(doc, "", p);
+    doc.descendants?.forEach((d, i) => consistency(d, `descendants[${i}].`, p));
+    if (doc.descendants) treeConsistency(doc, doc.descendants, p);
+  }
   if (p.shape.length > 0) refuse(`The instance document is not valid: ${list(p.shape)}.`);
   if (p.size.length > 0) {
     throw new DurableError("PayloadTooLarge", `The instance document holds values over the limits: ${list(p.size)}. Nothing was imported.`);
@@ -403,35 +466,83 @@ export function validateInstanceDocument(value: unknown, options: { measured?: b
   return value as unknown as InstanceDocument;
 }
 
+/** The fields of one instance's document, each named under `prefix` (`""`, or `descendants[2].`). */
+function documentFields(value: Record<string, unknown>, prefix: string, p: Problems): void {
+  if (typeof value.exportedAt !== "string" || Number.isNaN(Date.parse(value.exportedAt))) p.add(`${prefix}exportedAt`, `must be an ISO time, got ${describe(value.exportedAt)}`);
+  strOrNull(value.source, `${prefix}source`, p);
+  bool(value.moved, `${prefix}moved`, p);
+  record(value.instance, `${prefix}instance`, p);
+  const instance = isObject(value.instance) ? value.instance : {};
+  const id = instance.instanceId;
+  if (!Array.isArray(value.history)) p.add(`${prefix}history`, `must be an array of history events, got ${describe(value.history)}`);
+  else value.history.forEach((e, i) => historyEvent(e, `${prefix}history[${i}]`, p));
+  if (!Array.isArray(value.inbox)) p.add(`${prefix}inbox`, `must be an array of inbox messages, got ${describe(value.inbox)}`);
+  else value.inbox.forEach((m, i) => inboxMessage(id, m, `${prefix}inbox[${i}]`, p));
+  if (!Array.isArray(value.activities)) p.add(`${prefix}activities`, `must be an array of activity work items, got ${describe(value.activities)}`);
+  else value.activities.forEach((a, i) => activityItem(id, a, `${prefix}activities[${i}]`, p));
+  if (!Array.isArray(value.children)) p.add(`${prefix}children`, `must be an array of sub-orchestration references, got ${describe(value.children)}`);
+  else value.children.forEach((c, i) => child(c, `${prefix}children[${i}]`, p));
+}
+
 /** What must agree between the fields of a well-formed document. */
-function consistency(doc: InstanceDocument, p: Problems): void {
+function consistency(doc: InstanceDocument, prefix: string, p: Problems): void {
   const row = doc.instance;
   if (row.historyLength !== doc.history.length) {
-    p.add("instance.historyLength", `is ${row.historyLength}, but the history holds ${doc.history.length} events`);
+    p.add(`${prefix}instance.historyLength`, `is ${row.historyLength}, but the history holds ${doc.history.length} events`);
   }
   const started = doc.history.find((e) => e.EventType === "ExecutionStarted");
   if (started && started.EventType === "ExecutionStarted") {
     if (started.OrchestrationInstance.InstanceId !== row.instanceId) {
-      p.add("history: ExecutionStarted.OrchestrationInstance.InstanceId", `is ${JSON.stringify(started.OrchestrationInstance.InstanceId)}, not the instance's ID ${JSON.stringify(row.instanceId)}`);
+      p.add(`${prefix}history: ExecutionStarted.OrchestrationInstance.InstanceId`, `is ${JSON.stringify(started.OrchestrationInstance.InstanceId)}, not the instance's ID ${JSON.stringify(row.instanceId)}`);
     }
     if (started.OrchestrationInstance.ExecutionId !== row.executionId) {
-      p.add("history: ExecutionStarted.OrchestrationInstance.ExecutionId", `is ${JSON.stringify(started.OrchestrationInstance.ExecutionId)}, not the row's executionId ${JSON.stringify(row.executionId)}`);
+      p.add(`${prefix}history: ExecutionStarted.OrchestrationInstance.ExecutionId`, `is ${JSON.stringify(started.OrchestrationInstance.ExecutionId)}, not the row's executionId ${JSON.stringify(row.executionId)}`);
     }
     if (started.Name.toLowerCase() !== row.name.toLowerCase()) {
-      p.add("history: ExecutionStarted.Name", `is ${JSON.stringify(started.Name)}, not the row's name ${JSON.stringify(row.name)}`);
+      p.add(`${prefix}history: ExecutionStarted.Name`, `is ${JSON.stringify(started.Name)}, not the row's name ${JSON.stringify(row.name)}`);
     }
   } else if (doc.history.some((e) => e.EventType !== "GenericEvent")) {
-    p.add("history", "has events but no ExecutionStarted");
+    p.add(`${prefix}history`, "has events but no ExecutionStarted");
   }
   const ids = new Set<string>();
   doc.inbox.forEach((m, i) => {
-    if (ids.has(m.id)) p.add(`inbox[${i}].id`, `${JSON.stringify(m.id)} appears twice`);
+    if (ids.has(m.id)) p.add(`${prefix}inbox[${i}].id`, `${JSON.stringify(m.id)} appears twice`);
     ids.add(m.id);
   });
   const activityIds = new Set<string>();
   doc.activities.forEach((a, i) => {
-    if (activityIds.has(a.id)) p.add(`activities[${i}].id`, `${JSON.stringify(a.id)} appears twice`);
+    if (activityIds.has(a.id)) p.add(`${prefix}activities[${i}].id`, `${JSON.stringify(a.id)} appears twice`);
     activityIds.add(a.id);
+  });
+}
+
+/**
+ * What must agree across a tree: every descendant is moved and still running, its id is its own,
+ * and its parent is an instance listed before it that waits for it (the parent's history created
+ * it at the sequence id its `ExecutionStarted` names, in the execution it names).
+ */
+function treeConsistency(root: InstanceDocument, descendants: readonly InstanceDocument[], p: Problems): void {
+  const seen = new Map<string, InstanceDocument>([[root.instance.instanceId, root]]);
+  descendants.forEach((d, i) => {
+    const path = `descendants[${i}]`;
+    const id = d.instance.instanceId;
+    if (seen.has(id)) p.add(`${path}.instance.instanceId`, `${JSON.stringify(id)} appears twice in the tree`);
+    if (!d.moved) p.add(`${path}.moved`, "must be true: a tree is moved whole");
+    if (isTerminal(d.instance.runtimeStatus)) p.add(`${path}.instance.runtimeStatus`, `is ${d.instance.runtimeStatus}: a finished sub-orchestration is not moved (its result goes in its parent's inbox)`);
+    const parentId = d.instance.parentInstanceId;
+    const parent = parentId === null ? undefined : seen.get(parentId);
+    const ref = parentOf(d);
+    if (!parent) {
+      p.add(`${path}.instance.parentInstanceId`, `is ${JSON.stringify(parentId)}, not the ID of an instance listed before it in this tree`);
+    } else if (!ref || ref.OrchestrationInstance.InstanceId !== parentId || ref.OrchestrationInstance.ExecutionId !== parent.instance.executionId) {
+      p.add(`${path}: ExecutionStarted.ParentInstance`, `must name its parent '${parentId}' and the parent's execution ${JSON.stringify(parent.instance.executionId)}, got ${ref ? JSON.stringify(ref.OrchestrationInstance) : "none"}`);
+    } else if (!childrenOf(parent.history).some((c) => c.instanceId === id && c.taskScheduledId === ref.TaskScheduleId && c.state === "running")) {
+      p.add(`${path}: ExecutionStarted.ParentInstance.TaskScheduleId`, `is ${ref.TaskScheduleId}, but the history of '${parentId}' has no running sub-orchestration '${id}' created there`);
+    }
+    if (d.history.length === 0 && !d.inbox.some((m) => m.event.EventType === "ExecutionStarted")) {
+      p.add(`${path}.inbox`, "holds no ExecutionStarted, and the history is empty: nothing would start it");
+    }
+    if (!seen.has(id)) seen.set(id, d);
   });
 }
 

@@ -15,6 +15,7 @@ import type {
 } from "./history.ts";
 import type { Json } from "./json.ts";
 import { withEndedRun } from "./runs.ts";
+import { movedInfo } from "./instance-document.ts";
 import { isTerminal } from "./status.ts";
 import type { ActivityWorkItem, ClaimedActivity, InboxMessage, InstanceRecord, StepCommit, StepInput } from "./store.ts";
 import { entityMessageIds } from "./entities/entity-messages.ts";
@@ -138,6 +139,12 @@ export function planStep(input: StepInput, cached: OrchestrationExecutor | undef
   if (!row || (isTerminal(row.runtimeStatus) && startsNewExecution(row, messages))) {
     const start = messages.find((m): m is InboxMessage & { event: ExecutionStartedEvent } => m.event.EventType === "ExecutionStarted");
     if (!start) return { commit: dropAll(input, consumed), executor: null };
+    const moved = row && start.event.ParentInstance ? movedInfo(row) : null;
+    if (moved) {
+      // A sub-orchestration moved away with its tree is never started here again by a parent's message (one still on its way when it moved, say).
+      const failure: FailureDetails = { ErrorType: "InstanceGone", ErrorMessage: `Instance '${row!.instanceId}' was moved to ${moved.to}; it is not started here again.`, StackTrace: null, IsNonRetriable: true, InnerFailure: null };
+      return { commit: { ...dropAll(input, consumed), messages: [childResult(start.event.ParentInstance!, start.event.OrchestrationInstance.ExecutionId, now, { failure })] }, executor: null };
+    }
     const fresh = newRecord(start.event, now, row);
     return runExecution(fresh, row?.etag ?? null, [], messages, undefined, env, now, "replace", budget);
   }
@@ -579,7 +586,8 @@ function finished(
   });
 }
 
-function childResult(parent: ParentInstance, childExecutionId: string, now: number, result: { result: Json } | { failure: FailureDetails }): InboxMessage {
+/** The message that tells a parent how its sub-orchestration ended. */
+export function childResult(parent: ParentInstance, childExecutionId: string, now: number, result: { result: Json } | { failure: FailureDetails }): InboxMessage {
   const base = { EventId: -1, Timestamp: now, TaskScheduledId: parent.TaskScheduleId };
   return {
     id: messageIds.childResult(parent, childExecutionId),

@@ -309,6 +309,13 @@ export interface Store {
    * nothing; otherwise the old row, history, inbox and activities are replaced.
    */
   importInstance?(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void>;
+  /**
+   * Optional (hand-over of a tree: an instance with the sub-orchestrations moved with it):
+   * `importInstance` of several instances in ONE transaction, all or nothing: if any of them
+   * finds a row whose status is not in `overwritableStatuses`, it throws `InstanceAlreadyExists`
+   * and writes none of them. Without it, the client imports them one by one, parents first.
+   */
+  importInstances?(snapshots: readonly InstanceSnapshot[], options: CreateOptions): Promise<void>;
   /** Releases connections; later calls reject with `DurableError("StoreClosed")`. */
   close(): Promise<void>;
 }

@@ -22,7 +22,12 @@ import {
   replayHistory,
   systemClock,
   validateInstanceDocument,
+  ManualClock,
+  Task,
+  replayHistories,
   type InstanceDocument,
+  documentMembers,
+  type Store,
 } from "./index.ts";
 
 async function refusal(promise: Promise<unknown>): Promise<DurableError> {
@@ -55,7 +60,8 @@ describe("moving an instance between stores", () => {
     const before = await tab.client.getHistory(id);
 
     const doc = await tab.client.exportInstance(id, { move: true, to: "https://worker.example", source: "browser:my-app" });
-    expect(doc).toMatchObject({ format: "durable-edge/instance", version: INSTANCE_DOCUMENT_VERSION, moved: true, source: "browser:my-app" });
+    expect(doc).toMatchObject({ format: "durable-edge/instance", version: 1, moved: true, source: "browser:my-app" }); // one instance: still version 1
+    expect(doc.descendants).toBeUndefined();
     expect(doc.history).toEqual(before);
     expect(doc.inbox.map((m) => m.event.EventType)).toEqual(["TimerFired"]); // the pending timeout
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc); // plain JSON
@@ -211,19 +217,25 @@ describe("what is not moved, and what an import refuses", () => {
   const parent = orchestrator("Parent", function* (ctx) {
     return yield* ctx.callSubOrchestrator(humanInteraction, null, "child-1");
   });
+  const grandparent = orchestrator("Grandparent", function* (ctx) {
+    return yield* ctx.callSubOrchestrator(parent, null, "parent-1");
+  });
 
-  it("an instance with a running sub-orchestration, or one that is one, stays (InvalidState), and nothing changes", async () => {
-    const t = createTestRuntime({ orchestrators: [parent, humanInteraction] });
-    await t.start(parent, { instanceId: "parent-1" });
-    const error = await refusal(t.client.exportInstance("parent-1", { move: true }));
-    expect(error.code).toBe("InvalidState");
-    expect(error.message).toContain("'child-1'");
+  it("a running sub-orchestration alone is refused (InvalidState), naming its tree's root, and nothing changes", async () => {
+    const t = createTestRuntime({ orchestrators: [grandparent, parent, humanInteraction] });
+    await t.start(grandparent, { instanceId: "root-1" });
     const child = await refusal(t.client.exportInstance("child-1", { move: true }));
+    expect(child.code).toBe("InvalidState");
     expect(child.message).toContain("is a sub-orchestration of 'parent-1'");
-    expect((await t.status("parent-1")).runtimeStatus).toBe("Running");
-    expect((await t.status("child-1")).runtimeStatus).toBe("Running");
+    expect(child.message).toContain("Move the root of its tree instead, 'root-1'");
+    expect((await refusal(t.client.exportInstance("parent-1", { move: true }))).message).toContain("'root-1'");
+    for (const id of ["root-1", "parent-1", "child-1"]) expect((await t.status(id)).runtimeStatus).toBe("Running");
     // A snapshot is fine, and lists the child.
     expect((await t.client.exportInstance("parent-1")).children).toEqual([{ instanceId: "child-1", name: "HumanInteraction", taskScheduledId: 0, state: "running" }]);
+    // One whose parent has finished is not waited for by anyone: it says so.
+    await t.client.terminate("root-1", "stop", { recursive: false });
+    await t.runUntilIdle();
+    expect((await refusal(t.client.exportInstance("parent-1", { move: true }))).message).toContain("Its parent 'root-1' is Terminated and no longer waits for it");
   });
 
   it("a snapshot (not moved) leaves the instance running and is refused on import unless allowCopy", async () => {
@@ -273,6 +285,225 @@ describe("what is not moved, and what an import refuses", () => {
   });
 });
 
+describe("moving a tree: a parent with the sub-orchestrations it waits for", () => {
+  /** Two HumanInteraction children under default ids (`{executionId}:{n}`), or under `ids`. */
+  const fan = orchestrator("Fan", function* (ctx) {
+    const ids = ctx.getInput<{ ids?: string[] } | null>()?.ids;
+    return yield* Task.all([0, 1].map((i) => ctx.callSubOrchestrator(humanInteraction, { timeoutSeconds: 3600 }, ids?.[i])));
+  });
+  /** A child that finishes in its first step. */
+  const quick = orchestrator("Quick", function* () {
+    return 42;
+  });
+  const waitsForQuick = orchestrator("WaitsForQuick", function* (ctx) {
+    return yield* ctx.callSubOrchestrator(quick, null, "quick-1");
+  });
+  /** Names its child after itself, as `approvalParent` in the Worker's tests does. */
+  const namesChild = orchestrator("NamesChild", function* (ctx) {
+    return yield* ctx.callSubOrchestrator(humanInteraction, null, `${ctx.instanceId}:approval`);
+  });
+  const orchestrators = [fan, quick, waitsForQuick, namesChild, humanInteraction];
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+  /** A memory store whose runtime leaves the instances in `held` alone (their messages wait). */
+  const holding = (held: Set<string>): Store => {
+    const inner = createMemoryStore({ name: "tab" });
+    return new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "claimWork") {
+          return async (...args: Parameters<Store["claimWork"]>) => {
+            const work = await target.claimWork(...args);
+            return { ...work, instanceIds: work.instanceIds.filter((id) => !held.has(id)) };
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  const memoryHost = (store: Store = createMemoryStore(), clock = new ManualClock(Date.UTC(2026, 0, 1))) => createRuntime({ store, clock, logger: silent, orchestrators });
+
+  it("a sub-orchestration that had not started travels Pending; where it was, a moved tombstone refuses its late start", async () => {
+    const held = new Set(["u-1", "u-2"]);
+    const store = holding(held);
+    const tab = memoryHost(store);
+    await tab.client.startNew(fan, { instanceId: "fan-1", input: { ids: ["u-1", "u-2"] } });
+    await tab.runDue();
+    expect(await store.getInstance("u-1")).toBeUndefined(); // its start message waits in its inbox
+    const doc = await tab.client.exportInstance("fan-1", { move: true, to: "worker" });
+    expect(doc.descendants!.map((d) => [d.instance.instanceId, d.instance.runtimeStatus, d.inbox.map((m) => m.event.EventType)])).toEqual([
+      ["u-1", "Pending", ["ExecutionStarted"]],
+      ["u-2", "Pending", ["ExecutionStarted"]],
+    ]);
+    for (const id of ["u-1", "u-2"]) expect(movedInfo((await store.getInstance(id))!)).toMatchObject({ to: "worker" });
+    held.clear();
+    await tab.runDue(); // the start messages reach the tombstones: refused, and the refusals reach a moved parent
+    expect(await store.getHistory("u-1")).toEqual([]);
+    expect(movedInfo((await store.getInstance("u-1"))!)).not.toBeNull();
+    expect((await store.getHistory("fan-1")).at(-2)).toMatchObject({ EventType: "ExecutionCompleted", OrchestrationStatus: "Terminated" });
+
+    const worker = memoryHost();
+    await worker.client.importInstance(doc);
+    await worker.drain();
+    for (const id of ["u-1", "u-2"]) await worker.client.raiseEvent(id, "Approval", id);
+    await worker.drain();
+    expect(await worker.client.getStatus("fan-1")).toMatchObject({ runtimeStatus: "Completed", output: [{ approval: "u-1" }, { approval: "u-2" }] });
+  });
+
+  it("a sub-orchestration whose result waits unread in its parent's inbox is not moved: the result travels, the document stays version 1", async () => {
+    const held = new Set(["quick-1"]);
+    const store = holding(held);
+    const tab = memoryHost(store);
+    await tab.client.startNew(waitsForQuick, { instanceId: "wq-1" });
+    await tab.runDue();
+    held.clear();
+    held.add("wq-1");
+    await tab.runDue(); // the child completes; its parent has not read the result yet
+    expect((await store.getInstance("quick-1"))!.runtimeStatus).toBe("Completed");
+    const doc = await tab.client.exportInstance("wq-1", { move: true });
+    expect(doc.version).toBe(1);
+    expect(doc.descendants).toBeUndefined();
+    expect(doc.children).toEqual([{ instanceId: "quick-1", name: "Quick", taskScheduledId: 0, state: "running" }]);
+    expect(doc.inbox.map((m) => m.event.EventType)).toEqual(["SubOrchestrationInstanceCompleted"]);
+    expect(movedInfo((await store.getInstance("quick-1"))!)).toBeNull();
+    const worker = memoryHost();
+    await worker.client.importInstance(doc);
+    await worker.drain();
+    expect(await worker.client.getStatus("wq-1")).toMatchObject({ runtimeStatus: "Completed", output: 42 });
+  });
+
+  it("importing the same tree again leaves what it imported as it is; a retry after a write that failed part-way writes the rest", async () => {
+    const tab = memoryHost();
+    await tab.client.startNew(fan, { instanceId: "fan-2" });
+    await tab.drain();
+    const doc = await tab.client.exportInstance("fan-2", { move: true });
+    expect(doc.descendants).toHaveLength(2);
+
+    // A store that takes instances one at a time, and fails the second write once.
+    let writes = 0;
+    const flaky = new Proxy(createMemoryStore({ name: "worker" }), {
+      get(target, prop) {
+        if (prop === "importInstances") return undefined;
+        if (prop === "importInstance") {
+          return async (...args: Parameters<NonNullable<Store["importInstance"]>>) => {
+            if (++writes === 2) throw new DurableError("StoreUnavailable", "the disk hiccupped");
+            return target.importInstance!(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const worker = memoryHost(flaky);
+    expect((await refusal(worker.client.importInstance(doc))).message).toBe("the disk hiccupped");
+    const [first, second] = doc.descendants!.map((d) => d.instance.instanceId);
+    expect((await flaky.getInstance("fan-2"))!.runtimeStatus).toBe("Running"); // written, parents first
+    expect(await flaky.getInstance(second!)).toBeUndefined();
+    expect(await worker.client.importInstance(doc)).toBe("fan-2");
+    const lengths = await Promise.all(["fan-2", first!, second!].map(async (id) => (await flaky.getHistory(id)).length));
+    expect(await worker.client.importInstance(doc)).toBe("fan-2"); // again: nothing written
+    expect(await Promise.all(["fan-2", first!, second!].map(async (id) => (await flaky.getHistory(id)).length))).toEqual(lengths);
+    expect((await flaky.getHistory("fan-2")).filter((e) => e.EventType === "GenericEvent")).toHaveLength(1);
+    await worker.drain();
+    for (const id of [first!, second!]) await worker.client.raiseEvent(id, "Approval", "yes");
+    await worker.drain();
+    expect((await worker.client.getStatus("fan-2"))!.runtimeStatus).toBe("Completed");
+  });
+
+  it("moved out and imported back into the same runtime (over its tombstones, under a new root id), a tree goes on there", async () => {
+    // The runtime still holds the executors it ran them with before the move: the imported rows must not pass for them.
+    const host = memoryHost();
+    await host.client.startNew(fan, { instanceId: "fan-6" });
+    await host.drain();
+    const doc = await host.client.exportInstance("fan-6", { move: true });
+    expect(await host.client.importInstance(doc, { instanceId: "fan-7", onConflict: "replace" })).toBe("fan-7");
+    await host.drain();
+    for (const d of doc.descendants!) await host.client.raiseEvent(d.instance.instanceId, "Approval", "back");
+    await host.drain();
+    expect(await host.client.getStatus("fan-7")).toMatchObject({ runtimeStatus: "Completed", output: [{ approval: "back" }, { approval: "back" }] });
+    expect(movedInfo((await host.store.getInstance("fan-6"))!)).not.toBeNull();
+  });
+
+  it("an import of a tree this host cannot run all of stores nothing", async () => {
+    const tab = memoryHost();
+    await tab.client.startNew(fan, { instanceId: "fan-3" });
+    await tab.drain();
+    const doc = await tab.client.exportInstance("fan-3", { move: true });
+    const bare = createRuntime({ store: createMemoryStore(), logger: silent, orchestrators: [fan] });
+    const error = await refusal(bare.client.importInstance(doc));
+    expect(error.code).toBe("UnknownOrchestrator");
+    expect(error.message).toContain("No orchestrator named 'HumanInteraction'");
+    expect((await bare.store.listInstances({ limit: 10 })).items).toEqual([]);
+  });
+
+  it("renaming a root whose code names its sub-orchestrations after itself is refused; under its own id it imports", async () => {
+    const tab = memoryHost();
+    await tab.client.startNew(namesChild, { instanceId: "nc-1" });
+    await tab.drain();
+    const doc = await tab.client.exportInstance("nc-1", { move: true });
+    expect(doc.descendants!.map((d) => d.instance.instanceId)).toEqual(["nc-1:approval"]);
+    const worker = memoryHost();
+    const error = await refusal(worker.client.importInstance(doc, { instanceId: "nc-2" }));
+    expect(error.code).toBe("InvalidState");
+    expect(error.message).toContain("no longer names its running sub-orchestration 'nc-1:approval'");
+    expect((await worker.store.listInstances({ limit: 10 })).items).toEqual([]);
+    expect(await worker.client.importInstance(doc)).toBe("nc-1");
+  });
+
+  it("a tree document is checked as a whole: every instance it moves is accounted for, each sub-orchestration names its parent, none is imported alone", async () => {
+    const tab = memoryHost();
+    await tab.client.startNew(fan, { instanceId: "fan-4" });
+    await tab.drain();
+    const doc = await tab.client.exportInstance("fan-4", { move: true });
+    const worker = memoryHost();
+    const cases: [string, (d: any) => unknown, RegExp][] = [
+      ["a descendant left out", (d) => d.descendants.pop(), /'fan-4' waits for '[^']+'\. Imported, they would wait forever/],
+      ["a descendant with another parent", (d) => (d.descendants[0].instance.parentInstanceId = "someone"), /descendants\[0\]\.instance\.parentInstanceId is "someone", not the ID of an instance listed before it/],
+      ["a descendant of another execution", (d) => (d.descendants[1].history.find((e: any) => e.EventType === "ExecutionStarted").ParentInstance.OrchestrationInstance.ExecutionId = "x"), /descendants\[1\]: ExecutionStarted\.ParentInstance must name its parent 'fan-4'/],
+      ["a descendant twice", (d) => d.descendants.push(d.descendants[0]), /descendants\[2\]\.instance\.instanceId "[^"]+" appears twice in the tree/],
+      ["nested descendants", (d) => (d.descendants[0].descendants = []), /descendants\[0\]\.descendants must be absent/],
+      ["a finished descendant", (d) => (d.descendants[0].instance.runtimeStatus = "Completed"), /descendants\[0\]\.instance\.runtimeStatus is Completed: a finished sub-orchestration is not moved/],
+      ["a version 1 tree", (d) => (d.version = 1), /descendants belong to a tree's document, format version 2; this one says version 1/],
+      ["a descendant's field", (d) => (d.descendants[1].inbox = "none"), /descendants\[1\]\.inbox must be an array of inbox messages/],
+    ];
+    for (const [what, change, message] of cases) {
+      const bad = structuredClone(doc);
+      change(bad);
+      const error = await refusal(worker.client.importInstance(bad));
+      expect([what, error.code]).toEqual([what, "InvalidArgument"]);
+      expect(error.message, what).toMatch(message);
+    }
+    const alone = await refusal(worker.client.importInstance(doc.descendants![0]));
+    expect(alone.message).toContain("is a sub-orchestration of 'fan-4', moved with its tree: import the document of the tree's root");
+    expect((await worker.store.listInstances({ limit: 10 })).items).toEqual([]);
+  });
+
+  it("a tree whose document would be over the limit is refused before anything is sealed", async () => {
+    const big = orchestrator("Big", function* (ctx) {
+      const pad = "x".repeat(LIMITS.payloadBytes - 1000);
+      return yield* Task.all(Array.from({ length: 24 }, (_, i) => ctx.callSubOrchestrator(humanInteraction, { timeoutSeconds: 3600, pad, i })));
+    });
+    const t = createTestRuntime({ orchestrators: [big, humanInteraction] });
+    await t.start(big, { instanceId: "big-1" });
+    const error = await refusal(t.client.exportInstance("big-1", { move: true }));
+    expect(error.code).toBe("PayloadTooLarge");
+    expect(error.message).toMatch(/'big-1' and the 24 running sub-orchestrations it waits for would be \d+(\.\d)? MiB of JSON together; a document holds at most 16 MiB\. Nothing was moved/);
+    const rows = (await t.store.listInstances({ limit: 100 })).items;
+    expect(rows).toHaveLength(25);
+    expect(rows.every((r) => r.runtimeStatus === "Running")).toBe(true);
+  });
+
+  it("each instance of a tree document replays against the code (replayHistories, the CLI)", async () => {
+    const tab = memoryHost();
+    await tab.client.startNew(fan, { instanceId: "fan-5" });
+    await tab.drain();
+    const doc = await tab.client.exportInstance("fan-5", { move: true });
+    const members = documentMembers(doc);
+    expect(members.map((m) => m.instance.name)).toEqual(["Fan", "HumanInteraction", "HumanInteraction"]);
+    expect(replayHistories(orchestrators, members).map((r) => r.ok)).toEqual([true, true, true]);
+  });
+});
+
 describe("document validation: a clear error for every malformed or incompatible field, nothing stored", () => {
   let good: InstanceDocument;
   const fresh = async () => {
@@ -284,7 +515,8 @@ describe("document validation: a clear error for every malformed or incompatible
 
   const cases: [string, (d: any) => void, RegExp][] = [
     ["not an object", (d) => Object.assign(d, { format: 1 }), /not a durable-edge instance document: format must be "durable-edge\/instance", got number 1/],
-    ["a newer version", (d) => (d.version = 2), /format version 2, written by a newer durable-edge; this one reads version 1/],
+    ["a newer version", (d) => (d.version = INSTANCE_DOCUMENT_VERSION + 1), /format version 3, written by a newer durable-edge; this one reads version 2/],
+    ["descendants in a version 1 document", (d) => (d.descendants = []), /descendants belong to a tree's document, format version 2; this one says version 1/],
     ["a bad version", (d) => (d.version = "1"), /version must be a positive integer/],
     ["exportedAt", (d) => (d.exportedAt = "yesterday"), /exportedAt must be an ISO time/],
     ["moved", (d) => (d.moved = "yes"), /moved must be true or false/],

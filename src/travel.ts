@@ -2,22 +2,49 @@
  * @module travel — handing an instance over between hosts: what an export seals where the
  * instance was (it is marked as moved and stops there), and how an instance document becomes the
  * snapshot an import writes (optionally under another id, with where it came from recorded).
- * Pure: `DurableClient.exportInstance` / `importInstance` call these around the store.
+ *
+ * An instance that waits for running sub-orchestrations moves with them, as a tree (at any
+ * depth). No transaction spans instances (on the Worker each lives in its own Durable Object), so
+ * `exportTree` seals one instance at a time, top-down: the root first (it stops running there, so
+ * it can no longer start, signal or terminate a child), then each running descendant after its
+ * parent. A descendant that finishes in between (its result then reaches a parent that is sealed,
+ * which drops it) is found finished when its turn comes: it stays where it ran, and the result
+ * its parent would have received, derived from its final row, goes into the parent's document.
+ * One that had not started yet (its start message still on its way) is sealed as a tombstone
+ * there and travels as a Pending instance; a start message that reaches a moved instance later is
+ * refused (`planStep`).
+ *
+ * The store-level parts (`exportPart`, `importMember`) run where the instances live: in-process
+ * for one store (`DurableClient`), in each instance's object on the Worker; `exportTree` and
+ * `planImport` are the same for both.
  */
 import type { Registry } from "./definitions.ts";
-import { DurableError } from "./errors.ts";
-import type { HistoryEvent } from "./history.ts";
+import { DurableError, type FailureDetails } from "./errors.ts";
+import { OrchestrationExecutor } from "./executor.ts";
+import { newInstanceId } from "./guid.ts";
+import type { ExecutionStartedEvent, HistoryEvent, ParentInstance, SubOrchestrationInstanceCreatedEvent } from "./history.ts";
+import { validateInstanceId } from "./instance-id.ts";
 import {
   childrenOf,
+  documentMembers,
+  importedFrom,
   importedMarkEvent,
+  MAX_DOCUMENT_BYTES,
   movedFailure,
   movedInfo,
   MOVED_STATUS,
+  parentOf,
+  toInstanceDocument,
+  TREE_DOCUMENT_VERSION,
+  validateInstanceDocument,
+  waitedChildren,
   type InstanceDocument,
 } from "./instance-document.ts";
+import { formatBytes, utf8Length } from "./limits.ts";
 import { replayHistory } from "./replay.ts";
-import { isTerminal } from "./status.ts";
-import type { InstanceSeal, InstanceSnapshot } from "./store.ts";
+import { isTerminal, TERMINAL_STATUSES, type RuntimeStatus } from "./status.ts";
+import { childResult, messageIds, startMessage } from "./step.ts";
+import type { InboxMessage, InstanceRecord, InstanceSeal, InstanceSnapshot, Store } from "./store.ts";
 
 /** Refuses to export (or move) an instance that was moved away already, saying where it went. */
 export function refuseMoved(snapshot: InstanceSnapshot): void {
@@ -34,30 +61,15 @@ export function refuseMoved(snapshot: InstanceSnapshot): void {
  * The seal of a move: the row becomes Terminated with `{ movedTo, movedAt }` as its output and the
  * moved marker in its failure details, the history records the termination, and the store drops
  * the inbox and activities (they travel in the document). Null for a finished instance: nothing
- * runs there any more, so it is left as it is. Refuses an instance whose result another instance
- * here waits for, or that waits for sub-orchestrations here: their messages would not follow it.
+ * runs there any more, so it is left as it is. Which instances may be sealed (a root waiting for
+ * sub-orchestrations only as a tree, a sub-orchestration only with its tree) is `exportPart`'s
+ * to decide.
  */
 export function moveSeal(snapshot: InstanceSnapshot, to: string, now: number): InstanceSeal | null {
   refuseMoved(snapshot);
   const row = snapshot.instance;
   if (isTerminal(row.runtimeStatus)) return null;
-  const running = childrenOf(snapshot.history).filter((c) => c.state === "running");
-  if (running.length > 0) {
-    throw new DurableError(
-      "InvalidState",
-      `Instance '${row.instanceId}' waits for ${running.length} sub-orchestration${running.length === 1 ? "" : "s"} (${running
-        .slice(0, 5)
-        .map((c) => `'${c.instanceId}'`)
-        .join(", ")}${running.length > 5 ? ", …" : ""}) that would stay here, and their results would not follow it. Let them finish (or terminate them) first.`,
-    );
-  }
-  if (row.parentInstanceId !== null) {
-    throw new DurableError(
-      "InvalidState",
-      `Instance '${row.instanceId}' is a sub-orchestration of '${row.parentInstanceId}', which waits for it here; move the parent once this one has finished instead.`,
-    );
-  }
-  const output = JSON.stringify({ movedTo: to, movedAt: new Date(now).toISOString() });
+  const output = movedOutput(to, now);
   const history: HistoryEvent[] = [
     { EventType: "OrchestratorStarted", EventId: -1, Timestamp: now },
     { EventType: "ExecutionTerminated", EventId: -1, Timestamp: now, Input: JSON.stringify(`Moved to ${to}`), Recursive: false },
@@ -79,35 +91,530 @@ export function moveSeal(snapshot: InstanceSnapshot, to: string, now: number): I
   };
 }
 
+function movedOutput(to: string, now: number): string {
+  return JSON.stringify({ movedTo: to, movedAt: new Date(now).toISOString() });
+}
+
+// --- export: one instance's part ---
+
+/** What one instance's part of an export is asked to do (`exportPart`). */
+export interface PartRequest {
+  /** Seal it (a move), or only read it. */
+  move: boolean;
+  /** Where it goes, recorded with the seal. */
+  to: string;
+  /** The export's time (epoch ms): every seal and document of one export carries it. */
+  now: number;
+  /** Written into the document (`source`). */
+  source: string | null;
+  /**
+   * The root of a move only: seal it even while it waits for running sub-orchestrations (the
+   * caller moves them next). Without it such a root is left unsealed (`declined: "children"`).
+   */
+  tree?: boolean | undefined;
+  /** A sub-orchestration of a tree being moved: its parent's reference, and the history event that created it. */
+  child?: { parent: ParentInstance; created: SubOrchestrationInstanceCreatedEvent } | undefined;
+}
+
+/** What one part gives the export: a document, or (a sub-orchestration that has finished) the result its parent gets. */
+export type PartResult =
+  | {
+      kind: "document";
+      document: InstanceDocument;
+      /** Whether this part sealed it (it runs here no more). */
+      sealed: boolean;
+      /** A root asked to move that was left as it was: it is a running sub-orchestration, or it waits for some (see `PartRequest.tree`). */
+      declined?: "parent" | "children" | undefined;
+    }
+  | { kind: "result"; message: InboxMessage };
+
+/**
+ * One instance's part of an export, on the store that holds it, in one transaction of that store
+ * (see the module comment): the root (read, or sealed), or a sub-orchestration of a tree being
+ * moved: still running (sealed, its document), finished (left as it is, the result its parent
+ * gets), not started yet (a moved tombstone written where it would start, its document Pending),
+ * or an id held by another instance (the refusal its parent gets, as the runtime would send it).
+ */
+export async function exportPart(store: Store, instanceId: string, request: PartRequest): Promise<PartResult> {
+  if (typeof store.exportInstance !== "function" || typeof store.importInstance !== "function") {
+    throw new DurableError("InvalidState", "This store cannot export instances (it has no exportInstance); the memory, IndexedDB and Durable Object stores can.");
+  }
+  const document = (snapshot: InstanceSnapshot, moved: boolean): InstanceDocument => toInstanceDocument(snapshot, { exportedAt: request.now, source: request.source, moved });
+  const child = request.child;
+  if (!child) {
+    let sealed = false;
+    let declined: "parent" | "children" | undefined;
+    const snapshot = await store.exportInstance(
+      instanceId,
+      request.move
+        ? (s) => {
+            refuseMoved(s);
+            if (isTerminal(s.instance.runtimeStatus)) return null;
+            if (s.instance.parentInstanceId !== null) declined = "parent";
+            else if (!request.tree && waitedChildren(s).length > 0) declined = "children";
+            if (declined) return null;
+            const seal = moveSeal(s, request.to, request.now);
+            sealed = seal !== null;
+            return seal;
+          }
+        : undefined,
+    );
+    if (!snapshot) throw new DurableError("InstanceNotFound", `No instance with ID '${instanceId}' found.`);
+    if (!request.move) refuseMoved(snapshot);
+    return { kind: "document", document: document(snapshot, request.move), sealed, ...(declined ? { declined } : {}) };
+  }
+
+  const { parent } = child;
+  for (let attempt = 1; ; attempt++) {
+    let found = "other" as "ours" | "finished" | "moved" | "other" | "otherFinished";
+    const snapshot = await store.exportInstance(instanceId, (s) => {
+      const ours = isChildOf(s, parent);
+      if (movedInfo(s.instance)) found = ours ? "moved" : "other";
+      else if (!ours) found = isTerminal(s.instance.runtimeStatus) ? "otherFinished" : "other";
+      else found = isTerminal(s.instance.runtimeStatus) ? "finished" : "ours";
+      return found === "ours" && request.move ? moveSeal(s, request.to, request.now) : null;
+    });
+    if (snapshot && found === "ours") return { kind: "document", document: document(snapshot, request.move), sealed: request.move };
+    if (snapshot && found === "finished") return { kind: "result", message: finishedChildResult(snapshot.instance, parent, request.now) };
+    if (snapshot && found === "moved") {
+      const moved = movedInfo(snapshot.instance)!;
+      throw new DurableError(
+        "InvalidState",
+        `Sub-orchestration '${instanceId}' of '${parent.OrchestrationInstance.InstanceId}' was moved to ${moved.to} at ${new Date(moved.at).toISOString()} already (an earlier attempt of this move, whose answer was lost?): its document is not here any more.`,
+      );
+    }
+    if (snapshot && found === "other") {
+      // Its start is (or was) refused: the id is held by a running instance, or by one moved away.
+      const held = snapshot.instance;
+      const moved = movedInfo(held);
+      const failure: FailureDetails = moved
+        ? { ErrorType: "InstanceGone", ErrorMessage: `Instance '${instanceId}' was moved to ${moved.to}; it is not started here again.`, StackTrace: null, IsNonRetriable: true, InnerFailure: null }
+        : { ErrorType: "InstanceAlreadyExists", ErrorMessage: `An instance with ID '${instanceId}' is already ${held.runtimeStatus}; a sub-orchestration needs an instance ID that is not in use.`, StackTrace: null, IsNonRetriable: true, InnerFailure: null };
+      return { kind: "result", message: childResult(parent, `refused:${instanceId}`, request.now, { failure }) };
+    }
+    // Not started yet (no row, or a finished instance its start will replace, as the runtime would).
+    const pending = unstartedSnapshot(instanceId, child, request.now);
+    if (!request.move) return { kind: "document", document: document(pending, false), sealed: false };
+    try {
+      await store.importInstance(tombstoneOf(pending, request.to, request.now), { overwritableStatuses: found === "otherFinished" ? TERMINAL_STATUSES : [] });
+    } catch (error) {
+      if (DurableError.is(error, "InstanceAlreadyExists") && attempt < 5) continue; // it started (or changed) meanwhile: look again
+      throw error;
+    }
+    return { kind: "document", document: document(pending, true), sealed: true };
+  }
+}
+
+/** Whether the instance's current execution is the sub-orchestration `parent` created. */
+function isChildOf(snapshot: InstanceSnapshot, parent: ParentInstance): boolean {
+  const ref = parentOf(snapshot);
+  return (
+    ref !== null &&
+    ref.OrchestrationInstance.InstanceId === parent.OrchestrationInstance.InstanceId &&
+    ref.OrchestrationInstance.ExecutionId === parent.OrchestrationInstance.ExecutionId &&
+    ref.TaskScheduleId === parent.TaskScheduleId
+  );
+}
+
+/** The message a finished sub-orchestration sent (or would send) its parent, from its final row, as the step that finished it wrote it. */
+export function finishedChildResult(row: InstanceRecord, parent: ParentInstance, now: number): InboxMessage {
+  const at = row.completedAt ?? now;
+  if (row.runtimeStatus === "Completed") return childResult(parent, row.executionId, at, { result: row.output });
+  const failure: FailureDetails =
+    row.runtimeStatus === "Failed" && row.failureDetails
+      ? row.failureDetails
+      : {
+          ErrorType: "TaskTerminated",
+          ErrorMessage: `Sub-orchestration '${row.instanceId}' was terminated: ${row.output ?? "no reason given"}`,
+          StackTrace: null,
+          IsNonRetriable: true,
+          InnerFailure: null,
+        };
+  return childResult(parent, row.executionId, at, { failure });
+}
+
+/** A sub-orchestration its parent created that has not started: Pending, its start message in its inbox. */
+function unstartedSnapshot(instanceId: string, child: NonNullable<PartRequest["child"]>, now: number): InstanceSnapshot {
+  const { parent, created } = child;
+  const executionId = newInstanceId();
+  const start = startMessage({
+    id: messageIds.childStart(instanceId, parent.OrchestrationInstance.ExecutionId, parent.TaskScheduleId),
+    instanceId,
+    executionId,
+    name: created.Name,
+    version: created.Version,
+    input: created.Input,
+    parent,
+    now: created.Timestamp,
+  });
+  return {
+    instance: {
+      instanceId,
+      name: created.Name,
+      version: created.Version,
+      executionId,
+      runtimeStatus: "Pending",
+      input: created.Input,
+      output: null,
+      customStatus: null,
+      failureDetails: null,
+      parentInstanceId: parent.OrchestrationInstance.InstanceId,
+      createdAt: now,
+      lastUpdatedAt: now,
+      completedAt: null,
+      etag: 1,
+      historyLength: 0,
+    },
+    history: [],
+    inbox: [start],
+    activities: [],
+  };
+}
+
+/** What is left where an instance that had not started was moved from: a moved row, nothing to run. */
+function tombstoneOf(pending: InstanceSnapshot, to: string, now: number): InstanceSnapshot {
+  return {
+    instance: { ...pending.instance, runtimeStatus: MOVED_STATUS, output: movedOutput(to, now), failureDetails: movedFailure(to, now), completedAt: now },
+    history: [],
+    inbox: [],
+    activities: [],
+  };
+}
+
+// --- export: the tree ---
+
+/** What `exportTree` needs of the host: each instance's part, where it lives, and an instance's row. */
+export interface TreeHost {
+  part(instanceId: string, request: PartRequest): Promise<PartResult>;
+  /** The instance's parent and status (null: no such instance), to name a tree's root. */
+  rowOf(instanceId: string): Promise<Pick<InstanceRecord, "parentInstanceId" | "runtimeStatus"> | null>;
+}
+
+export interface TreeExportOptions {
+  move: boolean;
+  to: string;
+  now: number;
+  source: string | null;
+}
+
+/** How often a part that failed for a reason other than a refusal (an object unreachable on the Worker) is tried again. */
+const PART_ATTEMPTS = 3;
+
+/**
+ * Exports an instance, and with `move` its tree (see the module comment): the root's document,
+ * with `descendants` (version 2) when running sub-orchestrations moved with it. Before sealing
+ * anything of a tree it reads it whole, to refuse (nothing changed) one whose document would be
+ * over `MAX_DOCUMENT_BYTES`. A move of a running sub-orchestration alone is refused, naming its
+ * tree's root.
+ */
+export async function exportTree(host: TreeHost, instanceId: string, options: TreeExportOptions): Promise<InstanceDocument> {
+  const base = { to: options.to, now: options.now, source: options.source };
+  const first = await host.part(instanceId, { ...base, move: options.move });
+  if (first.kind !== "document") throw new Error("durable-edge: a root's part answered a result");
+  if (!options.move || first.sealed || !first.declined) return first.document;
+  if (first.declined === "parent") throw await subOrchestrationRefusal(host, first.document.instance);
+
+  // A tree: read it whole first (nothing sealed), and refuse what could not be imported.
+  const preview = await walk(host, first.document, { ...base, move: false }, null);
+  const bytes = utf8Length(JSON.stringify(assemble(preview)));
+  if (bytes > MAX_DOCUMENT_BYTES) {
+    throw new DurableError(
+      "PayloadTooLarge",
+      `Instance '${instanceId}' and the ${preview.descendants.length} running sub-orchestration${preview.descendants.length === 1 ? "" : "s"} it waits for would be ${formatBytes(bytes)} of JSON together; a document holds at most ${formatBytes(MAX_DOCUMENT_BYTES)}. Nothing was moved: let some of them finish first.`,
+    );
+  }
+
+  // Then seal, top-down: the root, then each descendant after its parent.
+  const root = await host.part(instanceId, { ...base, move: true, tree: true });
+  if (root.kind !== "document") throw new Error("durable-edge: a root's part answered a result");
+  if (root.declined === "parent") throw await subOrchestrationRefusal(host, root.document.instance);
+  if (!root.sealed) return root.document; // it finished meanwhile: exported as it is, left as it is
+  const failures: { instanceId: string; error: unknown }[] = [];
+  const tree = await walk(host, root.document, { ...base, move: true }, failures);
+  const document = assemble(tree);
+  if (failures.length > 0) {
+    const shown = failures.slice(0, 5).map((f) => `'${f.instanceId}' (${f.error instanceof Error ? f.error.message : String(f.error)})`);
+    const error = new DurableError(
+      "StoreUnavailable",
+      `Moved '${instanceId}' and ${tree.descendants.length} of its sub-orchestrations to ${options.to}, but could not move ${shown.join(", ")}${failures.length > 5 ? ` and ${failures.length - 5} more` : ""}: they may still run here, where their results no longer reach their parent. error.document holds what was moved (imported, it would wait for them).`,
+    ) as DurableError & { document?: InstanceDocument };
+    Object.defineProperty(error, "document", { value: document, enumerable: false });
+    throw error;
+  }
+  return document;
+}
+
+interface Tree {
+  root: InstanceDocument;
+  descendants: InstanceDocument[];
+}
+
+/** The running descendants of `root`, level by level: each asked for only once its parent's part has answered. */
+async function walk(host: TreeHost, root: InstanceDocument, request: Omit<PartRequest, "child" | "tree">, failures: { instanceId: string; error: unknown }[] | null): Promise<Tree> {
+  const members = [root];
+  const descendants: InstanceDocument[] = [];
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
+    const waiting = waitedChildren(member);
+    if (waiting.length === 0) continue;
+    const answers = await Promise.allSettled(
+      waiting.map((c) => {
+        const created = member.history.find((e): e is SubOrchestrationInstanceCreatedEvent => e.EventType === "SubOrchestrationInstanceCreated" && e.EventId === c.taskScheduledId)!;
+        const parent: ParentInstance = {
+          Name: member.instance.name,
+          OrchestrationInstance: { InstanceId: member.instance.instanceId, ExecutionId: member.instance.executionId },
+          TaskScheduleId: c.taskScheduledId,
+        };
+        return withAttempts(() => host.part(c.instanceId, { ...request, child: { parent, created } }), failures ? PART_ATTEMPTS : 1);
+      }),
+    );
+    answers.forEach((answer, k) => {
+      if (answer.status === "rejected") {
+        if (!failures) throw answer.reason;
+        failures.push({ instanceId: waiting[k]!.instanceId, error: answer.reason });
+      } else if (answer.value.kind === "document") {
+        descendants.push(answer.value.document);
+        members.push(answer.value.document);
+      } else {
+        member.inbox.push(answer.value.message);
+      }
+    });
+  }
+  return { root, descendants };
+}
+
+async function withAttempts<T>(call: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (DurableError.is(error) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+/** One document: the root's alone (version 1), or with its descendants (version 2). */
+function assemble(tree: Tree): InstanceDocument {
+  if (tree.descendants.length === 0) return tree.root;
+  return {
+    ...tree.root,
+    version: TREE_DOCUMENT_VERSION,
+    descendants: tree.descendants.map((d) => ({ ...d, version: TREE_DOCUMENT_VERSION })),
+  };
+}
+
+/** The refusal of a move of a running sub-orchestration alone, naming its tree's root. */
+async function subOrchestrationRefusal(host: TreeHost, row: InstanceRecord): Promise<DurableError> {
+  const parentId = row.parentInstanceId!;
+  let top = parentId;
+  let status: RuntimeStatus | undefined;
+  for (let depth = 0; depth < 64; depth++) {
+    const above = await host.rowOf(top).catch(() => null);
+    if (!above) break;
+    status = above.runtimeStatus;
+    if (above.parentInstanceId === null || isTerminal(above.runtimeStatus)) break;
+    top = above.parentInstanceId;
+  }
+  const how =
+    status !== undefined && isTerminal(status) && top === parentId
+      ? `Its parent '${parentId}' is ${status} and no longer waits for it; let it finish here, or terminate it.`
+      : `Move the root of its tree instead, '${top}' (exportInstance('${top}', { move: true })): a move takes the running sub-orchestrations with it.`;
+  return new DurableError("InvalidState", `Instance '${row.instanceId}' is a sub-orchestration of '${parentId}', which waits for it here; it is not moved alone. ${how}`);
+}
+
+// --- import ---
+
+export interface PlanOptions {
+  instanceId?: string | undefined;
+  onConflict?: "fail" | "replace" | undefined;
+  allowCopy?: boolean | undefined;
+}
+
+/** What an import writes: one document per instance (renamed as asked), parents before their sub-orchestrations. */
+export interface ImportPlan {
+  /** The id the root is imported under. */
+  instanceId: string;
+  onConflict: "fail" | "replace";
+  members: InstanceDocument[];
+}
+
+/**
+ * Checks a document for import and plans it, storing nothing: the document field by field (a
+ * tree's every instance), that it is a move (or `allowCopy`), that nothing it moves would wait
+ * forever (a running sub-orchestration neither in the tree nor answered in its parent's inbox), a
+ * sub-orchestration is not imported without its tree, the rename (`instanceId` renames the root;
+ * its sub-orchestrations keep their ids and are told of their parent's new one), and, with a
+ * registry, that this host runs every instance of it (`verifyImport`).
+ */
+export function planImport(value: unknown, options: PlanOptions, registry: Registry | undefined): ImportPlan {
+  const doc = validateInstanceDocument(value);
+  if (movedInfo(doc.instance)) {
+    throw new DurableError("InvalidArgument", `The document's instance '${doc.instance.instanceId}' is marked as moved away; export it from where it runs now.`);
+  }
+  if (!doc.moved && options.allowCopy !== true) {
+    throw new DurableError(
+      "InvalidState",
+      `This document is a snapshot of '${doc.instance.instanceId}' (exported without move): the instance still runs where it was${doc.source ? ` (${doc.source})` : ""}. Export it with move to hand it over, or import it with allowCopy to run a second copy.`,
+    );
+  }
+  const onConflict = options.onConflict ?? "fail";
+  if (onConflict !== "fail" && onConflict !== "replace") throw new DurableError("InvalidArgument", `onConflict must be "fail" or "replace", got ${JSON.stringify(onConflict)}.`);
+  const from = doc.instance.instanceId;
+  const instanceId = options.instanceId ?? from;
+  validateInstanceId(instanceId);
+  if (doc.moved && !isTerminal(doc.instance.runtimeStatus) && doc.instance.parentInstanceId !== null) {
+    throw new DurableError(
+      "InvalidArgument",
+      `Instance '${from}' is a sub-orchestration of '${doc.instance.parentInstanceId}', moved with its tree: import the document of the tree's root, which holds it.`,
+    );
+  }
+  const members = documentMembers(doc);
+  if (doc.moved) {
+    const stranded: string[] = [];
+    for (const m of members) {
+      for (const c of waitedChildren(m)) {
+        if (!members.some((d) => d.instance.instanceId === c.instanceId && d.instance.parentInstanceId === m.instance.instanceId)) {
+          stranded.push(`'${m.instance.instanceId}' waits for '${c.instanceId}'`);
+        }
+      }
+    }
+    if (stranded.length > 0) {
+      throw new DurableError(
+        "InvalidArgument",
+        `The document moves instances that wait for running sub-orchestrations it does not hold, nor their results: ${stranded.slice(0, 5).join(", ")}${stranded.length > 5 ? `, and ${stranded.length - 5} more` : ""}. Imported, they would wait forever.`,
+      );
+    }
+  }
+  if (instanceId !== from && members.some((m, i) => i > 0 && m.instance.instanceId === instanceId)) {
+    throw new DurableError("InvalidArgument", `'${instanceId}' is the ID of one of the tree's sub-orchestrations; import the root under another one.`);
+  }
+  const renamed = members.map((m, i) => (i === 0 ? renameDocument(m, from, instanceId) : reparentDocument(m, from, instanceId)));
+  if (registry) {
+    for (const m of renamed) verifyImport(m, registry);
+    if (instanceId !== from) verifyChildIds(renamed[0]!, from, registry);
+  }
+  return { instanceId, onConflict, members: renamed };
+}
+
 /** `old|…` → `new|…`: message and activity ids start with their instance's id. */
 function renameId(id: string, from: string, to: string): string {
   return from === to || !id.startsWith(`${from}|`) ? id : `${to}|${id.slice(from.length + 1)}`;
 }
 
+/** An event with `from` renamed to `to` where it names the instance itself or its parent. */
 function renameEvent(e: HistoryEvent, from: string, to: string): HistoryEvent {
-  if (from === to) return e;
-  if (e.EventType === "ExecutionStarted" && e.OrchestrationInstance.InstanceId === from) {
-    return { ...e, OrchestrationInstance: { ...e.OrchestrationInstance, InstanceId: to } };
+  if (from === to || e.EventType !== "ExecutionStarted") return e;
+  let started: ExecutionStartedEvent = e;
+  if (started.OrchestrationInstance.InstanceId === from) started = { ...started, OrchestrationInstance: { ...started.OrchestrationInstance, InstanceId: to } };
+  if (started.ParentInstance?.OrchestrationInstance.InstanceId === from) {
+    started = { ...started, ParentInstance: { ...started.ParentInstance, OrchestrationInstance: { ...started.ParentInstance.OrchestrationInstance, InstanceId: to } } };
   }
-  return e;
+  return started;
+}
+
+/** The root's document under `to`: its row, history, and the ids of its messages and activities. */
+function renameDocument(doc: InstanceDocument, from: string, to: string): InstanceDocument {
+  if (from === to) return doc;
+  return {
+    ...doc,
+    instance: { ...doc.instance, instanceId: to },
+    history: doc.history.map((e) => renameEvent(e, from, to)),
+    inbox: doc.inbox.map((m) => ({ ...m, id: renameId(m.id, from, to), instanceId: to, event: renameEvent(m.event, from, to) })),
+    activities: doc.activities.map((a) => ({ ...a, id: renameId(a.id, from, to), instanceId: to })),
+  };
+}
+
+/** A sub-orchestration's document, told that its parent `from` is now `to` (its row and every `ExecutionStarted.ParentInstance`). */
+function reparentDocument(doc: InstanceDocument, from: string, to: string): InstanceDocument {
+  if (from === to || doc.instance.parentInstanceId !== from) return doc;
+  return {
+    ...doc,
+    instance: { ...doc.instance, parentInstanceId: to },
+    history: doc.history.map((e) => renameEvent(e, from, to)),
+    inbox: doc.inbox.map((m) => ({ ...m, event: renameEvent(m.event, from, to) })),
+  };
 }
 
 /**
- * The snapshot an import writes: the document's instance under `instanceId` (ids of messages and
- * activities renamed with it), a new etag, every activity queued again (one that was running
- * where it came from runs again: at-least-once), and a `GenericEvent` at the end of the history
- * that records where it came from (`importedFrom`, shown by dashboards).
+ * The snapshot an import writes of one (planned, renamed) document: a new etag (past that of the
+ * row it replaces, `target`), every activity
+ * queued again (one that was running where it came from runs again: at-least-once), and a
+ * `GenericEvent` at the end of the history that records where it came from (`importedFrom`,
+ * shown by dashboards, and how a second import of the same document knows it, `importedAlready`).
  */
-export function importSnapshot(doc: InstanceDocument, instanceId: string, now: number): InstanceSnapshot {
-  const from = doc.instance.instanceId;
-  const history = doc.history.map((e) => renameEvent(e, from, instanceId));
-  history.push(importedMarkEvent({ importedFrom: doc.source, importedAt: new Date(now).toISOString(), exportedAt: doc.exportedAt }, now));
+export function importSnapshot(doc: InstanceDocument, now: number, target: ImportTarget = { kind: "absent" }): InstanceSnapshot {
+  const history = [...doc.history, importedMarkEvent({ importedFrom: doc.source, importedAt: new Date(now).toISOString(), exportedAt: doc.exportedAt }, now)];
+  // Past the etag of the row it replaces: a runtime may still hold that instance's executor for
+  // an etag it had before it was moved away, and must not take the new row for it.
+  const etag = target.kind === "taken" ? target.etag + 1 : 1;
   return {
-    instance: { ...doc.instance, instanceId, etag: 1, historyLength: history.length, lastUpdatedAt: now },
+    instance: { ...doc.instance, etag, historyLength: history.length, lastUpdatedAt: now },
     history,
-    inbox: doc.inbox.map((m) => ({ id: renameId(m.id, from, instanceId), instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: renameEvent(m.event, from, instanceId) })),
-    activities: doc.activities.map((a) => ({ ...a, id: renameId(a.id, from, instanceId), instanceId })),
+    inbox: doc.inbox.map((m) => ({ id: m.id, instanceId: m.instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event })),
+    activities: doc.activities.map((a) => ({ ...a })),
   };
+}
+
+/**
+ * Whether the instance stored here is the one this document imported already (the same
+ * execution, its last import mark this document's): a second import of the same document (its
+ * answer lost, or a part of a tree that failed) leaves it as it is.
+ */
+export function importedAlready(row: InstanceRecord, history: readonly HistoryEvent[], doc: InstanceDocument): boolean {
+  if (row.executionId !== doc.instance.executionId) return false;
+  const mark = importedFrom(history);
+  return mark !== null && mark.exportedAt === doc.exportedAt && mark.importedFrom === doc.source;
+}
+
+/** What an import finds under one id: nothing, the instance it imported already, or another. */
+export type ImportTarget = { kind: "absent" } | { kind: "imported" } | { kind: "taken"; runtimeStatus: RuntimeStatus; etag: number };
+
+/** What is stored under the document's id, for `importTargets` and `importMember`. */
+export async function importTarget(store: Store, doc: InstanceDocument): Promise<ImportTarget> {
+  const row = await store.getInstance(doc.instance.instanceId);
+  if (!row) return { kind: "absent" };
+  if (row.executionId === doc.instance.executionId && importedAlready(row, await store.getHistory(row.instanceId), doc)) return { kind: "imported" };
+  return { kind: "taken", runtimeStatus: row.runtimeStatus, etag: row.etag };
+}
+
+/**
+ * Refuses, before anything is written, an import whose ids are in use (`InstanceAlreadyExists`):
+ * a running instance always, a finished one unless `onConflict` is "replace". Returns the members
+ * to write, parents first (those imported already by this same document are left out).
+ */
+export function membersToWrite(plan: ImportPlan, targets: readonly ImportTarget[]): InstanceDocument[] {
+  const taken: { id: string; status: RuntimeStatus }[] = [];
+  plan.members.forEach((m, i) => {
+    const t = targets[i]!;
+    if (t.kind === "taken" && !(plan.onConflict === "replace" && isTerminal(t.runtimeStatus))) taken.push({ id: m.instance.instanceId, status: t.runtimeStatus });
+  });
+  if (taken.length > 0) {
+    const what = plan.onConflict === "replace" ? "A running instance is never replaced: terminate or purge it first" : 'Purge it first, or import with onConflict "replace" over a finished one';
+    throw new DurableError(
+      "InstanceAlreadyExists",
+      plan.members.length === 1
+        ? `An instance with ID '${taken[0]!.id}' already exists here and is ${taken[0]!.status}. ${what}, or import under another instance ID.`
+        : `Instances of this tree already exist here: ${taken
+            .slice(0, 8)
+            .map((t) => `'${t.id}' (${t.status})`)
+            .join(", ")}${taken.length > 8 ? `, and ${taken.length - 8} more` : ""}. Nothing was imported. ${what}${taken.some((t) => t.id === plan.instanceId) ? ", or import the root under another instance ID" : ""}.`,
+    );
+  }
+  return plan.members.filter((_, i) => targets[i]!.kind !== "imported");
+}
+
+/**
+ * Writes one planned document on the store that holds its instance, unless this document imported
+ * it already; refuses an id in use as `membersToWrite` does (the store checks again, atomically).
+ * Returns whether it wrote. On the Worker, each instance of a tree is written so, by its object.
+ */
+export async function importMember(store: Store, doc: InstanceDocument, onConflict: "fail" | "replace", now: number): Promise<boolean> {
+  if (typeof store.importInstance !== "function") throw new DurableError("InvalidState", "This store cannot import instances (it has no importInstance); the memory, IndexedDB and Durable Object stores can.");
+  const target = await importTarget(store, doc);
+  const plan: ImportPlan = { instanceId: doc.instance.instanceId, onConflict, members: [doc] };
+  if (membersToWrite(plan, [target]).length === 0) return false;
+  await store.importInstance(importSnapshot(doc, now, target), { overwritableStatuses: onConflict === "replace" ? TERMINAL_STATUSES : [] });
+  return true;
 }
 
 /**
@@ -127,6 +634,32 @@ export function verifyImport(doc: InstanceDocument, registry: Registry): void {
     throw new DurableError(
       "InvalidState",
       `Instance '${doc.instance.instanceId}' would fail here: its history does not replay against this host's orchestrators. ${result.problems[0]!.message} Deploy the code it was started with (or a versioned branch of it) first.`,
+    );
+  }
+}
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Under its new id, the root's code must still name its running sub-orchestrations as its history
+ * did: one that derives their ids from its own (`${ctx.instanceId}:approval`) would, renamed, no
+ * longer reach them (a terminate would cascade to ids that do not exist). Default ids
+ * (`{executionId}:{sequenceId}`) do not depend on the instance id.
+ */
+function verifyChildIds(doc: InstanceDocument, from: string, registry: Registry): void {
+  const running = childrenOf(doc.history).filter((c) => c.state === "running");
+  if (running.length === 0 || isTerminal(doc.instance.runtimeStatus)) return;
+  const executor = new OrchestrationExecutor(doc.instance.instanceId, { orchestrator: (name) => registry.orchestrator(name), logger: SILENT });
+  executor.execute(doc.history, []);
+  const named = new Set(executor.openChildInstanceIds());
+  const lost = running.filter((c) => !named.has(c.instanceId));
+  if (lost.length > 0) {
+    throw new DurableError(
+      "InvalidState",
+      `Under the ID '${doc.instance.instanceId}', the code of '${from}' no longer names its running sub-orchestration${lost.length === 1 ? "" : "s"} ${lost
+        .slice(0, 5)
+        .map((c) => `'${c.instanceId}'`)
+        .join(", ")} (it derives their IDs from its own), so it would lose track of them. Import it under its own ID.`,
     );
   }
 }

@@ -16,7 +16,6 @@ import {
   toJson,
   toPurgeQuery,
   toStatus,
-  validateInstanceDocument,
   validateInstanceId,
   type ExportOptions,
   type ImportOptions,
@@ -50,6 +49,7 @@ import {
   type WatchOptions,
 } from "../src/index.ts";
 import { entityMatches, signalArgs, signalMessage, toEntityStoreQuery } from "../src/entities/entity-client.ts";
+import { exportTree, membersToWrite, planImport, type ImportTarget, type PartResult, type TreeHost } from "../src/travel.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
 import { indexStub, instanceObjectName, instanceStub, type Placement } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";
@@ -163,17 +163,62 @@ export class DurableObjectClient implements OrchestrationClient, InstanceTravel,
     }
   }
 
-  /** See `DurableClient.exportInstance`: done by the object that owns the instance, in one transaction. */
+  /**
+   * See `DurableClient.exportInstance`: each instance's part is done by the object that owns it,
+   * in one transaction of that object; a tree is walked from here, parents first (`exportTree`).
+   */
   async exportInstance(instanceId: string, options: ExportOptions = {}): Promise<InstanceDocument> {
-    return unwrap(await this.stub(instanceId).exportInstance(instanceId, { ...options }));
+    if (typeof instanceId !== "string" || instanceId === "") throw new DurableError("InvalidInstanceId", "An instance ID is required.");
+    const to = options.to ?? "another host";
+    if (typeof to !== "string" || to.length > 2048) throw new DurableError("InvalidArgument", "The destination (to) must be a string of at most 2,048 characters.");
+    const host: TreeHost = {
+      part: async (id, request) => unwrap(await this.stub(id).exportPart(id, request)) as PartResult,
+      rowOf: async (id) => unwrap(await this.stub(id).instanceParent(id)),
+    };
+    return exportTree(host, instanceId, { move: options.move === true, to, now: Date.now(), source: options.source ?? null });
   }
 
-  /** See `DurableClient.importInstance`: checked here (to find the owning object), written there in one transaction. */
+  /**
+   * See `DurableClient.importInstance`: checked and planned here (`planImport`, with this Worker's
+   * orchestrators), each instance written by the object that owns it. A tree's instances are in
+   * several objects, so no transaction holds them all: every id is checked first (nothing is
+   * written if one is taken), then the root is written, then each sub-orchestration after its
+   * parent. If a write fails (an object unreachable, after a few tries), the instances written so
+   * far stay, and the call rejects with `StoreUnavailable` saying so: importing the same document
+   * again finds them (`importedAlready`), leaves them as they are and writes the rest.
+   */
   async importInstance(document: unknown, options: ImportOptions = {}): Promise<string> {
-    const doc = validateInstanceDocument(document);
-    const instanceId = options.instanceId ?? doc.instance.instanceId;
-    validateInstanceId(instanceId);
-    return unwrap(await this.stub(instanceId).importInstance(instanceId, doc, { ...options }));
+    const plan = planImport(document, options, this.registry);
+    if (plan.members.length === 1) {
+      const [doc] = plan.members as [InstanceDocument];
+      unwrap(await this.stub(plan.instanceId).importMember(plan.instanceId, doc, plan.onConflict));
+      return plan.instanceId;
+    }
+    const targets = await Promise.all(plan.members.map(async (m) => unwrap(await this.stub(m.instance.instanceId).importTarget(m.instance.instanceId, m)) as ImportTarget));
+    const written: string[] = [];
+    for (const doc of membersToWrite(plan, targets)) {
+      const id = doc.instance.instanceId;
+      let failure: unknown;
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          unwrap(await this.stub(id).importMember(id, doc, plan.onConflict));
+          failure = undefined;
+          break;
+        } catch (error) {
+          failure = error;
+          if (DurableError.is(error)) break;
+        }
+      }
+      if (failure !== undefined) {
+        if (written.length === 0) throw failure;
+        throw new DurableError(
+          "StoreUnavailable",
+          `Imported ${written.map((w) => `'${w}'`).join(", ")} of the tree of '${plan.instanceId}', but could not write '${id}': ${failure instanceof Error ? failure.message : String(failure)}. The rest was not imported. Import the same document again: what it imported already is left as it is, and the rest is written.`,
+        );
+      }
+      written.push(id);
+    }
+    return plan.instanceId;
   }
 
   /** See `DurableClient.getHistory`: the stored events, from the object that owns the instance. */

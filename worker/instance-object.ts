@@ -24,9 +24,7 @@ import {
   type EntityMetadata,
   type EntityStateResponse,
   type ClaimedActivity,
-  type ExportOptions,
   type HistoryEvent,
-  type ImportOptions,
   type InboxMessage,
   type InstanceDocument,
   type InstanceRecord,
@@ -38,6 +36,8 @@ import {
 } from "../src/index.ts";
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
 import { entityMetadata, entityStateOf, orphanRelease } from "../src/entities/entity-client.ts";
+import { validateInstanceDocument } from "../src/instance-document.ts";
+import { exportPart, importMember, importTarget, type ImportTarget, type PartRequest, type PartResult } from "../src/travel.ts";
 import { createBatcher } from "./batcher.ts";
 import type { Settings, WorkerConfig } from "./config.ts";
 import type { ActivityRunner } from "./activity-runner.ts";
@@ -245,16 +245,47 @@ export class InstanceObject extends DurableObject {
     });
   }
 
-  /** The instance as a document (`DurableClient.exportInstance`); with `move`, stopped here in the same transaction. */
-  async exportInstance(instanceId: string, options: ExportOptions): Promise<RpcResult<InstanceDocument>> {
+  /**
+   * One instance's part of an export (`exportPart`), in one transaction of this object: read, or
+   * sealed (a move). The Worker's client walks a tree with it, one instance, and so one object,
+   * at a time (`exportTree`).
+   */
+  async exportPart(instanceId: string, request: PartRequest): Promise<RpcResult<PartResult>> {
     this.bind(instanceId);
-    return capture(() => this.client.exportInstance(instanceId, options));
+    return capture(async () => {
+      const result = await exportPart(this.store, instanceId, request);
+      if (request.move) void this.kick(); // delivers the index update of the seal; drops what still arrives for it
+      return result;
+    });
   }
 
-  /** Recreates an instance from a document, under `instanceId` (which this object owns). */
-  async importInstance(instanceId: string, document: unknown, options: ImportOptions): Promise<RpcResult<string>> {
+  /** The instance's parent and status, or null (to name a tree's root). */
+  async instanceParent(instanceId: string): Promise<RpcResult<{ parentInstanceId: string | null; runtimeStatus: InstanceRecord["runtimeStatus"] } | null>> {
     this.bind(instanceId);
-    return capture(() => this.client.importInstance(document, { ...options, instanceId }));
+    return capture(async () => {
+      const row = await this.store.getInstance(instanceId);
+      return row ? { parentInstanceId: row.parentInstanceId, runtimeStatus: row.runtimeStatus } : null;
+    });
+  }
+
+  /** What an import of `document` finds under its id here (`importTarget`): checked for every instance of a tree before any is written. */
+  async importTarget(instanceId: string, document: InstanceDocument): Promise<RpcResult<ImportTarget>> {
+    this.bind(instanceId);
+    return capture(() => importTarget(this.store, document));
+  }
+
+  /**
+   * Writes one instance of a planned import (`importMember`: checked, renamed and replayed by the
+   * Worker's client already), in one transaction; nothing when this document imported it already.
+   */
+  async importMember(instanceId: string, document: InstanceDocument, onConflict: "fail" | "replace"): Promise<RpcResult<boolean>> {
+    this.bind(instanceId);
+    return capture(async () => {
+      if (document.instance.instanceId !== instanceId) throw new TypeError(`The document is of '${document.instance.instanceId}', not of '${instanceId}'.`);
+      const wrote = await importMember(this.store, validateInstanceDocument(document), onConflict, Date.now());
+      if (wrote) void this.kick();
+      return wrote;
+    });
   }
 
   /** The current execution's history as stored (epoch-ms times, JSON-text payloads). */

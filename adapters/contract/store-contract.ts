@@ -13,6 +13,20 @@ import { createRuntime } from "../../src/runtime.ts";
 import { EntityId, entityId } from "../../src/entities/entity-id.ts";
 import { ENTITY_EXECUTION_ID } from "../../src/entities/entity-state.ts";
 import { account, counter, counterAggregation, transferFunds } from "../../examples/entities.ts";
+import { humanInteraction } from "../../examples/human-interaction.ts";
+import { Task } from "../../src/task.ts";
+import { movedInfo, type InstanceDocument } from "../../src/instance-document.ts";
+
+/** A branch of `approvalTree`: waits for a HumanInteraction grandchild (default ids throughout). */
+const approvalBranch = orchestrator("ApprovalBranch", function* (ctx) {
+  const approval = yield* ctx.callSubOrchestrator(humanInteraction, { timeoutSeconds: 3600 });
+  return { branch: ctx.getInput<{ branch: string }>().branch, approval };
+});
+/** A tree of depth two: two branches, each waiting for a grandchild that waits for an Approval. */
+const approvalTree = orchestrator("ApprovalTree", function* (ctx) {
+  return yield* Task.all(["a", "b"].map((branch) => ctx.callSubOrchestrator(approvalBranch, { branch })));
+});
+const treeOrchestrators = [approvalTree, approvalBranch, humanInteraction];
 
 export interface ContractOptions {
   /** Cases this adapter knowingly does not pass, with the reason. */
@@ -297,6 +311,30 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       expect(await store.completeActivity(again.activities[0]!, result("twice"))).toBe(false);
       const [step] = await store.loadSteps([{ instanceId: "a" }], T0 + 1000);
       expect(step!.messages.map((m) => m.id)).toEqual(["fresh"]);
+    });
+
+    test("completeActivities (where a store has it): each result applies only while its own lease is held, in one call", async () => {
+      if (!store.completeActivities) return; // optional: the runtime then records results one by one
+      const r = row("a");
+      await create(r);
+      await store.commitSteps([commit(r, { deleteMessageIds: [startMessage(r).id], activities: [0, 1, 2].map((i) => activityItem(r, i)) })]);
+      const first = await store.claimWork(T0, { instanceLimit: 0, activityLimit: 10, leaseMs: 1000 });
+      const again = await store.claimWork(T0 + 1000, { instanceLimit: 0, activityLimit: 10, leaseMs: 1000 }); // every lease expired: handed out again
+      const byTask = (work: typeof first, taskId: number) => work.activities.find((a) => a.taskId === taskId)!;
+      const result = (id: string): InboxMessage => ({ ...eventMessage("a", id), executionId: r.executionId });
+      const outcomes = await store.completeActivities([
+        { activity: byTask(first, 0), result: result("stale-0") },
+        { activity: byTask(again, 0), result: result("fresh-0") },
+        { activity: byTask(again, 1), result: result("fresh-1") },
+        { activity: byTask(again, 1), result: result("twice-1") },
+      ]);
+      expect(outcomes).toEqual([false, true, true, false]);
+      const [step] = await store.loadSteps([{ instanceId: "a" }], T0 + 1000);
+      expect(step!.messages.map((m) => m.id)).toEqual(["fresh-0", "fresh-1"]);
+      // Task 2 is still leased (by `again`), and only that lease completes it.
+      expect(await store.completeActivity(byTask(first, 2), result("stale-2"))).toBe(false);
+      expect(await store.completeActivities([{ activity: byTask(again, 2), result: result("fresh-2") }])).toEqual([true]);
+      expect(await store.completeActivities([])).toEqual([]);
     });
 
     test("dropExecution removes that execution's timers and queued activities, not other messages", async () => {
@@ -713,6 +751,164 @@ export function describeStoreContract(adapter: string, makeStore: () => Store | 
       expect(await store.getInstance("a")).toEqual(incoming.instance);
       expect(await store.getHistory("a")).toEqual([started(T0)]);
       expect((await store.exportInstance!("a"))!.activities).toEqual([]);
+    });
+
+    test("importInstances writes several instances in one transaction: all of them, or none when one id is taken", async () => {
+      if (!store.importInstances) throw new Error("this store has no importInstances");
+      const snapshotOf = (id: string): InstanceSnapshot => {
+        const r = row(id, { runtimeStatus: "Running", historyLength: 1 });
+        return { instance: r, history: [started(T0)], inbox: [eventMessage(id, `${id}|e`)], activities: [activityItem(r, 1)] };
+      };
+      const live = row("c");
+      await create(live);
+      const error = await store.importInstances([snapshotOf("a"), snapshotOf("b"), snapshotOf("c")], { overwritableStatuses: TERMINAL }).catch((e: unknown) => e);
+      expect(DurableError.is(error, "InstanceAlreadyExists")).toBe(true);
+      expect(await store.getInstance("a")).toBeUndefined();
+      expect(await store.getInstance("b")).toBeUndefined();
+      expect(await store.getInstance("c")).toEqual(live);
+      expect((await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).activities).toEqual([]);
+      await store.importInstances([snapshotOf("a"), snapshotOf("b")], { overwritableStatuses: [] });
+      for (const id of ["a", "b"]) {
+        expect(await store.getInstance(id)).toEqual(snapshotOf(id).instance);
+        expect((await store.exportInstance!(id))!.inbox.map((m) => m.id)).toEqual([`${id}|e`]);
+      }
+      expect((await store.claimWork(T0, { instanceLimit: 10, activityLimit: 10, leaseMs: 1000 })).activities.map((a) => a.instanceId).sort()).toEqual(["a", "b"]);
+    });
+
+    // --- hand-over of a tree: a parent moved with its running sub-orchestrations ---
+
+    describe("moving a tree (a parent with running sub-orchestrations) off this store and onto another of its kind", () => {
+      const tree = async (wrap: (s: Store) => Store = (s) => s) => {
+        const clock = new ManualClock(T0);
+        const source = createRuntime({ store: wrap(store), clock, logger: silent, orchestrators: treeOrchestrators });
+        await source.client.startNew(approvalTree, { instanceId: "tree" });
+        await source.drain();
+        const running = (await store.listInstances({ limit: 100 })).items;
+        expect(running.map((r) => r.runtimeStatus)).toEqual(["Running", "Running", "Running", "Running", "Running"]);
+        const destination = await makeStore();
+        const target = createRuntime({ store: destination, clock, logger: silent, orchestrators: treeOrchestrators });
+        const histories = async () => Promise.all(running.map(async (r) => (await store.getHistory(r.instanceId)).length));
+        return { clock, source, target, destination, ids: running.map((r) => r.instanceId), histories };
+      };
+      /** The grandchildren (each a HumanInteraction waiting for its Approval), by branch. */
+      const leaves = (doc: InstanceDocument) => (doc.descendants ?? []).filter((d) => d.instance.name === "HumanInteraction");
+      const approveAll = async (runtime: ReturnType<typeof createRuntime>, ids: string[]) => {
+        for (const id of ids) await runtime.client.raiseEvent(id, "Approval", `ok ${id}`);
+        await runtime.drain();
+      };
+
+      test("a tree move: the root's document carries every running descendant, parents first; where it was, each is moved and nothing runs; it completes where it arrives", async () => {
+        const { source, target, destination, ids, histories } = await tree();
+        try {
+          const doc = await source.client.exportInstance("tree", { move: true, to: "elsewhere" });
+          expect(doc.version).toBe(2);
+          expect((doc.descendants ?? []).map((d) => d.instance.name).sort()).toEqual(["ApprovalBranch", "ApprovalBranch", "HumanInteraction", "HumanInteraction"]);
+          const order = ["tree", ...(doc.descendants ?? []).map((d) => d.instance.instanceId)];
+          for (const d of doc.descendants ?? []) expect(order.indexOf(d.instance.parentInstanceId!)).toBeLessThan(order.indexOf(d.instance.instanceId));
+          for (const id of ids) expect(movedInfo((await store.getInstance(id))!)).toMatchObject({ to: "elsewhere" });
+          expect(await store.nextWakeAt()).toBeNull();
+          const sealed = await histories();
+
+          expect(await target.client.importInstance(JSON.parse(JSON.stringify(doc)))).toBe("tree");
+          await target.drain();
+          await approveAll(target, leaves(doc).map((d) => d.instance.instanceId));
+          const done = (await target.client.getStatus("tree"))!;
+          expect(done.runtimeStatus).toBe("Completed");
+          expect((done.output as { approval: { approved: boolean } }[]).map((b) => b.approval.approved)).toEqual([true, true]);
+          await source.drain();
+          expect(await histories()).toEqual(sealed);
+        } finally {
+          await destination.close();
+        }
+      });
+
+      test("the race: a sub-orchestration that completes after its parent's seal and before its own stays where it ran; its result travels in the parent's document", async () => {
+        let hook: (() => Promise<void>) | null = null;
+        // Runs `hook` once, right after the root's seal committed and before any descendant is sealed.
+        const hooked = (inner: Store): Store =>
+          new Proxy(inner, {
+            get(target, prop) {
+              if (prop !== "exportInstance") return Reflect.get(target, prop, target);
+              return async (id: string, seal?: (s: InstanceSnapshot) => unknown) => {
+                const snapshot = await target.exportInstance!(id, seal as never);
+                if (id === "tree" && hook && movedInfo((await target.getInstance("tree"))!)) {
+                  const run = hook;
+                  hook = null;
+                  await run();
+                }
+                return snapshot;
+              };
+            },
+          });
+        const { source, target, destination } = await tree(hooked);
+        try {
+          const snapshot = await source.client.exportInstance("tree");
+          const [branchA, branchB] = snapshot.children.map((c) => c.instanceId);
+          const leafOf = async (branch: string) => (await source.client.exportInstance(branch)).children[0]!.instanceId;
+          const [leafA, leafB] = [await leafOf(branchA!), await leafOf(branchB!)];
+          hook = async () => {
+            // Branch A finishes between the seals: its result reaches the sealed root, which drops it.
+            await source.client.raiseEvent(leafA, "Approval", "early");
+            await source.drain();
+            expect((await store.getInstance(branchA!))!.runtimeStatus).toBe("Completed");
+          };
+          const doc = await source.client.exportInstance("tree", { move: true, to: "elsewhere" });
+          expect(hook).toBeNull();
+          expect((doc.descendants ?? []).map((d) => d.instance.instanceId)).toEqual([branchB, leafB]);
+          expect(doc.inbox.filter((m) => m.event.EventType === "SubOrchestrationInstanceCompleted")).toHaveLength(1);
+          expect((await store.getHistory("tree")).some((e) => e.EventType === "SubOrchestrationInstanceCompleted")).toBe(false);
+          for (const id of [branchA, leafA]) expect(movedInfo((await store.getInstance(id!))!)).toBeNull(); // finished there, left as they are
+
+          await target.client.importInstance(doc);
+          await approveAll(target, [leafB!]);
+          const done = (await target.client.getStatus("tree"))!;
+          expect(done.runtimeStatus).toBe("Completed");
+          expect((done.output as { approval: { approval: unknown } }[]).map((b) => b.approval.approval)).toEqual(["early", `ok ${leafB}`]);
+        } finally {
+          await destination.close();
+        }
+      });
+
+      test("a refused tree import stores nothing: one sub-orchestration's id is in use there", async () => {
+        const { source, target, destination } = await tree();
+        try {
+          const doc = await source.client.exportInstance("tree", { move: true });
+          const leaf = leaves(doc)[1]!.instance.instanceId;
+          await target.client.startNew(humanInteraction, { instanceId: leaf });
+          for (const onConflict of ["fail", "replace"] as const) {
+            const error = await target.client.importInstance(doc, { onConflict }).catch((e: unknown) => e);
+            expect(DurableError.is(error, "InstanceAlreadyExists")).toBe(true);
+            expect((error as Error).message).toContain(`'${leaf}' (Pending)`);
+          }
+          for (const d of [doc, ...(doc.descendants ?? [])]) {
+            if (d.instance.instanceId !== leaf) expect(await destination.getInstance(d.instance.instanceId)).toBeUndefined();
+          }
+          expect((await destination.listInstances({ limit: 10 })).items.map((r) => r.instanceId)).toEqual([leaf]);
+        } finally {
+          await destination.close();
+        }
+      });
+
+      test("renamed on import: the root takes the new id, its sub-orchestrations keep theirs and know their parent's new one", async () => {
+        const { source, target, destination } = await tree();
+        try {
+          const doc = await source.client.exportInstance("tree", { move: true });
+          expect(await target.client.importInstance(doc, { instanceId: "tree-2" })).toBe("tree-2");
+          expect(await destination.getInstance("tree")).toBeUndefined();
+          for (const d of doc.descendants ?? []) {
+            const row = (await destination.getInstance(d.instance.instanceId))!;
+            const parent = d.instance.parentInstanceId === "tree" ? "tree-2" : d.instance.parentInstanceId;
+            expect(row.parentInstanceId).toBe(parent);
+            const started = (await destination.getHistory(d.instance.instanceId)).find((e) => e.EventType === "ExecutionStarted");
+            expect(started).toMatchObject({ ParentInstance: { OrchestrationInstance: { InstanceId: parent } } });
+          }
+          await target.drain();
+          await approveAll(target, leaves(doc).map((d) => d.instance.instanceId));
+          expect((await target.client.getStatus("tree-2"))!.runtimeStatus).toBe("Completed");
+        } finally {
+          await destination.close();
+        }
+      });
     });
 
     test("a closed store refuses calls with StoreClosed", async () => {

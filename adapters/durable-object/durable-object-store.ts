@@ -647,22 +647,32 @@ class SqlStore implements DurableObjectStore {
   }
 
   async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
+    return this.importInstances([snapshot], options);
+  }
+
+  /** Every check, then every write, in one transaction (of this object: the Worker imports a tree's instances each in its own). */
+  async importInstances(snapshots: readonly InstanceSnapshot[], options: CreateOptions): Promise<void> {
     this.open();
-    const instanceId = snapshot.instance.instanceId;
     this.transaction((after) => {
-      const existing = this.current(instanceId);
-      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-        throw new DurableError(
-          "InstanceAlreadyExists",
-          `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
-        );
-      }
-      if (existing) this.deleteAll(instanceId, after);
-      this.exec(`INSERT OR REPLACE INTO instances (instance_id, input, runs) VALUES (?, ?, ?)`, instanceId, snapshot.instance.input, runsText(snapshot.instance.runs));
-      this.writeStep(snapshot.instance, 0, snapshot.history);
-      for (const m of snapshot.inbox) this.appendLocal({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
-      for (const a of snapshot.activities) this.enqueueActivity({ ...a, instanceId }, after, []);
-      this.queueIndex(instanceId, snapshot.instance);
+      const existing = snapshots.map(({ instance: { instanceId } }) => {
+        const row = this.current(instanceId);
+        if (row && !options.overwritableStatuses.includes(row.runtimeStatus)) {
+          throw new DurableError(
+            "InstanceAlreadyExists",
+            `An instance with ID '${instanceId}' already exists here and is ${row.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+          );
+        }
+        return row !== undefined;
+      });
+      snapshots.forEach((snapshot, i) => {
+        const instanceId = snapshot.instance.instanceId;
+        if (existing[i]) this.deleteAll(instanceId, after);
+        this.exec(`INSERT OR REPLACE INTO instances (instance_id, input, runs) VALUES (?, ?, ?)`, instanceId, snapshot.instance.input, runsText(snapshot.instance.runs));
+        this.writeStep(snapshot.instance, 0, snapshot.history);
+        for (const m of snapshot.inbox) this.appendLocal({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
+        for (const a of snapshot.activities) this.enqueueActivity({ ...a, instanceId }, after, []);
+        this.queueIndex(instanceId, snapshot.instance);
+      });
     });
   }
 

@@ -392,33 +392,47 @@ class IdbStore implements IndexedDbStore {
   }
 
   async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
-    const instanceId = snapshot.instance.instanceId;
+    return this.importInstances([snapshot], options);
+  }
+
+  /** Every check, then every write, in one readwrite transaction: all or nothing. */
+  async importInstances(snapshots: readonly InstanceSnapshot[], options: CreateOptions): Promise<void> {
     const overwritten = await this.ownWrite(() =>
       this.write("importInstance", ALL_STORES, async (tx) => {
-        const [existing, seq] = await Promise.all([tx.objectStore("instances").get(instanceId), tx.objectStore("meta").get(SEQ_KEY)]);
-        if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-          throw new DurableError(
-            "InstanceAlreadyExists",
-            `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
-          );
-        }
+        const [seq, ...rows] = await Promise.all([tx.objectStore("meta").get(SEQ_KEY), ...snapshots.map((s) => tx.objectStore("instances").get(s.instance.instanceId))]);
+        snapshots.forEach(({ instance: { instanceId } }, i) => {
+          const existing = rows[i];
+          if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+            throw new DurableError(
+              "InstanceAlreadyExists",
+              `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+            );
+          }
+        });
         const raw = unwrap(tx as unknown as Tx<StoreName[], "readwrite">);
-        if (existing) deleteEverythingOf(raw, instanceId);
-        if (snapshot.history.length > 0) raw.objectStore("history").put({ instanceId, index: 0, events: snapshot.history } satisfies HistoryRow);
-        raw.objectStore("instances").put(storedRow(snapshot.instance, [], [], snapshot.activities.length > 0));
-        for (const a of snapshot.activities) {
-          const { id, executionId, taskId, name, input, enqueuedAt } = a;
-          raw.objectStore("activities").put({ id, instanceId, executionId, taskId, name, input, enqueuedAt, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
-        }
-        const state = new BatchState(raw, seq ?? 0);
-        state.knowInbox(instanceId, []);
-        for (const m of snapshot.inbox) state.append({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
+        const state = new BatchState(raw, (seq as number | undefined) ?? 0);
+        const replaced: string[] = [];
+        snapshots.forEach((snapshot, i) => {
+          const instanceId = snapshot.instance.instanceId;
+          if (rows[i]) {
+            deleteEverythingOf(raw, instanceId);
+            replaced.push(instanceId);
+          }
+          if (snapshot.history.length > 0) raw.objectStore("history").put({ instanceId, index: 0, events: snapshot.history } satisfies HistoryRow);
+          raw.objectStore("instances").put(storedRow(snapshot.instance, [], [], snapshot.activities.length > 0));
+          for (const a of snapshot.activities) {
+            const { id, executionId, taskId, name, input, enqueuedAt } = a;
+            raw.objectStore("activities").put({ id, instanceId, executionId, taskId, name, input, enqueuedAt, leaseToken: null, lockedUntil: 0, dequeueCount: 0 } satisfies ActivityRow);
+          }
+          state.knowInbox(instanceId, []);
+          for (const m of snapshot.inbox) state.append({ id: m.id, instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event });
+        });
         state.finish();
-        return existing !== undefined;
+        return replaced;
       }),
     );
-    if (overwritten) this.book.forgetInstance(instanceId);
-    if (snapshot.activities.length > 0) this.activitiesQueuedHere = true;
+    for (const id of overwritten) this.book.forgetInstance(id);
+    if (snapshots.some((s) => s.activities.length > 0)) this.activitiesQueuedHere = true;
   }
 
   // --- steps ---

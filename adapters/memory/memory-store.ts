@@ -275,20 +275,29 @@ class MemoryStore implements Store {
   }
 
   async importInstance(snapshot: InstanceSnapshot, options: CreateOptions): Promise<void> {
+    return this.importInstances([snapshot], options);
+  }
+
+  async importInstances(snapshots: readonly InstanceSnapshot[], options: CreateOptions): Promise<void> {
     this.assertOpen();
-    const instanceId = snapshot.instance.instanceId;
-    const existing = this.instances.get(instanceId);
-    if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
-      throw new DurableError(
-        "InstanceAlreadyExists",
-        `An instance with ID '${instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
-      );
+    // Every check before any write, with no await in between: all or nothing.
+    for (const { instance } of snapshots) {
+      const existing = this.instances.get(instance.instanceId);
+      if (existing && !options.overwritableStatuses.includes(existing.runtimeStatus)) {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `An instance with ID '${instance.instanceId}' already exists here and is ${existing.runtimeStatus}. Terminate or purge it first, or import under another instance ID.`,
+        );
+      }
     }
-    if (existing) this.deleteAll(instanceId);
-    this.instances.set(instanceId, copyRecord(snapshot.instance));
-    this.histories.set(instanceId, snapshot.history.slice());
-    for (const m of snapshot.inbox) this.append(m);
-    for (const a of snapshot.activities) this.enqueueActivity(a);
+    for (const snapshot of snapshots) {
+      const instanceId = snapshot.instance.instanceId;
+      if (this.instances.has(instanceId)) this.deleteAll(instanceId);
+      this.instances.set(instanceId, copyRecord(snapshot.instance));
+      this.histories.set(instanceId, snapshot.history.slice());
+      for (const m of snapshot.inbox) this.append(m);
+      for (const a of snapshot.activities) this.enqueueActivity(a);
+    }
   }
 
   async close(): Promise<void> {

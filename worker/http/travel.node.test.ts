@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { createMemoryStore } from "../../adapters/memory/index.ts";
 import { humanInteraction, samples } from "../../examples/index.ts";
-import { createRuntime, ManualClock, MAX_DOCUMENT_BYTES, type InstanceDocument } from "../../src/index.ts";
+import { createRuntime, ManualClock, MAX_DOCUMENT_BYTES, orchestrator, Task, type InstanceDocument } from "../../src/index.ts";
 import { createManagementApp } from "./app.ts";
 import type { ManagementAppOptions } from "./options.ts";
 
@@ -19,9 +19,14 @@ function appWithTravel(options: ManagementAppOptions) {
   return createManagementApp(options);
 }
 
+/** A tree to move: two HumanInteraction sub-orchestrations under default ids. */
+const pair = orchestrator("Pair", function* (ctx) {
+  return yield* Task.all([0, 1].map(() => ctx.callSubOrchestrator(humanInteraction)));
+});
+
 function host(origin: string, options: Partial<ManagementAppOptions> = {}) {
   const clock = new ManualClock();
-  const runtime = createRuntime({ store: createMemoryStore({ name: origin }), clock, ...samples, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  const runtime = createRuntime({ store: createMemoryStore({ name: origin }), clock, ...samples, orchestrators: [...samples.orchestrators, pair], logger: { debug() {}, info() {}, warn() {}, error() {} } });
   const app = appWithTravel({ client: runtime.client, access: "open", logger: silent, ...options });
   const request = (path: string, init?: RequestInit) => app.request(`${origin}${BASE}${path}`, init);
   return { runtime, clock, client: runtime.client, app, request };
@@ -74,6 +79,33 @@ describe("export and import over HTTP", () => {
     await b.runtime.stop();
   });
 
+  it("a tree over HTTP: POST export moves the parent with its running sub-orchestrations (version 2, descendants); POST import takes it whole; a child alone is 409", async () => {
+    const a = host("https://a.example");
+    const b = host("https://b.example");
+    await a.client.startNew(pair, { instanceId: "pair-1" });
+    await a.runtime.drain();
+    const children = (await a.client.exportInstance("pair-1")).children.map((c) => c.instanceId);
+    const alone = await a.request(`/instances/${encodeURIComponent(children[0]!)}/export`, { method: "POST" });
+    expect(alone.status).toBe(409);
+    expect(await alone.json()).toMatchObject({ code: "InvalidState", message: expect.stringContaining("Move the root of its tree instead, 'pair-1'") });
+
+    const moved = await a.request("/instances/pair-1/export?to=https://b.example", { method: "POST" });
+    expect(moved.status).toBe(200);
+    const doc = (await moved.json()) as InstanceDocument;
+    expect(doc).toMatchObject({ version: 2, moved: true });
+    expect(doc.descendants!.map((d) => d.instance.instanceId)).toEqual(children);
+    const gone = await a.request(`/instances/${encodeURIComponent(children[1]!)}/raiseEvent/Approval`, post({ late: true }));
+    expect(gone.status).toBe(410);
+
+    expect((await b.request("/instances/import", post(doc))).status).toBe(201);
+    await b.runtime.drain();
+    for (const child of children) expect((await b.request(`/instances/${encodeURIComponent(child)}/raiseEvent/Approval`, post(JSON.stringify(child)))).status).toBe(202);
+    await b.runtime.drain();
+    expect(await (await b.request("/instances/pair-1")).json()).toMatchObject({ runtimeStatus: "Completed", output: children.map((c) => ({ approved: true, approval: c })) });
+    await a.runtime.stop();
+    await b.runtime.stop();
+  });
+
   it("import refusals: 400 (malformed, naming the field; not JSON), 409 (in use; a snapshot), 413 (too large), nothing stored", async () => {
     const a = host("https://a.example");
     const b = host("https://b.example");
@@ -111,7 +143,11 @@ describe("export and import over HTTP", () => {
     expect((await b.client.listInstances()).instances).toEqual([]);
 
     expect((await b.request("/instances/import?allowCopy=true", post(snap))).status).toBe(201);
-    const again = await b.request("/instances/import?allowCopy=true", post(snap));
+    // The same document again (its answer lost, say): 201, and nothing is written twice.
+    const imported = await b.client.getHistory("hi-2");
+    expect((await b.request("/instances/import?allowCopy=true", post(snap))).status).toBe(201);
+    expect(await b.client.getHistory("hi-2")).toEqual(imported);
+    const again = await b.request("/instances/import?allowCopy=true", post({ ...snap, exportedAt: new Date(Date.parse(snap.exportedAt) + 1).toISOString() }));
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: "InstanceAlreadyExists" });
     const renamed = await b.request("/instances/import?allowCopy=true&instanceId=hi-2-copy", post(snap));

@@ -31,6 +31,7 @@ function storeInFreshObject(options: DurableObjectStoreOptions): Store {
     purgeInstance: call("purgeInstance"),
     exportInstance: call("exportInstance"),
     importInstance: call("importInstance"),
+    importInstances: call("importInstances"),
     close: call("close"),
   } as unknown as Store;
 }

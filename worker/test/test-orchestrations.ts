@@ -2,7 +2,7 @@
  * @module worker/test/test-orchestrations — what the test Worker runs besides the samples from
  * `examples/`: a chain of N activities (also the benchmark's workload), a parent that runs the
  * tutorial as a sub-orchestration (on another Durable Object), a parent waiting on a
- * human-interaction child, an activity that outlasts its lease, a small order flow of the kind
+ * human-interaction child, a tree of them (to move while it runs), an activity that outlasts its lease, a small order flow of the kind
  * a user brings (the README's example), and entities for the entity tests: a `Ledger` whose
  * operations are slow (to abort an object mid-batch), a `Listed` entity, and orchestrations that
  * hold a lock or make a call that throws.
@@ -42,6 +42,17 @@ export const helloSubOrchestration = orchestrator("HelloSubOrchestration", funct
 export const approvalParent = orchestrator("ApprovalParent", function* (ctx) {
   const input = (ctx.getInput() ?? {}) as { timeoutSeconds?: number };
   return yield* ctx.callSubOrchestrator(humanInteraction, input, `${ctx.instanceId}:approval`);
+});
+
+/**
+ * A tree to move while it runs: `{ approvers }` HumanInteraction children (default ids, so each
+ * lands on its own object) and an ApprovalParent child, which waits on a grandchild of its own.
+ */
+export const approvalTree = orchestrator("ApprovalTree", function* (ctx) {
+  const input = (ctx.getInput() ?? {}) as { approvers?: number; timeoutSeconds?: number };
+  const children = Array.from({ length: input.approvers ?? 2 }, () => ctx.callSubOrchestrator(humanInteraction, { timeoutSeconds: input.timeoutSeconds }));
+  children.push(ctx.callSubOrchestrator(approvalParent, { timeoutSeconds: input.timeoutSeconds }));
+  return yield* Task.all(children);
 });
 
 /**
@@ -158,7 +169,7 @@ export const staggeredFanOut = orchestrator("StaggeredFanOut", function* (ctx) {
 
 /** Everything the test Worker registers: the samples and the orchestrations and entities above. */
 export const testOrchestrations = {
-  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, slowActivity, orderFlow, localChain, holdsLock, callsCounterBadly, staggeredFanOut],
+  orchestrators: [...samples.orchestrators, activityChain, helloSubOrchestration, approvalParent, approvalTree, slowActivity, orderFlow, localChain, holdsLock, callsCounterBadly, staggeredFanOut],
   activities: [...samples.activities, addOne, slowStep, reserve, charge, addOneLocal, pause],
   entities: [...samples.entities, ledger, listed],
 };
