@@ -92,6 +92,34 @@ describe("durable-edge replay", () => {
     expect(host.out).toContain("1 of 2 histories do not replay against this code.");
   });
 
+  it("a tree's document (a move with its running sub-orchestrations): each instance in it is replayed", async () => {
+    const source = (human: string) => `import { orchestrator, Task } from ${JSON.stringify(join(ROOT, "src/index.ts"))};
+${human}
+export const pair = orchestrator("Pair", function* (ctx) {
+  return yield* Task.all(["a", "b"].map((k) => ctx.callSubOrchestrator("HumanInteraction", null, \`\${ctx.instanceId}:\${k}\`)));
+});
+`;
+    writeFileSync(join(work, "tree.ts"), source(`export { humanInteraction } from ${JSON.stringify(join(ROOT, "examples/human-interaction.ts"))};`));
+    writeFileSync(join(work, "tree-changed.ts"), source(`export const humanInteraction = orchestrator("HumanInteraction", function* (ctx) { return yield* ctx.callActivity("Ask", null); });`));
+    const pair = ((await import(pathToFileURL(join(work, "tree.ts")).href)) as { pair: ReturnType<typeof orchestrator> }).pair;
+    const t = createTestRuntime({ orchestrators: [pair, humanInteraction] });
+    await t.start(pair, { instanceId: "pair-1" });
+    const doc = await t.client.exportInstance("pair-1", { move: true });
+    writeFileSync(join(work, "tree.json"), JSON.stringify(doc));
+
+    const host = nodeHost(work);
+    expect(await runCli(["replay", "--module", "tree.ts", "tree.json"], host)).toBe(0);
+    expect(host.out).toContain("ok    Pair [pair-1] — tree.json (");
+    expect(host.out).toContain("ok    HumanInteraction [pair-1:a] — tree.json descendants[0] (");
+    expect(host.out).toContain("ok    HumanInteraction [pair-1:b] — tree.json descendants[1] (");
+    expect(host.out).toContain("3 histories replay cleanly.");
+    const changed = nodeHost(work);
+    expect(await runCli(["replay", "--module", "tree-changed.ts", "tree.json"], changed)).toBe(1);
+    expect(changed.out).toContain("FAIL  HumanInteraction [pair-1:b] — tree.json descendants[1]");
+    expect(changed.out).toContain("ok    Pair [pair-1]");
+    expect(changed.out).toContain("2 of 3 histories do not replay against this code.");
+  });
+
   it("--json prints the results", async () => {
     const host = nodeHost(work);
     expect(await runCli(["replay", "--json", "--module=renamed.ts", "histories/seq-1.json"], host)).toBe(1);

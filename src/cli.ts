@@ -10,6 +10,7 @@
  */
 import type { OrchestratorDefinition } from "./definitions.ts";
 import { Registry } from "./definitions.ts";
+import { isInstanceDocument } from "./instance-document.ts";
 import { formatReplayReport, replayHistories, type ReplayResult } from "./replay.ts";
 
 /** What the CLI needs from its host. Paths are the host's (absolute once resolved). */
@@ -54,8 +55,8 @@ class UsageError extends Error {}
 
 export const USAGE = `Usage:
   durable-edge replay --module <file> [--module <file>…] <history.json | folder>… [--json] [--lenient] [--no-output-check]
-      Replays each history (an export document, stored events, or Durable Functions' historyEvents)
-      against the orchestrators the module exports. Exit 0: all replay cleanly; 1: a report per
+      Replays each history (an export document, every instance of a tree's document, stored events,
+      or Durable Functions' historyEvents) against the orchestrators the module exports. Exit 0: all replay cleanly; 1: a report per
       history that does not; 2: usage error.
       --module           a .mjs/.js module (or .ts under tsx or Node ≥ 22.6 type stripping) exporting
                          orchestrator definitions: named exports, or a default export array/object
@@ -182,8 +183,11 @@ async function replayCommand(args: readonly string[], host: CliHost): Promise<nu
     }
     const many = Array.isArray(value) && value.length > 0 && value.every((v) => isHistoryContainer(v));
     for (const [i, h] of (many ? (value as unknown[]) : [value]).entries()) {
-      histories.push(h);
-      sources.push(many ? `${label}[${i}]` : label);
+      // A tree's document (a move of an instance with its running sub-orchestrations): each of its instances.
+      for (const [member, where] of treeMembers(h)) {
+        histories.push(member);
+        sources.push(`${many ? `${label}[${i}]` : label}${where}`);
+      }
     }
   }
   const results = [
@@ -197,6 +201,14 @@ async function replayCommand(args: readonly string[], host: CliHost): Promise<nu
   if (parsed.flags.has("json")) host.stdout(`${JSON.stringify(results, null, 2)}\n`);
   else host.stdout(`${formatReplayReport(results)}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** The instances of a tree's document (`descendants`), each with where it is in it; any other history alone. */
+function treeMembers(value: unknown): [unknown, string][] {
+  if (!isInstanceDocument(value)) return [[value, ""]];
+  const { descendants, ...root } = value as { descendants?: unknown };
+  if (!Array.isArray(descendants)) return [[value, ""]];
+  return [[root, ""], ...descendants.map((d, i): [unknown, string] => [d, ` descendants[${i}]`])];
 }
 
 /** An export document, a status payload or `{ history }`: a file may hold an array of them. */
