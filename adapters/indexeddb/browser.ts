@@ -108,11 +108,13 @@ export interface BrowserRuntime {
    * Hands an instance over to a Worker in one call: moves it out of this tab (it stops here, in
    * the same transaction, and this tab never runs it again) and imports it there, where it goes
    * on with its history, pending timers, buffered events and queued work (activities that were
-   * running here run again there). If the Worker refuses it (409, 400, …), or cannot be reached
-   * before it got it, the instance is put back here and the call rejects with the reason. If the
-   * answer is lost on the way, it rejects with the document attached (`error.document`): import
-   * it back with `client.importInstance(document, { onConflict: "replace" })` once you know the
-   * Worker does not have it.
+   * running here run again there). One that waits for running sub-orchestrations goes with them,
+   * as a tree. If the Worker refuses it (409, 400, …), or cannot be reached before it got it, the
+   * instance is put back here and the call rejects with the reason. If the answer is lost on the
+   * way, or is a server error (5xx) while the Worker has it (or part of its tree), it rejects with
+   * the document attached (`error.document`): import it there again (what it imported already is
+   * left as it is), or back with `client.importInstance(document, { onConflict: "replace" })` once
+   * you know the Worker does not have it.
    */
   handOver(instanceId: string, options: HandOverOptions): Promise<HandOverResult>;
   /** Stops the work (waiting for running activities), hands leadership to another tab, closes the database. */
@@ -296,22 +298,25 @@ class TabRuntime implements BrowserRuntime {
     };
     let query = `onConflict=${encodeURIComponent(options.onConflict ?? "fail")}`;
     if (options.instanceId !== undefined) query += `&instanceId=${encodeURIComponent(options.instanceId)}`;
+    // Did the Worker get it (some of it, for a tree)? Only a clear "no" puts it back here.
+    const unsure = async (what: string): Promise<never> => {
+      const status = await fetcher(`${base}/instances/${encodeURIComponent(target)}`, { method: "GET", headers }).catch(() => null);
+      await status?.body?.cancel().catch(() => undefined);
+      if (status?.status === 404) {
+        return putBack(new DurableError("StoreUnavailable", `Could not hand '${instanceId}' over to ${base}: ${what}. It stays in this tab.`));
+      }
+      const lost = new DurableError(
+        "StoreUnavailable",
+        `Handing '${instanceId}' over to ${base} failed on the way (${what}); the Worker may have it${document.descendants ? ", or part of its tree" : ""}. It is stopped in this tab; error.document holds it: import it there again (what it imported already is left as it is), or back here once you know the Worker does not have it.`,
+      ) as DurableError & { document?: InstanceDocument };
+      Object.defineProperty(lost, "document", { value: document, enumerable: false });
+      throw lost;
+    };
     let response: Response;
     try {
       response = await fetcher(`${base}/instances/import?${query}`, { method: "POST", headers, body: JSON.stringify(document) });
     } catch (error) {
-      // Did the Worker get it? Only a clear "no" puts it back here.
-      const status = await fetcher(`${base}/instances/${encodeURIComponent(target)}`, { method: "GET", headers }).catch(() => null);
-      await status?.body?.cancel().catch(() => undefined);
-      if (status?.status === 404) {
-        return putBack(new DurableError("StoreUnavailable", `Could not hand '${instanceId}' over to ${base}: ${errorText(error)}. It stays in this tab.`));
-      }
-      const lost = new DurableError(
-        "StoreUnavailable",
-        `Handing '${instanceId}' over to ${base} failed on the way (${errorText(error)}); the Worker may have it. It is stopped in this tab; error.document holds it, to import it back once you know the Worker does not have it.`,
-      ) as DurableError & { document?: InstanceDocument };
-      Object.defineProperty(lost, "document", { value: document, enumerable: false });
-      throw lost;
+      return unsure(errorText(error));
     }
     const text = await response.text();
     let body: unknown = null;
@@ -320,6 +325,8 @@ class TabRuntime implements BrowserRuntime {
     } catch {
       // not JSON
     }
+    // A refusal (4xx) stores nothing there; a server error may have stored part of a tree.
+    if (response.status >= 500) return unsure(refusal(base, instanceId, response.status, text, "stays").message.replace(/ It stays in this tab\.$/, ""));
     if (response.status !== 201) return putBack(refusal(base, instanceId, response.status, text, "stays"));
     const managementUrls = body as HttpManagementPayload;
     return { instanceId: managementUrls.id, managementUrls };

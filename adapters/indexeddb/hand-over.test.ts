@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { humanInteraction, samples } from "../../examples/index.ts";
 import { createMemoryStore } from "../memory/index.ts";
-import { createRuntime, DurableError } from "../../src/index.ts";
+import { createRuntime, DurableError, orchestrator, Task, type InstanceDocument } from "../../src/index.ts";
 import { accessGuard } from "../../worker/http/access.ts";
 import { createManagementApp } from "../../worker/http/app.ts";
 import { managementErrorHandler } from "../../worker/http/errors.ts";
@@ -31,14 +31,20 @@ const locks = {
   query: async () => ({ held: [], pending: [] }),
 } as unknown as LockManager;
 
+/** A tree: two HumanInteraction sub-orchestrations, `{id}:a` and `{id}:b`. */
+const pair = orchestrator("Pair", function* (ctx) {
+  return yield* Task.all(["a", "b"].map((k) => ctx.callSubOrchestrator(humanInteraction, null, `${ctx.instanceId}:${k}`)));
+});
+const definitions = { ...samples, orchestrators: [...samples.orchestrators, pair] };
+
 function tab(): BrowserRuntime {
-  const host = createBrowserRuntime({ dbName: `tab-${Math.random()}`, indexedDB: new IDBFactory(), locks, logger: silent, ...samples });
+  const host = createBrowserRuntime({ dbName: `tab-${Math.random()}`, indexedDB: new IDBFactory(), locks, logger: silent, ...definitions });
   closing.push(() => host.close());
   return host;
 }
 
 function worker() {
-  const runtime = createRuntime({ store: createMemoryStore({ name: "worker" }), ...samples, logger: silent });
+  const runtime = createRuntime({ store: createMemoryStore({ name: "worker" }), ...definitions, logger: silent });
   runtime.start();
   closing.push(() => runtime.stop());
   const options: ManagementAppOptions = { client: runtime.client, getKey: () => KEY, logger: { error() {} } };
@@ -148,5 +154,57 @@ describe("handOver from a tab to a Worker", () => {
     expect(lost.document).toMatchObject({ moved: true, instance: { instanceId: "order-3" } });
     expect((await host.client.getStatus("order-3"))!.runtimeStatus).toBe("Terminated");
     expect((await w.client.getStatus("order-3"))!.runtimeStatus).toBe("Running"); // it runs there, once
+  });
+
+  it("a parent waiting for sub-orchestrations goes with them; a server error once the Worker has them leaves the tab stopped, and the same document imports once", async () => {
+    const host = tab();
+    const w = worker();
+    await host.whenLeader();
+    await host.client.startNew(pair, { instanceId: "pair-1" });
+    const ids = ["pair-1", "pair-1:a", "pair-1:b"];
+    for (let i = 0; !(await Promise.all(ids.map((id) => host.client.getStatus(id)))).every((s) => s?.runtimeStatus === "Running"); i++) {
+      if (i > 200) throw new Error("never ran");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // The Worker imports it, then answers 500 (its answer to a tree written part-way, say).
+    const serverError = async (url: string, init: RequestInit) => {
+      const response = await w.fetch(url, init);
+      if (init.method !== "POST") return response;
+      return new Response(JSON.stringify({ code: "StoreUnavailable", message: "could not write 'pair-1:b'" }), { status: 503, headers: { "content-type": "application/json" } });
+    };
+    const error = (await host.handOver("pair-1", { to: "https://worker.example", key: KEY, fetch: serverError }).catch((e: unknown) => e)) as DurableError & { document?: InstanceDocument };
+    expect(error.message).toContain("the Worker may have it, or part of its tree");
+    expect(error.document!.descendants!.map((d) => d.instance.instanceId)).toEqual(["pair-1:a", "pair-1:b"]);
+    for (const id of ids) expect((await host.client.getStatus(id))!.runtimeStatus).toBe("Terminated"); // not put back: it runs there
+    // Sent again, it is imported once.
+    expect(await w.client.importInstance(error.document)).toBe("pair-1");
+    for (const id of ["pair-1:a", "pair-1:b"]) await w.client.raiseEvent(id, "Approval", id);
+    const done = await w.client.waitForCompletion("pair-1", { timeoutMs: 5000, pollIntervalMs: 10 });
+    expect(done.output).toEqual([
+      { approved: true, approval: "pair-1:a" },
+      { approved: true, approval: "pair-1:b" },
+    ]);
+    expect((await w.client.getHistory("pair-1")).filter((e) => e.EventType === "GenericEvent")).toHaveLength(1);
+  });
+
+  it("a refused tree is put back whole", async () => {
+    const host = tab();
+    const w = worker();
+    await host.whenLeader();
+    await host.client.startNew(pair, { instanceId: "pair-2" });
+    for (let i = 0; (await host.client.getStatus("pair-2:b"))?.runtimeStatus !== "Running"; i++) {
+      if (i > 200) throw new Error("never ran");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await w.client.startNew(humanInteraction, { instanceId: "pair-2:b" }); // one id of the tree is in use there
+    const refused = await host.handOver("pair-2", { to: "https://worker.example", key: KEY, fetch: w.fetch }).catch((e: unknown) => e);
+    expect(DurableError.is(refused, "InstanceAlreadyExists")).toBe(true);
+    expect(await w.client.getStatus("pair-2")).toBeUndefined();
+    for (const id of ["pair-2:a", "pair-2:b"]) await host.client.raiseEvent(id, "Approval", "here");
+    const done = await host.client.waitForCompletion("pair-2", { timeoutMs: 5000, pollIntervalMs: 10 });
+    expect(done.output).toEqual([
+      { approved: true, approval: "here" },
+      { approved: true, approval: "here" },
+    ]);
   });
 });

@@ -7,6 +7,8 @@
  *   never runs again in the tab.
  * - Worker → Worker: moved over HTTP (POST …/export, POST …/import) between the two state folders.
  * - Worker → memory: moved out of a Worker into a memory runtime in this process.
+ * - Trees (a parent with its running sub-orchestrations, test/travel/tree.ts): handed over from the
+ *   tab, and moved Worker → Worker; the children complete where they arrive, the parent with them.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,6 +142,54 @@ describe("instances that travel between real hosts", () => {
       await browser?.close();
     }
   }, 120_000);
+
+  it.runIf(hasChromium)("tab → Worker, a tree: a parent handed over with its two running sub-orchestrations; approved on the Worker, it completes there", async () => {
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const page: Page = await browser.newPage();
+      await page.goto(`${edge1.origin}/`);
+      await page.waitForFunction(() => (window as unknown as { travelReady?: boolean }).travelReady === true);
+      const id = "tab-pair-1";
+      await page.evaluate((id) => (window as any).travel.startTree(id), id);
+      const result = await page.evaluate((id) => (window as any).travel.handOver(id), id);
+      expect(result.instanceId).toBe(id);
+      for (const member of [id, `${id}:a`, `${id}:b`]) {
+        expect(await page.evaluate((m) => (window as any).travel.status(m), member)).toMatchObject({ runtimeStatus: "Terminated", output: { movedTo: `${edge1.origin}${BASE}` } });
+      }
+      for (const child of [`${id}:a`, `${id}:b`]) {
+        await statusOf(edge1, child, "Running");
+        expect((await api(edge1, `/instances/${encodeURIComponent(child)}/raiseEvent/Approval`, json(child))).status).toBe(202);
+      }
+      const done = await statusOf(edge1, id, "Completed");
+      expect(done.output).toEqual([
+        { approved: true, approval: `${id}:a` },
+        { approved: true, approval: `${id}:b` },
+      ]);
+      expect(await page.evaluate((m) => (window as any).travel.raiseEvent(m, "Approval", {}), `${id}:a`)).toMatch(/^refused: .*moved to/);
+    } finally {
+      await browser?.close();
+    }
+  }, 120_000);
+
+  it("Worker → Worker, a tree: the parent moved over HTTP with its running sub-orchestrations; they complete on the second Worker, and the parent with them", async () => {
+    const id = "edge-pair-1";
+    expect((await api(edge1, `/orchestrators/Pair/${id}`, json(null))).status).toBe(202);
+    for (const member of [id, `${id}:a`, `${id}:b`]) await statusOf(edge1, member, "Running");
+    const moved = await api(edge1, `/instances/${id}/export?to=${encodeURIComponent(edge2.origin)}`, { method: "POST" });
+    expect(moved.status).toBe(200);
+    expect((moved.body as InstanceDocument).descendants!.map((d) => d.instance.instanceId)).toEqual([`${id}:a`, `${id}:b`]);
+    expect((await api(edge2, "/instances/import", json(moved.body))).status).toBe(201);
+    for (const child of [`${id}:a`, `${id}:b`]) {
+      await statusOf(edge2, child, "Running");
+      expect((await api(edge2, `/instances/${encodeURIComponent(child)}/raiseEvent/Approval`, json("yes"))).status).toBe(202);
+    }
+    expect((await statusOf(edge2, id, "Completed")).output).toEqual([
+      { approved: true, approval: "yes" },
+      { approved: true, approval: "yes" },
+    ]);
+    for (const member of [id, `${id}:a`, `${id}:b`]) expect((await statusOf(edge1, member, "Terminated")).output).toMatchObject({ movedTo: edge2.origin });
+  }, 60_000);
 
   it("Worker → Worker (two state folders): moved over HTTP, completes on the second, refused on the first", async () => {
     const id = "edge-order-1";

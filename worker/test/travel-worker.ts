@@ -1,17 +1,17 @@
 /**
- * The Worker of the hand-over test (test/travel/hand-over.test.ts, under wrangler dev): `createDurableWorker` over the samples, with the travel routes
+ * The Worker of the hand-over test (test/travel/hand-over.test.ts, under wrangler dev): `createDurableWorker` over the samples (and a tree to move, test/travel/tree.ts), with the travel routes
  * (`registerTravelRoutes`) in front of its management API, as `createManagementApp` will register
  * them itself. Loopback access (no key): the test calls it on 127.0.0.1.
  */
 import { Hono, type Context } from "hono";
-import { samples } from "../../examples/index.ts";
+import { travelDefinitions } from "../../test/travel/tree.ts";
 import { accessGuard, crossSiteGuard } from "../http/access.ts";
 import { jsonNotFound, managementErrorHandler } from "../http/errors.ts";
 import { resolveDeps } from "../http/options.ts";
 import { registerTravelRoutes } from "../http/routes/travel.ts";
 import { createDurableWorker } from "../index.ts";
 
-const edge = createDurableWorker({ ...samples });
+const edge = createDurableWorker({ ...travelDefinitions });
 const deps = resolveDeps({ client: (c: Context) => edge.client(c.env as Cloudflare.Env) });
 const app = new Hono({ strict: false });
 app.use(`${deps.basePath}/*`, accessGuard(deps.access), crossSiteGuard(deps.access));
