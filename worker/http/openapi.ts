@@ -84,10 +84,28 @@ function reply(description: string, body?: Json, headers?: string[], media?: str
 }
 
 /** An instance document (`durable-edge/instance`): see `src/instance-document.ts` for every field. */
+const DOCUMENT_FIELDS = {
+  format: { const: "durable-edge/instance" },
+  version: { type: "integer", description: "1: one instance; 2: a tree (the root's document with descendants, or one of them)." },
+  moved: { type: "boolean" },
+  instance: { type: "object" },
+  history: { type: "array" },
+  inbox: { type: "array" },
+  activities: { type: "array" },
+  children: { type: "array", description: "The sub-orchestrations its history started, each running, completed or failed." },
+};
 const DOCUMENT = {
   type: "object",
   required: ["format", "version", "instance", "history", "inbox", "activities"],
-  properties: { format: { const: "durable-edge/instance" }, version: { type: "integer" }, moved: { type: "boolean" }, instance: { type: "object" }, history: { type: "array" } },
+  properties: {
+    ...DOCUMENT_FIELDS,
+    descendants: {
+      type: "array",
+      description:
+        "Version 2, on the root's document of a moved tree: the documents of the running sub-orchestrations moved with it, at any depth, each after its parent (each without descendants of its own).",
+      items: { type: "object", required: ["format", "version", "instance", "history", "inbox", "activities"], properties: DOCUMENT_FIELDS },
+    },
+  },
 };
 const NAMED = { type: "object", required: ["name"], properties: { name: { type: "string" } } };
 /** `GET {base}/functions`: `Registry.registered()`. */
@@ -266,22 +284,25 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
       method: "post",
       path: `${base}/instances/{instanceId}/export`,
       operationId: "moveInstance",
-      summary: "Move the instance out: its document, and the instance stopped here in the same transaction (Terminated, output { movedTo, movedAt }).",
+      summary:
+        "Move the instance out: its document, and the instance stopped here in the same transaction (Terminated, output { movedTo, movedAt }). One that waits for running sub-orchestrations moves with them (descendants, version 2), each stopped here in turn, parents first.",
       signed: false,
       params: INSTANCE_PATH,
       query: EXPORT_QUERY,
       replies: {
-        "200": reply("The instance document; the instance no longer runs here.", DOCUMENT),
+        "200": reply("The instance document (with descendants for a tree); none of it runs here any more.", DOCUMENT),
         "404": reply("No such instance.", ERROR),
-        "409": reply("It waits for sub-orchestrations here, or is one.", ERROR),
+        "409": reply("It is a running sub-orchestration: move the root of its tree (the message names it).", ERROR),
         "410": reply("It was moved away already.", ERROR),
+        "413": reply("Its tree's document would be over the limit; nothing was moved.", ERROR),
+        "503": reply("A tree was moved part-way (an instance could not be stopped here); the message names what was not.", ERROR),
       },
     },
     {
       method: "post",
       path: `${base}/instances/import`,
       operationId: "importInstance",
-      summary: "Recreate an instance from its document (exported by this API or another host's).",
+      summary: "Recreate an instance (or a tree: a parent with its sub-orchestrations) from its document, exported by this API or another host's. Importing the same document again leaves what it imported as it is.",
       signed: false,
       params: {},
       query: IMPORT_QUERY,
@@ -289,8 +310,9 @@ function operations(base: string, starters: ResolvedStarters | null): Operation[
       replies: {
         "201": reply("Imported: the management URLs of the instance.", ref("HttpManagementPayload"), ["Location"]),
         "400": reply("Not an instance document (each bad field named), or its orchestrator is not registered here.", ERROR),
-        "409": reply("The id is in use, a snapshot without allowCopy, or a history this host's code does not replay.", ERROR),
+        "409": reply("An id of it is in use (nothing imported), a snapshot without allowCopy, or a history this host's code does not replay.", ERROR),
         "413": reply("The document is larger than the limits.", ERROR),
+        "503": reply("A tree was imported part-way (an instance could not be written); import the same document again to write the rest.", ERROR),
       },
     },
     {

@@ -5,12 +5,15 @@
  *   instance goes on running here (for replay checks in CI, backups). A GET never changes state.
  * - `POST {base}/instances/{id}/export[?to=<where>]` → 200 with the document, and the instance is
  *   moved: stopped here in the same transaction (Terminated, output `{ movedTo, movedAt }`); later
- *   events, terminate, suspend and resume here answer 410, naming where it went.
+ *   events, terminate, suspend and resume here answer 410, naming where it went. One that waits
+ *   for running sub-orchestrations moves with them (a tree: `descendants`, each stopped in turn,
+ *   parents first); a running sub-orchestration alone is 409, naming its tree's root.
  * - `POST {base}/instances/import[?instanceId=&onConflict=fail|replace&allowCopy=]`, body = the
  *   document (`application/json`, up to `MAX_DOCUMENT_BYTES`) → 201 with the check-status payload
- *   (`Location`: its status URL); 400 (malformed or incompatible document, naming each field; an
- *   orchestrator not registered here), 409 (the id is in use; a snapshot without `allowCopy`; a
- *   history this host's code does not replay), 413 (over the limits), each `{ code, message }`.
+ *   (`Location`: its status URL; the same document again: 201, nothing written); 400 (malformed
+ *   or incompatible document, naming each field; an orchestrator not registered here), 409 (an id
+ *   is in use; a snapshot without `allowCopy`; a history this host's code does not replay), 413
+ *   (over the limits), 503 (a tree written part-way: send it again), each `{ code, message }`.
  *
  * - `GET  {base}/instances/{id}/timetravel` → 200 with the instance right after each event of its
  *   history (pending tasks, custom status, logs, decisions), replayed with this server's code,
