@@ -26,6 +26,7 @@ import type {
   Store,
 } from "../../src/store.ts";
 import type { RuntimeStatus } from "../../src/status.ts";
+import { InstanceInbox } from "./instance-inbox.ts";
 import { MinHeap } from "./min-heap.ts";
 
 interface ActivityRow extends ActivityWorkItem {
@@ -55,7 +56,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 class MemoryStore implements Store {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly histories = new Map<string, HistoryEvent[]>();
-  private readonly inboxes = new Map<string, Map<string, InboxMessage>>();
+  private readonly inboxes = new Map<string, InstanceInbox>();
   /** Instances with at least one message visible as of the last promotion. */
   private readonly ready = new Set<string>();
   private readonly delayed = new MinHeap<InboxMessage>();
@@ -130,7 +131,8 @@ class MemoryStore implements Store {
   async runSteps(requests: readonly StepRequest[], now: number, plan: (inputs: StepInput[]) => (StepCommit | null)[]): Promise<CommitOutcome[]> {
     this.assertOpen();
     // No await between loading and committing: nothing else can run in between.
-    return plan(this.load(requests, now)).map((c) => (c ? this.commitOne(c) : "skipped"));
+    const inputs = this.load(requests, now);
+    return plan(inputs).map((c, i) => (c ? this.commitOne(c, inputs[i]?.instanceId === c.instanceId ? inputs[i]!.messages : undefined) : "skipped"));
   }
 
   async commitSteps(commits: readonly StepCommit[]): Promise<CommitOutcome[]> {
@@ -138,11 +140,11 @@ class MemoryStore implements Store {
     return commits.map((c) => this.commitOne(c));
   }
 
-  private commitOne(c: StepCommit): CommitOutcome {
+  /** `loaded`: the messages the step was given (from `runSteps`), so its deletes need no id lookups. */
+  private commitOne(c: StepCommit, loaded?: readonly InboxMessage[]): CommitOutcome {
     const current = this.instances.get(c.instanceId);
     if (c.expectedEtag === null ? current !== undefined : current?.etag !== c.expectedEtag) return "conflict";
-    const inbox = this.inboxes.get(c.instanceId);
-    if (inbox) for (const id of c.deleteMessageIds) inbox.delete(id);
+    this.inboxes.get(c.instanceId)?.deleteIds(c.deleteMessageIds, loaded);
     if (c.dropExecution !== null) this.dropExecution(c.instanceId, c.dropExecution);
     if (c.instance) {
       this.instances.set(c.instanceId, copyRecord(c.instance));
@@ -310,12 +312,14 @@ class MemoryStore implements Store {
     if (this.closed) throw new DurableError("StoreClosed", `The store '${this.name}' is closed; create a new one.`);
   }
 
-  private append(m: InboxMessage): void {
+  /** `unique`: the caller knows no message with this id is here (an activity's result under its lease). */
+  private append(m: InboxMessage, unique = false): void {
     let inbox = this.inboxes.get(m.instanceId);
-    if (!inbox) this.inboxes.set(m.instanceId, (inbox = new Map()));
-    if (inbox.has(m.id)) return;
+    if (!inbox) this.inboxes.set(m.instanceId, (inbox = new InstanceInbox()));
+    if (!unique && inbox.hasId(m.id)) return;
     const stored: InboxMessage = { id: m.id, instanceId: m.instanceId, executionId: m.executionId, visibleAt: m.visibleAt, event: m.event, seq: ++this.seq };
-    inbox.set(m.id, stored);
+    if (unique) inbox.addUnindexed(stored);
+    else inbox.add(stored);
     // Visibility is decided against the clock at the next promotion; a message due "now" is ready at once.
     if (m.visibleAt <= 0 || m.visibleAt <= this.lastPromotion) this.ready.add(m.instanceId);
     else this.delayed.push(m.visibleAt, stored);
@@ -328,13 +332,13 @@ class MemoryStore implements Store {
     if (now > this.lastPromotion) this.lastPromotion = now;
     while ((this.delayed.peekKey() ?? Infinity) <= now) {
       const m = this.delayed.pop()!;
-      if (this.inboxes.get(m.instanceId)?.get(m.id) === m) this.ready.add(m.instanceId);
+      if (this.inboxes.get(m.instanceId)?.holds(m)) this.ready.add(m.instanceId);
     }
   }
 
   /** Timers that were cancelled or consumed leave stale heap entries; drop them from the top. */
   private dropStaleDelayed(): void {
-    for (let m = this.delayed.peek(); m && this.inboxes.get(m.instanceId)?.get(m.id) !== m; m = this.delayed.peek()) {
+    for (let m = this.delayed.peek(); m && !this.inboxes.get(m.instanceId)?.holds(m); m = this.delayed.peek()) {
       this.delayed.pop();
     }
   }
@@ -357,7 +361,7 @@ class MemoryStore implements Store {
     const row = this.activities.get(activity.instanceId)?.get(activity.executionId)?.get(activity.taskId);
     if (!row || row.id !== activity.id || row.leaseToken !== activity.leaseToken) return false;
     this.removeActivity(row);
-    this.append(result);
+    this.append(result, true); // one result per lease: its id needs no dedupe
     return true;
   }
 
@@ -438,7 +442,7 @@ class MemoryStore implements Store {
 
   private dropExecution(instanceId: string, executionId: string): void {
     const inbox = this.inboxes.get(instanceId);
-    if (inbox) for (const [id, m] of inbox) if (m.executionId === executionId) inbox.delete(id);
+    if (inbox) for (const m of [...inbox.values()]) if (m.executionId === executionId) inbox.delete(m);
     const byTask = this.activities.get(instanceId)?.get(executionId);
     if (byTask) for (const row of [...byTask.values()]) this.removeActivity(row);
   }
