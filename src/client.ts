@@ -16,7 +16,8 @@ import {
 } from "./http-management.ts";
 import { validateInstanceId } from "./instance-id.ts";
 import { movedInfo, type InstanceDocument } from "./instance-document.ts";
-import { exportPart, exportTree, importSnapshot, importTarget, membersToWrite, planImport, type TreeHost } from "./travel.ts";
+import { exportPart, exportTree, type TreeHost } from "./travel.ts";
+import { importSnapshot, importTarget, membersToWrite, planImport } from "./travel-import.ts";
 import { timeTravel, type TimeTravel } from "./time-travel.ts";
 import { messageIds, startMessage } from "./step.ts";
 import { toJson } from "./json.ts";

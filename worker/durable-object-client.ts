@@ -49,7 +49,8 @@ import {
   type WatchOptions,
 } from "../src/index.ts";
 import { entityMatches, signalArgs, signalMessage, toEntityStoreQuery } from "../src/entities/entity-client.ts";
-import { exportTree, membersToWrite, planImport, type ImportTarget, type PartResult, type TreeHost } from "../src/travel.ts";
+import { exportTree, type PartResult, type TreeHost } from "../src/travel.ts";
+import { membersToWrite, planImport, type ImportTarget } from "../src/travel-import.ts";
 import { compareListOrder } from "../adapters/durable-object/index.ts";
 import { indexStub, instanceObjectName, instanceStub, type Placement } from "./routing.ts";
 import { unwrap } from "./rpc-result.ts";

@@ -37,7 +37,8 @@ import {
 import type { IndexUpdate } from "../adapters/durable-object/index.ts";
 import { entityMetadata, entityStateOf, orphanRelease } from "../src/entities/entity-client.ts";
 import { validateInstanceDocument } from "../src/instance-document.ts";
-import { exportPart, importMember, importTarget, type ImportTarget, type PartRequest, type PartResult } from "../src/travel.ts";
+import { exportPart, type PartRequest, type PartResult } from "../src/travel.ts";
+import { importMember, importTarget, type ImportTarget } from "../src/travel-import.ts";
 import { createBatcher } from "./batcher.ts";
 import type { Settings, WorkerConfig } from "./config.ts";
 import type { ActivityRunner } from "./activity-runner.ts";
