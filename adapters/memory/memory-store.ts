@@ -33,7 +33,7 @@ interface ActivityRow extends ActivityWorkItem {
   leaseToken: string | null;
   lockedUntil: number;
   dequeueCount: number;
-  /** Queued (waiting in `queue`), leased (in `leased`), or removed (completed or dropped). */
+  /** Queued (waiting in `queue`), leased (counted in `leasedCount`), or removed (completed or dropped). */
   state: "queued" | "leased" | "removed";
 }
 
@@ -65,7 +65,8 @@ class MemoryStore implements Store {
   private queue: ActivityRow[] = [];
   private queueHead = 0;
   private queued = 0;
-  private readonly leased = new Set<ActivityRow>();
+  /** Rows leased now; an expired lease is found by a walk over the rows, once the earliest one is due. */
+  private leasedCount = 0;
   private earliestLeaseExpiry = Infinity;
   private seq = 0;
   private leaseCounter = 0;
@@ -191,7 +192,7 @@ class MemoryStore implements Store {
         if (row.state !== "queued") continue;
         this.queued--;
         row.state = "leased";
-        this.leased.add(row);
+        this.leasedCount++;
         row.leaseToken = `${this.name}:${++this.leaseCounter}`;
         row.lockedUntil = now + options.leaseMs;
         row.dequeueCount++;
@@ -217,7 +218,7 @@ class MemoryStore implements Store {
     this.assertOpen();
     if (this.ready.size > 0 || this.queued > 0) return 0;
     this.dropStaleDelayed();
-    const next = Math.min(this.delayed.peekKey() ?? Infinity, this.leased.size > 0 ? this.earliestLeaseExpiry : Infinity);
+    const next = Math.min(this.delayed.peekKey() ?? Infinity, this.leasedCount > 0 ? this.earliestLeaseExpiry : Infinity);
     return next === Infinity ? null : next;
   }
 
@@ -394,7 +395,7 @@ class MemoryStore implements Store {
   /** Takes a row out of the queue or the leases (it stays in `queue` until passed over). */
   private unqueue(row: ActivityRow): void {
     if (row.state === "queued") this.queued--;
-    else if (row.state === "leased") this.leased.delete(row);
+    else if (row.state === "leased") this.leasedCount--;
     row.state = "removed";
   }
 
@@ -427,14 +428,21 @@ class MemoryStore implements Store {
 
   private releaseExpiredLeases(now: number): void {
     let earliest = Infinity;
-    for (const row of this.leased) {
-      if (row.lockedUntil <= now) {
-        this.leased.delete(row);
-        row.state = "queued";
-        this.queue.push(row);
-        this.queued++;
-      } else if (row.lockedUntil < earliest) {
-        earliest = row.lockedUntil;
+    if (this.leasedCount > 0) {
+      for (const byExecution of this.activities.values()) {
+        for (const byTask of byExecution.values()) {
+          for (const row of byTask.values()) {
+            if (row.state !== "leased") continue;
+            if (row.lockedUntil <= now) {
+              row.state = "queued";
+              this.leasedCount--;
+              this.queue.push(row);
+              this.queued++;
+            } else if (row.lockedUntil < earliest) {
+              earliest = row.lockedUntil;
+            }
+          }
+        }
       }
     }
     this.earliestLeaseExpiry = earliest;
