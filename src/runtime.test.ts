@@ -418,6 +418,51 @@ describe("at-least-once work", () => {
     expect(failed).toHaveLength(1);
   });
 
+  it("records the results of activities that return at once together: one completeActivities call, else each at once, and a failing batch loses none", async () => {
+    const fanOut = orchestrator("FanOutHello", function* (ctx) {
+      return yield* Task.all(["Tokyo", "Seattle", "London", "Oslo"].map((city) => ctx.callActivity(sayHello, city)));
+    });
+    const hello = ["Hello Tokyo!", "Hello Seattle!", "Hello London!", "Hello Oslo!"];
+    /** The memory store, counting calls, with completeActivities as given. */
+    const counted = (completeActivities: "batch" | "none" | "fails") => {
+      const inner = createMemoryStore();
+      const calls = { batches: [] as number[], singles: 0 };
+      const overrides: { [K in keyof Store]?: Store[K] | undefined } = {
+        completeActivity: (activity, result) => {
+          calls.singles++;
+          return inner.completeActivity(activity, result);
+        },
+        completeActivities:
+          completeActivities === "none"
+            ? undefined
+            : async (results) => {
+                calls.batches.push(results.length);
+                if (completeActivities === "fails") throw new DurableError("PayloadTooLarge", "one result is too large for this store");
+                return inner.completeActivities!(results);
+              },
+      };
+      const store = new Proxy(inner, {
+        get: (target, key) => {
+          if (key in overrides) return overrides[key as keyof Store];
+          const value = Reflect.get(target, key) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      return { store, calls };
+    };
+    for (const mode of ["batch", "none", "fails"] as const) {
+      const { store, calls } = counted(mode);
+      const runtime = createRuntime({ store, logger: silent, orchestrators: [fanOut], activities: [sayHello] });
+      const id = await runtime.client.startNew("FanOutHello");
+      await runtime.drain();
+      expect((await runtime.client.getStatus(id))?.output).toEqual(hello);
+      expect((await store.getHistory(id)).filter((e) => e.EventType === "TaskCompleted")).toHaveLength(4);
+      if (mode === "batch") expect(calls).toEqual({ batches: [4], singles: 0 });
+      if (mode === "none") expect(calls).toEqual({ batches: [], singles: 4 });
+      if (mode === "fails") expect(calls).toEqual({ batches: [4], singles: 4 }); // then each on its own
+    }
+  });
+
   it("runDue steps what is due and returns while dispatched activities still run; their results step on later", async () => {
     const dispatched: ClaimedActivity[] = [];
     const finish: (() => void)[] = [];

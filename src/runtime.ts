@@ -750,7 +750,11 @@ class DurableRuntime implements Runtime {
     }
   }
 
-  /** Records many results in one store call; if the batch fails, each on its own (one bad result never loses the others). */
+  /**
+   * Records many results in one store call; without one, or if the batch fails, each on its own
+   * (one bad result never loses the others), all at once: a store that groups concurrent
+   * completions into one transaction (IndexedDB's) still can.
+   */
   private async recordResults(done: readonly ActivityResult[]): Promise<void> {
     if (done.length > 1 && this.store.completeActivities) {
       try {
@@ -760,7 +764,7 @@ class DurableRuntime implements Runtime {
         if (isStoreFailure(error)) throw error;
       }
     }
-    for (const { activity, result } of done) await this.recordResult(activity, result);
+    await Promise.all(done.map(({ activity, result }) => this.recordResult(activity, result)));
   }
 
   private async recordResult(item: ClaimedActivity, result: InboxMessage): Promise<void> {
