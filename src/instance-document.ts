@@ -15,6 +15,7 @@ import { DurableError, type FailureDetails } from "./errors.ts";
 import type { EventType, HistoryEvent, ParentInstance } from "./history.ts";
 import { EVENT_TYPE_CODES } from "./history.ts";
 import { validateInstanceId } from "./instance-id.ts";
+import { describeValue } from "./json.ts";
 import { formatBytes, LIMITS, overUtf8Limit, utf8Length } from "./limits.ts";
 import { checkRunChain } from "./runs.ts";
 import { isRuntimeStatus, isTerminal, type RuntimeStatus } from "./status.ts";
@@ -176,15 +177,6 @@ function list(items: readonly string[]): string {
   return items.length > MAX_LISTED ? `${shown}; and ${items.length - MAX_LISTED} more` : shown;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -192,25 +184,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
 type Check = (value: unknown, path: string, p: Problems) => void;
 
 const str: Check = (v, path, p) => {
-  if (typeof v !== "string") p.add(path, `must be a string, got ${describe(v)}`);
+  if (typeof v !== "string") p.add(path, `must be a string, got ${describeValue(v)}`);
 };
 const nonEmpty: Check = (v, path, p) => {
-  if (typeof v !== "string" || v === "") p.add(path, `must be a non-empty string, got ${describe(v)}`);
+  if (typeof v !== "string" || v === "") p.add(path, `must be a non-empty string, got ${describeValue(v)}`);
 };
 const strOrNull: Check = (v, path, p) => {
-  if (v !== null && typeof v !== "string") p.add(path, `must be a string or null, got ${describe(v)}`);
+  if (v !== null && typeof v !== "string") p.add(path, `must be a string or null, got ${describeValue(v)}`);
 };
 const int: Check = (v, path, p) => {
-  if (typeof v !== "number" || !Number.isInteger(v)) p.add(path, `must be an integer, got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v)) p.add(path, `must be an integer, got ${describeValue(v)}`);
 };
 const time: Check = (v, path, p) => {
-  if (typeof v !== "number" || !Number.isFinite(v)) p.add(path, `must be a time in epoch milliseconds (a finite number), got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v)) p.add(path, `must be a time in epoch milliseconds (a finite number), got ${describeValue(v)}`);
 };
 const timeOrNull: Check = (v, path, p) => {
   if (v !== null) time(v, path, p);
 };
 const bool: Check = (v, path, p) => {
-  if (typeof v !== "boolean") p.add(path, `must be true or false, got ${describe(v)}`);
+  if (typeof v !== "boolean") p.add(path, `must be true or false, got ${describeValue(v)}`);
 };
 const optionalBool: Check = (v, path, p) => {
   if (v !== undefined) bool(v, path, p);
@@ -221,7 +213,7 @@ function jsonText(limit: number): Check {
   return (v, path, p) => {
     if (v === null) return;
     if (typeof v !== "string") {
-      p.add(path, `must be JSON text (a string) or null, got ${describe(v)}`);
+      p.add(path, `must be JSON text (a string) or null, got ${describeValue(v)}`);
       return;
     }
     if (overUtf8Limit(v, limit)) {
@@ -231,7 +223,7 @@ function jsonText(limit: number): Check {
     try {
       JSON.parse(v);
     } catch {
-      p.add(path, `must be JSON text, got ${describe(v)}, which does not parse`);
+      p.add(path, `must be JSON text, got ${describeValue(v)}, which does not parse`);
     }
   };
 }
@@ -240,7 +232,7 @@ const json = jsonText(LIMITS.payloadBytes);
 function failure(depth = 0): Check {
   return (v, path, p) => {
     if (!isObject(v)) {
-      p.add(path, `must be failure details ({ ErrorType, ErrorMessage, StackTrace, IsNonRetriable, InnerFailure }), got ${describe(v)}`);
+      p.add(path, `must be failure details ({ ErrorType, ErrorMessage, StackTrace, IsNonRetriable, InnerFailure }), got ${describeValue(v)}`);
       return;
     }
     str(v.ErrorType, `${path}.ErrorType`, p);
@@ -258,7 +250,7 @@ const failureOrNull: Check = (v, path, p) => {
 };
 const instanceRef: Check = (v, path, p) => {
   if (!isObject(v)) {
-    p.add(path, `must be { InstanceId, ExecutionId }, got ${describe(v)}`);
+    p.add(path, `must be { InstanceId, ExecutionId }, got ${describeValue(v)}`);
     return;
   }
   nonEmpty(v.InstanceId, `${path}.InstanceId`, p);
@@ -267,7 +259,7 @@ const instanceRef: Check = (v, path, p) => {
 const parentOrNull: Check = (v, path, p) => {
   if (v === null) return;
   if (!isObject(v)) {
-    p.add(path, `must be null or { Name, OrchestrationInstance, TaskScheduleId }, got ${describe(v)}`);
+    p.add(path, `must be null or { Name, OrchestrationInstance, TaskScheduleId }, got ${describeValue(v)}`);
     return;
   }
   nonEmpty(v.Name, `${path}.Name`, p);
@@ -275,7 +267,7 @@ const parentOrNull: Check = (v, path, p) => {
   int(v.TaskScheduleId, `${path}.TaskScheduleId`, p);
 };
 const completionStatus: Check = (v, path, p) => {
-  if (v !== "Completed" && v !== "Failed" && v !== "Terminated") p.add(path, `must be "Completed", "Failed" or "Terminated", got ${describe(v)}`);
+  if (v !== "Completed" && v !== "Failed" && v !== "Terminated") p.add(path, `must be "Completed", "Failed" or "Terminated", got ${describeValue(v)}`);
 };
 
 /** The fields each event type carries besides `EventType`, `EventId` and `Timestamp`. */
@@ -309,11 +301,11 @@ function isEventType(value: unknown): value is EventType {
 
 function historyEvent(v: unknown, path: string, p: Problems): void {
   if (!isObject(v)) {
-    p.add(path, `must be a history event (an object with EventType, EventId, Timestamp…), got ${describe(v)}`);
+    p.add(path, `must be a history event (an object with EventType, EventId, Timestamp…), got ${describeValue(v)}`);
     return;
   }
   if (!isEventType(v.EventType)) {
-    p.add(`${path}.EventType`, `must be one of ${EVENT_TYPES.join(", ")}; got ${describe(v.EventType)}`);
+    p.add(`${path}.EventType`, `must be one of ${EVENT_TYPES.join(", ")}; got ${describeValue(v.EventType)}`);
     return;
   }
   int(v.EventId, `${path}.EventId`, p);
@@ -327,14 +319,14 @@ function historyEvent(v: unknown, path: string, p: Problems): void {
  */
 export function historyProblems(events: unknown, path = "history"): string[] {
   const p = new Problems();
-  if (!Array.isArray(events)) p.add(path, `must be an array of history events, got ${describe(events)}`);
+  if (!Array.isArray(events)) p.add(path, `must be an array of history events, got ${describeValue(events)}`);
   else events.forEach((e, i) => historyEvent(e, `${path}[${i}]`, p));
   return [...p.shape, ...p.size];
 }
 
 function record(v: unknown, path: string, p: Problems): void {
   if (!isObject(v)) {
-    p.add(path, `must be the instance row (an object), got ${describe(v)}`);
+    p.add(path, `must be the instance row (an object), got ${describeValue(v)}`);
     return;
   }
   try {
@@ -346,7 +338,7 @@ function record(v: unknown, path: string, p: Problems): void {
   strOrNull(v.version, `${path}.version`, p);
   nonEmpty(v.executionId, `${path}.executionId`, p);
   if (typeof v.runtimeStatus !== "string" || !isRuntimeStatus(v.runtimeStatus)) {
-    p.add(`${path}.runtimeStatus`, `must be one of Pending, Running, Completed, ContinuedAsNew, Failed, Terminated, Suspended; got ${describe(v.runtimeStatus)}`);
+    p.add(`${path}.runtimeStatus`, `must be one of Pending, Running, Completed, ContinuedAsNew, Failed, Terminated, Suspended; got ${describeValue(v.runtimeStatus)}`);
   }
   json(v.input, `${path}.input`, p);
   json(v.output, `${path}.output`, p);
@@ -364,11 +356,11 @@ function record(v: unknown, path: string, p: Problems): void {
 
 function inboxMessage(instanceId: unknown, v: unknown, path: string, p: Problems): void {
   if (!isObject(v)) {
-    p.add(path, `must be an inbox message ({ id, instanceId, executionId, visibleAt, event }), got ${describe(v)}`);
+    p.add(path, `must be an inbox message ({ id, instanceId, executionId, visibleAt, event }), got ${describeValue(v)}`);
     return;
   }
   nonEmpty(v.id, `${path}.id`, p);
-  if (v.instanceId !== instanceId) p.add(`${path}.instanceId`, `must be the document's instance (${JSON.stringify(instanceId)}), got ${describe(v.instanceId)}`);
+  if (v.instanceId !== instanceId) p.add(`${path}.instanceId`, `must be the document's instance (${JSON.stringify(instanceId)}), got ${describeValue(v.instanceId)}`);
   strOrNull(v.executionId, `${path}.executionId`, p);
   time(v.visibleAt, `${path}.visibleAt`, p);
   historyEvent(v.event, `${path}.event`, p);
@@ -376,11 +368,11 @@ function inboxMessage(instanceId: unknown, v: unknown, path: string, p: Problems
 
 function activityItem(instanceId: unknown, v: unknown, path: string, p: Problems): void {
   if (!isObject(v)) {
-    p.add(path, `must be an activity work item ({ id, instanceId, executionId, taskId, name, input, enqueuedAt }), got ${describe(v)}`);
+    p.add(path, `must be an activity work item ({ id, instanceId, executionId, taskId, name, input, enqueuedAt }), got ${describeValue(v)}`);
     return;
   }
   nonEmpty(v.id, `${path}.id`, p);
-  if (v.instanceId !== instanceId) p.add(`${path}.instanceId`, `must be the document's instance (${JSON.stringify(instanceId)}), got ${describe(v.instanceId)}`);
+  if (v.instanceId !== instanceId) p.add(`${path}.instanceId`, `must be the document's instance (${JSON.stringify(instanceId)}), got ${describeValue(v.instanceId)}`);
   nonEmpty(v.executionId, `${path}.executionId`, p);
   int(v.taskId, `${path}.taskId`, p);
   nonEmpty(v.name, `${path}.name`, p);
@@ -390,13 +382,13 @@ function activityItem(instanceId: unknown, v: unknown, path: string, p: Problems
 
 function child(v: unknown, path: string, p: Problems): void {
   if (!isObject(v)) {
-    p.add(path, `must be { instanceId, name, taskScheduledId, state }, got ${describe(v)}`);
+    p.add(path, `must be { instanceId, name, taskScheduledId, state }, got ${describeValue(v)}`);
     return;
   }
   nonEmpty(v.instanceId, `${path}.instanceId`, p);
   nonEmpty(v.name, `${path}.name`, p);
   int(v.taskScheduledId, `${path}.taskScheduledId`, p);
-  if (v.state !== "running" && v.state !== "completed" && v.state !== "failed") p.add(`${path}.state`, `must be "running", "completed" or "failed", got ${describe(v.state)}`);
+  if (v.state !== "running" && v.state !== "completed" && v.state !== "failed") p.add(`${path}.state`, `must be "running", "completed" or "failed", got ${describeValue(v.state)}`);
 }
 
 /** Whether a value looks like an instance document at all (its `format`), whatever its version or shape. */
@@ -414,12 +406,12 @@ export function validateInstanceDocument(value: unknown, options: { measured?: b
   const refuse = (message: string): never => {
     throw new DurableError("InvalidArgument", message);
   };
-  if (!isObject(value)) return refuse(`An instance document must be a JSON object (from exportInstance), got ${describe(value)}.`);
+  if (!isObject(value)) return refuse(`An instance document must be a JSON object (from exportInstance), got ${describeValue(value)}.`);
   if (value.format !== INSTANCE_DOCUMENT_FORMAT) {
-    return refuse(`This is not a durable-edge instance document: format must be "${INSTANCE_DOCUMENT_FORMAT}", got ${describe(value.format)}.`);
+    return refuse(`This is not a durable-edge instance document: format must be "${INSTANCE_DOCUMENT_FORMAT}", got ${describeValue(value.format)}.`);
   }
   if (typeof value.version !== "number" || !Number.isInteger(value.version) || value.version < 1) {
-    return refuse(`The instance document's version must be a positive integer, got ${describe(value.version)}.`);
+    return refuse(`The instance document's version must be a positive integer, got ${describeValue(value.version)}.`);
   }
   if (value.version > INSTANCE_DOCUMENT_VERSION) {
     return refuse(
@@ -431,13 +423,13 @@ export function validateInstanceDocument(value: unknown, options: { measured?: b
   const descendants = value.descendants;
   if (descendants !== undefined) {
     if (value.version < TREE_DOCUMENT_VERSION) p.add("descendants", `belong to a tree's document, format version ${TREE_DOCUMENT_VERSION}; this one says version ${value.version}`);
-    if (!Array.isArray(descendants)) p.add("descendants", `must be an array of instance documents (the sub-orchestrations moved with this one), got ${describe(descendants)}`);
+    if (!Array.isArray(descendants)) p.add("descendants", `must be an array of instance documents (the sub-orchestrations moved with this one), got ${describeValue(descendants)}`);
     else {
       descendants.forEach((d, i) => {
         const path = `descendants[${i}]`;
-        if (!isObject(d)) return p.add(path, `must be an instance document, got ${describe(d)}`);
-        if (d.format !== INSTANCE_DOCUMENT_FORMAT) p.add(`${path}.format`, `must be "${INSTANCE_DOCUMENT_FORMAT}", got ${describe(d.format)}`);
-        if (d.version !== value.version) p.add(`${path}.version`, `must be the tree's version (${String(value.version)}), got ${describe(d.version)}`);
+        if (!isObject(d)) return p.add(path, `must be an instance document, got ${describeValue(d)}`);
+        if (d.format !== INSTANCE_DOCUMENT_FORMAT) p.add(`${path}.format`, `must be "${INSTANCE_DOCUMENT_FORMAT}", got ${describeValue(d.format)}`);
+        if (d.version !== value.version) p.add(`${path}.version`, `must be the tree's version (${String(value.version)}), got ${describeValue(d.version)}`);
         if (d.descendants !== undefined) p.add(`${path}.descendants`, "must be absent: a tree lists every descendant, at any depth, in its root's descendants");
         documentFields(d, `${path}.`, p);
       });
@@ -468,19 +460,19 @@ export function validateInstanceDocument(value: unknown, options: { measured?: b
 
 /** The fields of one instance's document, each named under `prefix` (`""`, or `descendants[2].`). */
 function documentFields(value: Record<string, unknown>, prefix: string, p: Problems): void {
-  if (typeof value.exportedAt !== "string" || Number.isNaN(Date.parse(value.exportedAt))) p.add(`${prefix}exportedAt`, `must be an ISO time, got ${describe(value.exportedAt)}`);
+  if (typeof value.exportedAt !== "string" || Number.isNaN(Date.parse(value.exportedAt))) p.add(`${prefix}exportedAt`, `must be an ISO time, got ${describeValue(value.exportedAt)}`);
   strOrNull(value.source, `${prefix}source`, p);
   bool(value.moved, `${prefix}moved`, p);
   record(value.instance, `${prefix}instance`, p);
   const instance = isObject(value.instance) ? value.instance : {};
   const id = instance.instanceId;
-  if (!Array.isArray(value.history)) p.add(`${prefix}history`, `must be an array of history events, got ${describe(value.history)}`);
+  if (!Array.isArray(value.history)) p.add(`${prefix}history`, `must be an array of history events, got ${describeValue(value.history)}`);
   else value.history.forEach((e, i) => historyEvent(e, `${prefix}history[${i}]`, p));
-  if (!Array.isArray(value.inbox)) p.add(`${prefix}inbox`, `must be an array of inbox messages, got ${describe(value.inbox)}`);
+  if (!Array.isArray(value.inbox)) p.add(`${prefix}inbox`, `must be an array of inbox messages, got ${describeValue(value.inbox)}`);
   else value.inbox.forEach((m, i) => inboxMessage(id, m, `${prefix}inbox[${i}]`, p));
-  if (!Array.isArray(value.activities)) p.add(`${prefix}activities`, `must be an array of activity work items, got ${describe(value.activities)}`);
+  if (!Array.isArray(value.activities)) p.add(`${prefix}activities`, `must be an array of activity work items, got ${describeValue(value.activities)}`);
   else value.activities.forEach((a, i) => activityItem(id, a, `${prefix}activities[${i}]`, p));
-  if (!Array.isArray(value.children)) p.add(`${prefix}children`, `must be an array of sub-orchestration references, got ${describe(value.children)}`);
+  if (!Array.isArray(value.children)) p.add(`${prefix}children`, `must be an array of sub-orchestration references, got ${describeValue(value.children)}`);
   else value.children.forEach((c, i) => child(c, `${prefix}children[${i}]`, p));
 }
 

@@ -45,6 +45,16 @@ export function fromJson<T = unknown>(json: Json): T {
   }
 }
 
+/** How a value read from a document looks in an error message: "missing", "an array", "the string \"…\"" (cut at 60). */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
 /** What JSON cannot represent, and where: `path` is built on the way out, so a value with no problem costs no strings. */
 interface Unserializable {
   /** Keys from the value down to the problem, innermost first. */

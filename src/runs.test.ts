@@ -8,7 +8,6 @@ import { describe, expect, it } from "vitest";
 import { createTestRuntime } from "../testing/index.ts";
 import {
   activity,
-  DurableError,
   orchestrator,
   previewJson,
   RUN_PREVIEW_BYTES,
@@ -19,6 +18,7 @@ import {
 } from "./index.ts";
 import { utf8Length as utf8LengthForTests } from "./limits.ts";
 import { withEndedRun } from "./runs.ts";
+import { refusal } from "../test/support/refusal.ts";
 
 /** Counts down from its input, one run per number, each run with a timer; completes at 0. */
 const countdown = orchestrator("Countdown", function* (ctx) {
@@ -56,17 +56,6 @@ const flakyChain = orchestrator("FlakyChain", function* (ctx) {
 });
 
 const runtime = () => createTestRuntime({ orchestrators: [countdown, waiter, flakyChain], activities: [flaky] });
-
-async function refusal(promise: Promise<unknown>): Promise<DurableError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected a refusal");
-    },
-    (e: unknown) => e,
-  );
-  if (!DurableError.is(error)) throw error;
-  return error;
-}
 
 describe("previews of a run's values", () => {
   it("keeps a short value whole and cuts a long one at RUN_PREVIEW_BYTES, saying so", () => {

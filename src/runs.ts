@@ -16,6 +16,7 @@
  * Rewind, terminate, suspend, resume and a move keep it; purge removes it with the row; an
  * instance document carries it (`instance.runs`), checked on import by `checkRunChain`.
  */
+import { describeValue } from "./json.ts";
 import { utf8Length } from "./limits.ts";
 import type { InstanceRecord, JsonPreview, RunChain, RunSummary } from "./store.ts";
 
@@ -145,13 +146,13 @@ export function toRunsStatus(row: InstanceRecord): RunsStatus {
 /** Reports what is wrong with a stored chain (`instance.runs` of an instance document), each problem at its field. */
 export function checkRunChain(value: unknown, path: string, executionId: unknown, add: (path: string, what: string) => void): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    add(path, `must be { runs, olderRuns } (the earlier runs of an instance that continued as new) or absent, got ${describe(value)}`);
+    add(path, `must be { runs, olderRuns } (the earlier runs of an instance that continued as new) or absent, got ${describeValue(value)}`);
     return;
   }
   const v = value as Record<string, unknown>;
-  if (!isCount(v.olderRuns)) add(`${path}.olderRuns`, `must be a whole number of runs (0 or more), got ${describe(v.olderRuns)}`);
+  if (!isCount(v.olderRuns)) add(`${path}.olderRuns`, `must be a whole number of runs (0 or more), got ${describeValue(v.olderRuns)}`);
   if (!Array.isArray(v.runs)) {
-    add(`${path}.runs`, `must be an array of run summaries, got ${describe(v.runs)}`);
+    add(`${path}.runs`, `must be an array of run summaries, got ${describeValue(v.runs)}`);
     return;
   }
   if (v.runs.length > RUNS_KEPT) add(`${path}.runs`, `holds ${v.runs.length} runs; at most ${RUNS_KEPT} are kept (count older ones in olderRuns)`);
@@ -159,33 +160,33 @@ export function checkRunChain(value: unknown, path: string, executionId: unknown
   v.runs.forEach((r: unknown, i) => {
     const at = `${path}.runs[${i}]`;
     if (typeof r !== "object" || r === null || Array.isArray(r)) {
-      add(at, `must be a run summary ({ executionId, startedAt, endedAt, input, customStatus, historyLength }), got ${describe(r)}`);
+      add(at, `must be a run summary ({ executionId, startedAt, endedAt, input, customStatus, historyLength }), got ${describeValue(r)}`);
       return;
     }
     const s = r as Record<string, unknown>;
-    if (typeof s.executionId !== "string" || s.executionId === "") add(`${at}.executionId`, `must be a non-empty string, got ${describe(s.executionId)}`);
+    if (typeof s.executionId !== "string" || s.executionId === "") add(`${at}.executionId`, `must be a non-empty string, got ${describeValue(s.executionId)}`);
     else if (s.executionId === executionId) add(`${at}.executionId`, `is the current execution's id ${JSON.stringify(executionId)}; an earlier run has its own`);
     else if (seen.has(s.executionId)) add(`${at}.executionId`, `${JSON.stringify(s.executionId)} appears twice`);
     else seen.add(s.executionId);
     for (const field of ["startedAt", "endedAt"] as const) {
-      if (typeof s[field] !== "number" || !Number.isFinite(s[field])) add(`${at}.${field}`, `must be a time in epoch milliseconds (a finite number), got ${describe(s[field])}`);
+      if (typeof s[field] !== "number" || !Number.isFinite(s[field])) add(`${at}.${field}`, `must be a time in epoch milliseconds (a finite number), got ${describeValue(s[field])}`);
     }
     checkPreview(s.input, `${at}.input`, add);
     if (s.customStatus !== null) checkPreview(s.customStatus, `${at}.customStatus`, add);
-    if (!isCount(s.historyLength)) add(`${at}.historyLength`, `must be a whole number of events (0 or more), got ${describe(s.historyLength)}`);
+    if (!isCount(s.historyLength)) add(`${at}.historyLength`, `must be a whole number of events (0 or more), got ${describeValue(s.historyLength)}`);
   });
 }
 
 function checkPreview(value: unknown, path: string, add: (path: string, what: string) => void): void {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    add(path, `must be a JSON preview ({ text, bytes, truncated }), got ${describe(value)}`);
+    add(path, `must be a JSON preview ({ text, bytes, truncated }), got ${describeValue(value)}`);
     return;
   }
   const p = value as Record<string, unknown>;
-  if (typeof p.truncated !== "boolean") add(`${path}.truncated`, `must be true or false, got ${describe(p.truncated)}`);
-  if (!isCount(p.bytes)) add(`${path}.bytes`, `must be a whole number of bytes (0 or more), got ${describe(p.bytes)}`);
+  if (typeof p.truncated !== "boolean") add(`${path}.truncated`, `must be true or false, got ${describeValue(p.truncated)}`);
+  if (!isCount(p.bytes)) add(`${path}.bytes`, `must be a whole number of bytes (0 or more), got ${describeValue(p.bytes)}`);
   if (typeof p.text !== "string") {
-    add(`${path}.text`, `must be a string, got ${describe(p.text)}`);
+    add(`${path}.text`, `must be a string, got ${describeValue(p.text)}`);
     return;
   }
   const length = utf8Length(p.text);
@@ -206,11 +207,3 @@ function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
-  if (typeof value === "object") return "an object";
-  return `${typeof value} ${String(value)}`;
-}

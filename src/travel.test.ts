@@ -29,17 +29,7 @@ import {
   documentMembers,
   type Store,
 } from "./index.ts";
-
-async function refusal(promise: Promise<unknown>): Promise<DurableError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected a refusal");
-    },
-    (e: unknown) => e,
-  );
-  if (!DurableError.is(error)) throw error;
-  return error;
-}
+import { refusal } from "../test/support/refusal.ts";
 
 /** Waits for an `Approval` event, but only after a first timer: an event raised meanwhile is buffered. */
 const lateWaiter = orchestrator("LateWaiter", function* (ctx) {

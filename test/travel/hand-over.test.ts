@@ -99,16 +99,24 @@ afterAll(async () => {
   for (const dir of [edge1?.state, edge2?.state, assets]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Runs `use` with the travel tab open on the first Worker and ready; the browser closes after. */
+async function withTravelTab(use: (page: Page) => Promise<void>): Promise<void> {
+  const browser: Browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${edge1.origin}/`);
+    await page.waitForFunction(() => (window as unknown as { travelReady?: boolean }).travelReady === true);
+    await use(page);
+  } finally {
+    await browser.close();
+  }
+}
+
 describe("instances that travel between real hosts", () => {
   const hasChromium = requireChromium("the tab → Worker hand-over test");
 
   it.runIf(hasChromium)("tab → Worker: handed over while waiting for an event; completes on the Worker with the tab's history; never runs again in the tab", async () => {
-    let browser: Browser | undefined;
-    try {
-      browser = await launchChromium();
-      const page: Page = await browser.newPage();
-      await page.goto(`${edge1.origin}/`);
-      await page.waitForFunction(() => (window as unknown as { travelReady?: boolean }).travelReady === true);
+    await withTravelTab(async (page) => {
       const id = "tab-order-1";
       await page.evaluate((id) => (window as any).travel.start(id), id);
       const tabHistory = (await page.evaluate((id) => (window as any).travel.history(id), id)) as HistoryEvent[];
@@ -138,18 +146,11 @@ describe("instances that travel between real hosts", () => {
       expect(await page.evaluate((id) => (window as any).travel.raiseEvent(id, "Approval", {}), id)).toMatch(/^refused: .*moved to/);
       await new Promise((r) => setTimeout(r, 1000));
       expect(((await page.evaluate((id) => (window as any).travel.history(id), id)) as HistoryEvent[]).length).toBe(tabHistory.length + 4);
-    } finally {
-      await browser?.close();
-    }
+    });
   }, 120_000);
 
   it.runIf(hasChromium)("tab → Worker, a tree: a parent handed over with its two running sub-orchestrations; approved on the Worker, it completes there", async () => {
-    let browser: Browser | undefined;
-    try {
-      browser = await launchChromium();
-      const page: Page = await browser.newPage();
-      await page.goto(`${edge1.origin}/`);
-      await page.waitForFunction(() => (window as unknown as { travelReady?: boolean }).travelReady === true);
+    await withTravelTab(async (page) => {
       const id = "tab-pair-1";
       await page.evaluate((id) => (window as any).travel.startTree(id), id);
       const result = await page.evaluate((id) => (window as any).travel.handOver(id), id);
@@ -167,9 +168,7 @@ describe("instances that travel between real hosts", () => {
         { approved: true, approval: `${id}:b` },
       ]);
       expect(await page.evaluate((m) => (window as any).travel.raiseEvent(m, "Approval", {}), `${id}:a`)).toMatch(/^refused: .*moved to/);
-    } finally {
-      await browser?.close();
-    }
+    });
   }, 120_000);
 
   it("Worker → Worker, a tree: the parent moved over HTTP with its running sub-orchestrations; they complete on the second Worker, and the parent with them", async () => {
