@@ -11,6 +11,7 @@ import { h, markCurrent, placeRows, replace } from "./dom.ts";
 import { displayName, ENTITY_LIMIT, entityLabel, entityView, SAMPLE_ENTITIES } from "./entity-model.ts";
 import { jsonText, renderJson } from "./json-view.ts";
 import type { Notices } from "./notices.ts";
+import { coalesce } from "./throttle.ts";
 import { dateTime, zoneName } from "./time-format.ts";
 
 export interface EntityList {
@@ -102,28 +103,12 @@ export function createEntityList(container: HTMLElement, options: EntityListOpti
     render();
   }
 
-  let loading: Promise<void> | null = null;
-  let again = false;
-
   /** Fetches every matching entity (up to ENTITY_LIMIT); a refresh asked for meanwhile runs once after it. */
   async function load(byPerson = false): Promise<void> {
     if (!active || (unavailable && !byPerson)) return;
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = (async () => {
-      do {
-        again = false;
-        await fetchAll(byPerson);
-      } while (again);
-    })();
-    try {
-      await loading;
-    } finally {
-      loading = null;
-    }
+    return fetchEvery(byPerson);
   }
+  const fetchEvery = coalesce(fetchAll);
 
   async function fetchAll(byPerson: boolean): Promise<void> {
     const b = backend;

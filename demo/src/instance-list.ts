@@ -11,6 +11,7 @@ import { h, markCurrent, placeRows, replace } from "./dom.ts";
 import { DEFAULT_SORT, durationMs, LIST_LIMIT, listView, nextSort, type Sort, type SortKey } from "./list-model.ts";
 import type { Notices } from "./notices.ts";
 import { statusBadge } from "./status-badge.ts";
+import { coalesce } from "./throttle.ts";
 import { dateTime, zoneName } from "./time-format.ts";
 import { formatDuration } from "./timeline.ts";
 
@@ -158,27 +159,8 @@ export function createInstanceList(container: HTMLElement, options: { onOpen(ins
     render();
   }
 
-  let loading: Promise<void> | null = null;
-  let again = false;
-
   /** Fetches every matching instance (up to LIST_LIMIT). A refresh asked for while one runs runs once after it. */
-  async function load(): Promise<void> {
-    if (loading) {
-      again = true;
-      return loading;
-    }
-    loading = (async () => {
-      do {
-        again = false;
-        await fetchAll();
-      } while (again);
-    })();
-    try {
-      await loading;
-    } finally {
-      loading = null;
-    }
-  }
+  const load = coalesce(fetchAll);
 
   async function fetchAll(): Promise<void> {
     if (!backend) return;

@@ -1,4 +1,4 @@
-/** @module throttle — coalesce bursts of change notifications into at most one call per interval. */
+/** @module throttle — coalesce bursts: change notifications into at most one call per interval, refreshes into one run at a time. */
 
 export interface Throttled {
   (): void;
@@ -24,4 +24,30 @@ export function throttle(fn: () => void, intervalMs: number): Throttled {
     timer = null;
   };
   return throttled;
+}
+
+/**
+ * One run of `fn` at a time: a call while one runs waits for it, and makes it run once more after
+ * (with the arguments it started with), however many calls came meanwhile.
+ */
+export function coalesce<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  return async (...args: A) => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await fn(...args);
+      } while (again);
+    })();
+    try {
+      await running;
+    } finally {
+      running = null;
+    }
+  };
 }
